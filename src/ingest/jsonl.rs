@@ -1,0 +1,157 @@
+//! The transfers layout in JSON lines: one JSON object per line, keys named
+//! as the CSV columns. Values may be strings, numbers (read from their exact
+//! text, never through floating point), booleans or null.
+//!
+//! ```text
+//! {"tx_id":"t1","time":"2024-03-01T12:00:00Z","from":"alice","to":"bob","amount":"100.50","asset":"EUR"}
+//! ```
+
+use super::batch::{Batch, Col};
+use super::layouts::{Layout, TRANSFERS};
+use super::{layouts, Sink};
+use crate::error::{Error, Reason, Result, RowError};
+use rayon::prelude::*;
+use serde_json::value::RawValue;
+use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// One line: its values in the order of [`TRANSFERS`], or why it is bad.
+type Line = std::result::Result<Vec<Option<String>>, (String, &'static str)>;
+
+fn parse_line(line: &str, unknown: &mut BTreeSet<String>) -> Line {
+    let object: HashMap<&str, &RawValue> = serde_json::from_str(line)
+        .map_err(|e| (line.to_string(), if e.is_syntax() || e.is_eof() { "not valid JSON" } else { "expected a JSON object of named values" }))
+        .map_err(|(l, m)| (l, m))?;
+    let mut values = vec![None; TRANSFERS.len()];
+    for (key, raw) in object {
+        let Some(col) = TRANSFERS.iter().position(|c| c.name.eq_ignore_ascii_case(key)) else {
+            unknown.insert(key.to_string());
+            continue;
+        };
+        let text = raw.get();
+        values[col] = if text == "null" {
+            None
+        } else if text.starts_with('"') {
+            Some(serde_json::from_str::<String>(text).map_err(|_| (line.to_string(), "bad string"))?)
+        } else if text.starts_with('{') || text.starts_with('[') {
+            return Err((line.to_string(), "a value is an object or array"));
+        } else {
+            Some(text.to_string())
+        };
+    }
+    Ok(values)
+}
+
+pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let total = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let chunk_bytes = sink.options.chunk_bytes.max(1);
+    let mut carry: Vec<u8> = Vec::new();
+    let (mut next_row, mut next_line, mut done) = (0u64, 1u64, 0u64);
+    let mut unknown = BTreeSet::new();
+    let mut missing_checked = false;
+    loop {
+        let mut buf = std::mem::take(&mut carry);
+        let before = buf.len();
+        (&mut file)
+            .take(chunk_bytes as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(path, e))?;
+        let eof = buf.len() == before;
+        if buf.is_empty() {
+            break;
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => i + 1,
+                None => {
+                    carry = buf;
+                    continue;
+                }
+            }
+        };
+        carry = buf[cut..].to_vec();
+        buf.truncate(cut);
+        done += cut as u64;
+        // lines of this chunk: (row, line, text)
+        let mut lines: Vec<(u64, u64, &[u8])> = Vec::new();
+        for raw in buf.split(|&b| b == b'\n') {
+            let line_no = next_line;
+            next_line += 1;
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            lines.push((next_row, line_no, raw));
+            next_row += 1;
+        }
+        if buf.ends_with(b"\n") {
+            next_line -= 1; // split yields an empty piece after the last newline
+        }
+        let parsed: Vec<(Line, BTreeSet<String>)> = lines
+            .par_iter()
+            .map(|&(_, _, raw)| {
+                let mut unknown = BTreeSet::new();
+                let line = match std::str::from_utf8(raw) {
+                    Ok(text) => parse_line(text.trim(), &mut unknown),
+                    Err(_) => Err((String::from_utf8_lossy(raw).into_owned(), "not valid UTF-8")),
+                };
+                (line, unknown)
+            })
+            .collect();
+        let mut cols: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(lines.len()); TRANSFERS.len()];
+        let (mut rows, mut line_nos, mut bad) = (Vec::new(), Vec::new(), Vec::new());
+        for ((row, line_no, _), (result, keys)) in lines.iter().zip(parsed) {
+            unknown.extend(keys);
+            match result {
+                Ok(values) => {
+                    for (col, v) in cols.iter_mut().zip(values) {
+                        col.push(v);
+                    }
+                    rows.push(*row);
+                    line_nos.push(*line_no);
+                }
+                Err((text, why)) => bad.push(RowError {
+                    path: path.to_path_buf(),
+                    line: Some(*line_no),
+                    ..RowError::new(*row, "(record)", &text, Reason::BadJson).with_detail(why)
+                }),
+            }
+        }
+        if !missing_checked && !rows.is_empty() {
+            // a required key absent from every record of the first chunk is a
+            // layout error, not a row error
+            for (c, spec) in TRANSFERS.iter().enumerate() {
+                if spec.required && cols[c].iter().all(Option::is_none) && spec.name != "tx_id" {
+                    return Err(Error::format(
+                        path,
+                        format!("no record has the required key \"{}\"", spec.name),
+                    ));
+                }
+            }
+            missing_checked = true;
+        }
+        let batch = Batch {
+            cols: cols.into_iter().map(Col::Owned).collect(),
+            rows,
+            lines: Some(line_nos),
+        };
+        sink.take_batch(&batch, Layout::TransfersJsonLines.spec(), bad, &layouts::parse_transfers)?;
+        if let Some(progress) = &sink.options.progress {
+            progress(done, total);
+        }
+        if eof {
+            break;
+        }
+    }
+    if !unknown.is_empty() {
+        sink.report.notes.push(format!(
+            "ignored keys: {}",
+            unknown.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(())
+}

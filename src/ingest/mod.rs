@@ -1,0 +1,621 @@
+//! Read transfers from files into a [`Ledger`], with a [`LoadReport`].
+//!
+//! # Layouts
+//!
+//! | layout | recognised by | account key |
+//! |---|---|---|
+//! | IBM AMLworld transactions | header `Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format,Is Laundering` | `bank:account`, bank id with its leading zeros |
+//! | IBM AMLworld patterns | first line `BEGIN LAUNDERING ATTEMPT - …` | as above |
+//! | AMLSim sample | header `sourceNodeId,targetNodeId,value,time` (labels from `nodes.csv` beside it) | node id |
+//! | AMLSim `transactions.csv` | header with `tran_id,orig_acct,bene_acct,tx_type,base_amt,tran_timestamp` | account id |
+//! | transfers (CSV, Parquet, JSON lines) | columns `tx_id,time,from,to,amount,asset` | as given |
+//!
+//! CSV is read in chunks of whole records (64 MiB by default): each chunk's
+//! structure is checked (field count, UTF-8) with exact row and line
+//! numbers, polars splits the clean records into columns, and rayon parses
+//! the values in parallel. Memory stays bounded by one chunk's frame plus
+//! the ledger. Parquet files are read whole by polars; JSON lines are read
+//! in chunks and parsed with serde.
+//!
+//! # Bad rows
+//!
+//! Strict loading (the default) fails on the first bad row, naming file,
+//! row, line, column and value. Lenient loading skips bad rows and lists
+//! them in the report; `rows_read == rows_loaded + rows_rejected` always.
+//! Blank lines are not rows.
+
+mod amlsim;
+mod batch;
+mod csv_chunks;
+mod jsonl;
+mod layouts;
+mod parquet;
+mod patterns;
+mod report;
+
+pub use layouts::Layout;
+pub use patterns::LaunderingAttempt;
+pub use report::{LoadReport, RejectedRow};
+
+use crate::error::{Error, Result, RowError};
+use crate::ledger::{Ledger, LedgerBuilder, NewTransfer};
+use crate::model::{AccountId, AccountKind};
+use batch::{Batch, Record};
+use chrono::NaiveDate;
+use layouts::{ColSpec, FieldError, Key, ParsedRow};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// Which layout to read a file as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Recognise the layout from the file's first bytes and header.
+    #[default]
+    Auto,
+    /// IBM AMLworld: the transactions layout, or a patterns file.
+    AmlWorld,
+    /// An IBM AMLworld patterns file.
+    Patterns,
+    /// AMLSim: the sample layout or AMLSim's own `transactions.csv`.
+    AmlSim,
+    /// The native transfers layout (CSV, Parquet or JSON lines, by content).
+    Transfers,
+    /// The native transfers layout in Parquet.
+    Parquet,
+    /// The native transfers layout in JSON lines.
+    JsonLines,
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Format> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "auto" => Format::Auto,
+            "amlworld" => Format::AmlWorld,
+            "patterns" | "amlworld-patterns" => Format::Patterns,
+            "amlsim" => Format::AmlSim,
+            "transfers" | "csv" => Format::Transfers,
+            "parquet" => Format::Parquet,
+            "jsonl" | "json" | "json-lines" => Format::JsonLines,
+            other => {
+                return Err(Error::invalid(format!(
+                    "unknown format {other:?}: expected auto, amlworld, patterns, amlsim, transfers, parquet or jsonl"
+                )))
+            }
+        })
+    }
+}
+
+/// Called during long loads with (bytes done, bytes in all).
+pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// How to load a file. `LoadOptions::default()` reads any layout strictly.
+#[derive(Clone)]
+pub struct LoadOptions {
+    /// The layout, or [`Format::Auto`] to recognise it.
+    pub format: Format,
+    /// Skip bad rows and list them, instead of failing on the first.
+    pub lenient: bool,
+    /// The asset of layouts that state none (AMLSim): `"USD"`.
+    pub default_asset: String,
+    /// The date of AMLSim time step 0 (one step is one day): 2017-01-01,
+    /// AMLSim's default base date.
+    pub amlsim_start: NaiveDate,
+    /// AMLSim account labels (`nodeid,isFraud,…`); by default `nodes.csv`
+    /// beside the transactions file, when it exists.
+    pub amlsim_nodes: Option<PathBuf>,
+    /// How many rejected rows the report lists (all are counted).
+    pub max_listed_rejections: usize,
+    /// Bytes of CSV or JSON lines read per chunk.
+    pub chunk_bytes: usize,
+    /// Progress callback, for a progress bar.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            format: Format::Auto,
+            lenient: false,
+            default_asset: "USD".to_string(),
+            amlsim_start: NaiveDate::from_ymd_opt(2017, 1, 1).unwrap_or_default(),
+            amlsim_nodes: None,
+            max_listed_rejections: 1000,
+            chunk_bytes: csv_chunks::DEFAULT_CHUNK_BYTES,
+            progress: None,
+        }
+    }
+}
+
+impl fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("format", &self.format)
+            .field("lenient", &self.lenient)
+            .field("default_asset", &self.default_asset)
+            .field("amlsim_start", &self.amlsim_start)
+            .field("amlsim_nodes", &self.amlsim_nodes)
+            .field("max_listed_rejections", &self.max_listed_rejections)
+            .field("chunk_bytes", &self.chunk_bytes)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// What a load returns.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The transfers.
+    pub ledger: Ledger,
+    /// What was read, loaded and rejected.
+    pub report: LoadReport,
+    /// The labelled laundering attempts of an AMLworld patterns file (empty
+    /// for other layouts).
+    pub attempts: Vec<LaunderingAttempt>,
+}
+
+/// Load a file of transfers.
+///
+/// # Errors
+///
+/// When the file cannot be read, its layout is not recognised or lacks a
+/// required column, or (strict loading) a row is bad: the error names the
+/// file, row, line, column and value.
+///
+/// # Example
+///
+/// ```
+/// use moneytrail::ingest::{load, LoadOptions, Layout};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("t.csv");
+/// std::fs::write(&path, "tx_id,time,from,to,amount,asset\n\
+///     1,2024-03-01T12:00:00Z,alice,bob,100.50,EUR\n\
+///     2,2024-03-01T11:00:00Z,bob,carol,0.25,BTC\n").unwrap();
+/// let loaded = load(&path, &LoadOptions::default()).unwrap();
+/// assert_eq!(loaded.report.layout, Layout::TransfersCsv);
+/// assert_eq!(loaded.ledger.len(), 2);
+/// assert_eq!(loaded.ledger.source_rows(), &[1, 0]); // sorted by time
+/// assert!(loaded.report.reconciles());
+/// ```
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
+    let (layout, detected) = choose_layout(path, options.format)?;
+    let mut sink = Sink::new(path, layout, detected, options);
+    let mut attempts = Vec::new();
+    match layout {
+        Layout::AmlWorld => read_csv(path, layout, &mut sink, layouts::parse_amlworld)?,
+        Layout::AmlWorldPatterns => attempts = patterns::read(path, &mut sink)?,
+        Layout::AmlSimSample => {
+            amlsim::read_labels(path, options, &mut sink)?;
+            let start = options
+                .amlsim_start
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc()
+                .timestamp_micros();
+            read_csv(path, layout, &mut sink, |r| {
+                layouts::parse_amlsim_sample(r, start)
+            })?;
+            sink.report.notes.push(format!(
+                "AMLSim time steps read as days from {}; amounts in {}",
+                options.amlsim_start, options.default_asset
+            ));
+        }
+        Layout::AmlSimNative => {
+            read_csv(path, layout, &mut sink, layouts::parse_amlsim_native)?;
+            sink.report
+                .notes
+                .push(format!("amounts in {}", options.default_asset));
+        }
+        Layout::TransfersCsv => read_csv(path, layout, &mut sink, layouts::parse_transfers)?,
+        Layout::TransfersParquet => parquet::read(path, &mut sink)?,
+        Layout::TransfersJsonLines => jsonl::read(path, &mut sink)?,
+    }
+    let (ledger, report) = sink.finish()?;
+    Ok(Loaded {
+        ledger,
+        report,
+        attempts,
+    })
+}
+
+/// Recognise a file's layout from its first bytes and header.
+///
+/// # Errors
+///
+/// When the file cannot be read or matches no layout; the message shows
+/// the header that was found.
+pub fn detect_layout(path: &Path) -> Result<Layout> {
+    choose_layout(path, Format::Auto).map(|(layout, _)| layout)
+}
+
+/// What the first bytes of a file say about its container.
+enum Container {
+    Parquet,
+    JsonLines,
+    Patterns,
+    Csv(Vec<String>),
+}
+
+fn sniff(path: &Path) -> Result<Container> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut head = [0u8; 64];
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    let head = &head[..n];
+    if head.starts_with(b"PAR1") {
+        return Ok(Container::Parquet);
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = text.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        return Ok(Container::JsonLines);
+    }
+    if text.starts_with(b"BEGIN LAUNDERING ATTEMPT") {
+        return Ok(Container::Patterns);
+    }
+    Ok(Container::Csv(csv_chunks::read_header(path)?.names))
+}
+
+fn has_all(header: &[String], names: &[&str]) -> bool {
+    names
+        .iter()
+        .all(|n| header.iter().any(|h| h.eq_ignore_ascii_case(n)))
+}
+
+fn is_amlworld_header(header: &[String]) -> bool {
+    header.len() >= 10
+        && layouts::AMLWORLD[..10]
+            .iter()
+            .zip(header)
+            .all(|(spec, h)| h.eq_ignore_ascii_case(spec.name))
+}
+
+fn choose_layout(path: &Path, format: Format) -> Result<(Layout, bool)> {
+    let container = sniff(path)?;
+    let unrecognised = |header: &[String]| {
+        Error::format(
+            path,
+            format!(
+                "unrecognised layout; the header is {:?}. Expected AMLworld (Timestamp,From Bank,Account,…), \
+                 AMLSim (sourceNodeId,targetNodeId,value,time or tran_id,orig_acct,bene_acct,…) \
+                 or transfers (tx_id,time,from,to,amount,asset)",
+                header.join(",")
+            ),
+        )
+    };
+    let layout = match (format, &container) {
+        (Format::Parquet, _) | (Format::Transfers | Format::Auto, Container::Parquet) => {
+            Layout::TransfersParquet
+        }
+        (Format::JsonLines, _) | (Format::Transfers | Format::Auto, Container::JsonLines) => {
+            Layout::TransfersJsonLines
+        }
+        (Format::Patterns, _) | (Format::AmlWorld | Format::Auto, Container::Patterns) => {
+            Layout::AmlWorldPatterns
+        }
+        (Format::AmlWorld, _) => Layout::AmlWorld,
+        (Format::Transfers, _) => Layout::TransfersCsv,
+        (Format::AmlSim, Container::Csv(h)) if has_all(h, &["sourceNodeId", "targetNodeId"]) => {
+            Layout::AmlSimSample
+        }
+        (Format::AmlSim, _) => Layout::AmlSimNative,
+        (Format::Auto, Container::Csv(h)) => {
+            if is_amlworld_header(h) {
+                Layout::AmlWorld
+            } else if has_all(h, &["sourceNodeId", "targetNodeId", "value", "time"]) {
+                Layout::AmlSimSample
+            } else if has_all(h, &["tran_id", "orig_acct", "bene_acct"]) {
+                Layout::AmlSimNative
+            } else if has_all(h, &["tx_id", "time", "from", "to", "amount", "asset"]) {
+                Layout::TransfersCsv
+            } else {
+                return Err(unrecognised(h));
+            }
+        }
+    };
+    Ok((layout, format == Format::Auto))
+}
+
+/// Find each spec column in a header: by position for AMLworld (whose two
+/// account columns share a name), by name (any case) otherwise. Unknown
+/// header columns are noted.
+fn resolve_columns(
+    path: &Path,
+    layout: Layout,
+    header: &[String],
+    notes: &mut Vec<String>,
+) -> Result<Vec<Option<usize>>> {
+    let spec = layout.spec();
+    if matches!(layout, Layout::AmlWorld | Layout::AmlWorldPatterns) {
+        if !is_amlworld_header(header) {
+            return Err(Error::format(
+                path,
+                format!(
+                    "not the AMLworld layout: expected header \"{}\", found \"{}\"",
+                    spec.iter().map(|c| c.name).collect::<Vec<_>>().join(","),
+                    header.join(",")
+                ),
+            ));
+        }
+        if header.len() > spec.len() {
+            notes.push(format!(
+                "ignored columns beyond the AMLworld layout: {}",
+                header[spec.len()..].join(", ")
+            ));
+        }
+        return Ok((0..spec.len())
+            .map(|i| (i < header.len()).then_some(i))
+            .collect());
+    }
+    resolve_by_name(path, spec, header, notes)
+}
+
+fn resolve_by_name(
+    path: &Path,
+    spec: &[ColSpec],
+    header: &[String],
+    notes: &mut Vec<String>,
+) -> Result<Vec<Option<usize>>> {
+    let mut wanted = Vec::with_capacity(spec.len());
+    for col in spec {
+        let found = header.iter().position(|h| h.eq_ignore_ascii_case(col.name));
+        if found.is_none() && col.required {
+            return Err(Error::format(
+                path,
+                format!(
+                    "missing required column \"{}\"; the header is \"{}\"",
+                    col.name,
+                    header.join(",")
+                ),
+            ));
+        }
+        wanted.push(found);
+    }
+    let ignored: Vec<&str> = header
+        .iter()
+        .filter(|h| !spec.iter().any(|c| c.name.eq_ignore_ascii_case(h)))
+        .map(String::as_str)
+        .collect();
+    if !ignored.is_empty() {
+        notes.push(format!("ignored columns: {}", ignored.join(", ")));
+    }
+    Ok(wanted)
+}
+
+fn read_csv<F>(path: &Path, layout: Layout, sink: &mut Sink<'_>, parse: F) -> Result<()>
+where
+    F: for<'r> Fn(Record<'r>) -> std::result::Result<ParsedRow<'r>, FieldError> + Sync,
+{
+    let header = csv_chunks::read_header(path)?;
+    let wanted = resolve_columns(path, layout, &header.names, &mut sink.report.notes)?;
+    let mut chunks = csv_chunks::CsvChunks::open(path, &header, sink.options.chunk_bytes)?;
+    while let Some(mut chunk) = chunks.next_chunk()? {
+        let bad = std::mem::take(&mut chunk.bad);
+        let mut frame = None;
+        let batch = csv_chunks::parse_chunk(path, &chunk, header.names.len(), &mut frame, &wanted)?;
+        sink.take_batch(&batch, layout.spec(), bad, &parse)?;
+        if let Some(progress) = &sink.options.progress {
+            let (done, total) = chunks.progress();
+            progress(done, total);
+        }
+    }
+    Ok(())
+}
+
+/// Collects parsed rows into a ledger builder and the load report.
+struct Sink<'o> {
+    path: PathBuf,
+    options: &'o LoadOptions,
+    builder: LedgerBuilder,
+    report: LoadReport,
+    key: String,
+    explicit_kind: Vec<bool>,
+    unknown_channels: BTreeMap<String, u64>,
+    unmapped_assets: BTreeMap<String, u64>,
+}
+
+/// Rows parsed in parallel per step: bounds the memory of parsed rows.
+const PARSE_STEP: usize = 1 << 16;
+
+impl<'o> Sink<'o> {
+    fn new(path: &Path, layout: Layout, detected: bool, options: &'o LoadOptions) -> Sink<'o> {
+        let mut builder = LedgerBuilder::new();
+        builder.source(path);
+        Sink {
+            path: path.to_path_buf(),
+            options,
+            builder,
+            report: LoadReport::new(path.to_path_buf(), layout, detected),
+            key: String::new(),
+            explicit_kind: Vec::new(),
+            unknown_channels: BTreeMap::new(),
+            unmapped_assets: BTreeMap::new(),
+        }
+    }
+
+    fn row_error(&self, batch: &Batch<'_>, i: usize, spec: &[ColSpec], e: FieldError) -> RowError {
+        let value = e.value;
+        let mut error = RowError::new(batch.rows[i], spec[e.col].label, &value, e.reason);
+        error.path = self.path.clone();
+        error.line = batch.lines.as_ref().map(|l| l[i]);
+        if let Some(detail) = e.detail {
+            error = error.with_detail(detail);
+        }
+        error
+    }
+
+    /// Parse a batch in parallel and add its rows in order. `bad` holds
+    /// rows the container reader already rejected.
+    fn take_batch<F>(
+        &mut self,
+        batch: &Batch<'_>,
+        spec: &[ColSpec],
+        mut bad: Vec<RowError>,
+        parse: &F,
+    ) -> Result<()>
+    where
+        F: for<'r> Fn(Record<'r>) -> std::result::Result<ParsedRow<'r>, FieldError> + Sync,
+    {
+        for e in &mut bad {
+            e.path = self.path.clone();
+        }
+        self.report.rows_read += (batch.len() + bad.len()) as u64;
+        if let Some(last) = batch.rows.last() {
+            if *last > u64::from(u32::MAX) {
+                return Err(crate::error::ErrorKind::TooManyRows {
+                    path: self.path.clone(),
+                }
+                .into());
+            }
+        }
+        self.builder.reserve(batch.len());
+        let mut start = 0;
+        while start < batch.len() {
+            let end = (start + PARSE_STEP).min(batch.len());
+            let parsed: Vec<_> = (start..end)
+                .into_par_iter()
+                .map(|i| parse(batch.row(i)))
+                .collect();
+            for (offset, result) in parsed.into_iter().enumerate() {
+                let i = start + offset;
+                match result {
+                    Ok(row) => self.push(row, batch.rows[i] as u32),
+                    Err(e) => bad.push(self.row_error(batch, i, spec, e)),
+                }
+            }
+            start = end;
+        }
+        bad.sort_by_key(|e| e.row);
+        if !self.options.lenient {
+            if let Some(first) = bad.into_iter().next() {
+                return Err(first.into());
+            }
+            return Ok(());
+        }
+        // a lenient load pushed every good row; count the rest
+        for e in bad {
+            self.report.reject(e, self.options.max_listed_rejections);
+        }
+        Ok(())
+    }
+
+    fn intern(&mut self, key: Key<'_>) -> AccountId {
+        let id = match key.prefix {
+            None => self.builder.account(key.id),
+            Some(prefix) => {
+                self.key.clear();
+                self.key.push_str(prefix);
+                self.key.push(':');
+                self.key.push_str(key.id);
+                let key = std::mem::take(&mut self.key);
+                let id = self.builder.account(&key);
+                self.key = key;
+                id
+            }
+        };
+        if id.index() >= self.explicit_kind.len() {
+            self.explicit_kind.resize(id.index() + 1, false);
+        }
+        id
+    }
+
+    fn push(&mut self, row: ParsedRow<'_>, source_row: u32) {
+        let from = self.intern(row.from);
+        let to = self.intern(row.to);
+        for (side, id) in [from, to].into_iter().enumerate() {
+            let kind = row.kinds[side];
+            if kind.is_some() {
+                self.explicit_kind[id.index()] = true;
+            }
+            let inferred = (kind.is_none() && row.on_chain && !self.explicit_kind[id.index()])
+                .then_some(AccountKind::VirtualAssetAddress);
+            if row.institutions[side].is_some()
+                || row.jurisdictions[side].is_some()
+                || kind.is_some()
+                || inferred.is_some()
+            {
+                self.builder.describe_account(
+                    id,
+                    row.institutions[side],
+                    row.jurisdictions[side],
+                    kind.or(inferred),
+                );
+            }
+        }
+        if let Some(text) = row.unknown_channel {
+            *self.unknown_channels.entry(text.to_string()).or_insert(0) += 1;
+        }
+        for name in row.unmapped_assets.into_iter().flatten() {
+            *self.unmapped_assets.entry(name.to_string()).or_insert(0) += 1;
+        }
+        // Asset ids only fail past 65,536 assets; such a row is kept on the
+        // first asset rather than lost, and the report says so.
+        let options = self.options;
+        let default_asset = options.default_asset.as_str();
+        let asset_paid = self.asset(row.asset_paid.unwrap_or(default_asset));
+        let asset_received = self.asset(row.asset_received.unwrap_or(default_asset));
+        if row.on_chain {
+            self.builder.mark_virtual(asset_paid);
+            self.builder.mark_virtual(asset_received);
+        }
+        self.builder.push(NewTransfer {
+            time_us: row.time_us,
+            from,
+            to,
+            amount_paid: row.amount_paid,
+            asset_paid,
+            amount_received: row.amount_received,
+            asset_received,
+            channel: row.channel,
+            source_row,
+            laundering: row.laundering,
+            tx_id: row.tx_id,
+            tx_hash: row.tx_hash,
+            chain: row.chain,
+        });
+        self.report.rows_loaded += 1;
+    }
+
+    fn asset(&mut self, code: &str) -> crate::model::AssetId {
+        match self.builder.asset(code) {
+            Ok(id) => id,
+            Err(_) => {
+                *self
+                    .unmapped_assets
+                    .entry(format!("{code} (beyond 65,536 assets)"))
+                    .or_insert(0) += 1;
+                crate::model::AssetId(0)
+            }
+        }
+    }
+
+    fn finish(mut self) -> Result<(Ledger, LoadReport)> {
+        for (text, n) in &self.unknown_channels {
+            self.report.notes.push(format!(
+                "payment format {text:?} not recognised, kept as \"other\" ({n} rows)"
+            ));
+        }
+        for (name, n) in &self.unmapped_assets {
+            self.report.notes.push(format!(
+                "currency name {name:?} has no known code, kept verbatim ({n} rows)"
+            ));
+        }
+        let ledger = self.builder.finish()?;
+        Ok((ledger, self.report))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,260 @@
+//! The vocabulary: accounts, assets, payment channels and their dense ids.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Dense index of an account in a [`Ledger`](crate::Ledger) (and of its node
+/// in the [`FlowGraph`](crate::FlowGraph)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AccountId(pub u32);
+
+/// Dense index of an asset (currency or token) in a ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AssetId(pub u16);
+
+/// Dense index of a transfer in a ledger. Transfers are numbered in time
+/// order (ties in input order), so a smaller id is never later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TransferId(pub u32);
+
+impl AccountId {
+    /// The id as a `usize` index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl AssetId {
+    /// The id as a `usize` index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl TransferId {
+    /// The id as a `usize` index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What sort of account a key names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    /// An account at a bank or payment institution.
+    #[default]
+    BankAccount,
+    /// A virtual-asset address or self-hosted wallet.
+    VirtualAssetAddress,
+    /// An exchange or other virtual-asset service provider (VASP).
+    Exchange,
+    /// Cash, or a counterparty the data does not identify.
+    CashOrUnknown,
+}
+
+impl AccountKind {
+    /// The snake_case name used in files (`bank_account`, `virtual_asset_address`,
+    /// `exchange`, `cash_or_unknown`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AccountKind::BankAccount => "bank_account",
+            AccountKind::VirtualAssetAddress => "virtual_asset_address",
+            AccountKind::Exchange => "exchange",
+            AccountKind::CashOrUnknown => "cash_or_unknown",
+        }
+    }
+
+    /// Parse a kind as written in the transfers layout. Accepts the names of
+    /// [`AccountKind::name`] and the short forms `bank`, `address`, `wallet`,
+    /// `vasp`, `cash`, `unknown` (any case).
+    pub fn parse(text: &str) -> Option<AccountKind> {
+        let lower = text.trim().to_ascii_lowercase();
+        Some(match lower.as_str() {
+            "bank_account" | "bank" | "account" => AccountKind::BankAccount,
+            "virtual_asset_address" | "address" | "wallet" => AccountKind::VirtualAssetAddress,
+            "exchange" | "vasp" => AccountKind::Exchange,
+            "cash_or_unknown" | "cash" | "unknown" => AccountKind::CashOrUnknown,
+            _ => return None,
+        })
+    }
+}
+
+/// An account (bank account, address, exchange, or cash) as the data names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The identifier that is unique in the data set. For the AMLworld
+    /// layout it is `"<bank>:<account>"`, bank id with its leading zeros.
+    pub key: String,
+    /// The bank, payment institution or VASP holding the account, if known.
+    pub institution: Option<String>,
+    /// The country or jurisdiction of the account, if known.
+    pub jurisdiction: Option<String>,
+    /// What sort of account it is.
+    pub kind: AccountKind,
+    /// An account-level laundering label, where the data set has one (AMLSim
+    /// `nodes.csv` `isFraud`).
+    pub laundering: Option<bool>,
+}
+
+impl Account {
+    /// A bank account with only a key.
+    pub fn new(key: impl Into<String>) -> Account {
+        Account {
+            key: key.into(),
+            institution: None,
+            jurisdiction: None,
+            kind: AccountKind::BankAccount,
+            laundering: None,
+        }
+    }
+}
+
+/// A currency or virtual asset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Asset {
+    /// ISO 4217 code for currencies ("USD"), ticker for virtual assets ("BTC").
+    pub code: String,
+    /// Whether it is a virtual asset (cryptocurrency or token).
+    pub virtual_currency: bool,
+}
+
+/// Tickers moneytrail knows to be virtual assets. Codes not listed here (and
+/// not marked virtual by the data) are treated as fiat currencies.
+const VIRTUAL_TICKERS: &[&str] = &[
+    "BTC", "ETH", "USDT", "USDC", "XMR", "LTC", "BCH", "TRX", "BNB", "SOL", "XRP", "DAI", "DOGE",
+    "ZEC", "DASH", "ADA", "MATIC", "TON",
+];
+
+impl Asset {
+    /// An asset from its code, upper-cased; virtual if the code is a known
+    /// virtual-asset ticker.
+    pub fn from_code(code: &str) -> Asset {
+        let code = code.trim().to_ascii_uppercase();
+        let virtual_currency = VIRTUAL_TICKERS.contains(&code.as_str());
+        Asset {
+            code,
+            virtual_currency,
+        }
+    }
+}
+
+/// Map an AMLworld currency name ("US Dollar", "Bitcoin"…) to its ISO 4217
+/// code or ticker. Returns `None` for names the AMLworld data sets do not use.
+///
+/// ```
+/// assert_eq!(moneytrail::amlworld_currency_code("Yuan"), Some("CNY"));
+/// assert_eq!(moneytrail::amlworld_currency_code("Bitcoin"), Some("BTC"));
+/// assert_eq!(moneytrail::amlworld_currency_code("Doubloon"), None);
+/// ```
+pub fn amlworld_currency_code(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "US Dollar" => "USD",
+        "Euro" => "EUR",
+        "Yuan" => "CNY",
+        "Yen" => "JPY",
+        "UK Pound" => "GBP",
+        "Rupee" => "INR",
+        "Ruble" => "RUB",
+        "Canadian Dollar" => "CAD",
+        "Australian Dollar" => "AUD",
+        "Swiss Franc" => "CHF",
+        "Mexican Peso" => "MXN",
+        "Brazil Real" => "BRL",
+        "Saudi Riyal" => "SAR",
+        "Shekel" => "ILS",
+        "Bitcoin" => "BTC",
+        _ => return None,
+    })
+}
+
+/// How a transfer was made: the payment formats analysts see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Channel {
+    /// Wire transfer.
+    Wire,
+    /// Automated clearing house / credit transfer.
+    Ach,
+    /// Cheque.
+    Cheque,
+    /// Cash deposit or withdrawal.
+    Cash,
+    /// Credit card payment.
+    CreditCard,
+    /// Reinvestment between a customer's own products.
+    Reinvestment,
+    /// On-chain or exchange-internal virtual-currency transfer.
+    VirtualCurrency,
+    /// Not stated, or a format moneytrail does not know.
+    #[default]
+    Other,
+}
+
+impl Channel {
+    /// All channels, in their order.
+    pub const ALL: [Channel; 8] = [
+        Channel::Wire,
+        Channel::Ach,
+        Channel::Cheque,
+        Channel::Cash,
+        Channel::CreditCard,
+        Channel::Reinvestment,
+        Channel::VirtualCurrency,
+        Channel::Other,
+    ];
+
+    /// The snake_case name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Wire => "wire",
+            Channel::Ach => "ach",
+            Channel::Cheque => "cheque",
+            Channel::Cash => "cash",
+            Channel::CreditCard => "credit_card",
+            Channel::Reinvestment => "reinvestment",
+            Channel::VirtualCurrency => "virtual_currency",
+            Channel::Other => "other",
+        }
+    }
+
+    /// Parse a payment format: AMLworld's spellings ("ACH", "Cheque", "Cash",
+    /// "Credit Card", "Wire", "Reinvestment", "Bitcoin"), AMLSim's
+    /// (`TRANSFER`, `WIRE`, `CHECK`, `CASH-IN`, `CASH-OUT`, `CREDIT`…) and the
+    /// snake_case names of [`Channel::name`], in any case. Unknown text is
+    /// `None`.
+    pub fn parse(text: &str) -> Option<Channel> {
+        let lower = text.trim().to_ascii_lowercase();
+        Some(match lower.as_str() {
+            "wire" => Channel::Wire,
+            "ach" | "transfer" | "credit_transfer" | "sepa" => Channel::Ach,
+            "cheque" | "check" => Channel::Cheque,
+            "cash" | "cash-in" | "cash-out" | "cash_in" | "cash_out" | "deposit" | "withdrawal" => {
+                Channel::Cash
+            }
+            "credit card" | "credit_card" | "credit" | "card" => Channel::CreditCard,
+            "reinvestment" => Channel::Reinvestment,
+            "bitcoin" | "virtual_currency" | "crypto" | "on_chain" | "onchain" => {
+                Channel::VirtualCurrency
+            }
+            "other" | "" => Channel::Other,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for AccountKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
