@@ -1,1 +1,40 @@
-fn main() {}
+//! Load + graph build on generated AMLworld-layout data of 100k and 1M
+//! rows (fixed seed). Run: `cargo bench --bench ingest`.
+//!
+//! The data is written once to a temporary folder before timing; each
+//! iteration reads and parses the CSV, sorts, interns, and builds the
+//! petgraph graph and temporal index.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use moneytrail::ingest::{load, LoadOptions};
+use moneytrail::synth::{write_amlworld, AmlWorldSpec};
+use moneytrail::FlowGraph;
+use std::hint::black_box;
+use std::io::BufWriter;
+
+fn ingest(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut group = c.benchmark_group("load_and_build");
+    group.sample_size(10);
+    for rows in [100_000usize, 1_000_000] {
+        let path = dir.path().join(format!("amlworld-{rows}.csv"));
+        let spec = AmlWorldSpec {
+            rows,
+            accounts: (rows / 5).max(1000),
+            ..AmlWorldSpec::default()
+        };
+        let file = std::fs::File::create(&path).expect("create");
+        write_amlworld(BufWriter::new(file), &spec).expect("write");
+        group.throughput(Throughput::Elements(rows as u64));
+        group.bench_function(format!("amlworld_{rows}"), |b| {
+            b.iter(|| {
+                let loaded = load(&path, &LoadOptions::default()).expect("load");
+                black_box(FlowGraph::new(loaded.ledger))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ingest);
+criterion_main!(benches);

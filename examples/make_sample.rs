@@ -8,24 +8,14 @@
 //! The output depends only on the seed; a test checks that the committed
 //! files equal what this writes.
 
-use moneytrail::synth::sample_set;
+use moneytrail::synth::{sample_set, SAMPLE_SEED};
 use std::path::Path;
-
-/// The seed of the shipped sample.
-const SEED: u64 = 20240301;
 
 fn main() -> std::io::Result<()> {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    let set = sample_set(SEED);
+    let set = sample_set(SAMPLE_SEED);
     std::fs::write(data.join("sample_transfers.csv"), &set.csv)?;
-    let truth = serde_json::json!({
-        "generator": "moneytrail::synth::sample_set",
-        "seed": SEED,
-        "file": "sample_transfers.csv",
-        "attempts": set.planted,
-    });
-    let text = serde_json::to_string_pretty(&truth)? + "\n";
-    std::fs::write(data.join("sample_truth.json"), text)?;
+    std::fs::write(data.join("sample_truth.json"), set.truth_json(SAMPLE_SEED))?;
     println!(
         "wrote {} transfers and {} planted patterns to {}",
         set.csv.lines().count() - 1,

@@ -290,7 +290,14 @@ mod tests {
         for (row, &(f, t, time)) in edges.iter().enumerate() {
             let from = b.account(&format!("a{f}"));
             let to = b.account(&format!("a{t}"));
-            b.push(NewTransfer::simple(time, from, to, Decimal::ONE, usd, row as u32));
+            b.push(NewTransfer::simple(
+                time,
+                from,
+                to,
+                Decimal::ONE,
+                usd,
+                row as u32,
+            ));
         }
         FlowGraph::new(b.finish().unwrap())
     }

@@ -385,7 +385,11 @@ impl Ledger {
             channel: c.channel[i],
             source_row: c.source_row[i],
             tx_id: c.tx_id.as_ref().and_then(|t| t.get(i)).map(str::to_string),
-            tx_hash: c.tx_hash.as_ref().and_then(|t| t.get(i)).map(str::to_string),
+            tx_hash: c
+                .tx_hash
+                .as_ref()
+                .and_then(|t| t.get(i))
+                .map(str::to_string),
             chain: self.chain(id).map(str::to_string),
             laundering: c.laundering[i],
         }
@@ -408,7 +412,9 @@ impl Ledger {
             + c.laundering.capacity();
         let text = c.tx_id.as_ref().map_or(0, TextColumn::heap_bytes)
             + c.tx_hash.as_ref().map_or(0, TextColumn::heap_bytes)
-            + c.chain.as_ref().map_or(0, |(_, codes)| codes.capacity() * 2);
+            + c.chain
+                .as_ref()
+                .map_or(0, |(_, codes)| codes.capacity() * 2);
         let accounts: usize = self
             .accounts
             .iter()

@@ -159,7 +159,11 @@ fn print_report(out: &mut impl Write, loaded: &Loaded) -> std::io::Result<()> {
     }
     let listed = r.rejected.len().min(10) as u64;
     if r.rows_rejected > listed {
-        writeln!(out, "  … and {} more rejected rows", r.rows_rejected - listed)?;
+        writeln!(
+            out,
+            "  … and {} more rejected rows",
+            r.rows_rejected - listed
+        )?;
     }
     for note in &r.notes {
         writeln!(out, "note: {note}")?;

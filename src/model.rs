@@ -42,7 +42,9 @@ impl TransferId {
 }
 
 /// What sort of account a key names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     /// An account at a bank or payment institution.
@@ -172,7 +174,9 @@ pub fn amlworld_currency_code(name: &str) -> Option<&'static str> {
 }
 
 /// How a transfer was made: the payment formats analysts see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum Channel {

@@ -235,10 +235,18 @@ impl fmt::Display for Summary {
         }
         writeln!(f, "conversions {} transfers change asset", self.conversions)?;
         if self.labelled_laundering > 0 {
-            writeln!(f, "labelled    {} transfers as laundering", self.labelled_laundering)?;
+            writeln!(
+                f,
+                "labelled    {} transfers as laundering",
+                self.labelled_laundering
+            )?;
         }
         if self.labelled_accounts > 0 {
-            writeln!(f, "labelled    {} accounts as laundering", self.labelled_accounts)?;
+            writeln!(
+                f,
+                "labelled    {} accounts as laundering",
+                self.labelled_accounts
+            )?;
         }
         writeln!(f, "\nvolume per asset paid")?;
         for (code, v) in &self.per_asset {
@@ -257,7 +265,13 @@ impl fmt::Display for Summary {
                 .iter()
                 .map(|(code, a)| format!("{} {}", group_thousands(*a), code))
                 .collect();
-            writeln!(f, "  {:<17} {:>10} transfers  {}", channel, v.transfers, amounts.join(", "))?;
+            writeln!(
+                f,
+                "  {:<17} {:>10} transfers  {}",
+                channel,
+                v.transfers,
+                amounts.join(", ")
+            )?;
         }
         Ok(())
     }

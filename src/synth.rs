@@ -119,7 +119,14 @@ const CURRENCIES: &[(&str, f64)] = &[
     ("Bitcoin", 0.000_016),
 ];
 
-const FORMATS: &[&str] = &["ACH", "Cheque", "Credit Card", "Wire", "Cash", "Reinvestment"];
+const FORMATS: &[&str] = &[
+    "ACH",
+    "Cheque",
+    "Credit Card",
+    "Wire",
+    "Cash",
+    "Reinvestment",
+];
 
 /// Write `spec.rows` AMLworld-layout rows (with header) in time order.
 /// Rows are made in parallel blocks, each from its own random stream, and
@@ -156,10 +163,7 @@ fn account_name(account: u64, banks: u64) -> (String, String) {
     let bank = account % banks.max(1);
     let width = 3 + (bank % 4) as usize;
     let bank_id = format!("{:0width$}", bank * 7 + 1, width = width);
-    let mixed = account
-        .wrapping_mul(0x9E37_79B9)
-        .wrapping_add(0x8000_0000)
-        & 0xF_FFFF_FFFF;
+    let mixed = account.wrapping_mul(0x9E37_79B9).wrapping_add(0x8000_0000) & 0xF_FFFF_FFFF;
     (bank_id, format!("8{mixed:08X}"))
 }
 
@@ -256,6 +260,22 @@ pub struct SampleSet {
     pub planted: Vec<PlantedPattern>,
 }
 
+/// The seed of the sample shipped in `data/`.
+pub const SAMPLE_SEED: u64 = 20240301;
+
+impl SampleSet {
+    /// The answer key as written to `data/sample_truth.json`.
+    pub fn truth_json(&self, seed: u64) -> String {
+        let truth = serde_json::json!({
+            "generator": "moneytrail::synth::sample_set",
+            "seed": seed,
+            "file": "sample_transfers.csv",
+            "attempts": self.planted,
+        });
+        serde_json::to_string_pretty(&truth).unwrap_or_default() + "\n"
+    }
+}
+
 /// Header of the transfers layout as the sample writes it.
 pub const TRANSFERS_HEADER: &str = "tx_id,time,from,to,amount,asset,amount_received,asset_received,channel,from_institution,to_institution,from_jurisdiction,to_jurisdiction,chain,tx_hash,label,from_kind,to_kind";
 
@@ -290,7 +310,13 @@ struct SampleBuilder {
 }
 
 impl SampleBuilder {
-    fn party(&mut self, key: String, institution: &str, jurisdiction: &str, kind: &'static str) -> usize {
+    fn party(
+        &mut self,
+        key: String,
+        institution: &str,
+        jurisdiction: &str,
+        kind: &'static str,
+    ) -> usize {
         self.parties.push(Party {
             key,
             institution: institution.to_string(),
@@ -300,7 +326,15 @@ impl SampleBuilder {
         self.parties.len() - 1
     }
 
-    fn pay(&mut self, time: i64, from: usize, to: usize, amount: Decimal, asset: &'static str, channel: &'static str) -> usize {
+    fn pay(
+        &mut self,
+        time: i64,
+        from: usize,
+        to: usize,
+        amount: Decimal,
+        asset: &'static str,
+        channel: &'static str,
+    ) -> usize {
         self.rows.push(Row {
             time,
             from,
@@ -360,7 +394,12 @@ pub fn sample_set(seed: u64) -> SampleSet {
     let mut persons = Vec::new();
     for i in 0..240 {
         let (name, j, prefix, _) = banks[i % banks.len()];
-        persons.push(b.party(format!("{prefix}-{:05}", 10_000 + i * 37 % 90_000), name, j, "bank"));
+        persons.push(b.party(
+            format!("{prefix}-{:05}", 10_000 + i * 37 % 90_000),
+            name,
+            j,
+            "bank",
+        ));
     }
     let mut businesses = Vec::new();
     for i in 0..40 {
@@ -404,7 +443,11 @@ pub fn sample_set(seed: u64) -> SampleSet {
         let day = b.rng.range(0, 29);
         let t = b.at(day, 7, 22);
         let amount = b.cents(60.0, 1.0);
-        let channel = if b.rng.chance(0.7) { "credit_card" } else { "ach" };
+        let channel = if b.rng.chance(0.7) {
+            "credit_card"
+        } else {
+            "ach"
+        };
         let currency = home_currency(payer, &b.parties);
         let row = b.pay(t, payer, merchant, amount, currency, channel);
         let merchant_currency = home_currency(merchant, &b.parties);
@@ -422,7 +465,10 @@ pub fn sample_set(seed: u64) -> SampleSet {
         let row = b.pay(t, p, utility, amount, currency, "ach");
         let to_currency = home_currency(utility, &b.parties);
         if to_currency != currency {
-            b.rows[row].received = Some(((amount * fx(currency, to_currency)).round_dp(2), to_currency));
+            b.rows[row].received = Some((
+                (amount * fx(currency, to_currency)).round_dp(2),
+                to_currency,
+            ));
         }
     }
     // businesses pay suppliers (honest fan-out over the month)
@@ -489,7 +535,15 @@ pub fn sample_set(seed: u64) -> SampleSet {
         b.rows[row].chain = Some("bitcoin");
     }
 
-    plant_laundering(&mut b, &persons, &businesses, cash, coinhub, kryptobank, &wallets);
+    plant_laundering(
+        &mut b,
+        &persons,
+        &businesses,
+        cash,
+        coinhub,
+        kryptobank,
+        &wallets,
+    );
     finish_sample(b)
 }
 
@@ -527,11 +581,22 @@ fn plant_laundering(
         let amount = Decimal::new(b.rng.range(910_000, 990_000), 2);
         rows.push(b.pay(t, cash, target, amount, "USD", "cash"));
     }
-    b.plant("structuring", "8 cash deposits of 9,100-9,900 USD within 26 hours".into(), &rows);
+    b.plant(
+        "structuring",
+        "8 cash deposits of 9,100-9,900 USD within 26 hours".into(),
+        &rows,
+    );
 
     // 2. fan-out: one account pays 12 new accounts within 20 hours
     let source = mule(b, 1);
-    let seed_in = b.pay(b.start + 9 * DAY + 8 * HOUR, businesses[30], source, Decimal::from(61_000), "EUR", "wire");
+    let seed_in = b.pay(
+        b.start + 9 * DAY + 8 * HOUR,
+        businesses[30],
+        source,
+        Decimal::from(61_000),
+        "EUR",
+        "wire",
+    );
     let mut rows = vec![seed_in];
     for k in 0..12 {
         let to = mule(b, 10 + k);
@@ -539,7 +604,11 @@ fn plant_laundering(
         let amount = b.cents(4_900.0, 0.05);
         rows.push(b.pay(t, source, to, amount, "EUR", "wire"));
     }
-    b.plant("fan_out", "one account pays 12 fresh accounts within 20 hours".into(), &rows);
+    b.plant(
+        "fan_out",
+        "one account pays 12 fresh accounts within 20 hours".into(),
+        &rows,
+    );
 
     // 3. fan-in: 10 accounts pay one account within 30 hours
     let sink = mule(b, 30);
@@ -550,7 +619,11 @@ fn plant_laundering(
         let amount = b.cents(7_500.0, 0.1);
         rows.push(b.pay(t, from, sink, amount, "GBP", "ach"));
     }
-    b.plant("fan_in", "10 accounts pay one account within 30 hours".into(), &rows);
+    b.plant(
+        "fan_in",
+        "10 accounts pay one account within 30 hours".into(),
+        &rows,
+    );
 
     // 4. cycle: A -> B -> C -> D -> A over 3 days, 1% kept at each hop
     let ring: Vec<usize> = (0..4).map(|k| mule(b, 60 + k)).collect();
@@ -561,7 +634,11 @@ fn plant_laundering(
         rows.push(b.pay(t, ring[k], ring[(k + 1) % 4], amount, "EUR", "wire"));
         amount = pct(amount, 990);
     }
-    b.plant("cycle", "4-hop round trip over 54 hours; 96% of the money comes back".into(), &rows);
+    b.plant(
+        "cycle",
+        "4-hop round trip over 54 hours; 96% of the money comes back".into(),
+        &rows,
+    );
 
     // 5. layering chain: 6 hops, 1.5% fee per hop, each forwarded within 5 hours
     let chain: Vec<usize> = (0..7).map(|k| mule(b, 70 + k)).collect();
@@ -573,7 +650,11 @@ fn plant_laundering(
         amount = pct(amount, 985);
         t += b.rng.range(60, 300) * MINUTE;
     }
-    b.plant("layering_chain", "6-hop chain, 1.5% fee per hop, dwell under 5 hours".into(), &rows);
+    b.plant(
+        "layering_chain",
+        "6-hop chain, 1.5% fee per hop, dwell under 5 hours".into(),
+        &rows,
+    );
 
     // 6. scatter-gather: source -> 6 intermediaries -> one sink
     let src = mule(b, 80);
@@ -586,7 +667,11 @@ fn plant_laundering(
         rows.push(b.pay(t, src, mid, amount, "EUR", "ach"));
         rows.push(b.pay(t + 20 * HOUR, mid, dst, pct(amount, 980), "EUR", "ach"));
     }
-    b.plant("scatter_gather", "a source pays 6 intermediaries; each pays one sink within a day".into(), &rows);
+    b.plant(
+        "scatter_gather",
+        "a source pays 6 intermediaries; each pays one sink within a day".into(),
+        &rows,
+    );
 
     // 7. gather-scatter: 6 sources -> hub -> 6 sinks
     let hub = mule(b, 90);
@@ -603,7 +688,11 @@ fn plant_laundering(
         let amount = b.cents(5_900.0, 0.05);
         rows.push(b.pay(t, hub, to, amount, "GBP", "ach"));
     }
-    b.plant("gather_scatter", "6 sources pay a hub, which pays 6 sinks the next day".into(), &rows);
+    b.plant(
+        "gather_scatter",
+        "6 sources pay a hub, which pays 6 sinks the next day".into(),
+        &rows,
+    );
 
     // 8. mule pass-through: 5 incoming payments, each forwarded (97%) within hours
     let mule_acct = mule(b, 110);
@@ -617,7 +706,11 @@ fn plant_laundering(
         let delay = b.rng.range(60, 240) * MINUTE;
         rows.push(b.pay(t + delay, mule_acct, boss, pct(amount, 970), "EUR", "wire"));
     }
-    b.plant("pass_through", "a mule forwards 97% of 5 incoming payments within 4 hours each".into(), &rows);
+    b.plant(
+        "pass_through",
+        "a mule forwards 97% of 5 incoming payments within 4 hours each".into(),
+        &rows,
+    );
 
     // 9. virtual-currency layering: fiat -> exchange -> wallets -> mixer ->
     //    swap to USDT -> another exchange -> fiat abroad
@@ -641,7 +734,14 @@ fn plant_laundering(
         let r = b.pay(t, layer[0], w, part, "BTC", "virtual_currency");
         b.rows[r].chain = Some("bitcoin");
         rows.push(r);
-        let r = b.pay(t + (2 + k as i64) * HOUR, w, mixer, part - Decimal::new(2, 5), "BTC", "virtual_currency");
+        let r = b.pay(
+            t + (2 + k as i64) * HOUR,
+            w,
+            mixer,
+            part - Decimal::new(2, 5),
+            "BTC",
+            "virtual_currency",
+        );
         b.rows[r].chain = Some("bitcoin");
         rows.push(r);
     }
@@ -677,7 +777,11 @@ fn plant_laundering(
             rows.push(b.pay(t, p, q, amount, "EUR", "ach"));
         }
     }
-    b.plant("bipartite", "4 payers each pay the same 4 payees within 32 hours".into(), &rows);
+    b.plant(
+        "bipartite",
+        "4 payers each pay the same 4 payees within 32 hours".into(),
+        &rows,
+    );
 }
 
 fn finish_sample(b: SampleBuilder) -> SampleSet {
@@ -798,7 +902,13 @@ mod tests {
                 assert!(p.accounts.iter().any(|a| a == fields[2]));
             }
         }
-        let labelled = lines.iter().filter(|l| l.split(',').nth(15) == Some("1")).count();
-        assert_eq!(labelled, set.planted.iter().map(|p| p.rows.len()).sum::<usize>());
+        let labelled = lines
+            .iter()
+            .filter(|l| l.split(',').nth(15) == Some("1"))
+            .count();
+        assert_eq!(
+            labelled,
+            set.planted.iter().map(|p| p.rows.len()).sum::<usize>()
+        );
     }
 }

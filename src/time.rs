@@ -74,7 +74,13 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 
 /// Format microseconds as the shortest exact duration (`24h`, `90m`, `7d`).
 pub fn format_duration(micros: i64) -> String {
-    for (unit, size) in [("w", 7 * DAY), ("d", DAY), ("h", HOUR), ("m", MINUTE), ("s", SECOND)] {
+    for (unit, size) in [
+        ("w", 7 * DAY),
+        ("d", DAY),
+        ("h", HOUR),
+        ("m", MINUTE),
+        ("s", SECOND),
+    ] {
         if micros != 0 && micros % size == 0 {
             return format!("{}{}", micros / size, unit);
         }
@@ -127,7 +133,11 @@ pub(crate) fn parse_flexible(text: &str) -> Option<i64> {
     if let Some(t) = parse_rfc3339(text) {
         return Some(t);
     }
-    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y/%m/%d %H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y/%m/%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Some(t.and_utc().timestamp_micros());
         }

@@ -60,12 +60,18 @@ pub(super) fn read_labels(
             bad: Vec::new(),
             ..chunk
         };
-        let batch = csv_chunks::parse_chunk(&path, &chunk, header.names.len(), &mut frame, &wanted)?;
+        let batch =
+            csv_chunks::parse_chunk(&path, &chunk, header.names.len(), &mut frame, &wanted)?;
         for i in 0..batch.len() {
             let r: Record<'_> = batch.row(i);
             let fail = |col: usize, reason: Reason, detail: &str| -> Error {
-                let mut e = RowError::new(batch.rows[i], NODES[col].label, r.text(col).unwrap_or(""), reason)
-                    .with_detail(detail);
+                let mut e = RowError::new(
+                    batch.rows[i],
+                    NODES[col].label,
+                    r.text(col).unwrap_or(""),
+                    reason,
+                )
+                .with_detail(detail);
                 e.path = path.clone();
                 e.line = batch.lines.as_ref().map(|l| l[i]);
                 e.into()

@@ -21,12 +21,22 @@ use std::path::Path;
 type Line = std::result::Result<Vec<Option<String>>, (String, &'static str)>;
 
 fn parse_line(line: &str, unknown: &mut BTreeSet<String>) -> Line {
-    let object: HashMap<&str, &RawValue> = serde_json::from_str(line)
-        .map_err(|e| (line.to_string(), if e.is_syntax() || e.is_eof() { "not valid JSON" } else { "expected a JSON object of named values" }))
-        .map_err(|(l, m)| (l, m))?;
+    let object: HashMap<&str, &RawValue> = serde_json::from_str(line).map_err(|e| {
+        (
+            line.to_string(),
+            if e.is_syntax() || e.is_eof() {
+                "not valid JSON"
+            } else {
+                "expected a JSON object of named values"
+            },
+        )
+    })?;
     let mut values = vec![None; TRANSFERS.len()];
     for (key, raw) in object {
-        let Some(col) = TRANSFERS.iter().position(|c| c.name.eq_ignore_ascii_case(key)) else {
+        let Some(col) = TRANSFERS
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(key))
+        else {
             unknown.insert(key.to_string());
             continue;
         };
@@ -34,7 +44,10 @@ fn parse_line(line: &str, unknown: &mut BTreeSet<String>) -> Line {
         values[col] = if text == "null" {
             None
         } else if text.starts_with('"') {
-            Some(serde_json::from_str::<String>(text).map_err(|_| (line.to_string(), "bad string"))?)
+            Some(
+                serde_json::from_str::<String>(text)
+                    .map_err(|_| (line.to_string(), "bad string"))?,
+            )
         } else if text.starts_with('{') || text.starts_with('[') {
             return Err((line.to_string(), "a value is an object or array"));
         } else {
@@ -102,7 +115,8 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
                 (line, unknown)
             })
             .collect();
-        let mut cols: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(lines.len()); TRANSFERS.len()];
+        let mut cols: Vec<Vec<Option<String>>> =
+            vec![Vec::with_capacity(lines.len()); TRANSFERS.len()];
         let (mut rows, mut line_nos, mut bad) = (Vec::new(), Vec::new(), Vec::new());
         for ((row, line_no, _), (result, keys)) in lines.iter().zip(parsed) {
             unknown.extend(keys);
@@ -139,7 +153,12 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
             rows,
             lines: Some(line_nos),
         };
-        sink.take_batch(&batch, Layout::TransfersJsonLines.spec(), bad, &layouts::parse_transfers)?;
+        sink.take_batch(
+            &batch,
+            Layout::TransfersJsonLines.spec(),
+            bad,
+            &layouts::parse_transfers,
+        )?;
         if let Some(progress) = &sink.options.progress {
             progress(done, total);
         }

@@ -48,7 +48,9 @@ impl Layout {
             Layout::AmlWorld | Layout::AmlWorldPatterns => AMLWORLD,
             Layout::AmlSimSample => AMLSIM_SAMPLE,
             Layout::AmlSimNative => AMLSIM_NATIVE,
-            Layout::TransfersCsv | Layout::TransfersParquet | Layout::TransfersJsonLines => TRANSFERS,
+            Layout::TransfersCsv | Layout::TransfersParquet | Layout::TransfersJsonLines => {
+                TRANSFERS
+            }
         }
     }
 }
@@ -256,13 +258,18 @@ fn amount(r: Record<'_>, col: usize) -> Result<Decimal, FieldError> {
 fn label(r: Record<'_>, col: usize) -> Result<Option<bool>, FieldError> {
     match r.text(col) {
         None => Ok(None),
-        Some(text) => parse_bool(text)
-            .map(Some)
-            .ok_or_else(|| bad(col, text, Reason::BadNumber, Some("expected 0/1 or true/false"))),
+        Some(text) => parse_bool(text).map(Some).ok_or_else(|| {
+            bad(
+                col,
+                text,
+                Reason::BadNumber,
+                Some("expected 0/1 or true/false"),
+            )
+        }),
     }
 }
 
-fn channel<'a>(text: Option<&'a str>) -> (Channel, Option<&'a str>) {
+fn channel(text: Option<&str>) -> (Channel, Option<&str>) {
     match text {
         None => (Channel::Other, None),
         Some(t) => match Channel::parse(t) {
@@ -359,7 +366,10 @@ pub(crate) fn parse_amlworld(r: Record<'_>) -> Result<ParsedRow<'_>, FieldError>
 
 /// Parse one AMLSim sample record; `start_us` is the time of step 0 and a
 /// step is one day.
-pub(crate) fn parse_amlsim_sample(r: Record<'_>, start_us: i64) -> Result<ParsedRow<'_>, FieldError> {
+pub(crate) fn parse_amlsim_sample(
+    r: Record<'_>,
+    start_us: i64,
+) -> Result<ParsedRow<'_>, FieldError> {
     let from = required(r, 0, Reason::EmptyAccount)?;
     let to = required(r, 1, Reason::EmptyAccount)?;
     let value = amount(r, 2)?;
@@ -479,7 +489,9 @@ mod tests {
         assert_eq!(parse_amount("+5").unwrap(), Decimal::from(5));
         assert_eq!(parse_amount("-0").unwrap(), Decimal::ZERO);
         assert_eq!(parse_amount("-3.5"), Err(Reason::NegativeAmount));
-        for bad in ["", "abc", "1e5", "1,000", "1.2.3", ".", "12 34", "1_000", "NaN"] {
+        for bad in [
+            "", "abc", "1e5", "1,000", "1.2.3", ".", "12 34", "1_000", "NaN",
+        ] {
             assert_eq!(parse_amount(bad), Err(Reason::BadAmount), "{bad}");
         }
         // more digits than a Decimal holds

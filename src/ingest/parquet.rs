@@ -43,7 +43,10 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
                 Col::Micros(
                     values
                         .iter()
-                        .map(|v| v.and_then(|v| v.checked_mul(per_micro.0)).map(|v| v.div_euclid(per_micro.1)))
+                        .map(|v| {
+                            v.and_then(|v| v.checked_mul(per_micro.0))
+                                .map(|v| v.div_euclid(per_micro.1))
+                        })
                         .collect(),
                 )
             }
@@ -65,7 +68,12 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         rows: (0..df.height() as u64).collect(),
         lines: None,
     };
-    sink.take_batch(&batch, Layout::TransfersParquet.spec(), Vec::new(), &layouts::parse_transfers)?;
+    sink.take_batch(
+        &batch,
+        Layout::TransfersParquet.spec(),
+        Vec::new(),
+        &layouts::parse_transfers,
+    )?;
     if let Some(progress) = &sink.options.progress {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         progress(size, size);

@@ -34,7 +34,10 @@ impl LaunderingAttempt {
     /// The typology in moneytrail's snake_case naming (`fan_out`, `cycle`,
     /// `gather_scatter`, `random`…).
     pub fn typology_name(&self) -> String {
-        self.typology.trim().to_ascii_lowercase().replace(['-', ' '], "_")
+        self.typology
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
     }
 }
 
@@ -51,10 +54,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAtt
                 .filter(|&&b| b == b'\n')
                 .count()
                 + 1;
-            return Err(Error::format(
-                path,
-                format!("line {line}: not valid UTF-8"),
-            ));
+            return Err(Error::format(path, format!("line {line}: not valid UTF-8")));
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -82,7 +82,10 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAtt
                 ));
             }
             let (typology, detail) = match rest.split_once(':') {
-                Some((t, d)) => (t.trim(), Some(d.trim().to_string()).filter(|d| !d.is_empty())),
+                Some((t, d)) => (
+                    t.trim(),
+                    Some(d.trim().to_string()).filter(|d| !d.is_empty()),
+                ),
                 None => (rest.trim(), None),
             };
             open = Some(LaunderingAttempt {
@@ -134,12 +137,9 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAtt
             bad.push(RowError {
                 path: path.to_path_buf(),
                 line: Some(line_no),
-                ..RowError::new(row, "(record)", line, Reason::WrongFieldCount)
-                    .with_detail(format!(
-                        "expected {} fields, found {}",
-                        AMLWORLD.len(),
-                        fields.len()
-                    ))
+                ..RowError::new(row, "(record)", line, Reason::WrongFieldCount).with_detail(
+                    format!("expected {} fields, found {}", AMLWORLD.len(), fields.len()),
+                )
             });
             continue;
         }

@@ -60,7 +60,12 @@ fn amlworld_keeps_leading_zeros_and_maps_currencies() {
     // "010:8000EBD30" and "10:8000EBD30" are two accounts
     assert!(l.account_id("010:8000EBD30").is_some());
     assert!(l.account_id("10:8000EBD30").is_some());
-    assert_eq!(l.account(l.account_id("010:8000EBD30").unwrap()).institution.as_deref(), Some("010"));
+    assert_eq!(
+        l.account(l.account_id("010:8000EBD30").unwrap())
+            .institution
+            .as_deref(),
+        Some("010")
+    );
     // sorted by time: the 00:06 row (data row 1) first
     assert_eq!(l.source_rows(), &[1, 2, 0]);
     let t = l.transfer(TransferIdAt(0).id());
@@ -89,15 +94,51 @@ fn every_bad_value_names_row_line_and_column() {
     let dir = TempDir::new().unwrap();
     let good = "2022/09/01 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH,0";
     let cases: &[(&str, Reason, &str)] = &[
-        ("2022/09/31 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH,0", Reason::BadTime, "Timestamp"),
-        ("2022/09/01 00:20,010,A,011,B,10.00,US Dollar,ten,US Dollar,ACH,0", Reason::BadAmount, "Amount Paid"),
-        ("2022/09/01 00:20,010,A,011,B,-5.00,US Dollar,10.00,US Dollar,ACH,0", Reason::NegativeAmount, "Amount Received"),
-        ("2022/09/01 00:20,010,,011,B,10.00,US Dollar,10.00,US Dollar,ACH,0", Reason::EmptyAccount, "Account (column 3, from)"),
-        ("2022/09/01 00:20,010,A,,B,10.00,US Dollar,10.00,US Dollar,ACH,0", Reason::EmptyAccount, "To Bank"),
-        ("2022/09/01 00:20,010,A,011,B,10.00,,10.00,US Dollar,ACH,0", Reason::MissingValue, "Receiving Currency"),
-        ("2022/09/01 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH,maybe", Reason::BadNumber, "Is Laundering"),
-        ("2022/09/01 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH", Reason::WrongFieldCount, "(record)"),
-        ("2022/09/01 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH,0,extra", Reason::WrongFieldCount, "(record)"),
+        (
+            "2022/09/31 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH,0",
+            Reason::BadTime,
+            "Timestamp",
+        ),
+        (
+            "2022/09/01 00:20,010,A,011,B,10.00,US Dollar,ten,US Dollar,ACH,0",
+            Reason::BadAmount,
+            "Amount Paid",
+        ),
+        (
+            "2022/09/01 00:20,010,A,011,B,-5.00,US Dollar,10.00,US Dollar,ACH,0",
+            Reason::NegativeAmount,
+            "Amount Received",
+        ),
+        (
+            "2022/09/01 00:20,010,,011,B,10.00,US Dollar,10.00,US Dollar,ACH,0",
+            Reason::EmptyAccount,
+            "Account (column 3, from)",
+        ),
+        (
+            "2022/09/01 00:20,010,A,,B,10.00,US Dollar,10.00,US Dollar,ACH,0",
+            Reason::EmptyAccount,
+            "To Bank",
+        ),
+        (
+            "2022/09/01 00:20,010,A,011,B,10.00,,10.00,US Dollar,ACH,0",
+            Reason::MissingValue,
+            "Receiving Currency",
+        ),
+        (
+            "2022/09/01 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH,maybe",
+            Reason::BadNumber,
+            "Is Laundering",
+        ),
+        (
+            "2022/09/01 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH",
+            Reason::WrongFieldCount,
+            "(record)",
+        ),
+        (
+            "2022/09/01 00:20,010,A,011,B,10.00,US Dollar,10.00,US Dollar,ACH,0,extra",
+            Reason::WrongFieldCount,
+            "(record)",
+        ),
     ];
     for (i, (bad, reason, column)) in cases.iter().enumerate() {
         let text = format!("{AMLWORLD_HEADER}{good}\n{good}\n\n{bad}\n{good}\n");
@@ -114,7 +155,11 @@ fn every_bad_value_names_row_line_and_column() {
         // lenient: the bad row is skipped, listed and counted
         let loaded = lenient(&path);
         let r = &loaded.report;
-        assert_eq!((r.rows_read, r.rows_loaded, r.rows_rejected), (4, 3, 1), "case {i}");
+        assert_eq!(
+            (r.rows_read, r.rows_loaded, r.rows_rejected),
+            (4, 3, 1),
+            "case {i}"
+        );
         assert!(r.reconciles());
         assert_eq!(r.rejected_for(*reason), 1);
         assert_eq!(r.rejected[0].0.row, 2);
@@ -157,7 +202,10 @@ fn strict_reports_the_first_bad_row_across_chunks() {
         .unwrap();
         let r = &loaded.report;
         assert_eq!((r.rows_read, r.rows_loaded, r.rows_rejected), (300, 298, 2));
-        assert_eq!(r.rejected.iter().map(|x| x.0.row).collect::<Vec<_>>(), [150, 250]);
+        assert_eq!(
+            r.rejected.iter().map(|x| x.0.row).collect::<Vec<_>>(),
+            [150, 250]
+        );
         assert_eq!(loaded.ledger.source_rows().len(), 298);
     }
 }
@@ -167,9 +215,16 @@ fn wrong_layouts_and_missing_columns_are_clear() {
     let dir = TempDir::new().unwrap();
     let path = write(&dir, "x.csv", "a,b,c\n1,2,3\n");
     let e = strict(&path).unwrap_err().to_string();
-    assert!(e.contains("unrecognised layout") && e.contains("a,b,c"), "{e}");
+    assert!(
+        e.contains("unrecognised layout") && e.contains("a,b,c"),
+        "{e}"
+    );
 
-    let path = write(&dir, "t.csv", "tx_id,time,from,to,amount\n1,2024-01-01T00:00:00Z,a,b,3\n");
+    let path = write(
+        &dir,
+        "t.csv",
+        "tx_id,time,from,to,amount\n1,2024-01-01T00:00:00Z,a,b,3\n",
+    );
     let options = LoadOptions {
         format: Format::Transfers,
         ..LoadOptions::default()
@@ -216,7 +271,8 @@ fn no_input_makes_the_reader_panic() {
                 lenient: lenient_mode,
                 ..LoadOptions::default()
             };
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&path, &options)));
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&path, &options)));
             let result = outcome.unwrap_or_else(|_| panic!("input {i} panicked"));
             if let Ok(loaded) = result {
                 assert!(loaded.report.reconciles(), "input {i}");
@@ -260,11 +316,18 @@ fn transfers_layout_expresses_virtual_currency() {
     let l = &loaded.ledger;
     assert!(loaded.report.notes.iter().any(|n| n.contains("memo")));
     let hub = l.account(l.account_id("coinhub").unwrap());
-    assert_eq!(hub.kind, AccountKind::Exchange, "an explicit kind wins over inference");
+    assert_eq!(
+        hub.kind,
+        AccountKind::Exchange,
+        "an explicit kind wins over inference"
+    );
     assert_eq!(hub.jurisdiction.as_deref(), Some("MT"));
     let wallet = l.account(l.account_id("bc1qxyz").unwrap());
     assert_eq!(wallet.kind, AccountKind::VirtualAssetAddress);
-    assert_eq!(l.account(l.account_id("swap").unwrap()).kind, AccountKind::Exchange);
+    assert_eq!(
+        l.account(l.account_id("swap").unwrap()).kind,
+        AccountKind::Exchange
+    );
     // t2 at 09:30Z comes before t1 at 10:00Z
     let first = l.transfer(TransferIdAt(0).id());
     assert_eq!(first.tx_id.as_deref(), Some("t2"));
@@ -300,7 +363,10 @@ fn transfers_time_must_be_rfc3339() {
         "tx_id,time,from,to,amount,asset\n1,01/02/2024,a,b,5,EUR\n",
     );
     let e = row_error(strict(&path));
-    assert_eq!((e.column.as_str(), e.reason, e.row, e.line), ("time", Reason::BadTime, 0, Some(2)));
+    assert_eq!(
+        (e.column.as_str(), e.reason, e.row, e.line),
+        ("time", Reason::BadTime, 0, Some(2))
+    );
     assert!(e.to_string().contains("RFC 3339"), "{e}");
     assert!(e.to_string().contains("01/02/2024"), "{e}");
 }
@@ -318,12 +384,18 @@ fn json_lines_read_exact_numbers_and_name_bad_lines() {
          not json\n",
     );
     let e = row_error(strict(&path));
-    assert_eq!((e.row, e.line, e.reason), (2, Some(4), Reason::NegativeAmount));
+    assert_eq!(
+        (e.row, e.line, e.reason),
+        (2, Some(4), Reason::NegativeAmount)
+    );
     assert_eq!(e.column, "amount");
     let loaded = lenient(&path);
     let l = &loaded.ledger;
     assert_eq!(loaded.report.layout, Layout::TransfersJsonLines);
-    assert_eq!((loaded.report.rows_read, loaded.report.rows_rejected), (4, 2));
+    assert_eq!(
+        (loaded.report.rows_read, loaded.report.rows_rejected),
+        (4, 2)
+    );
     assert_eq!(loaded.report.rejected_for(Reason::BadJson), 1);
     assert_eq!(loaded.report.rejected[1].0.line, Some(5));
     assert_eq!(l.amounts_paid()[0].to_string(), "0.1");
@@ -390,7 +462,10 @@ fn patterns_file_gives_transfers_and_attempts() {
     assert_eq!(loaded.ledger.len(), 3);
     assert_eq!(loaded.attempts.len(), 2);
     let a = &loaded.attempts[0];
-    assert_eq!((a.typology.as_str(), a.typology_name().as_str()), ("FAN-OUT", "fan_out"));
+    assert_eq!(
+        (a.typology.as_str(), a.typology_name().as_str()),
+        ("FAN-OUT", "fan_out")
+    );
     assert_eq!(a.detail.as_deref(), Some("Max 2-degree Fan-Out"));
     assert_eq!(a.rows, [0, 1]);
     assert_eq!(loaded.attempts[1].typology_name(), "gather_scatter");
@@ -398,9 +473,21 @@ fn patterns_file_gives_transfers_and_attempts() {
     assert_eq!(loaded.attempts[1].line, 6);
 
     for (name, text, expect) in [
-        ("open.txt", "BEGIN LAUNDERING ATTEMPT - CYCLE\n", "never ends"),
-        ("orphan.txt", "2022/09/02 00:06,1,A,2,B,1.00,US Dollar,1.00,US Dollar,ACH,1\n", "line 1: a transaction outside"),
-        ("mismatch.txt", "BEGIN LAUNDERING ATTEMPT - CYCLE\nEND LAUNDERING ATTEMPT - STACK\n", "line 2: END of a STACK"),
+        (
+            "open.txt",
+            "BEGIN LAUNDERING ATTEMPT - CYCLE\n",
+            "never ends",
+        ),
+        (
+            "orphan.txt",
+            "2022/09/02 00:06,1,A,2,B,1.00,US Dollar,1.00,US Dollar,ACH,1\n",
+            "line 1: a transaction outside",
+        ),
+        (
+            "mismatch.txt",
+            "BEGIN LAUNDERING ATTEMPT - CYCLE\nEND LAUNDERING ATTEMPT - STACK\n",
+            "line 2: END of a STACK",
+        ),
     ] {
         let path = write(&dir, name, text);
         let options = LoadOptions {
@@ -420,15 +507,28 @@ fn amlsim_sample_reads_steps_as_days_and_labels_accounts() {
         "transactions.csv",
         "sourceNodeId,targetNodeId,value,time\n1,2,147.8,1\n2,0,104.06,0\n",
     );
-    write(&dir, "nodes.csv", "nodeid,isFraud,init_balance,fraudStep\n0,0,1.0,-1\n1,1,2.0,3\n2,0,3.0,-1\n3,1,4.0,5\n");
+    write(
+        &dir,
+        "nodes.csv",
+        "nodeid,isFraud,init_balance,fraudStep\n0,0,1.0,-1\n1,1,2.0,3\n2,0,3.0,-1\n3,1,4.0,5\n",
+    );
     let loaded = strict(&path).unwrap();
     assert_eq!(loaded.report.layout, Layout::AmlSimSample);
     let l = &loaded.ledger;
     assert_eq!(l.accounts().len(), 4, "every node is an account");
     assert_eq!(l.account(l.account_id("1").unwrap()).laundering, Some(true));
-    assert_eq!(l.account(l.account_id("0").unwrap()).laundering, Some(false));
-    assert_eq!(crate::time::to_rfc3339(l.times_us()[0]), "2017-01-01T00:00:00Z");
-    assert_eq!(crate::time::to_rfc3339(l.times_us()[1]), "2017-01-02T00:00:00Z");
+    assert_eq!(
+        l.account(l.account_id("0").unwrap()).laundering,
+        Some(false)
+    );
+    assert_eq!(
+        crate::time::to_rfc3339(l.times_us()[0]),
+        "2017-01-01T00:00:00Z"
+    );
+    assert_eq!(
+        crate::time::to_rfc3339(l.times_us()[1]),
+        "2017-01-02T00:00:00Z"
+    );
     assert_eq!(l.asset(l.assets_paid()[0]).code, "USD");
 
     write(&dir, "nodes.csv", "nodeid,isFraud\n0,0\n1,yes\n");
@@ -452,7 +552,10 @@ fn amlsim_native_layout() {
     assert_eq!(loaded.report.layout, Layout::AmlSimNative);
     let l = &loaded.ledger;
     assert_eq!(l.len(), 3);
-    assert_eq!(l.laundering_labels(), &[Some(false), Some(true), Some(false)]);
+    assert_eq!(
+        l.laundering_labels(),
+        &[Some(false), Some(true), Some(false)]
+    );
     assert_eq!(l.channels(), &[Channel::Ach, Channel::Cash, Channel::Other]);
     assert!(loaded.report.notes.iter().any(|n| n.contains("\"ODD\"")));
     assert_eq!(l.tx_ids().unwrap().get(1), Some("2"));

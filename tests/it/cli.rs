@@ -1,0 +1,98 @@
+//! The `moneytrail` binary, end to end.
+
+use std::process::Command;
+
+fn moneytrail(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn summary_runs_on_the_shipped_sample() {
+    let out = moneytrail(&["summary"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("layout transfers_csv (recognised from the file)"),
+        "{stdout}"
+    );
+    let transfers = moneytrail::synth::sample_set(moneytrail::synth::SAMPLE_SEED)
+        .csv
+        .lines()
+        .count()
+        - 1;
+    assert!(
+        stdout.contains(&format!(
+            "rows read {transfers} = loaded {transfers} + rejected 0"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("volume per channel"), "{stdout}");
+    assert!(stdout.contains("BTC*"), "{stdout}");
+}
+
+#[test]
+fn summary_json_reconciles_with_the_ledger() {
+    let out = moneytrail(&["summary", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loaded = moneytrail::ingest::load(
+        &crate::root().join("data/sample_transfers.csv"),
+        &Default::default(),
+    )
+    .unwrap();
+    let l = &loaded.ledger;
+    assert_eq!(v["summary"]["transfers"], l.len() as u64);
+    assert_eq!(v["report"]["rows_read"], v["report"]["rows_loaded"]);
+    // the EUR volume printed equals the exact decimal sum
+    let eur = l.asset_id("EUR").unwrap();
+    let sum: rust_decimal::Decimal = (0..l.len())
+        .filter(|&i| l.assets_paid()[i] == eur)
+        .map(|i| l.amounts_paid()[i])
+        .sum();
+    assert_eq!(
+        v["summary"]["per_asset"]["EUR"]["amount"]["EUR"],
+        sum.to_string()
+    );
+}
+
+#[test]
+fn bad_input_fails_with_row_and_column_and_lenient_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    std::fs::write(
+        &path,
+        "tx_id,time,from,to,amount,asset\n1,2024-01-01T00:00:00Z,a,b,5,EUR\n2,2024-01-01T01:00:00Z,b,c,-5,EUR\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let out = moneytrail(&["summary", "--input", p]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("bad.csv: row 1 (line 3), column \"amount\": value \"-5\": negative amount"),
+        "{stderr}"
+    );
+
+    let out = moneytrail(&["summary", "--input", p, "--lenient"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("rows read 2 = loaded 1 + rejected 1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("negative_amount"), "{stdout}");
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    let out = moneytrail(&["summary", "--format", "xml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
