@@ -40,11 +40,15 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+pub mod detect;
 mod error;
+pub mod fx;
 mod graph;
 pub mod ingest;
 mod ledger;
 mod model;
+pub mod report;
+pub mod score;
 pub mod summary;
 pub mod synth;
 pub mod time;

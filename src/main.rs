@@ -3,12 +3,18 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use moneytrail::detect::{self, DetectConfig, Valued};
+use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, Format, LoadOptions, Loaded};
+use moneytrail::report::{self, FindingRecord};
+use moneytrail::score::Truth;
 use moneytrail::summary::Summary;
+use moneytrail::FlowGraph;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Financial-flow investigation analytics.
 #[derive(Parser, Debug)]
@@ -23,6 +29,12 @@ enum Command {
     /// Load a transfers file and print what it holds: rows, accounts,
     /// assets, time span, volume per asset and channel, and the load report.
     Summary(SummaryArgs),
+    /// Run every typology detector and write findings, flagged accounts and
+    /// a run summary.
+    Analyze(AnalyzeArgs),
+    /// Grade findings against an answer key: pattern, transfer and account
+    /// level.
+    Score(ScoreArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -78,6 +90,51 @@ struct SummaryArgs {
     #[command(flatten)]
     input: InputArgs,
     /// Print JSON (layout, load report and summary) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Folder for findings.json, findings.csv, accounts.csv and summary.json.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Detector parameters, TOML or JSON (see the README for every key).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Reporting currency (overrides the config's `currency`).
+    #[arg(long)]
+    currency: Option<String>,
+    /// FX table: `asset,rate` lines, units of the reporting currency per unit
+    /// (default: rates implied by the data's own conversions).
+    #[arg(long)]
+    fx: Option<PathBuf>,
+    /// Findings to print, highest score first.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Print the default configuration (TOML) and exit.
+    #[arg(long)]
+    print_config: bool,
+}
+
+#[derive(Args, Debug)]
+struct ScoreArgs {
+    /// findings.json written by `analyze`.
+    #[arg(long)]
+    findings: PathBuf,
+    /// Answer key: moneytrail truth.json, an AMLworld patterns file, AMLSim
+    /// nodes.csv, or a labelled transactions file.
+    #[arg(long)]
+    truth: PathBuf,
+    /// The analysed input (needed to match a patterns file by content).
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// Grade only findings of these typologies (repeatable).
+    #[arg(long)]
+    typology: Vec<String>,
+    /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
 }
@@ -207,6 +264,162 @@ fn summary(args: &SummaryArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn read_config(path: &std::path::Path) -> anyhow::Result<DetectConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let config = if path.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a valid config", path.display()))?
+    } else {
+        toml::from_str(&text).with_context(|| format!("{}: not a valid config", path.display()))?
+    };
+    Ok(config)
+}
+
+fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
+    if args.print_config {
+        print!("{}", toml::to_string(&DetectConfig::default())?);
+        return Ok(());
+    }
+    let mut config = match &args.config {
+        Some(path) => read_config(path)?,
+        None => DetectConfig::default(),
+    };
+    if let Some(currency) = &args.currency {
+        config.currency = currency.to_ascii_uppercase();
+    }
+    let started = Instant::now();
+    let loaded = load(&args.input)?;
+    let report = loaded.report.clone();
+    let graph = FlowGraph::new(loaded.ledger);
+    // the shipped sample comes with its own rates for BTC and USDT, which
+    // its data does not imply
+    let fx_file = args.fx.clone().or_else(|| {
+        let sample = sample_path().with_file_name("sample_fx.csv");
+        (args.input.input.is_none() && sample.is_file()).then_some(sample)
+    });
+    let fx = match &fx_file {
+        Some(path) => {
+            FxTable::implied_with(graph.ledger(), &FxTable::from_csv(path, &config.currency)?)
+        }
+        None => FxTable::implied(graph.ledger(), &config.currency),
+    };
+    let data = Valued::new(&graph, fx);
+    let seconds_load = started.elapsed().as_secs_f64();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(config.enabled.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} detecting {msg} [{bar:20}] {pos}/{len}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let analysis = detect::analyze(&data, &config, |name| {
+        if let Some(bar) = &bar {
+            bar.set_message(name.to_string());
+            bar.inc(1);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let records: Vec<FindingRecord> = match &args.out {
+        Some(dir) => report::write_analysis(dir, &data, &analysis, &config, &report, seconds_load)?,
+        None => analysis
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| FindingRecord::new(i, f, &data))
+            .collect(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(
+        out,
+        "{}: {} transfers ({} rejected), {} accounts, loaded in {:.2}s; amounts in {} ({} rates{}{})",
+        report.path.display(),
+        report.rows_loaded,
+        report.rows_rejected,
+        graph.account_count(),
+        seconds_load,
+        data.currency(),
+        data.fx.source,
+        fx_file.map(|p| format!(" from {}", p.display())).unwrap_or_default(),
+        if data.fx.unpriced.is_empty() {
+            String::new()
+        } else {
+            format!("; no rate for {}", data.fx.unpriced.join(", "))
+        }
+    )?;
+    writeln!(
+        out,
+        "
+{:<16} {:>9} {:>9}  truncated",
+        "typology", "findings", "seconds"
+    )?;
+    let per = analysis.per_typology();
+    for (name, seconds) in &analysis.seconds {
+        let count = if name == "bipartite" {
+            per.get("bipartite").copied().unwrap_or(0) + per.get("stack").copied().unwrap_or(0)
+        } else {
+            per.get(name).copied().unwrap_or(0)
+        };
+        let truncated = analysis.truncated.get(name).copied().unwrap_or(false);
+        writeln!(
+            out,
+            "{name:<16} {count:>9} {seconds:>9.3}  {}",
+            if truncated { "yes" } else { "" }
+        )?;
+    }
+    let mut top: Vec<&FindingRecord> = records.iter().collect();
+    top.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    if args.top > 0 && !top.is_empty() {
+        writeln!(
+            out,
+            "
+top findings"
+        )?;
+        for r in top.into_iter().take(args.top) {
+            writeln!(
+                out,
+                "  {} {:<15} {:.2}  {}",
+                r.id, r.typology, r.score, r.explanation
+            )?;
+        }
+    }
+    if let Some(dir) = &args.out {
+        writeln!(
+            out,
+            "
+wrote findings.json, findings.csv, accounts.csv, summary.json to {}",
+            dir.display()
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn score(args: &ScoreArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.findings)
+        .with_context(|| format!("cannot read {}", args.findings.display()))?;
+    let findings: Vec<FindingRecord> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a findings.json", args.findings.display()))?;
+    let truth = Truth::load(&args.truth, args.input.as_deref())?;
+    let card = moneytrail::score::grade(&findings, &truth, &args.typology);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &card)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{card}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
@@ -219,6 +432,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Summary(args) => summary(args),
+        Command::Analyze(args) => analyze(args),
+        Command::Score(args) => score(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -193,3 +193,54 @@ mod tests {
         assert_eq!(parse_duration("h"), None);
     }
 }
+
+/// A duration in microseconds that reads and writes as text like `24h`,
+/// `90m`, `7d` (in config files and JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span(pub i64);
+
+impl Span {
+    /// A span of whole hours.
+    pub const fn hours(h: i64) -> Span {
+        Span(h * HOUR)
+    }
+
+    /// A span of whole days.
+    pub const fn days(d: i64) -> Span {
+        Span(d * DAY)
+    }
+
+    /// Microseconds.
+    pub const fn micros(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_duration(self.0))
+    }
+}
+
+impl std::str::FromStr for Span {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Span, String> {
+        parse_duration(s)
+            .map(Span)
+            .ok_or_else(|| format!("{s:?} is not a duration like 24h, 90m or 7d"))
+    }
+}
+
+impl serde::Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_duration(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Span, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}

@@ -1,6 +1,7 @@
 //! Integration tests: the real third-party data sets, the shipped sample,
 //! and the command line end to end. One test crate, so polars links once.
 
+mod analyze;
 mod cli;
 mod datasets;
 mod sample;

@@ -1,0 +1,340 @@
+//! `bipartite` (a set of payers densely paying a set of payees) and `stack`
+//! (two such layers in sequence: the payees of one pay on as the payers of
+//! the next).
+
+use super::{finish, span_words, Detection, Finding, Typology, Valued};
+use crate::model::{AccountId, TransferId};
+use crate::time::Span;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+
+/// Finds sets of at least `min_payers` payers and `min_payees` payees where
+/// at least `min_density` of the possible payer → payee pairs carry a
+/// transfer inside one `window`; then links layers into stacks.
+///
+/// For each payer `p` (in parallel), the payers sharing at least
+/// `min_payees` payees with `p` are gathered through `p`'s payees; the
+/// group is reported by its smallest payer only, so each is found once.
+/// Accounts with more than `max_degree` counterparties (merchants,
+/// payroll, exchanges) are left out: a dense block through a hub is
+/// everyday commerce.
+///
+/// A `stack` joins two bipartite findings when at least half the payees of
+/// the first pay as payers in the second, and the second starts after the
+/// first.
+///
+/// **Amount**: value of the block's transfers. **Score** = ½·density +
+/// ½·min(1, pairs / (2·min_payers·min_payees)); a stack scores the mean of
+/// its layers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BipartiteDetector {
+    /// Payers needed: 3.
+    pub min_payers: usize,
+    /// Payees needed: 3.
+    pub min_payees: usize,
+    /// Share of payer → payee pairs with a transfer: 0.75.
+    pub min_density: f64,
+    /// Window of one block: 4 days.
+    pub window: Span,
+    /// Accounts with more distinct counterparties are skipped: 50.
+    pub max_degree: usize,
+    /// Findings in all: 100,000.
+    pub max_findings: usize,
+}
+
+impl Default for BipartiteDetector {
+    fn default() -> Self {
+        BipartiteDetector {
+            min_payers: 3,
+            min_payees: 3,
+            min_density: 0.75,
+            window: Span::days(4),
+            max_degree: 50,
+            max_findings: 100_000,
+        }
+    }
+}
+
+/// A dense block before it becomes a finding.
+struct Block {
+    payers: Vec<AccountId>,
+    payees: Vec<AccountId>,
+    transfers: Vec<TransferId>,
+    density: f64,
+}
+
+impl BipartiteDetector {
+    /// Run the detector: bipartite blocks, then stacks of them.
+    pub fn detect(&self, data: &Valued<'_>) -> Detection {
+        let g = data.graph;
+        let mut blocks: Vec<Block> = (0..g.account_count() as u32)
+            .into_par_iter()
+            .filter_map(|p| self.block(data, AccountId(p)))
+            .collect();
+        blocks.sort_by_key(|b| (b.transfers[0], b.payers.clone()));
+        let mut findings: Vec<Finding> = blocks.iter().map(|b| self.finding(data, b)).collect();
+        findings.extend(self.stacks(data, &blocks));
+        finish(findings, false, self.max_findings)
+    }
+
+    fn payees(&self, data: &Valued<'_>, p: AccountId) -> Option<FxHashSet<AccountId>> {
+        let out = data.graph.outgoing(p, ..);
+        let set: FxHashSet<AccountId> = out.peer.iter().copied().filter(|&q| q != p).collect();
+        (set.len() >= self.min_payees.max(2) && set.len() <= self.max_degree).then_some(set)
+    }
+
+    fn block(&self, data: &Valued<'_>, p: AccountId) -> Option<Block> {
+        let g = data.graph;
+        let qs = self.payees(data, p)?;
+        let mut shared: FxHashMap<AccountId, usize> = FxHashMap::default();
+        for &q in &qs {
+            let inc = g.incoming(q, ..);
+            let payers: FxHashSet<AccountId> = inc.peer.iter().copied().collect();
+            if payers.len() > self.max_degree {
+                continue;
+            }
+            for p2 in payers {
+                if p2 != p && p2 != q {
+                    *shared.entry(p2).or_insert(0) += 1;
+                }
+            }
+        }
+        let mut group: Vec<AccountId> = shared
+            .into_iter()
+            .filter(|&(_, n)| n >= self.min_payees.max(2))
+            .map(|(a, _)| a)
+            .filter(|&a| self.payees(data, a).is_some())
+            .collect();
+        group.push(p);
+        group.sort_unstable();
+        if group.len() < self.min_payers.max(2) || group[0] != p {
+            return None;
+        }
+        let members: FxHashSet<AccountId> = group.iter().copied().collect();
+        // transfers from the group to p's payees, in time order
+        let mut transfers: Vec<(i64, TransferId, AccountId, AccountId)> = Vec::new();
+        for &a in &group {
+            let out = g.outgoing(a, ..);
+            for ((&t, &x), &q) in out.time_us.iter().zip(out.transfer).zip(out.peer) {
+                if qs.contains(&q) && !members.contains(&q) {
+                    transfers.push((t, x, a, q));
+                }
+            }
+        }
+        transfers.sort_unstable_by_key(|x| x.1);
+        // the window holding the most distinct pairs
+        let w = self.window.micros();
+        let mut best: Option<(usize, usize, usize)> = None;
+        let mut hi = 0;
+        for lo in 0..transfers.len() {
+            while hi < transfers.len() && transfers[hi].0 <= transfers[lo].0.saturating_add(w) {
+                hi += 1;
+            }
+            let pairs: FxHashSet<(AccountId, AccountId)> =
+                transfers[lo..hi].iter().map(|x| (x.2, x.3)).collect();
+            if best.is_none_or(|(_, _, n)| pairs.len() > n) {
+                best = Some((lo, hi, pairs.len()));
+            }
+        }
+        let (lo, hi, _) = best?;
+        let inside = &transfers[lo..hi];
+        let payers: FxHashSet<AccountId> = inside.iter().map(|x| x.2).collect();
+        let mut payees_count: FxHashMap<AccountId, FxHashSet<AccountId>> = FxHashMap::default();
+        for x in inside {
+            payees_count.entry(x.3).or_default().insert(x.2);
+        }
+        let need = (self.min_density * payers.len() as f64).ceil() as usize;
+        let mut payees: Vec<AccountId> = payees_count
+            .iter()
+            .filter(|(_, ps)| ps.len() >= need.max(2))
+            .map(|(&q, _)| q)
+            .collect();
+        payees.sort_unstable();
+        let payee_set: FxHashSet<AccountId> = payees.iter().copied().collect();
+        let kept: Vec<&(i64, TransferId, AccountId, AccountId)> =
+            inside.iter().filter(|x| payee_set.contains(&x.3)).collect();
+        let mut payers: Vec<AccountId> = kept
+            .iter()
+            .map(|x| x.2)
+            .collect::<FxHashSet<_>>()
+            .into_iter()
+            .collect();
+        payers.sort_unstable();
+        if payers.len() < self.min_payers.max(2)
+            || payees.len() < self.min_payees.max(2)
+            || payers[0] != p
+        {
+            return None;
+        }
+        let pairs: FxHashSet<(AccountId, AccountId)> = kept.iter().map(|x| (x.2, x.3)).collect();
+        let density = pairs.len() as f64 / (payers.len() * payees.len()) as f64;
+        if density < self.min_density {
+            return None;
+        }
+        let mut transfers: Vec<TransferId> = kept.iter().map(|x| x.1).collect();
+        transfers.sort_unstable();
+        Some(Block {
+            payers,
+            payees,
+            transfers,
+            density,
+        })
+    }
+
+    fn finding(&self, data: &Valued<'_>, b: &Block) -> Finding {
+        let pairs = b.density * (b.payers.len() * b.payees.len()) as f64;
+        let scale = (2 * self.min_payers.max(1) * self.min_payees.max(1)) as f64;
+        let score = 0.5 * b.density + 0.5 * (pairs / scale).min(1.0);
+        let amount = data.total(&b.transfers);
+        let span = data.time(b.transfers[b.transfers.len() - 1]) - data.time(b.transfers[0]);
+        let mut accounts = b.payers.clone();
+        accounts.extend_from_slice(&b.payees);
+        let explanation = format!(
+            "{} payers pay {} payees ({:.0}% of the pairs) in {} transfers within {}, {} in all",
+            b.payers.len(),
+            b.payees.len(),
+            b.density * 100.0,
+            b.transfers.len(),
+            span_words(span),
+            data.money(amount)
+        );
+        data.finding(
+            Typology::Bipartite,
+            score,
+            accounts,
+            b.transfers.clone(),
+            amount,
+            explanation,
+        )
+    }
+
+    fn stacks(&self, data: &Valued<'_>, blocks: &[Block]) -> Vec<Finding> {
+        let mut by_payer: FxHashMap<AccountId, Vec<usize>> = FxHashMap::default();
+        for (i, b) in blocks.iter().enumerate() {
+            for &p in &b.payers {
+                by_payer.entry(p).or_default().push(i);
+            }
+        }
+        let mut out = Vec::new();
+        for (i, first) in blocks.iter().enumerate() {
+            let mut next: Vec<usize> = first
+                .payees
+                .iter()
+                .filter_map(|q| by_payer.get(q))
+                .flatten()
+                .copied()
+                .collect();
+            next.sort_unstable();
+            next.dedup();
+            for j in next {
+                let second = &blocks[j];
+                if j == i || second.transfers[0] <= first.transfers[0] {
+                    continue;
+                }
+                let linked = first
+                    .payees
+                    .iter()
+                    .filter(|q| second.payers.contains(q))
+                    .count();
+                if 2 * linked < first.payees.len() {
+                    continue;
+                }
+                let mut accounts = first.payers.clone();
+                accounts.extend(first.payees.iter().chain(&second.payees).copied());
+                accounts.dedup();
+                let mut transfers = first.transfers.clone();
+                transfers.extend_from_slice(&second.transfers);
+                let amount = data.total(&first.transfers);
+                let score =
+                    (self.finding(data, first).score + self.finding(data, second).score) / 2.0;
+                let explanation = format!(
+                    "two layers: {} payers → {} accounts → {} payees, {} entering the first layer",
+                    first.payers.len(),
+                    first.payees.len(),
+                    second.payees.len(),
+                    data.money(amount)
+                );
+                out.push(data.finding(
+                    Typology::Stack,
+                    score,
+                    accounts,
+                    transfers,
+                    amount,
+                    explanation,
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::testkit::{Kit, H};
+
+    #[test]
+    fn finds_a_dense_block_and_a_stack() {
+        let mut k = Kit::new();
+        let mut t = 0;
+        for p in ["p1", "p2", "p3"] {
+            for q in ["q1", "q2", "q3"] {
+                k.pay(p, q, t, 1000);
+                t += H;
+            }
+        }
+        for q in ["q1", "q2", "q3"] {
+            for r in ["r1", "r2", "r3"] {
+                k.pay(q, r, t, 900);
+                t += H;
+            }
+        }
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let d = BipartiteDetector::default().detect(&data);
+        let kinds: Vec<Typology> = d.findings.iter().map(|f| f.typology).collect();
+        assert_eq!(
+            kinds.iter().filter(|&&t| t == Typology::Bipartite).count(),
+            2,
+            "{:?}",
+            d.findings
+        );
+        assert_eq!(kinds.iter().filter(|&&t| t == Typology::Stack).count(), 1);
+        let first = d
+            .findings
+            .iter()
+            .find(|f| f.typology == Typology::Bipartite)
+            .unwrap();
+        assert_eq!(first.transfers.len(), 9);
+        assert!(
+            first
+                .explanation
+                .starts_with("3 payers pay 3 payees (100% of the pairs)"),
+            "{}",
+            first.explanation
+        );
+    }
+
+    #[test]
+    fn ignores_sparse_and_slow_blocks() {
+        let mut k = Kit::new();
+        // each payer pays only one payee: sparse
+        for (p, q) in [("a1", "b1"), ("a2", "b2"), ("a3", "b3"), ("a1", "b2")] {
+            k.pay(p, q, 0, 100);
+        }
+        // dense but spread over 9 weeks
+        let mut t = 0;
+        for p in ["s1", "s2", "s3"] {
+            for q in ["u1", "u2", "u3"] {
+                k.pay(p, q, t, 100);
+                t += 7 * 24 * H;
+            }
+        }
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let d = BipartiteDetector::default().detect(&data);
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
+    }
+}

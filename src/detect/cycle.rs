@@ -1,0 +1,485 @@
+//! `cycle`: round-tripping along a time-respecting cycle.
+//!
+//! The search follows the temporal-cycle methods of Kumar & Calders
+//! (2SCENT, "Finding simple temporal cycles in an interaction network",
+//! 2018) and Blanuša et al. ("Scalable fine-grained parallel cycle
+//! enumeration algorithms", 2022), adapted to a hop bound:
+//!
+//! * **parallel over start transfers**: every cycle is found exactly once,
+//!   from its earliest transfer, by the rayon task that owns that transfer;
+//! * **split by strongly connected components**: a transfer whose ends lie
+//!   in different SCCs of the static graph can be on no cycle;
+//! * **prune by time-window reachability**: before searching from a start
+//!   transfer `s → v` at `t0`, a backward breadth-first pass from `s` over
+//!   the transfers inside `[t0, t0 + window]` gives each account's hop
+//!   distance to `s`; the forward search only enters accounts that can
+//!   still close the cycle within the remaining hops (2SCENT's closing
+//!   sets, with hop counts instead of times);
+//! * the forward search is a depth-first search over time-respecting
+//!   transfers: each hop is later than the one before (equal timestamps
+//!   count when the input lists them in that order, as minute-resolution
+//!   data needs), no account is visited twice.
+//!
+//! Cycles over the same accounts in the same order whose times overlap
+//! (parallel transfers, repeats) are merged into one finding.
+
+use super::{finish, span_words, Detection, Finding, Typology, Valued};
+use crate::model::{AccountId, TransferId};
+use crate::time::Span;
+use petgraph::algo::tarjan_scc;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Finds time-respecting cycles of `min_hops..=max_hops` transfers that
+/// complete within `window`.
+///
+/// **Amount**: the value that left the start account. **Returned share**:
+/// value that came back to it ÷ value that left.
+///
+/// **Score** = 0.6·closeness + 0.2·[hops ≥ 3] + 0.2·(1 − span/window), where
+/// closeness is the returned share, or its inverse when above 1: money that
+/// comes back almost whole, through several hands, quickly, is what
+/// round-tripping looks like.
+///
+/// # Complexity
+///
+/// Exponential in `max_hops` in the worst case (as any cycle enumeration);
+/// bounded by `max_cycles_per_start` and `max_steps_per_start` per start
+/// transfer and by `max_findings` in all. Memory per worker: the accounts
+/// within `max_hops` of the start inside the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CycleDetector {
+    /// Fewest transfers in a cycle: 2 (A → B → A).
+    pub min_hops: usize,
+    /// Most transfers in a cycle: 10 (AMLworld's planted cycles have up
+    /// to 10 hops).
+    pub max_hops: usize,
+    /// The whole cycle completes within: 4 days (AMLworld's planted
+    /// cycles span at most 96 hours).
+    pub window: Span,
+    /// Smallest value of the start transfer, in the reporting currency: 0.
+    pub min_amount: Decimal,
+    /// Smallest share of the value that must come back: 0.5. Honest
+    /// cycles (a refund, a payment for goods) return a small or unrelated
+    /// amount; round-tripped money comes back nearly whole.
+    pub min_return_share: f64,
+    /// Largest share that may come back: 1.5 (more than came in is new
+    /// money, not the same money).
+    pub max_return_share: f64,
+    /// Cycles kept per start transfer before stopping: 64.
+    pub max_cycles_per_start: usize,
+    /// Search steps per start transfer before stopping: 100,000.
+    pub max_steps_per_start: usize,
+    /// Findings in all: 100,000.
+    pub max_findings: usize,
+}
+
+impl Default for CycleDetector {
+    fn default() -> CycleDetector {
+        CycleDetector {
+            min_hops: 2,
+            max_hops: 10,
+            window: Span::days(4),
+            min_amount: Decimal::ZERO,
+            min_return_share: 0.5,
+            max_return_share: 1.5,
+            max_cycles_per_start: 64,
+            max_steps_per_start: 100_000,
+            max_findings: 100_000,
+        }
+    }
+}
+
+/// One cycle: accounts from the start, and its transfers in order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Hit {
+    pub(crate) accounts: Vec<AccountId>,
+    pub(crate) transfers: Vec<TransferId>,
+}
+
+impl CycleDetector {
+    /// Run the detector.
+    pub fn detect(&self, data: &Valued<'_>) -> Detection {
+        let (hits, truncated) = self.cycles(data);
+        let findings = self.merge(data, hits);
+        finish(findings, truncated, self.max_findings)
+    }
+
+    /// Every cycle, in start-transfer order, and whether a budget was hit.
+    pub(crate) fn cycles(&self, data: &Valued<'_>) -> (Vec<Hit>, bool) {
+        let g = data.graph;
+        let l = g.ledger();
+        let mut component = vec![0u32; g.account_count()];
+        for (c, nodes) in tarjan_scc(g.graph()).into_iter().enumerate() {
+            for n in nodes {
+                component[n.index()] = c as u32;
+            }
+        }
+        let (froms, tos) = (l.froms(), l.tos());
+        let results: Vec<(Vec<Hit>, bool)> = (0..l.len() as u32)
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|i| {
+                let i = i as usize;
+                let (s, v) = (froms[i], tos[i]);
+                if s == v
+                    || component[s.index()] != component[v.index()]
+                    || data.value[i] < self.min_amount
+                {
+                    return (Vec::new(), false);
+                }
+                self.search_start(data, TransferId(i as u32))
+            })
+            .collect();
+        let truncated = results.iter().any(|(_, t)| *t);
+        (
+            results.into_iter().flat_map(|(h, _)| h).collect(),
+            truncated,
+        )
+    }
+
+    fn search_start(&self, data: &Valued<'_>, start: TransferId) -> (Vec<Hit>, bool) {
+        let g = data.graph;
+        let l = g.ledger();
+        let s = l.froms()[start.index()];
+        let v = l.tos()[start.index()];
+        let t0 = l.times_us()[start.index()];
+        let deadline = t0.saturating_add(self.window.micros());
+        let max_hops = self.max_hops.max(2);
+        // quick rejection: nothing comes back to s in the window after start
+        let back = g.incoming(s, t0..=deadline);
+        if !back.transfer.iter().any(|&x| x > start) {
+            return (Vec::new(), false);
+        }
+        // backward hop distances to s inside the window
+        let mut dist: FxHashMap<AccountId, u8> = FxHashMap::default();
+        dist.insert(s, 0);
+        let mut queue = VecDeque::from([s]);
+        while let Some(u) = queue.pop_front() {
+            let du = dist[&u];
+            if usize::from(du) + 1 >= max_hops {
+                continue;
+            }
+            let inc = g.incoming(u, t0..=deadline);
+            for (&x, &w) in inc.transfer.iter().zip(inc.peer) {
+                if x > start && !dist.contains_key(&w) {
+                    dist.insert(w, du + 1);
+                    queue.push_back(w);
+                }
+            }
+        }
+        if !dist.contains_key(&v) {
+            return (Vec::new(), false);
+        }
+        let mut hits = Vec::new();
+        let mut path_accounts = vec![s, v];
+        let mut path_transfers = vec![start];
+        let mut steps = 0usize;
+        let mut truncated = false;
+        self.extend(
+            data,
+            &dist,
+            deadline,
+            &mut path_accounts,
+            &mut path_transfers,
+            &mut hits,
+            &mut steps,
+            &mut truncated,
+        );
+        (hits, truncated)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn extend(
+        &self,
+        data: &Valued<'_>,
+        dist: &FxHashMap<AccountId, u8>,
+        deadline: i64,
+        accounts: &mut Vec<AccountId>,
+        transfers: &mut Vec<TransferId>,
+        hits: &mut Vec<Hit>,
+        steps: &mut usize,
+        truncated: &mut bool,
+    ) {
+        let g = data.graph;
+        let s = accounts[0];
+        let u = accounts[accounts.len() - 1];
+        let last = transfers[transfers.len() - 1];
+        let t = data.time(last);
+        let depth = transfers.len();
+        let out = g.outgoing(u, t..=deadline);
+        for (&x, &w) in out.transfer.iter().zip(out.peer) {
+            if x <= last {
+                continue;
+            }
+            *steps += 1;
+            if *steps > self.max_steps_per_start || hits.len() >= self.max_cycles_per_start {
+                *truncated = true;
+                return;
+            }
+            if w == s {
+                if depth + 1 >= self.min_hops {
+                    let mut ts = transfers.clone();
+                    ts.push(x);
+                    hits.push(Hit {
+                        accounts: accounts.clone(),
+                        transfers: ts,
+                    });
+                }
+                continue;
+            }
+            let Some(&dw) = dist.get(&w) else { continue };
+            if depth + 1 + usize::from(dw) > self.max_hops || accounts.contains(&w) {
+                continue;
+            }
+            accounts.push(w);
+            transfers.push(x);
+            self.extend(
+                data, dist, deadline, accounts, transfers, hits, steps, truncated,
+            );
+            accounts.pop();
+            transfers.pop();
+            if *truncated {
+                return;
+            }
+        }
+    }
+
+    /// Merge cycles over the same accounts in the same order whose times
+    /// overlap, and make findings.
+    fn merge(&self, data: &Valued<'_>, mut hits: Vec<Hit>) -> Vec<Finding> {
+        hits.sort_by(|a, b| (&a.accounts, a.transfers[0]).cmp(&(&b.accounts, b.transfers[0])));
+        let mut findings = Vec::new();
+        let mut i = 0;
+        while i < hits.len() {
+            let mut j = i + 1;
+            let mut end = data.time(*hits[i].transfers.last().unwrap_or(&hits[i].transfers[0]));
+            while j < hits.len()
+                && hits[j].accounts == hits[i].accounts
+                && data.time(hits[j].transfers[0]) <= end
+            {
+                end = end.max(data.time(hits[j].transfers[hits[j].transfers.len() - 1]));
+                j += 1;
+            }
+            findings.extend(self.finding(data, &hits[i..j]));
+            i = j;
+        }
+        findings
+    }
+
+    fn finding(&self, data: &Valued<'_>, group: &[Hit]) -> Option<Finding> {
+        let accounts = group[0].accounts.clone();
+        let hops = accounts.len();
+        let s = accounts[0];
+        let l = data.graph.ledger();
+        let mut transfers: Vec<TransferId> = group
+            .iter()
+            .flat_map(|h| h.transfers.iter().copied())
+            .collect();
+        transfers.sort_unstable();
+        transfers.dedup();
+        let left: Decimal = transfers
+            .iter()
+            .filter(|t| l.froms()[t.index()] == s)
+            .map(|t| data.value[t.index()])
+            .sum();
+        let back: Decimal = transfers
+            .iter()
+            .filter(|t| l.tos()[t.index()] == s)
+            .map(|t| data.value[t.index()])
+            .sum();
+        let share = if left.is_zero() {
+            0.0
+        } else {
+            rust_decimal::prelude::ToPrimitive::to_f64(&(back / left)).unwrap_or(0.0)
+        };
+        if share < self.min_return_share || share > self.max_return_share {
+            return None;
+        }
+        let closeness = if share <= 1.0 { share } else { 1.0 / share };
+        let span = data.time(transfers[transfers.len() - 1]) - data.time(transfers[0]);
+        let window = self.window.micros().max(1) as f64;
+        let score = 0.6 * closeness
+            + 0.2 * f64::from(u8::from(hops >= 3))
+            + 0.2 * (1.0 - span as f64 / window).max(0.0);
+        let route: Vec<&str> = accounts.iter().chain([&s]).map(|&a| data.key(a)).collect();
+        let repeats = if group.len() > 1 {
+            format!(" ({} times)", group.len())
+        } else {
+            String::new()
+        };
+        let explanation = format!(
+            "{}-hop cycle {}{repeats} within {}: {} left, {:.0}% came back",
+            hops,
+            route.join(" → "),
+            span_words(span),
+            data.money(left),
+            share * 100.0
+        );
+        Some(data.finding(
+            Typology::Cycle,
+            score,
+            accounts,
+            transfers,
+            left,
+            explanation,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::testkit::{with_threads, Kit, H};
+    use proptest::prelude::*;
+
+    #[test]
+    fn finds_a_time_respecting_cycle() {
+        let mut k = Kit::new();
+        k.pay("a", "b", 0, 1000)
+            .pay("b", "c", H, 990)
+            .pay("c", "d", 2 * H, 980)
+            .pay("d", "a", 3 * H, 970);
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let d = CycleDetector::default().detect(&data);
+        assert_eq!(d.findings.len(), 1, "{:?}", d.findings);
+        let f = &d.findings[0];
+        assert_eq!(f.transfers.len(), 4);
+        assert_eq!(f.amount, Decimal::from(1000));
+        assert!(
+            f.explanation.contains("4-hop cycle a → b → c → d → a"),
+            "{}",
+            f.explanation
+        );
+        assert!(f.explanation.contains("97% came back"), "{}", f.explanation);
+        assert!(!d.truncated);
+    }
+
+    #[test]
+    fn ignores_wrong_time_order_and_too_long_cycles() {
+        let mut k = Kit::new();
+        // the closing transfer happens before the middle one: not time-respecting
+        k.pay("a", "b", 0, 1000)
+            .pay("b", "c", 5 * H, 990)
+            .pay("c", "a", 2 * H, 980);
+        // closes after the 4-day window
+        k.pay("x", "y", 0, 1000).pay("y", "x", 100 * H, 990);
+        // comes back, but only a tenth of it: a payment and a small refund
+        k.pay("m", "n", 0, 1000).pay("n", "m", 5 * H, 100);
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let d = CycleDetector::default().detect(&data);
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
+        // a hop bound below the cycle's length finds nothing either
+        let mut k = Kit::new();
+        k.pay("a", "b", 0, 1)
+            .pay("b", "c", H, 1)
+            .pay("c", "d", 2 * H, 1)
+            .pay("d", "a", 3 * H, 1);
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let d = CycleDetector {
+            max_hops: 3,
+            ..CycleDetector::default()
+        }
+        .detect(&data);
+        assert!(d.findings.is_empty());
+    }
+
+    #[test]
+    fn merges_repeats_and_reports_truncation() {
+        let mut k = Kit::new();
+        for i in 0..3 {
+            k.pay("a", "b", i, 100);
+        }
+        for i in 0..3 {
+            k.pay("b", "a", H + i, 100);
+        }
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let d = CycleDetector::default().detect(&data);
+        assert_eq!(d.findings.len(), 1);
+        assert_eq!(d.findings[0].transfers.len(), 6);
+        let tight = CycleDetector {
+            max_cycles_per_start: 1,
+            ..CycleDetector::default()
+        }
+        .detect(&data);
+        assert!(tight.truncated);
+    }
+
+    fn random_graph(edges: &[(u8, u8, u8)]) -> crate::graph::FlowGraph {
+        let mut k = Kit::new();
+        for &(a, b, t) in edges {
+            k.pay(&format!("n{a}"), &format!("n{b}"), i64::from(t) * H, 100);
+        }
+        k.graph()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn every_cycle_is_a_time_respecting_cycle(
+            edges in prop::collection::vec((0u8..8, 0u8..8, 0u8..60), 1..60)
+        ) {
+            let g = random_graph(&edges);
+            let data = Kit::valued(&g);
+            let detector = CycleDetector { window: Span::hours(40), max_hops: 5, ..CycleDetector::default() };
+            let (hits, _) = detector.cycles(&data);
+            let l = g.ledger();
+            for h in &hits {
+                prop_assert!(h.transfers.len() >= 2 && h.transfers.len() <= 5);
+                prop_assert_eq!(h.transfers.len(), h.accounts.len());
+                for (k, &t) in h.transfers.iter().enumerate() {
+                    prop_assert_eq!(l.froms()[t.index()], h.accounts[k]);
+                    prop_assert_eq!(l.tos()[t.index()], h.accounts[(k + 1) % h.accounts.len()]);
+                    if k > 0 {
+                        prop_assert!(t > h.transfers[k - 1]);
+                        prop_assert!(l.times_us()[t.index()] >= l.times_us()[h.transfers[k - 1].index()]);
+                    }
+                }
+                let span = l.times_us()[h.transfers[h.transfers.len() - 1].index()] - l.times_us()[h.transfers[0].index()];
+                prop_assert!(span <= 40 * H);
+                let mut distinct = h.accounts.clone();
+                distinct.sort();
+                distinct.dedup();
+                prop_assert_eq!(distinct.len(), h.accounts.len());
+            }
+            // brute force: count 2- and 3-hop time-respecting cycles
+            let n = l.len();
+            let mut brute = 0;
+            for i in 0..n {
+                for j in i + 1..n {
+                    let ok2 = l.tos()[i] == l.froms()[j] && l.tos()[j] == l.froms()[i] && l.froms()[i] != l.tos()[i]
+                        && l.times_us()[j] - l.times_us()[i] <= 40 * H;
+                    if ok2 { brute += 1; }
+                    for m in j + 1..n {
+                        let (a, b, c) = (l.froms()[i], l.froms()[j], l.froms()[m]);
+                        let ok3 = l.tos()[i] == b && l.tos()[j] == c && l.tos()[m] == a
+                            && a != b && b != c && a != c
+                            && l.times_us()[m] - l.times_us()[i] <= 40 * H;
+                        if ok3 { brute += 1; }
+                    }
+                }
+            }
+            let short = CycleDetector { window: Span::hours(40), max_hops: 3, max_cycles_per_start: 1_000_000, ..CycleDetector::default() };
+            let (hits, truncated) = short.cycles(&data);
+            prop_assert!(!truncated);
+            prop_assert_eq!(hits.len(), brute);
+        }
+
+        #[test]
+        fn parallel_equals_sequential(edges in prop::collection::vec((0u8..10, 0u8..10, 0u8..80), 1..80)) {
+            let g = random_graph(&edges);
+            let data = Kit::valued(&g);
+            let one = with_threads(1, || CycleDetector::default().detect(&data));
+            let four = with_threads(4, || CycleDetector::default().detect(&data));
+            prop_assert_eq!(one, four);
+        }
+    }
+}

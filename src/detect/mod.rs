@@ -1,0 +1,464 @@
+//! Laundering-typology detectors.
+//!
+//! Each detector is a struct of parameters with documented defaults and a
+//! `detect(&self, &Valued) -> Detection`. All run in parallel with rayon
+//! over start accounts or start transfers, and return the same findings in
+//! the same order whatever the thread count: each worker's output is
+//! collected in input order and the findings are sorted before returning.
+//! Every enumeration is bounded by hops, a time window and a result budget;
+//! a run that hits a budget says so ([`Detection::truncated`]).
+//!
+//! | typology | detector |
+//! |---|---|
+//! | `fan_out`, `fan_in` | [`FanDetector`] |
+//! | `cycle` | [`CycleDetector`] |
+//! | `scatter_gather` | [`ScatterGatherDetector`] |
+//! | `gather_scatter` | [`GatherScatterDetector`] |
+//! | `bipartite`, `stack` | [`BipartiteDetector`] |
+//! | `layering_chain` | [`ChainDetector`] |
+//! | `structuring` | [`StructuringDetector`] |
+//! | `pass_through` | [`PassThroughDetector`] |
+//!
+//! Amounts are compared in one reporting currency: [`Valued`] holds each
+//! transfer's amount paid valued through an [`FxTable`].
+
+mod bipartite;
+mod chain;
+mod cycle;
+mod fan;
+mod pass_through;
+mod scatter;
+mod structuring;
+
+pub use bipartite::BipartiteDetector;
+pub use chain::ChainDetector;
+pub use cycle::CycleDetector;
+pub use fan::{Direction, FanDetector};
+pub use pass_through::PassThroughDetector;
+pub use scatter::{GatherScatterDetector, ScatterGatherDetector};
+pub use structuring::StructuringDetector;
+
+use crate::fx::FxTable;
+use crate::graph::FlowGraph;
+use crate::model::{AccountId, TransferId};
+use crate::time;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Instant;
+
+/// A laundering typology moneytrail detects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Typology {
+    /// One account pays many counterparties within a window.
+    FanOut,
+    /// One account receives from many counterparties within a window.
+    FanIn,
+    /// Money goes round and comes back (a time-respecting cycle).
+    Cycle,
+    /// A source pays intermediaries that all pay one sink.
+    ScatterGather,
+    /// Sources pay a hub that pays many sinks.
+    GatherScatter,
+    /// A set of payers densely paying a set of payees.
+    Bipartite,
+    /// Two or more bipartite layers in sequence.
+    Stack,
+    /// A time-respecting chain where each hop forwards most of the money.
+    LayeringChain,
+    /// Repeated amounts just under a reporting threshold.
+    Structuring,
+    /// A mule-like account: money in, most of it out again within hours.
+    PassThrough,
+}
+
+impl Typology {
+    /// All typologies, in output order.
+    pub const ALL: [Typology; 10] = [
+        Typology::FanOut,
+        Typology::FanIn,
+        Typology::Cycle,
+        Typology::ScatterGather,
+        Typology::GatherScatter,
+        Typology::Bipartite,
+        Typology::Stack,
+        Typology::LayeringChain,
+        Typology::Structuring,
+        Typology::PassThrough,
+    ];
+
+    /// The snake_case name used in every output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Typology::FanOut => "fan_out",
+            Typology::FanIn => "fan_in",
+            Typology::Cycle => "cycle",
+            Typology::ScatterGather => "scatter_gather",
+            Typology::GatherScatter => "gather_scatter",
+            Typology::Bipartite => "bipartite",
+            Typology::Stack => "stack",
+            Typology::LayeringChain => "layering_chain",
+            Typology::Structuring => "structuring",
+            Typology::PassThrough => "pass_through",
+        }
+    }
+
+    /// The typology with this snake_case name.
+    pub fn from_name(name: &str) -> Option<Typology> {
+        Typology::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+impl fmt::Display for Typology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One detected instance of a typology, with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// What shape it is.
+    pub typology: Typology,
+    /// How suspicious, in [0, 1] (each detector documents its formula).
+    pub score: f64,
+    /// The accounts involved, in the order the shape gives them (the hub
+    /// first, or the path order).
+    pub accounts: Vec<AccountId>,
+    /// The transfers involved, ascending (time order).
+    pub transfers: Vec<TransferId>,
+    /// The amount at stake in the reporting currency (each detector says
+    /// which transfers it sums).
+    pub amount: Decimal,
+    /// Time of the first transfer (microseconds).
+    pub first_time_us: i64,
+    /// Time of the last transfer (microseconds).
+    pub last_time_us: i64,
+    /// One line a person can read.
+    pub explanation: String,
+}
+
+/// What a detector returns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detection {
+    /// The findings, sorted by first time, then transfers.
+    pub findings: Vec<Finding>,
+    /// Whether a result budget was hit (some findings were not made).
+    pub truncated: bool,
+}
+
+/// The graph and every transfer's amount paid in the reporting currency.
+#[derive(Debug)]
+pub struct Valued<'g> {
+    /// The graph.
+    pub graph: &'g FlowGraph,
+    /// The FX table used.
+    pub fx: FxTable,
+    /// Amount paid of each transfer, in the reporting currency.
+    pub value: Vec<Decimal>,
+    /// The same as `f64`, for ratios in hot loops (never for totals).
+    pub value_f64: Vec<f64>,
+    /// Time from the first to the last transfer of the data set
+    /// (microseconds, at least one).
+    pub span_us: i64,
+}
+
+impl<'g> Valued<'g> {
+    /// Value a graph's transfers with an FX table.
+    pub fn new(graph: &'g FlowGraph, fx: FxTable) -> Valued<'g> {
+        let fx = fx.check(graph.ledger());
+        let value = fx.value_paid(graph.ledger());
+        let value_f64 = value.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect();
+        let times = graph.ledger().times_us();
+        let span_us = match (times.first(), times.last()) {
+            (Some(a), Some(b)) => (b - a).max(1),
+            _ => 1,
+        };
+        Valued {
+            graph,
+            fx,
+            value,
+            value_f64,
+            span_us,
+        }
+    }
+
+    /// Value a graph with rates implied by its own conversions (see
+    /// [`FxTable::implied`]).
+    pub fn implied(graph: &'g FlowGraph, reporting: &str) -> Valued<'g> {
+        let fx = FxTable::implied(graph.ledger(), reporting);
+        Valued::new(graph, fx)
+    }
+
+    /// The reporting currency.
+    pub fn currency(&self) -> &str {
+        &self.fx.reporting
+    }
+
+    /// Whether an account is infrastructure rather than a party: cash or an
+    /// unidentified counterparty, or an exchange (VASP). Such accounts are
+    /// never the hub of a fan, a gather-scatter, a scatter-gather or a
+    /// pass-through: cash is not an account anyone controls, and an
+    /// exchange pays and is paid by many customers every day by design.
+    /// (They can still be on a path, a cycle or a chain.)
+    pub fn is_infrastructure(&self, a: AccountId) -> bool {
+        matches!(
+            self.graph.ledger().account(a).kind,
+            crate::model::AccountKind::CashOrUnknown | crate::model::AccountKind::Exchange
+        )
+    }
+
+    /// How much busier an account is inside a window than on average:
+    /// (its transfers in the window ÷ all its transfers) × (data span ÷
+    /// window). About 1 for steady activity (a merchant, a payroll); large
+    /// when the account does most of its business in one burst, as
+    /// laundering accounts do. When the whole data set spans less than two
+    /// windows the ratio cannot tell a burst from steady business, and it is
+    /// infinite (every test on it passes).
+    pub fn burst(&self, in_window: usize, total: usize, window: i64) -> f64 {
+        if self.span_us < 2 * window {
+            return f64::INFINITY;
+        }
+        if total == 0 {
+            return 0.0;
+        }
+        let share = in_window as f64 / total as f64;
+        share * (self.span_us as f64 / window.max(1) as f64).max(1.0)
+    }
+
+    /// Sum of the values of some transfers.
+    pub fn total(&self, transfers: &[TransferId]) -> Decimal {
+        transfers.iter().map(|t| self.value[t.index()]).sum()
+    }
+
+    /// The time of a transfer.
+    pub fn time(&self, t: TransferId) -> i64 {
+        self.graph.ledger().times_us()[t.index()]
+    }
+
+    /// An account's key.
+    pub fn key(&self, a: AccountId) -> &str {
+        &self.graph.ledger().account(a).key
+    }
+
+    /// A finding over some transfers: sorts and dedups them, fills in times.
+    pub(crate) fn finding(
+        &self,
+        typology: Typology,
+        score: f64,
+        accounts: Vec<AccountId>,
+        mut transfers: Vec<TransferId>,
+        amount: Decimal,
+        explanation: String,
+    ) -> Finding {
+        transfers.sort_unstable();
+        transfers.dedup();
+        let first = transfers.first().map_or(0, |&t| self.time(t));
+        let last = transfers.last().map_or(0, |&t| self.time(t));
+        Finding {
+            typology,
+            score: score.clamp(0.0, 1.0),
+            accounts,
+            transfers,
+            amount,
+            first_time_us: first,
+            last_time_us: last,
+            explanation,
+        }
+    }
+
+    /// Format an amount in the reporting currency for explanations.
+    pub(crate) fn money(&self, amount: Decimal) -> String {
+        format!(
+            "{} {}",
+            crate::summary::group_thousands(amount.round_dp(0)),
+            self.fx.reporting
+        )
+    }
+}
+
+/// Sort findings into their output order and merge exact repeats (same
+/// typology over the same transfers), keeping the higher score.
+pub(crate) fn finish(mut findings: Vec<Finding>, truncated: bool, budget: usize) -> Detection {
+    findings.sort_by(|a, b| {
+        (a.first_time_us, a.typology, &a.transfers, &a.accounts)
+            .cmp(&(b.first_time_us, b.typology, &b.transfers, &b.accounts))
+            .then(b.score.total_cmp(&a.score))
+    });
+    findings.dedup_by(|later, earlier| {
+        later.typology == earlier.typology && later.transfers == earlier.transfers
+    });
+    let mut truncated = truncated;
+    if findings.len() > budget {
+        findings.truncate(budget);
+        truncated = true;
+    }
+    Detection {
+        findings,
+        truncated,
+    }
+}
+
+/// Describe a duration for explanations (`26 h`, `3 d`, `45 min`).
+pub(crate) fn span_words(micros: i64) -> String {
+    if micros >= 2 * time::DAY {
+        format!("{:.1} d", micros as f64 / time::DAY as f64)
+    } else if micros >= 2 * time::HOUR {
+        format!("{} h", (micros + time::HOUR / 2) / time::HOUR)
+    } else {
+        format!("{} min", (micros + time::MINUTE / 2) / time::MINUTE)
+    }
+}
+
+/// Every detector's parameters: what `analyze --config` reads. Any field
+/// may be left out of a config file; it keeps its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectConfig {
+    /// Reporting currency for amounts.
+    pub currency: String,
+    /// Which typologies to run (all by default).
+    pub enabled: Vec<Typology>,
+    /// `fan_out` parameters.
+    pub fan_out: FanDetector,
+    /// `fan_in` parameters.
+    pub fan_in: FanDetector,
+    /// `cycle` parameters.
+    pub cycle: CycleDetector,
+    /// `scatter_gather` parameters.
+    pub scatter_gather: ScatterGatherDetector,
+    /// `gather_scatter` parameters.
+    pub gather_scatter: GatherScatterDetector,
+    /// `bipartite` and `stack` parameters.
+    pub bipartite: BipartiteDetector,
+    /// `layering_chain` parameters.
+    pub layering_chain: ChainDetector,
+    /// `structuring` parameters.
+    pub structuring: StructuringDetector,
+    /// `pass_through` parameters.
+    pub pass_through: PassThroughDetector,
+}
+
+impl Default for DetectConfig {
+    fn default() -> DetectConfig {
+        DetectConfig {
+            currency: "USD".to_string(),
+            enabled: Typology::ALL.to_vec(),
+            fan_out: FanDetector::default(),
+            fan_in: FanDetector {
+                direction: Direction::In,
+                ..FanDetector::default()
+            },
+            cycle: CycleDetector::default(),
+            scatter_gather: ScatterGatherDetector::default(),
+            gather_scatter: GatherScatterDetector::default(),
+            bipartite: BipartiteDetector::default(),
+            layering_chain: ChainDetector::default(),
+            structuring: StructuringDetector::default(),
+            pass_through: PassThroughDetector::default(),
+        }
+    }
+}
+
+/// The result of running every enabled detector.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// All findings, in typology order, then by time.
+    pub findings: Vec<Finding>,
+    /// Whether any detector hit a budget, per detector name.
+    pub truncated: BTreeMap<String, bool>,
+    /// Seconds each detector took.
+    pub seconds: BTreeMap<String, f64>,
+}
+
+impl Analysis {
+    /// Whether any detector hit a budget.
+    pub fn any_truncated(&self) -> bool {
+        self.truncated.values().any(|&t| t)
+    }
+
+    /// Number of findings per typology name.
+    pub fn per_typology(&self) -> BTreeMap<String, usize> {
+        let mut per = BTreeMap::new();
+        for f in &self.findings {
+            *per.entry(f.typology.name().to_string()).or_insert(0) += 1;
+        }
+        per
+    }
+}
+
+/// Run every enabled detector of `config` on valued data, one after the
+/// other (each is parallel inside).
+pub fn analyze(
+    data: &Valued<'_>,
+    config: &DetectConfig,
+    mut on_detector: impl FnMut(&str),
+) -> Analysis {
+    let mut analysis = Analysis::default();
+    let enabled = |t: Typology| config.enabled.contains(&t);
+    let mut run = |name: &str, detect: &dyn Fn() -> Detection| {
+        on_detector(name);
+        let started = Instant::now();
+        let detection = detect();
+        analysis
+            .seconds
+            .insert(name.to_string(), started.elapsed().as_secs_f64());
+        analysis
+            .truncated
+            .insert(name.to_string(), detection.truncated);
+        analysis.findings.extend(detection.findings);
+    };
+    if enabled(Typology::FanOut) {
+        let d = FanDetector {
+            direction: Direction::Out,
+            ..config.fan_out.clone()
+        };
+        run("fan_out", &|| d.detect(data));
+    }
+    if enabled(Typology::FanIn) {
+        let d = FanDetector {
+            direction: Direction::In,
+            ..config.fan_in.clone()
+        };
+        run("fan_in", &|| d.detect(data));
+    }
+    if enabled(Typology::Cycle) {
+        run("cycle", &|| config.cycle.detect(data));
+    }
+    if enabled(Typology::ScatterGather) {
+        run("scatter_gather", &|| config.scatter_gather.detect(data));
+    }
+    if enabled(Typology::GatherScatter) {
+        run("gather_scatter", &|| config.gather_scatter.detect(data));
+    }
+    if enabled(Typology::Bipartite) || enabled(Typology::Stack) {
+        run("bipartite", &|| {
+            let mut d = config.bipartite.detect(data);
+            d.findings.retain(|f| enabled(f.typology));
+            d
+        });
+    }
+    if enabled(Typology::LayeringChain) {
+        run("layering_chain", &|| config.layering_chain.detect(data));
+    }
+    if enabled(Typology::Structuring) {
+        run("structuring", &|| config.structuring.detect(data));
+    }
+    if enabled(Typology::PassThrough) {
+        run("pass_through", &|| config.pass_through.detect(data));
+    }
+    analysis.findings.sort_by(|a, b| {
+        (a.typology, a.first_time_us, &a.transfers).cmp(&(
+            b.typology,
+            b.first_time_us,
+            &b.transfers,
+        ))
+    });
+    analysis
+}
+
+#[cfg(test)]
+pub(crate) mod testkit;

@@ -1,0 +1,465 @@
+//! `scatter_gather` (one source → many intermediaries → one sink) and
+//! `gather_scatter` (many sources → one hub → many sinks).
+
+use super::{finish, span_words, Detection, Finding, Typology, Valued};
+use crate::model::{AccountId, TransferId};
+use crate::time::Span;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// Finds a source that pays at least `min_intermediaries` accounts, each of
+/// which then pays one common sink (after receiving), all within `window`,
+/// each intermediary passing on between `min_retention` and
+/// `max_retention` of what it got.
+///
+/// Per source, every two-hop continuation `s → m → d` inside the window is
+/// listed and grouped by sink; each sink reached through enough distinct
+/// intermediaries inside one window is a finding.
+///
+/// **Amount**: value scattered by the source. **Score** =
+/// ½·min(1, (intermediaries − k + 1)/k) + ½·(gathered ÷ scattered,
+/// inverted above 1).
+///
+/// # Complexity
+///
+/// O(Σ out-degree²) over the two hops inside the window, bounded by
+/// `max_paths_per_source`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScatterGatherDetector {
+    /// Distinct intermediaries needed: 3.
+    pub min_intermediaries: usize,
+    /// Window from the first scatter to the last gather: 4 days (AMLworld's
+    /// planted scatter-gathers span at most 96 hours).
+    pub window: Span,
+    /// Smallest share an intermediary passes on: 0.5.
+    pub min_retention: f64,
+    /// Largest share (above 1: the intermediary adds its own money): 1.1.
+    pub max_retention: f64,
+    /// Two-hop paths examined per source before stopping: 200,000.
+    pub max_paths_per_source: usize,
+    /// Findings in all: 100,000.
+    pub max_findings: usize,
+}
+
+impl Default for ScatterGatherDetector {
+    fn default() -> Self {
+        ScatterGatherDetector {
+            min_intermediaries: 3,
+            window: Span::days(4),
+            min_retention: 0.5,
+            max_retention: 1.1,
+            max_paths_per_source: 200_000,
+            max_findings: 100_000,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct TwoHop {
+    sink: AccountId,
+    t1: i64,
+    first: TransferId,
+    mid: AccountId,
+    t2: i64,
+    second: TransferId,
+}
+
+impl ScatterGatherDetector {
+    /// Run the detector.
+    pub fn detect(&self, data: &Valued<'_>) -> Detection {
+        let g = data.graph;
+        let results: Vec<(Vec<Finding>, bool)> = (0..g.account_count() as u32)
+            .into_par_iter()
+            .map(|s| self.source(data, AccountId(s)))
+            .collect();
+        let truncated = results.iter().any(|(_, t)| *t);
+        finish(
+            results.into_iter().flat_map(|(f, _)| f).collect(),
+            truncated,
+            self.max_findings,
+        )
+    }
+
+    fn source(&self, data: &Valued<'_>, s: AccountId) -> (Vec<Finding>, bool) {
+        let g = data.graph;
+        let k = self.min_intermediaries.max(2);
+        let outs = g.outgoing(s, ..);
+        if outs.len() < k || data.is_infrastructure(s) {
+            return (Vec::new(), false);
+        }
+        let w = self.window.micros();
+        let mut paths = Vec::new();
+        let mut truncated = false;
+        'outer: for ((&t1, &e1), &m) in outs.time_us.iter().zip(outs.transfer).zip(outs.peer) {
+            if m == s {
+                continue;
+            }
+            let onward = g.outgoing(m, t1..=t1.saturating_add(w));
+            for ((&t2, &e2), &d) in onward.time_us.iter().zip(onward.transfer).zip(onward.peer) {
+                if e2 <= e1 || d == s || d == m {
+                    continue;
+                }
+                let before = data.value_f64[e1.index()];
+                let ratio = if before > 0.0 {
+                    data.value_f64[e2.index()] / before
+                } else {
+                    0.0
+                };
+                if ratio < self.min_retention || ratio > self.max_retention {
+                    continue;
+                }
+                if paths.len() >= self.max_paths_per_source {
+                    truncated = true;
+                    break 'outer;
+                }
+                paths.push(TwoHop {
+                    sink: d,
+                    t1,
+                    first: e1,
+                    mid: m,
+                    t2,
+                    second: e2,
+                });
+            }
+        }
+        paths.sort_by_key(|p| (p.sink, p.t1, p.first, p.second));
+        let mut findings = Vec::new();
+        for group in paths.chunk_by(|a, b| a.sink == b.sink) {
+            let mut lo = 0;
+            while lo < group.len() {
+                let end = group[lo].t1.saturating_add(w);
+                let inside: Vec<&TwoHop> = group[lo..]
+                    .iter()
+                    .take_while(|p| p.t1 <= end)
+                    .filter(|p| p.t2 <= end)
+                    .collect();
+                let mut mids: Vec<AccountId> = inside.iter().map(|p| p.mid).collect();
+                mids.sort_unstable();
+                mids.dedup();
+                if mids.len() >= k {
+                    findings.push(self.finding(data, s, group[lo].sink, &mids, &inside));
+                    let consumed = group[lo..].iter().take_while(|p| p.t1 <= end).count();
+                    lo += consumed;
+                } else {
+                    lo += 1;
+                }
+            }
+        }
+        (findings, truncated)
+    }
+
+    fn finding(
+        &self,
+        data: &Valued<'_>,
+        s: AccountId,
+        d: AccountId,
+        mids: &[AccountId],
+        paths: &[&TwoHop],
+    ) -> Finding {
+        let mut firsts: Vec<TransferId> = paths.iter().map(|p| p.first).collect();
+        let mut seconds: Vec<TransferId> = paths.iter().map(|p| p.second).collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        seconds.sort_unstable();
+        seconds.dedup();
+        let scattered = data.total(&firsts);
+        let gathered = data.total(&seconds);
+        let ratio = if scattered.is_zero() {
+            0.0
+        } else {
+            rust_decimal::prelude::ToPrimitive::to_f64(&(gathered / scattered)).unwrap_or(0.0)
+        };
+        let k = self.min_intermediaries.max(2) as f64;
+        let score = 0.5 * ((mids.len() as f64 - k + 1.0) / k).min(1.0)
+            + 0.5 * if ratio <= 1.0 { ratio } else { 1.0 / ratio };
+        let mut accounts = vec![s, d];
+        accounts.extend_from_slice(mids);
+        let mut transfers = firsts;
+        transfers.extend(seconds);
+        transfers.sort_unstable();
+        let span = data.time(transfers[transfers.len() - 1]) - data.time(transfers[0]);
+        let explanation = format!(
+            "{} scatters {} to {} intermediaries that gather {} into {} within {}",
+            data.key(s),
+            data.money(scattered),
+            mids.len(),
+            data.money(gathered),
+            data.key(d),
+            span_words(span)
+        );
+        data.finding(
+            Typology::ScatterGather,
+            score,
+            accounts,
+            transfers,
+            scattered,
+            explanation,
+        )
+    }
+}
+
+/// Finds a hub paid by at least `min_sources` distinct accounts and paying
+/// at least `min_sinks` distinct accounts, all within `window`, passing on
+/// between `min_retention` and `max_retention` of what it gathered.
+///
+/// The hub's transfers in the window must be a burst ([`Valued::burst`] at
+/// least `min_burst`): a shop paid by its customers all month that pays its
+/// suppliers is not gathering and scattering. Cash and exchanges are never
+/// the hub ([`Valued::is_infrastructure`]).
+///
+/// **Amount**: value gathered. **Score** = ⅓·min(1, (sources − k + 1)/k) +
+/// ⅓·min(1, (sinks − k + 1)/k) + ⅓·(scattered ÷ gathered, inverted above 1).
+///
+/// # Complexity
+///
+/// O(degree) per hub (two pointers over its incoming and outgoing
+/// transfers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatherScatterDetector {
+    /// Distinct sources needed: 3.
+    pub min_sources: usize,
+    /// Distinct sinks needed: 3.
+    pub min_sinks: usize,
+    /// Window from the first gather to the last scatter: 9 days (AMLworld's
+    /// planted gather-scatters span up to 202 hours).
+    pub window: Span,
+    /// Smallest share of the gathered value paid on: 0.5.
+    pub min_retention: f64,
+    /// Largest share: 1.5.
+    pub max_retention: f64,
+    /// Minimum burst ratio of the hub's transfers in the window: 2.
+    pub min_burst: f64,
+    /// Findings in all: 100,000.
+    pub max_findings: usize,
+}
+
+impl Default for GatherScatterDetector {
+    fn default() -> Self {
+        GatherScatterDetector {
+            min_sources: 3,
+            min_sinks: 3,
+            window: Span::days(9),
+            min_retention: 0.5,
+            max_retention: 1.5,
+            min_burst: 2.0,
+            max_findings: 100_000,
+        }
+    }
+}
+
+impl GatherScatterDetector {
+    /// Run the detector.
+    pub fn detect(&self, data: &Valued<'_>) -> Detection {
+        let g = data.graph;
+        let findings: Vec<Finding> = (0..g.account_count() as u32)
+            .into_par_iter()
+            .flat_map_iter(|h| self.hub(data, AccountId(h)))
+            .collect();
+        finish(findings, false, self.max_findings)
+    }
+
+    fn hub(&self, data: &Valued<'_>, h: AccountId) -> Vec<Finding> {
+        let g = data.graph;
+        let (ks, kd) = (self.min_sources.max(2), self.min_sinks.max(2));
+        let ins = g.incoming(h, ..);
+        let outs = g.outgoing(h, ..);
+        if ins.len() < ks || outs.len() < kd || data.is_infrastructure(h) {
+            return Vec::new();
+        }
+        let w = self.window.micros();
+        let mut findings = Vec::new();
+        let mut lo = 0;
+        let mut out_from = 0;
+        while lo < ins.len() {
+            let start = ins.time_us[lo];
+            let end = start.saturating_add(w);
+            let in_hi = lo + ins.time_us[lo..].partition_point(|&t| t <= end);
+            let mut sources: FxHashMap<AccountId, ()> = FxHashMap::default();
+            for &p in &ins.peer[lo..in_hi] {
+                if p != h {
+                    sources.insert(p, ());
+                }
+            }
+            if sources.len() < ks {
+                lo += 1;
+                continue;
+            }
+            // scatters after the first gather, inside the window
+            let first_in = ins.transfer[lo];
+            let o_lo = out_from.max(outs.time_us.partition_point(|&t| t < start));
+            let o_hi = outs.time_us.partition_point(|&t| t <= end);
+            let mut sinks: FxHashMap<AccountId, ()> = FxHashMap::default();
+            let mut scatter = Vec::new();
+            for i in o_lo..o_hi.max(o_lo) {
+                let (x, p) = (outs.transfer[i], outs.peer[i]);
+                if x > first_in && p != h {
+                    sinks.insert(p, ());
+                    scatter.push(x);
+                }
+            }
+            let gather: Vec<TransferId> = (lo..in_hi)
+                .filter(|&i| ins.peer[i] != h)
+                .map(|i| ins.transfer[i])
+                .collect();
+            let gathered = data.total(&gather);
+            let scattered = data.total(&scatter);
+            let ratio = ratio(scattered, gathered);
+            let burst = data.burst(gather.len() + scatter.len(), ins.len() + outs.len(), w);
+            if sinks.len() >= kd
+                && ratio >= self.min_retention
+                && ratio <= self.max_retention
+                && burst >= self.min_burst
+            {
+                let mut srcs: Vec<AccountId> = sources.into_keys().collect();
+                let mut dsts: Vec<AccountId> = sinks.into_keys().collect();
+                srcs.sort_unstable();
+                dsts.sort_unstable();
+                findings.push(self.finding(
+                    data, h, &srcs, &dsts, gather, scatter, gathered, scattered, ratio,
+                ));
+                lo = in_hi;
+                out_from = o_hi;
+            } else {
+                lo += 1;
+            }
+        }
+        findings
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &self,
+        data: &Valued<'_>,
+        h: AccountId,
+        sources: &[AccountId],
+        sinks: &[AccountId],
+        gather: Vec<TransferId>,
+        scatter: Vec<TransferId>,
+        gathered: Decimal,
+        scattered: Decimal,
+        ratio: f64,
+    ) -> Finding {
+        let (ks, kd) = (self.min_sources.max(2) as f64, self.min_sinks.max(2) as f64);
+        let score = ((sources.len() as f64 - ks + 1.0) / ks).min(1.0) / 3.0
+            + ((sinks.len() as f64 - kd + 1.0) / kd).min(1.0) / 3.0
+            + if ratio <= 1.0 { ratio } else { 1.0 / ratio } / 3.0;
+        let mut accounts = vec![h];
+        accounts.extend_from_slice(sources);
+        accounts.extend_from_slice(sinks);
+        let mut transfers = gather;
+        transfers.extend(scatter);
+        transfers.sort_unstable();
+        let span = data.time(transfers[transfers.len() - 1]) - data.time(transfers[0]);
+        let explanation = format!(
+            "{} gathers {} from {} accounts and scatters {} to {} accounts within {}",
+            data.key(h),
+            data.money(gathered),
+            sources.len(),
+            data.money(scattered),
+            sinks.len(),
+            span_words(span)
+        );
+        data.finding(
+            Typology::GatherScatter,
+            score,
+            accounts,
+            transfers,
+            gathered,
+            explanation,
+        )
+    }
+}
+
+fn ratio(numerator: Decimal, denominator: Decimal) -> f64 {
+    if denominator.is_zero() {
+        return 0.0;
+    }
+    rust_decimal::prelude::ToPrimitive::to_f64(&(numerator / denominator)).unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::testkit::{with_threads, Kit, H};
+
+    #[test]
+    fn finds_scatter_gather_and_not_when_the_sink_differs() {
+        let mut k = Kit::new();
+        for i in 0..4 {
+            let m = format!("m{i}");
+            k.pay("src", &m, i * H, 1000);
+            k.pay(&m, "dst", 10 * H + i * H, 950);
+        }
+        // near miss: each intermediary pays a different sink
+        for i in 0..4 {
+            let m = format!("n{i}");
+            k.pay("src2", &m, i * H, 1000);
+            k.pay(&m, &format!("sink{i}"), 10 * H, 950);
+        }
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let d = ScatterGatherDetector::default().detect(&data);
+        assert_eq!(d.findings.len(), 1, "{:?}", d.findings);
+        let f = &d.findings[0];
+        assert_eq!(f.typology, Typology::ScatterGather);
+        assert_eq!(f.transfers.len(), 8);
+        assert_eq!(f.amount, Decimal::from(4000));
+        assert!(
+            f.explanation.contains("to 4 intermediaries"),
+            "{}",
+            f.explanation
+        );
+    }
+
+    #[test]
+    fn scatter_gather_ignores_gathers_before_scatters_and_kept_money() {
+        let mut k = Kit::new();
+        for i in 0..4 {
+            let m = format!("m{i}");
+            k.pay(&m, "dst", i * H, 950); // before the money arrives
+            k.pay("src", &m, 10 * H + i * H, 1000);
+        }
+        for i in 0..4 {
+            let m = format!("k{i}");
+            k.pay("src3", &m, i * H, 1000);
+            k.pay(&m, "dst3", 10 * H, 100); // keeps 90%
+        }
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        assert!(ScatterGatherDetector::default()
+            .detect(&data)
+            .findings
+            .is_empty());
+    }
+
+    #[test]
+    fn finds_gather_scatter_and_ignores_a_late_scatter() {
+        let mut k = Kit::new();
+        for i in 0..3 {
+            k.pay(&format!("s{i}"), "hub", i * H, 1000);
+        }
+        for i in 0..3 {
+            k.pay("hub", &format!("d{i}"), 24 * H + i * H, 980);
+        }
+        for i in 0..3 {
+            k.pay(&format!("t{i}"), "slow", i * H, 1000);
+        }
+        for i in 0..3 {
+            k.pay("slow", &format!("e{i}"), 30 * 24 * H + i * H, 980);
+        }
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let d = with_threads(2, || GatherScatterDetector::default().detect(&data));
+        assert_eq!(d.findings.len(), 1, "{:?}", d.findings);
+        assert_eq!(data.key(d.findings[0].accounts[0]), "hub");
+        assert_eq!(d.findings[0].transfers.len(), 6);
+        assert_eq!(
+            d,
+            with_threads(1, || GatherScatterDetector::default().detect(&data))
+        );
+    }
+}
