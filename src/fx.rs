@@ -242,3 +242,65 @@ impl FxTable {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{LedgerBuilder, NewTransfer};
+
+    fn convert(b: &mut LedgerBuilder, row: u32, paid: (&str, i64), received: (&str, i64)) {
+        let (x, y) = (b.account("x"), b.account("y"));
+        let pa = b.asset(paid.0).unwrap();
+        let ra = b.asset(received.0).unwrap();
+        let mut t = NewTransfer::simple(i64::from(row), x, y, Decimal::from(paid.1), pa, row);
+        t.asset_received = ra;
+        t.amount_received = Decimal::from(received.1);
+        b.push(t);
+    }
+
+    #[test]
+    fn implied_rates_chain_through_pairs_and_take_medians() {
+        let mut b = LedgerBuilder::new();
+        // GBP→EUR observed 3 times (median 1.2), EUR→USD twice and USD→EUR once
+        convert(&mut b, 0, ("GBP", 100), ("EUR", 120));
+        convert(&mut b, 1, ("GBP", 100), ("EUR", 119));
+        convert(&mut b, 2, ("GBP", 100), ("EUR", 500)); // an odd row: the median ignores it
+        convert(&mut b, 3, ("EUR", 100), ("USD", 110));
+        convert(&mut b, 4, ("EUR", 100), ("USD", 110));
+        convert(&mut b, 5, ("USD", 110), ("EUR", 100));
+        let (x, y) = (b.account("x"), b.account("y"));
+        let jpy = b.asset("JPY").unwrap();
+        b.push(NewTransfer::simple(9, x, y, Decimal::from(5), jpy, 9));
+        let l = b.finish().unwrap();
+        let fx = FxTable::implied(&l, "USD");
+        assert_eq!(fx.rates["USD"], Decimal::ONE);
+        assert_eq!(fx.rates["EUR"], Decimal::new(11, 1));
+        assert_eq!(fx.rates["GBP"], Decimal::new(132, 2));
+        assert_eq!(fx.unpriced, ["JPY"]);
+        let values = fx.value_paid(&l);
+        assert_eq!(values[0], Decimal::from(132)); // 100 GBP
+        assert_eq!(values[6], Decimal::ZERO); // JPY has no rate
+                                              // a given rate wins and fills the gap
+        let given = FxTable::given(
+            "USD",
+            BTreeMap::from([("JPY".to_string(), Decimal::new(7, 3))]),
+        );
+        let both = FxTable::implied_with(&l, &given);
+        assert!(both.unpriced.is_empty());
+        assert_eq!(both.rates["JPY"], Decimal::new(7, 3));
+        assert_eq!(both.rates["EUR"], Decimal::new(11, 1));
+    }
+
+    #[test]
+    fn reads_rate_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fx.csv");
+        std::fs::write(&path, "# comment\nasset,rate\nbtc,65000\nEUR,1.08 # note\n").unwrap();
+        let fx = FxTable::from_csv(&path, "USD").unwrap();
+        assert_eq!(fx.rates["BTC"], Decimal::from(65000));
+        assert_eq!(fx.rates["EUR"], Decimal::new(108, 2));
+        std::fs::write(&path, "asset,rate\nEUR,-1\n").unwrap();
+        let e = FxTable::from_csv(&path, "USD").unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
+}

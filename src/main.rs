@@ -134,6 +134,9 @@ struct ScoreArgs {
     /// Grade only findings of these typologies (repeatable).
     #[arg(long)]
     typology: Vec<String>,
+    /// Grade only findings scoring at least this.
+    #[arg(long, default_value_t = 0.0)]
+    min_score: f64,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -407,7 +410,7 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
     let findings: Vec<FindingRecord> = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a findings.json", args.findings.display()))?;
     let truth = Truth::load(&args.truth, args.input.as_deref())?;
-    let card = moneytrail::score::grade(&findings, &truth, &args.typology);
+    let card = moneytrail::score::grade(&findings, &truth, &args.typology, args.min_score);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {

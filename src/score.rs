@@ -300,11 +300,17 @@ pub struct Scorecard {
 }
 
 /// Grade findings against an answer key; with `only`, just the findings of
-/// those typologies count.
-pub fn grade(findings: &[FindingRecord], truth: &Truth, only: &[String]) -> Scorecard {
+/// those typologies count, and only findings scoring at least `min_score`.
+pub fn grade(
+    findings: &[FindingRecord],
+    truth: &Truth,
+    only: &[String],
+    min_score: f64,
+) -> Scorecard {
     let kept: Vec<&FindingRecord> = findings
         .iter()
         .filter(|f| only.is_empty() || only.contains(&f.typology))
+        .filter(|f| f.score >= min_score)
         .collect();
     let flagged_rows: BTreeSet<u32> = kept.iter().flat_map(|f| f.rows.iter().copied()).collect();
     let flagged_accounts: BTreeSet<String> = kept
@@ -492,7 +498,7 @@ mod tests {
             record("cycle", &[1, 2, 50], &["x", "q"]),
             record("fan_out", &[10], &["z"]),
         ];
-        let card = grade(&findings, &truth, &[]);
+        let card = grade(&findings, &truth, &[], 0.0);
         assert_eq!(
             card.patterns["cycle"].found, 1,
             "2 of 4 rows is half: found"
@@ -509,7 +515,7 @@ mod tests {
         let a = card.accounts.unwrap();
         assert_eq!((a.true_positives, a.flagged, a.labelled), (2, 3, 3));
         assert_eq!(card.precision_per_finding_typology["cycle"], 2.0 / 3.0);
-        let only = grade(&findings, &truth, &["fan_out".to_string()]);
+        let only = grade(&findings, &truth, &["fan_out".to_string()], 0.0);
         assert_eq!(only.findings, 1);
         assert!(card.to_string().contains("pattern level"));
     }

@@ -109,14 +109,24 @@ impl Default for AmlWorldSpec {
 
 const AMLWORLD_HEADER: &str = "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format,Is Laundering\n";
 
+/// AMLworld's currencies with rough September 2022 rates (units per USD).
+/// Every one appears in cross-currency rows, so rates can be implied.
 const CURRENCIES: &[(&str, f64)] = &[
     ("US Dollar", 1.0),
-    ("Euro", 0.93),
-    ("UK Pound", 0.79),
-    ("Yuan", 7.2),
-    ("Rupee", 83.0),
-    ("Swiss Franc", 0.88),
-    ("Bitcoin", 0.000_016),
+    ("Euro", 1.0),
+    ("UK Pound", 0.87),
+    ("Yuan", 6.9),
+    ("Rupee", 79.5),
+    ("Swiss Franc", 0.97),
+    ("Yen", 143.0),
+    ("Canadian Dollar", 1.31),
+    ("Australian Dollar", 1.46),
+    ("Mexican Peso", 20.0),
+    ("Brazil Real", 5.2),
+    ("Saudi Riyal", 3.76),
+    ("Ruble", 60.0),
+    ("Shekel", 3.4),
+    ("Bitcoin", 0.00005),
 ];
 
 const FORMATS: &[&str] = &[

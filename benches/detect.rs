@@ -1,0 +1,69 @@
+//! Each detector on generated AMLworld-layout data of 100k and 1M rows
+//! (fixed seed), loaded and valued once before timing.
+//! Run: `cargo bench --bench detect` (add `-- 100000` to run one size).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use moneytrail::detect::{DetectConfig, Direction, FanDetector, Valued};
+use moneytrail::ingest::{load, LoadOptions};
+use moneytrail::synth::{write_amlworld, AmlWorldSpec};
+use moneytrail::FlowGraph;
+use std::hint::black_box;
+use std::io::BufWriter;
+
+fn graph(rows: usize) -> FlowGraph {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("amlworld.csv");
+    let spec = AmlWorldSpec {
+        rows,
+        accounts: (rows / 5).max(1000),
+        ..AmlWorldSpec::default()
+    };
+    let file = std::fs::File::create(&path).expect("create");
+    write_amlworld(BufWriter::new(file), &spec).expect("write");
+    let loaded = load(&path, &LoadOptions::default()).expect("load");
+    FlowGraph::new(loaded.ledger)
+}
+
+fn detectors(c: &mut Criterion) {
+    let config = DetectConfig::default();
+    for rows in [100_000usize, 1_000_000] {
+        let g = graph(rows);
+        let data = Valued::implied(&g, "USD");
+        let mut group = c.benchmark_group(format!("detect_{rows}"));
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(rows as u64));
+        group.bench_function("fan_out", |b| {
+            b.iter(|| black_box(config.fan_out.detect(&data)))
+        });
+        let fan_in = FanDetector {
+            direction: Direction::In,
+            ..config.fan_in.clone()
+        };
+        group.bench_function("fan_in", |b| b.iter(|| black_box(fan_in.detect(&data))));
+        group.bench_function("cycle", |b| {
+            b.iter(|| black_box(config.cycle.detect(&data)))
+        });
+        group.bench_function("scatter_gather", |b| {
+            b.iter(|| black_box(config.scatter_gather.detect(&data)))
+        });
+        group.bench_function("gather_scatter", |b| {
+            b.iter(|| black_box(config.gather_scatter.detect(&data)))
+        });
+        group.bench_function("bipartite_stack", |b| {
+            b.iter(|| black_box(config.bipartite.detect(&data)))
+        });
+        group.bench_function("layering_chain", |b| {
+            b.iter(|| black_box(config.layering_chain.detect(&data)))
+        });
+        group.bench_function("structuring", |b| {
+            b.iter(|| black_box(config.structuring.detect(&data)))
+        });
+        group.bench_function("pass_through", |b| {
+            b.iter(|| black_box(config.pass_through.detect(&data)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, detectors);
+criterion_main!(benches);
