@@ -26,7 +26,7 @@
 use super::{finish, span_words, Detection, Finding, Typology, Valued};
 use crate::model::{AccountId, TransferId};
 use crate::time::Span;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -114,7 +114,9 @@ impl CycleDetector {
         let g = data.graph;
         let l = g.ledger();
         let mut component = vec![0u32; g.account_count()];
-        for (c, nodes) in tarjan_scc(g.graph()).into_iter().enumerate() {
+        // kosaraju_scc is iterative: petgraph's tarjan_scc recurses once per
+        // node on a path and overflows the stack on large graphs
+        for (c, nodes) in kosaraju_scc(g.graph()).into_iter().enumerate() {
             for n in nodes {
                 component[n.index()] = c as u32;
             }
@@ -411,6 +413,23 @@ mod tests {
         }
         .detect(&data);
         assert!(tight.truncated);
+    }
+
+    #[test]
+    fn a_long_path_does_not_overflow_the_stack() {
+        let mut k = Kit::new();
+        for i in 0..60_000 {
+            k.pay(&format!("a{i}"), &format!("a{}", i + 1), i, 100);
+        }
+        k.pay("a60000", "a0", 70_000, 100);
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        // runs on a test thread's small stack
+        let d = CycleDetector::default().detect(&data);
+        assert!(
+            d.findings.is_empty(),
+            "a 60,001-hop cycle is beyond max_hops"
+        );
     }
 
     fn random_graph(edges: &[(u8, u8, u8)]) -> crate::graph::FlowGraph {

@@ -20,6 +20,10 @@ use std::collections::VecDeque;
 /// rested longer, and spending beyond what came in (own funds), does not
 /// count.
 ///
+/// A mule pays on what it receives, not more: accounts whose outflow
+/// exceeds `max_out_in_ratio` × their inflow (they spend money of their
+/// own, as any business does) are not pass-throughs.
+///
 /// **Amount**: the value passed through. **Score** = ½·(share forwarded) +
 /// ¼·min(1, inflows / (2·min_inflows)) + ¼·(1 − mean dwell / max_dwell).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +37,8 @@ pub struct PassThroughDetector {
     pub min_inflows: usize,
     /// Total inflow needed, in the reporting currency: 5,000.
     pub min_inflow_value: Decimal,
+    /// Largest outflow ÷ inflow over the account's history: 1.25.
+    pub max_out_in_ratio: f64,
     /// Findings in all: 100,000.
     pub max_findings: usize,
 }
@@ -44,6 +50,7 @@ impl Default for PassThroughDetector {
             min_forwarded_share: 0.8,
             min_inflows: 3,
             min_inflow_value: Decimal::from(5_000),
+            max_out_in_ratio: 1.25,
             max_findings: 100_000,
         }
     }
@@ -76,6 +83,17 @@ impl PassThroughDetector {
         }
         let total_in: Decimal = inflows.iter().map(|(t, _)| data.value[t.index()]).sum();
         if total_in < self.min_inflow_value || total_in.is_zero() {
+            return None;
+        }
+        let total_out: f64 = outs
+            .transfer
+            .iter()
+            .zip(outs.peer)
+            .filter(|&(_, &p)| p != a)
+            .map(|(t, _)| data.value_f64[t.index()])
+            .sum();
+        let total_in_f = rust_decimal::prelude::ToPrimitive::to_f64(&total_in).unwrap_or(0.0);
+        if total_out > self.max_out_in_ratio * total_in_f {
             return None;
         }
         // replay in transfer order (time order, ties in input order)
@@ -182,6 +200,11 @@ mod tests {
             k.pay(&format!("w{i}"), "saver", i * 30 * H, 2_000);
         }
         k.pay("saver", "shop", 200 * H, 7_800);
+        // a business: passes money on quickly, but pays out far more than it gets
+        for i in 0..4 {
+            k.pay(&format!("c{i}"), "biz", i * 30 * H, 2_000);
+            k.pay("biz", &format!("supplier{i}"), i * 30 * H + H, 9_000);
+        }
         let g = k.graph();
         let data = Kit::valued(&g);
         let d = PassThroughDetector::default().detect(&data);

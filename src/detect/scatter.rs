@@ -201,9 +201,11 @@ impl ScatterGatherDetector {
     }
 }
 
-/// Finds a hub paid by at least `min_sources` distinct accounts and paying
-/// at least `min_sinks` distinct accounts, all within `window`, passing on
-/// between `min_retention` and `max_retention` of what it gathered.
+/// Finds a hub paid by at least `min_sources` distinct accounts and then
+/// paying at least `min_sinks` distinct accounts, all within `window`,
+/// passing on between `min_retention` and `max_retention` of what it
+/// gathered. Only payments made after the `min_sources`-th distinct source
+/// has paid count as the scatter: the money is gathered first.
 ///
 /// The hub's transfers in the window must be a burst ([`Valued::burst`] at
 /// least `min_burst`): a shop paid by its customers all month that pays its
@@ -224,14 +226,18 @@ pub struct GatherScatterDetector {
     pub min_sources: usize,
     /// Distinct sinks needed: 3.
     pub min_sinks: usize,
-    /// Window from the first gather to the last scatter: 9 days (AMLworld's
-    /// planted gather-scatters span up to 202 hours).
+    /// Window from the first gather to the last scatter: 5 days. AMLworld's
+    /// planted gather-scatters span up to 202 hours (median 150), but a
+    /// window that long, with the burst test, flags every busy account of
+    /// a short data set; measured on AMLworld attempts mixed into 1M
+    /// generated rows, 5 days with `min_burst` 2.5 kept the detector's
+    /// precision near 0.2 where 9 days gave 0.004.
     pub window: Span,
     /// Smallest share of the gathered value paid on: 0.5.
     pub min_retention: f64,
     /// Largest share: 1.5.
     pub max_retention: f64,
-    /// Minimum burst ratio of the hub's transfers in the window: 2.
+    /// Minimum burst ratio of the hub's transfers in the window: 2.5.
     pub min_burst: f64,
     /// Findings in all: 100,000.
     pub max_findings: usize,
@@ -242,10 +248,10 @@ impl Default for GatherScatterDetector {
         GatherScatterDetector {
             min_sources: 3,
             min_sinks: 3,
-            window: Span::days(9),
+            window: Span::days(5),
             min_retention: 0.5,
             max_retention: 1.5,
-            min_burst: 2.0,
+            min_burst: 2.5,
             max_findings: 100_000,
         }
     }
@@ -288,8 +294,16 @@ impl GatherScatterDetector {
                 lo += 1;
                 continue;
             }
-            // scatters after the first gather, inside the window
-            let first_in = ins.transfer[lo];
+            // scatters after the gather phase has begun in earnest: after
+            // the transfer that brings in the k-th distinct source
+            let mut seen: FxHashMap<AccountId, ()> = FxHashMap::default();
+            let mut first_in = ins.transfer[lo];
+            for i in lo..in_hi {
+                if ins.peer[i] != h && seen.insert(ins.peer[i], ()).is_none() && seen.len() == ks {
+                    first_in = ins.transfer[i];
+                    break;
+                }
+            }
             let o_lo = out_from.max(outs.time_us.partition_point(|&t| t < start));
             let o_hi = outs.time_us.partition_point(|&t| t <= end);
             let mut sinks: FxHashMap<AccountId, ()> = FxHashMap::default();
