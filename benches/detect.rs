@@ -5,21 +5,14 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use moneytrail::detect::{DetectConfig, Direction, FanDetector, Valued};
 use moneytrail::ingest::{load, LoadOptions};
-use moneytrail::synth::{write_amlworld, AmlWorldSpec};
+use moneytrail::synth::{write_amlworld_file, AmlWorldSpec};
 use moneytrail::FlowGraph;
 use std::hint::black_box;
-use std::io::BufWriter;
 
 fn graph(rows: usize) -> FlowGraph {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("amlworld.csv");
-    let spec = AmlWorldSpec {
-        rows,
-        accounts: (rows / 5).max(1000),
-        ..AmlWorldSpec::default()
-    };
-    let file = std::fs::File::create(&path).expect("create");
-    write_amlworld(BufWriter::new(file), &spec).expect("write");
+    write_amlworld_file(&path, &AmlWorldSpec::with_rows(rows)).expect("write");
     let loaded = load(&path, &LoadOptions::default()).expect("load");
     FlowGraph::new(loaded.ledger)
 }

@@ -7,10 +7,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use moneytrail::ingest::{load, LoadOptions};
-use moneytrail::synth::{write_amlworld, AmlWorldSpec};
+use moneytrail::synth::{write_amlworld_file, AmlWorldSpec};
 use moneytrail::FlowGraph;
 use std::hint::black_box;
-use std::io::BufWriter;
 
 fn ingest(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -18,13 +17,7 @@ fn ingest(c: &mut Criterion) {
     group.sample_size(10);
     for rows in [100_000usize, 1_000_000] {
         let path = dir.path().join(format!("amlworld-{rows}.csv"));
-        let spec = AmlWorldSpec {
-            rows,
-            accounts: (rows / 5).max(1000),
-            ..AmlWorldSpec::default()
-        };
-        let file = std::fs::File::create(&path).expect("create");
-        write_amlworld(BufWriter::new(file), &spec).expect("write");
+        write_amlworld_file(&path, &AmlWorldSpec::with_rows(rows)).expect("write");
         group.throughput(Throughput::Elements(rows as u64));
         group.bench_function(format!("amlworld_{rows}"), |b| {
             b.iter(|| {

@@ -28,11 +28,9 @@ fn main() -> std::io::Result<()> {
     let seed: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(7);
     let mut background = Vec::new();
     let spec = AmlWorldSpec {
-        rows,
-        accounts: (rows / 5).max(1000),
         laundering_share: 0.0,
         seed,
-        ..AmlWorldSpec::default()
+        ..AmlWorldSpec::with_rows(rows)
     };
     write_amlworld(&mut background, &spec)?;
     let text = std::fs::read_to_string(patterns)?;

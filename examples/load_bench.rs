@@ -12,9 +12,8 @@
 //! streams to disk, so they are small).
 
 use moneytrail::ingest::{load, LoadOptions};
-use moneytrail::synth::{write_amlworld, AmlWorldSpec};
+use moneytrail::synth::{write_amlworld_file, AmlWorldSpec};
 use moneytrail::FlowGraph;
-use std::io::BufWriter;
 use std::time::Instant;
 
 fn peak_rss_mib() -> Option<f64> {
@@ -38,14 +37,8 @@ fn main() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("amlworld.csv");
-    let spec = AmlWorldSpec {
-        rows,
-        accounts: (rows / 5).max(1000),
-        ..AmlWorldSpec::default()
-    };
     let started = Instant::now();
-    let file = std::fs::File::create(&path).expect("create");
-    write_amlworld(BufWriter::new(file), &spec).expect("write");
+    write_amlworld_file(&path, &AmlWorldSpec::with_rows(rows)).expect("write");
     let generated = started.elapsed();
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let rss_before = peak_rss_mib().unwrap_or(0.0);

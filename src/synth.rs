@@ -107,6 +107,28 @@ impl Default for AmlWorldSpec {
     }
 }
 
+impl AmlWorldSpec {
+    /// The default spec at a size: `rows` rows among `rows / 5` accounts
+    /// (at least 1,000), as the benches and examples use.
+    pub fn with_rows(rows: usize) -> AmlWorldSpec {
+        AmlWorldSpec {
+            rows,
+            accounts: (rows / 5).max(1000),
+            ..AmlWorldSpec::default()
+        }
+    }
+}
+
+/// Write an AMLworld-layout file (see [`write_amlworld`]), buffered.
+///
+/// # Errors
+///
+/// When the file cannot be created or written.
+pub fn write_amlworld_file(path: &std::path::Path, spec: &AmlWorldSpec) -> io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    write_amlworld(io::BufWriter::new(file), spec)
+}
+
 const AMLWORLD_HEADER: &str = "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format,Is Laundering\n";
 
 /// AMLworld's currencies with rough September 2022 rates (units per USD).
