@@ -52,6 +52,7 @@ pub mod score;
 pub mod summary;
 pub mod synth;
 pub mod time;
+pub mod trace;
 
 pub use error::{Error, ErrorKind, Reason, Result, RowError};
 pub use graph::{Adjacent, FlowGraph};

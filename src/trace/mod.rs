@@ -1,0 +1,700 @@
+//! Fund tracing: follow tainted value forward through time under the
+//! allocation rules forensic accountants and courts use.
+//!
+//! | rule | how a mixed account pays out |
+//! |---|---|
+//! | `poison` | while the account holds any taint, every outgoing transfer is fully tainted (taints volume, not value: not conserved) |
+//! | `haircut` | each outgoing transfer carries the account's tainted share at that moment (pro rata) |
+//! | `fifo` | outgoing transfers spend the oldest money first (Clayton's case) |
+//! | `lifo` | outgoing transfers spend the newest money first |
+//! | `libr` | lowest intermediate balance: the account's own money is spent first, and the traceable taint can only fall, never be refilled by later deposits (Re Hallett's Estate; Roscoe v Winder) |
+//!
+//! Transfers are processed in time order (ties in input order), only where
+//! they touch tainted money: an event queue holds the next transfer of each
+//! account that holds taint. Balances come from [`Balances`]: an account's
+//! untraced opening balance is, by default, the least that keeps it from
+//! going negative.
+//!
+//! # Conservation
+//!
+//! Under `haircut`, `fifo`, `lifo` and `libr`, per asset, at every moment:
+//! traced in + converted in = held + exited + dust + converted out. Taint
+//! crosses a currency conversion in proportion (a transfer paying 100 EUR
+//! of which 30 tainted, received as 108 USD, delivers 32.4 tainted USD: 30
+//! EUR converted out, 32.4 USD converted in). Taint leaves the data as
+//! *exits*: fees (amount received below amount paid, same asset), payments
+//! to cash or unidentified counterparties, and moves beyond the hop limit.
+//! Taint below `min_amount` on a transfer is dropped as *dust*. Pro-rata
+//! shares are rounded to 12 decimal places ([`TAINT_DP`]); every step then
+//! moves amounts by exact decimal subtraction, so the books balance to the
+//! last digit; [`Trace::conserved`] checks it.
+
+mod balances;
+
+pub use balances::Balances;
+
+use crate::error::{Error, Result};
+use crate::graph::FlowGraph;
+use crate::model::{AccountId, AccountKind, AssetId, TransferId};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::fmt;
+use std::str::FromStr;
+
+/// Decimal places of computed taint (pro-rata shares, conversions): 12,
+/// finer than any currency or token unit in use, and small enough that sums
+/// stay exact in a `Decimal`'s 96-bit mantissa.
+pub const TAINT_DP: u32 = 12;
+
+fn share(amount: Decimal, numerator: Decimal, denominator: Decimal) -> Decimal {
+    if denominator.is_zero() {
+        return Decimal::ZERO;
+    }
+    amount
+        .checked_mul(numerator)
+        .and_then(|x| x.checked_div(denominator))
+        .unwrap_or(Decimal::ZERO)
+        .round_dp(TAINT_DP)
+}
+
+/// An allocation rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Any taint taints every later payment in full.
+    Poison,
+    /// Pro rata.
+    Haircut,
+    /// First in, first out (Clayton's case).
+    #[default]
+    Fifo,
+    /// Last in, first out.
+    Lifo,
+    /// Lowest intermediate balance.
+    Libr,
+}
+
+impl Rule {
+    /// All rules.
+    pub const ALL: [Rule; 5] = [Rule::Poison, Rule::Haircut, Rule::Fifo, Rule::Lifo, Rule::Libr];
+
+    /// The rule's name (`poison`, `haircut`, `fifo`, `lifo`, `libr`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Poison => "poison",
+            Rule::Haircut => "haircut",
+            Rule::Fifo => "fifo",
+            Rule::Lifo => "lifo",
+            Rule::Libr => "libr",
+        }
+    }
+
+    /// Whether the rule conserves value (all but `poison`).
+    pub fn conserves(self) -> bool {
+        self != Rule::Poison
+    }
+
+    fn uses_lots(self) -> bool {
+        matches!(self, Rule::Fifo | Rule::Lifo)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Rule {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Rule> {
+        Rule::ALL
+            .into_iter()
+            .find(|r| r.name() == s.to_ascii_lowercase())
+            .ok_or_else(|| Error::invalid(format!("unknown rule {s:?}: expected poison, haircut, fifo, lifo or libr")))
+    }
+}
+
+/// Where tainted value enters a trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Seed {
+    /// The proceeds an account receives from `since` (microseconds) on,
+    /// capped at `amount` per asset when given (the first inflows count).
+    Inflows {
+        /// The account.
+        account: AccountId,
+        /// From this time on.
+        since: i64,
+        /// At most this much per asset.
+        amount: Option<Decimal>,
+    },
+    /// One transfer's amount received (or `amount` of it).
+    Transfer {
+        /// The transfer.
+        transfer: TransferId,
+        /// At most this much of it.
+        amount: Option<Decimal>,
+    },
+}
+
+/// Stop conditions and opening balances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceOptions {
+    /// The allocation rule.
+    pub rule: Rule,
+    /// Follow taint at most this many transfers from the seed: 12. Taint
+    /// that would go further exits (reason `hop_limit`).
+    pub max_hops: u16,
+    /// Process transfers up to this time (microseconds); later ones are not
+    /// followed and taint stays where it is. `None`: to the end.
+    pub horizon: Option<i64>,
+    /// Taint below this on one transfer is dropped as dust: 0.01.
+    pub min_amount: Decimal,
+}
+
+impl Default for TraceOptions {
+    fn default() -> TraceOptions {
+        TraceOptions {
+            rule: Rule::Fifo,
+            max_hops: 12,
+            horizon: None,
+            min_amount: Decimal::new(1, 2),
+        }
+    }
+}
+
+/// Tainted value an account holds at the end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Holding {
+    /// The account.
+    pub account: AccountId,
+    /// The asset.
+    pub asset: AssetId,
+    /// Tainted amount held.
+    pub amount: Decimal,
+    /// Share of the account's closing balance in that asset that is tainted.
+    pub share: f64,
+    /// Fewest transfers between the seed and this holding.
+    pub hops: u16,
+    /// When taint first reached the account (microseconds).
+    pub first_time_us: i64,
+}
+
+/// Taint carried by one transfer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flow {
+    /// The transfer.
+    pub transfer: TransferId,
+    /// Tainted part of the amount paid.
+    pub paid: Decimal,
+    /// Tainted part of the amount received.
+    pub received: Decimal,
+    /// Hops from the seed of the receiving end.
+    pub hops: u16,
+}
+
+/// Per-asset totals, keyed by asset id.
+pub type Totals = BTreeMap<AssetId, Decimal>;
+
+/// The result of tracing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Trace {
+    /// The rule used.
+    pub rule: Rule,
+    /// Taint put in by the seeds.
+    pub traced_in: Totals,
+    /// Taint held at the end (the sum of the holdings).
+    pub held: Totals,
+    /// Taint that left the data, per reason (`fee`, `cash`, `hop_limit`).
+    pub exited: BTreeMap<String, Totals>,
+    /// Taint dropped below `min_amount`.
+    pub dust: Totals,
+    /// Taint that left an asset through a conversion.
+    pub converted_out: Totals,
+    /// Taint that entered an asset through a conversion.
+    pub converted_in: Totals,
+    /// Holdings, largest first.
+    pub holdings: Vec<Holding>,
+    /// Tainted transfers, in time order.
+    pub flows: Vec<Flow>,
+}
+
+impl Trace {
+    /// Total exits per asset, all reasons together.
+    pub fn exited_total(&self) -> Totals {
+        let mut total = Totals::new();
+        for by_asset in self.exited.values() {
+            for (&a, &v) in by_asset {
+                *total.entry(a).or_default() += v;
+            }
+        }
+        total
+    }
+
+    /// Whether the books balance exactly, per asset: traced in + converted
+    /// in = held + exited + dust + converted out. Always true for the
+    /// conserving rules; not expected of `poison`.
+    pub fn conserved(&self) -> bool {
+        let exited = self.exited_total();
+        let mut assets: Vec<AssetId> = self.traced_in.keys().chain(self.held.keys()).chain(exited.keys()).chain(self.dust.keys()).chain(self.converted_in.keys()).chain(self.converted_out.keys()).copied().collect();
+        assets.sort_unstable();
+        assets.dedup();
+        let get = |t: &Totals, a: AssetId| t.get(&a).copied().unwrap_or(Decimal::ZERO);
+        assets.into_iter().all(|a| {
+            get(&self.traced_in, a) + get(&self.converted_in, a)
+                == get(&self.held, a) + get(&exited, a) + get(&self.dust, a) + get(&self.converted_out, a)
+        })
+    }
+}
+
+/// A lot of money in an account (FIFO/LIFO): its amount and tainted part.
+#[derive(Debug, Clone)]
+struct Lot {
+    amount: Decimal,
+    taint: Decimal,
+    hops: u16,
+    first: i64,
+}
+
+/// What one account holds in one asset.
+#[derive(Debug, Clone)]
+enum Purse {
+    /// Haircut, libr, poison: one taint figure.
+    Pooled { taint: Decimal, hops: u16, first: i64 },
+    /// FIFO and LIFO: the money in order of arrival.
+    Lots(VecDeque<Lot>),
+}
+
+impl Purse {
+    fn taint(&self) -> Decimal {
+        match self {
+            Purse::Pooled { taint, .. } => *taint,
+            Purse::Lots(lots) => lots.iter().map(|l| l.taint).sum(),
+        }
+    }
+}
+
+/// Pending taint on a transfer, for the receiver's lot.
+#[derive(Debug, Clone, Copy)]
+struct Delivery {
+    taint: Decimal,
+    hops: u16,
+    first: i64,
+}
+
+struct Tracer<'a> {
+    graph: &'a FlowGraph,
+    balances: &'a Balances,
+    options: &'a TraceOptions,
+    purses: FxHashMap<(AccountId, AssetId), Purse>,
+    /// Accounts being followed, with their next outgoing / incoming index.
+    cursors: FxHashMap<AccountId, (usize, usize)>,
+    queue: BinaryHeap<Reverse<(TransferId, u8, AccountId)>>,
+    pending: FxHashMap<TransferId, Delivery>,
+    trace: Trace,
+}
+
+const OUT: u8 = 0;
+const IN: u8 = 1;
+
+/// Trace seeds forward through a graph.
+///
+/// # Errors
+///
+/// When a seed names an account or transfer the graph does not have.
+///
+/// # Example
+///
+/// The worked example of the literature: an account receives 3 tainted then
+/// 7 clean, then pays 4 and then 6.
+///
+/// ```
+/// use moneytrail::trace::{trace, Balances, Rule, Seed, TraceOptions};
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, TransferId};
+/// use rust_decimal::Decimal;
+///
+/// let mut b = LedgerBuilder::new();
+/// let (thief, victim, acct, x, y) = (b.account("thief"), b.account("clean"), b.account("acct"), b.account("x"), b.account("y"));
+/// let usd = b.asset("USD").unwrap();
+/// let d = |n| Decimal::from(n);
+/// b.push(NewTransfer::simple(1, thief, acct, d(3), usd, 0));
+/// b.push(NewTransfer::simple(2, victim, acct, d(7), usd, 1));
+/// b.push(NewTransfer::simple(3, acct, x, d(4), usd, 2));
+/// b.push(NewTransfer::simple(4, acct, y, d(6), usd, 3));
+/// let g = FlowGraph::new(b.finish().unwrap());
+/// let balances = Balances::new(g.ledger(), &Default::default());
+/// let seed = [Seed::Transfer { transfer: TransferId(0), amount: None }];
+/// let haircut = TraceOptions { rule: Rule::Haircut, ..TraceOptions::default() };
+/// let t = trace(&g, &balances, &seed, &haircut).unwrap();
+/// let tainted: Vec<String> = t.flows.iter().skip(1).map(|f| f.paid.normalize().to_string()).collect();
+/// assert_eq!(tainted, ["1.2", "1.8"]);
+/// assert!(t.conserved());
+/// ```
+pub fn trace(graph: &FlowGraph, balances: &Balances, seeds: &[Seed], options: &TraceOptions) -> Result<Trace> {
+    let mut tracer = Tracer {
+        graph,
+        balances,
+        options,
+        purses: FxHashMap::default(),
+        cursors: FxHashMap::default(),
+        queue: BinaryHeap::new(),
+        pending: FxHashMap::default(),
+        trace: Trace {
+            rule: options.rule,
+            ..Trace::default()
+        },
+    };
+    tracer.seed(seeds)?;
+    tracer.run();
+    Ok(tracer.finish())
+}
+
+/// Trace independent seed sets in parallel; the result equals tracing them
+/// one by one, in the same order.
+pub fn trace_many(graph: &FlowGraph, balances: &Balances, seeds: &[Vec<Seed>], options: &TraceOptions) -> Result<Vec<Trace>> {
+    seeds.par_iter().map(|s| trace(graph, balances, s, options)).collect()
+}
+
+impl Tracer<'_> {
+    fn seed(&mut self, seeds: &[Seed]) -> Result<()> {
+        let l = self.graph.ledger();
+        let mut transfers: Vec<(TransferId, Decimal)> = Vec::new();
+        for seed in seeds {
+            match *seed {
+                Seed::Transfer { transfer, amount } => {
+                    if transfer.index() >= l.len() {
+                        return Err(Error::invalid(format!("no transfer {}", transfer.0)));
+                    }
+                    let y = l.amounts_received()[transfer.index()];
+                    transfers.push((transfer, amount.map_or(y, |a| a.min(y))));
+                }
+                Seed::Inflows { account, since, amount } => {
+                    if account.index() >= l.accounts().len() {
+                        return Err(Error::invalid(format!("no account {}", account.0)));
+                    }
+                    let mut left: FxHashMap<AssetId, Decimal> = FxHashMap::default();
+                    for (_, t, from) in self.graph.incoming(account, since..).iter() {
+                        if from == account {
+                            continue;
+                        }
+                        let asset = l.assets_received()[t.index()];
+                        let y = l.amounts_received()[t.index()];
+                        let take = match amount {
+                            None => y,
+                            Some(cap) => {
+                                let rest = left.entry(asset).or_insert(cap);
+                                let take = y.min(*rest);
+                                *rest -= take;
+                                take
+                            }
+                        };
+                        if take > Decimal::ZERO {
+                            transfers.push((t, take));
+                        }
+                    }
+                }
+            }
+        }
+        transfers.sort_by_key(|&(t, _)| t);
+        for (t, amount) in transfers {
+            let i = t.index();
+            let asset = l.assets_received()[i];
+            *self.trace.traced_in.entry(asset).or_default() += amount;
+            let delivery = Delivery {
+                taint: amount,
+                hops: 0,
+                first: l.times_us()[i],
+            };
+            self.deliver(t, l.tos()[i], asset, delivery);
+        }
+        Ok(())
+    }
+
+    /// Taint arrives with transfer `t` at `account`.
+    fn deliver(&mut self, t: TransferId, account: AccountId, asset: AssetId, d: Delivery) {
+        let rule = self.options.rule;
+        if rule.uses_lots() {
+            if self.cursors.contains_key(&account) {
+                // the account's in-event for `t` will make the lot
+                let entry = self.pending.entry(t).or_insert(Delivery { taint: Decimal::ZERO, ..d });
+                entry.taint += d.taint;
+                entry.hops = entry.hops.min(d.hops);
+                return;
+            }
+            // first taint here: everything held before is one clean lot
+            let i = t.index();
+            let before = self.balances.payee_before(i);
+            let amount = self.graph.ledger().amounts_received()[i];
+            let mut lots = VecDeque::new();
+            if before > Decimal::ZERO {
+                lots.push_back(Lot { amount: before, taint: Decimal::ZERO, hops: 0, first: 0 });
+            }
+            lots.push_back(Lot { amount, taint: d.taint.min(amount), hops: d.hops, first: d.first });
+            self.purses.insert((account, asset), Purse::Lots(lots));
+            self.follow(account, t);
+            return;
+        }
+        match self.purses.get_mut(&(account, asset)) {
+            Some(Purse::Pooled { taint, hops, first }) => {
+                *taint += d.taint;
+                *hops = (*hops).min(d.hops);
+                *first = (*first).min(d.first);
+            }
+            _ => {
+                self.purses.insert((account, asset), Purse::Pooled { taint: d.taint, hops: d.hops, first: d.first });
+            }
+        }
+        if !self.cursors.contains_key(&account) {
+            self.follow(account, t);
+        }
+    }
+
+    /// Start following an account's transfers after `t`.
+    fn follow(&mut self, account: AccountId, t: TransferId) {
+        let out = self.graph.outgoing(account, ..);
+        let inc = self.graph.incoming(account, ..);
+        let o = out.transfer.partition_point(|&x| x <= t);
+        let i = inc.transfer.partition_point(|&x| x <= t);
+        self.cursors.insert(account, (o, i));
+        if let Some(&x) = out.transfer.get(o) {
+            self.queue.push(Reverse((x, OUT, account)));
+        }
+        if self.options.rule.uses_lots() {
+            if let Some(&x) = inc.transfer.get(i) {
+                self.queue.push(Reverse((x, IN, account)));
+            }
+        }
+    }
+
+    fn run(&mut self) {
+        let l = self.graph.ledger();
+        while let Some(Reverse((t, kind, account))) = self.queue.pop() {
+            if let Some(h) = self.options.horizon {
+                if l.times_us()[t.index()] > h {
+                    break;
+                }
+            }
+            let Some(&(o, i)) = self.cursors.get(&account) else { continue };
+            if kind == OUT {
+                let out = self.graph.outgoing(account, ..);
+                self.cursors.insert(account, (o + 1, i));
+                if let Some(&next) = out.transfer.get(o + 1) {
+                    self.queue.push(Reverse((next, OUT, account)));
+                }
+                self.pay(t);
+            } else {
+                let inc = self.graph.incoming(account, ..);
+                self.cursors.insert(account, (o, i + 1));
+                if let Some(&next) = inc.transfer.get(i + 1) {
+                    self.queue.push(Reverse((next, IN, account)));
+                }
+                self.receive_lot(t, account);
+            }
+        }
+    }
+
+    /// A lot arrives at a followed account (FIFO/LIFO).
+    fn receive_lot(&mut self, t: TransferId, account: AccountId) {
+        let l = self.graph.ledger();
+        let i = t.index();
+        let asset = l.assets_received()[i];
+        let amount = l.amounts_received()[i];
+        let d = self.pending.remove(&t);
+        let lot = Lot {
+            amount,
+            taint: d.map_or(Decimal::ZERO, |d| d.taint.min(amount)),
+            hops: d.map_or(0, |d| d.hops),
+            first: d.map_or(l.times_us()[i], |d| d.first),
+        };
+        match self.purses.get_mut(&(account, asset)) {
+            Some(Purse::Lots(lots)) => lots.push_back(lot),
+            _ => {
+                // a new asset for this account: what it held before is clean
+                let before = self.balances.payee_before(i);
+                let mut lots = VecDeque::new();
+                if before > Decimal::ZERO {
+                    lots.push_back(Lot { amount: before, taint: Decimal::ZERO, hops: 0, first: 0 });
+                }
+                lots.push_back(lot);
+                self.purses.insert((account, asset), Purse::Lots(lots));
+            }
+        }
+    }
+
+    /// Account pays transfer `t`: work out the taint it carries.
+    fn pay(&mut self, t: TransferId) {
+        let l = self.graph.ledger();
+        let i = t.index();
+        let (from, to) = (l.froms()[i], l.tos()[i]);
+        let (asset, paid) = (l.assets_paid()[i], l.amounts_paid()[i]);
+        let rule = self.options.rule;
+        let before = self.balances.payer_before(i);
+        let Some(purse) = self.purses.get_mut(&(from, asset)) else { return };
+        let (taint_out, hops, first) = match purse {
+            Purse::Pooled { taint, hops, first } => {
+                if taint.is_zero() || paid.is_zero() {
+                    return;
+                }
+                let out = match rule {
+                    Rule::Poison => paid,
+                    Rule::Haircut => {
+                        if before <= Decimal::ZERO {
+                            *taint
+                        } else {
+                            share(paid, *taint, before).min(*taint)
+                        }
+                    }
+                    _ => {
+                        // libr: own money first; the claim never exceeds the balance
+                        let claim = (*taint).min(before.max(Decimal::ZERO));
+                        let spent_from_claim = (paid - (before - claim)).max(Decimal::ZERO).min(claim);
+                        // the part of the claim above the balance was already lost
+                        let lost = *taint - claim;
+                        if !lost.is_zero() {
+                            *self.trace.exited.entry("below_balance".to_string()).or_default().entry(asset).or_default() += lost;
+                            *taint = claim;
+                        }
+                        spent_from_claim
+                    }
+                };
+                if rule != Rule::Poison {
+                    *taint -= out;
+                }
+                (out, *hops, *first)
+            }
+            Purse::Lots(lots) => {
+                let mut need = paid;
+                let mut out = Decimal::ZERO;
+                let (mut hops, mut first) = (u16::MAX, i64::MAX);
+                while need > Decimal::ZERO {
+                    let lot = match rule {
+                        Rule::Lifo => lots.back_mut(),
+                        _ => lots.front_mut(),
+                    };
+                    let Some(lot) = lot else { break };
+                    let take = need.min(lot.amount);
+                    let part = if take == lot.amount { lot.taint } else { share(lot.taint, take, lot.amount).min(lot.taint) };
+                    if part > Decimal::ZERO {
+                        hops = hops.min(lot.hops);
+                        first = first.min(lot.first);
+                    }
+                    out += part;
+                    lot.taint -= part;
+                    lot.amount -= take;
+                    need -= take;
+                    if lot.amount.is_zero() {
+                        match rule {
+                            Rule::Lifo => lots.pop_back(),
+                            _ => lots.pop_front(),
+                        };
+                    }
+                }
+                if out.is_zero() {
+                    return;
+                }
+                (out, hops, first)
+            }
+        };
+        if taint_out.is_zero() {
+            return;
+        }
+        self.carry(t, from, to, taint_out, hops, first);
+    }
+
+    /// Move `taint_out` (asset paid) along transfer `t` to its receiver.
+    fn carry(&mut self, t: TransferId, from: AccountId, to: AccountId, taint_out: Decimal, hops: u16, first: i64) {
+        let l = self.graph.ledger();
+        let i = t.index();
+        let (paid, received) = (l.amounts_paid()[i], l.amounts_received()[i]);
+        let (ap, ar) = (l.assets_paid()[i], l.assets_received()[i]);
+        let mut taint_in = share(taint_out, received, paid);
+        if ap == ar {
+            taint_in = taint_in.min(taint_out);
+            let fee = taint_out - taint_in;
+            if !fee.is_zero() {
+                *self.trace.exited.entry("fee".to_string()).or_default().entry(ap).or_default() += fee;
+            }
+        } else {
+            *self.trace.converted_out.entry(ap).or_default() += taint_out;
+            *self.trace.converted_in.entry(ar).or_default() += taint_in;
+        }
+        let hop = hops.saturating_add(1);
+        self.trace.flows.push(Flow {
+            transfer: t,
+            paid: taint_out,
+            received: taint_in,
+            hops: hop,
+        });
+        let _ = from;
+        let exit = |trace: &mut Trace, reason: &str| {
+            *trace.exited.entry(reason.to_string()).or_default().entry(ar).or_default() += taint_in;
+        };
+        if taint_in.is_zero() {
+            return;
+        }
+        if taint_in < self.options.min_amount {
+            *self.trace.dust.entry(ar).or_default() += taint_in;
+            return;
+        }
+        if hop > self.options.max_hops {
+            exit(&mut self.trace, "hop_limit");
+            return;
+        }
+        if l.account(to).kind == AccountKind::CashOrUnknown {
+            exit(&mut self.trace, "cash");
+            return;
+        }
+        self.deliver(t, to, ar, Delivery { taint: taint_in, hops: hop, first });
+    }
+
+    fn finish(mut self) -> Trace {
+        // taint delivered to a lot whose in-event was never processed
+        // (beyond the horizon) stays held by the receiver
+        let l = self.graph.ledger();
+        let pending: Vec<(TransferId, Delivery)> = self.pending.drain().collect();
+        for (t, d) in pending {
+            let i = t.index();
+            let key = (l.tos()[i], l.assets_received()[i]);
+            let lot = Lot { amount: d.taint, taint: d.taint, hops: d.hops, first: d.first };
+            match self.purses.get_mut(&key) {
+                Some(Purse::Lots(lots)) => lots.push_back(lot),
+                _ => {
+                    self.purses.insert(key, Purse::Lots(VecDeque::from([lot])));
+                }
+            }
+        }
+        let mut holdings = Vec::new();
+        for (&(account, asset), purse) in &self.purses {
+            let amount = purse.taint();
+            if amount.is_zero() {
+                continue;
+            }
+            let (hops, first) = match purse {
+                Purse::Pooled { hops, first, .. } => (*hops, *first),
+                Purse::Lots(lots) => lots
+                    .iter()
+                    .filter(|l| !l.taint.is_zero())
+                    .fold((u16::MAX, i64::MAX), |(h, f), l| (h.min(l.hops), f.min(l.first))),
+            };
+            let closing = self.balances.closing(account, asset);
+            let share = if closing > Decimal::ZERO {
+                rust_decimal::prelude::ToPrimitive::to_f64(&(amount / closing)).unwrap_or(0.0).min(1.0)
+            } else {
+                0.0
+            };
+            *self.trace.held.entry(asset).or_default() += amount;
+            holdings.push(Holding { account, asset, amount, share, hops, first_time_us: first });
+        }
+        holdings.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.account.cmp(&b.account)).then(a.asset.cmp(&b.asset)));
+        self.trace.holdings = holdings;
+        self.trace.flows.sort_by_key(|f| f.transfer);
+        self.trace
+    }
+}
+
+#[cfg(test)]
+mod tests;

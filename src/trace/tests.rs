@@ -1,0 +1,250 @@
+//! Worked examples of the literature, stop conditions, and conservation on
+//! random ledgers.
+
+use super::*;
+use crate::ledger::{LedgerBuilder, NewTransfer};
+use proptest::prelude::*;
+
+struct Book {
+    b: LedgerBuilder,
+    row: u32,
+}
+
+impl Book {
+    fn new() -> Book {
+        Book { b: LedgerBuilder::new(), row: 0 }
+    }
+
+    fn pay(&mut self, from: &str, to: &str, t: i64, amount: &str) -> TransferId {
+        self.convert(from, to, t, (amount, "USD"), (amount, "USD"))
+    }
+
+    fn convert(&mut self, from: &str, to: &str, t: i64, paid: (&str, &str), received: (&str, &str)) -> TransferId {
+        let (f, to) = (self.b.account(from), self.b.account(to));
+        let pa = self.b.asset(paid.1).unwrap();
+        let ra = self.b.asset(received.1).unwrap();
+        let mut tr = NewTransfer::simple(t, f, to, paid.0.parse().unwrap(), pa, self.row);
+        tr.asset_received = ra;
+        tr.amount_received = received.0.parse().unwrap();
+        self.b.push(tr);
+        self.row += 1;
+        TransferId(self.row - 1)
+    }
+
+    fn graph(self) -> FlowGraph {
+        FlowGraph::new(self.b.finish().unwrap())
+    }
+}
+
+fn run(g: &FlowGraph, seeds: &[Seed], rule: Rule) -> Trace {
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let options = TraceOptions { rule, min_amount: Decimal::ZERO, ..TraceOptions::default() };
+    trace(g, &balances, seeds, &options).unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+/// Taint paid on each of `transfers` (zero when not tainted).
+fn paid_on(t: &Trace, transfers: &[TransferId]) -> Vec<Decimal> {
+    transfers
+        .iter()
+        .map(|x| t.flows.iter().find(|f| f.transfer == *x).map_or(Decimal::ZERO, |f| f.paid.normalize()))
+        .collect()
+}
+
+fn held(t: &Trace, g: &FlowGraph, key: &str) -> Decimal {
+    let a = g.ledger().account_id(key).unwrap();
+    t.holdings.iter().filter(|h| h.account == a).map(|h| h.amount).sum::<Decimal>().normalize()
+}
+
+#[test]
+fn three_tainted_then_seven_clean_then_pay_four_and_six() {
+    let mut k = Book::new();
+    let seed = k.pay("thief", "acct", 1, "3");
+    k.pay("employer", "acct", 2, "7");
+    let four = k.pay("acct", "x", 3, "4");
+    let six = k.pay("acct", "y", 4, "6");
+    let g = k.graph();
+    let seeds = [Seed::Transfer { transfer: seed, amount: None }];
+    let expect = [
+        (Rule::Poison, ["4", "6"]),
+        (Rule::Haircut, ["1.2", "1.8"]),
+        (Rule::Fifo, ["3", "0"]),
+        (Rule::Lifo, ["0", "3"]),
+        (Rule::Libr, ["0", "3"]),
+    ];
+    for (rule, want) in expect {
+        let t = run(&g, &seeds, rule);
+        assert_eq!(paid_on(&t, &[four, six]), [d(want[0]), d(want[1])], "{rule}");
+        if rule.conserves() {
+            assert!(t.conserved(), "{rule}: {t:?}");
+            assert_eq!(t.held.values().sum::<Decimal>(), d("3"), "{rule}");
+        }
+    }
+}
+
+#[test]
+fn roscoe_v_winder_only_the_lowest_balance_is_traceable() {
+    // 455 taken into the account; the balance falls to 25; own money later
+    // brings it back to 358: under libr only 25 can be traced there
+    let mut k = Book::new();
+    let taken = k.pay("business", "wigham", 1, "455");
+    k.pay("wigham", "spent", 2, "430");
+    k.pay("own", "wigham", 3, "333");
+    let g = k.graph();
+    let t = run(&g, &[Seed::Transfer { transfer: taken, amount: None }], Rule::Libr);
+    assert_eq!(held(&t, &g, "wigham"), d("25"));
+    assert_eq!(held(&t, &g, "spent"), d("430"));
+    assert!(t.conserved());
+}
+
+#[test]
+fn rules_part_ways_on_a_mixed_account() {
+    // 10 own, 10 tainted in, pays 15, 10 clean in, pays 10
+    let mut k = Book::new();
+    k.pay("own", "acct", 1, "10");
+    let seed = k.pay("thief", "acct", 2, "10");
+    let first = k.pay("acct", "p", 3, "15");
+    k.pay("salary", "acct", 4, "10");
+    let second = k.pay("acct", "q", 5, "10");
+    let g = k.graph();
+    let seeds = [Seed::Transfer { transfer: seed, amount: None }];
+    let t = run(&g, &seeds, Rule::Fifo);
+    assert_eq!(paid_on(&t, &[first, second]), [d("5"), d("5")]);
+    let t = run(&g, &seeds, Rule::Lifo);
+    assert_eq!(paid_on(&t, &[first, second]), [d("10"), d("0")]);
+    let t = run(&g, &seeds, Rule::Libr);
+    assert_eq!(paid_on(&t, &[first, second]), [d("5"), d("0")]);
+    assert_eq!(held(&t, &g, "acct"), d("5"));
+    let t = run(&g, &seeds, Rule::Haircut);
+    assert_eq!(paid_on(&t, &[first]), [d("7.5")]);
+    // the second payment carries 10 × 2.5 / 15
+    let second_taint = t.flows.iter().find(|f| f.transfer == second).unwrap().paid;
+    assert_eq!(second_taint.round_dp(6), d("1.666667"));
+    assert!(t.conserved());
+    let t = run(&g, &seeds, Rule::Poison);
+    assert_eq!(paid_on(&t, &[first, second]), [d("15"), d("10")]);
+}
+
+#[test]
+fn taint_crosses_conversions_fees_cash_and_hop_limits() {
+    let mut k = Book::new();
+    let seed = k.pay("ransom", "wallet", 1, "100");
+    k.convert("wallet", "exchange", 2, ("100", "USD"), ("0.002", "BTC"));
+    k.convert("exchange", "mule", 3, ("0.002", "BTC"), ("0.0019", "BTC")); // fee
+    k.convert("mule", "CASH", 4, ("0.001", "BTC"), ("0.001", "BTC"));
+    let mut g_builder = k;
+    let cash = g_builder.b.account("CASH");
+    g_builder.b.describe_account(cash, None, None, Some(AccountKind::CashOrUnknown));
+    let g = g_builder.graph();
+    let l = g.ledger();
+    let (usd, btc) = (l.asset_id("USD").unwrap(), l.asset_id("BTC").unwrap());
+    let t = run(&g, &[Seed::Transfer { transfer: seed, amount: None }], Rule::Fifo);
+    assert!(t.conserved(), "{t:?}");
+    assert_eq!(t.converted_out[&usd], d("100"));
+    assert_eq!(t.converted_in[&btc].normalize(), d("0.002"));
+    assert_eq!(t.exited["fee"][&btc].normalize(), d("0.0001"));
+    assert_eq!(t.exited["cash"][&btc].normalize(), d("0.001"));
+    assert_eq!(held(&t, &g, "mule"), d("0.0009"));
+    let mule = t.holdings.iter().find(|h| h.account == l.account_id("mule").unwrap()).unwrap();
+    assert_eq!(mule.hops, 2);
+    // with a hop limit of 1 the taint stops after the exchange
+    let balances = Balances::new(l, &Default::default());
+    let options = TraceOptions { rule: Rule::Fifo, max_hops: 1, min_amount: Decimal::ZERO, ..TraceOptions::default() };
+    let t = trace(&g, &balances, &[Seed::Transfer { transfer: seed, amount: None }], &options).unwrap();
+    assert!(t.exited.contains_key("hop_limit"));
+    assert!(t.conserved());
+    // a horizon before the conversion keeps everything in the wallet
+    let options = TraceOptions { horizon: Some(1), ..options };
+    let t = trace(&g, &balances, &[Seed::Transfer { transfer: seed, amount: None }], &options).unwrap();
+    assert_eq!(held(&t, &g, "wallet"), d("100"));
+}
+
+#[test]
+fn inflow_seeds_and_dust() {
+    let mut k = Book::new();
+    k.pay("a", "hub", 1, "50");
+    k.pay("b", "hub", 5, "70");
+    k.pay("hub", "out", 6, "120");
+    let g = k.graph();
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let hub = g.ledger().account_id("hub").unwrap();
+    let options = TraceOptions { rule: Rule::Fifo, ..TraceOptions::default() };
+    let seeds = [Seed::Inflows { account: hub, since: 2, amount: Some(d("60")) }];
+    let t = trace(&g, &balances, &seeds, &options).unwrap();
+    assert_eq!(t.traced_in.values().sum::<Decimal>(), d("60"));
+    assert_eq!(held(&t, &g, "out"), d("60"));
+    // dust: a trace below min_amount is dropped and counted
+    let options = TraceOptions { rule: Rule::Haircut, min_amount: d("100"), ..TraceOptions::default() };
+    let t = trace(&g, &balances, &seeds, &options).unwrap();
+    assert_eq!(t.dust.values().sum::<Decimal>(), d("60"));
+    assert!(t.conserved());
+}
+
+fn random_ledger(ops: &[(u8, u8, u16, bool, bool)]) -> FlowGraph {
+    let mut k = Book::new();
+    for (i, &(f, t, amount, convert, fee)) in ops.iter().enumerate() {
+        let (from, to) = (format!("a{f}"), format!("a{t}"));
+        let amount = Decimal::new(i64::from(amount) + 1, 2);
+        let paid = amount.to_string();
+        if convert {
+            let received = (amount * Decimal::new(108, 2)).to_string();
+            k.convert(&from, &to, i as i64, (&paid, "USD"), (&received, "EUR"));
+        } else if fee {
+            let received = (amount * Decimal::new(97, 2)).round_dp(2).to_string();
+            k.convert(&from, &to, i as i64, (&paid, "USD"), (&received, "USD"));
+        } else {
+            k.pay(&from, &to, i as i64, &paid);
+        }
+    }
+    k.graph()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn conserving_rules_conserve_value(
+        ops in prop::collection::vec((0u8..6, 0u8..6, 0u16..5000, prop::bool::weighted(0.1), prop::bool::weighted(0.2)), 2..80),
+        seed_at in 0usize..80,
+        hops in 1u16..6,
+        dust in 0i64..300,
+    ) {
+        let g = random_ledger(&ops);
+        let seed = TransferId((seed_at % g.ledger().len()) as u32);
+        let balances = Balances::new(g.ledger(), &Default::default());
+        for rule in [Rule::Haircut, Rule::Fifo, Rule::Lifo, Rule::Libr] {
+            let options = TraceOptions { rule, max_hops: hops, min_amount: Decimal::new(dust, 2), horizon: None };
+            let t = trace(&g, &balances, &[Seed::Transfer { transfer: seed, amount: None }], &options).unwrap();
+            prop_assert!(t.conserved(), "{rule}: {t:?}");
+            for h in &t.holdings {
+                prop_assert!(h.amount > Decimal::ZERO);
+                prop_assert!(h.amount <= balances.closing(h.account, h.asset), "{rule}: holding above balance");
+                prop_assert!(h.hops <= hops);
+            }
+            for f in &t.flows {
+                let i = f.transfer.index();
+                prop_assert!(f.paid <= g.ledger().amounts_paid()[i], "{rule}: taint above amount");
+            }
+        }
+    }
+
+    #[test]
+    fn many_traces_in_parallel_equal_one_by_one(
+        ops in prop::collection::vec((0u8..6, 0u8..6, 0u16..5000, prop::bool::weighted(0.1), prop::bool::weighted(0.2)), 2..60),
+    ) {
+        let g = random_ledger(&ops);
+        let balances = Balances::new(g.ledger(), &Default::default());
+        let seeds: Vec<Vec<Seed>> = (0..g.ledger().len().min(8))
+            .map(|i| vec![Seed::Transfer { transfer: TransferId(i as u32), amount: None }])
+            .collect();
+        for rule in Rule::ALL {
+            let options = TraceOptions { rule, ..TraceOptions::default() };
+            let parallel = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap()
+                .install(|| trace_many(&g, &balances, &seeds, &options)).unwrap();
+            let serial: Vec<Trace> = seeds.iter().map(|s| trace(&g, &balances, s, &options).unwrap()).collect();
+            prop_assert_eq!(parallel, serial);
+        }
+    }
+}
