@@ -47,6 +47,7 @@ mod graph;
 pub mod ingest;
 mod ledger;
 mod model;
+pub mod paths;
 pub mod report;
 pub mod score;
 pub mod summary;

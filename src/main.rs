@@ -6,10 +6,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use moneytrail::detect::{self, DetectConfig, Valued};
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, Format, LoadOptions, Loaded};
+use moneytrail::paths::{find_paths, PathOptions};
 use moneytrail::report::{self, FindingRecord};
 use moneytrail::score::Truth;
 use moneytrail::summary::Summary;
+use moneytrail::time::Span;
+use moneytrail::trace::{sources_of_funds, Balances, Rule, Seed, Target, TraceOptions};
 use moneytrail::FlowGraph;
+use rust_decimal::Decimal;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +39,11 @@ enum Command {
     /// Grade findings against an answer key: pattern, transfer and account
     /// level.
     Score(ScoreArgs),
+    /// Follow an account's proceeds forward under an allocation rule, or
+    /// (--backward) explain where the money in its balance came from.
+    Trace(TraceArgs),
+    /// List time-respecting paths between two accounts, shortest first.
+    Paths(PathsArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -140,6 +149,96 @@ struct ScoreArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum RuleArg {
+    Fifo,
+    Lifo,
+    Haircut,
+    Poison,
+    Libr,
+}
+
+impl From<RuleArg> for Rule {
+    fn from(r: RuleArg) -> Rule {
+        match r {
+            RuleArg::Fifo => Rule::Fifo,
+            RuleArg::Lifo => Rule::Lifo,
+            RuleArg::Haircut => Rule::Haircut,
+            RuleArg::Poison => Rule::Poison,
+            RuleArg::Libr => Rule::Libr,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct TraceArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The account whose proceeds (or, with --backward, whose balance) to trace.
+    #[arg(long)]
+    account: String,
+    /// Trace what the account receives from this time on (RFC 3339 or YYYY-MM-DD).
+    #[arg(long)]
+    since: Option<String>,
+    /// At most this much of the proceeds, per asset.
+    #[arg(long)]
+    amount: Option<Decimal>,
+    /// Allocation rule.
+    #[arg(long, value_enum, default_value = "fifo")]
+    rule: RuleArg,
+    /// Explain where the account's balance came from instead (source of funds).
+    #[arg(long)]
+    backward: bool,
+    /// With --backward: the balance at this time (default: the end of the data).
+    #[arg(long)]
+    at: Option<String>,
+    /// Follow at most this many transfers.
+    #[arg(long, default_value_t = 12)]
+    max_hops: u16,
+    /// Follow transfers up to this time only.
+    #[arg(long)]
+    horizon: Option<String>,
+    /// Drop taint below this amount on a transfer (counted as dust).
+    #[arg(long, default_value = "0.01")]
+    min_amount: Decimal,
+    /// Folder for trace.json, holdings.csv and flows.csv (sources.csv with --backward).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Holdings or sources to print.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+}
+
+#[derive(Args, Debug)]
+struct PathsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Start account.
+    #[arg(long)]
+    from: String,
+    /// End account.
+    #[arg(long)]
+    to: String,
+    /// Most transfers in a path.
+    #[arg(long, default_value_t = 6)]
+    max_hops: usize,
+    /// The whole path within this of its first transfer (24h, 7d…).
+    #[arg(long, default_value = "30d")]
+    window: Span,
+    /// Most paths to list.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Smallest hop value, in the reporting currency.
+    #[arg(long, default_value = "0")]
+    min_amount: Decimal,
+    /// Smallest share of the previous hop each hop carries (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    min_retention: f64,
+    /// Reporting currency for bottlenecks.
+    #[arg(long, default_value = "USD")]
+    currency: String,
 }
 
 /// The sample shipped with the crate, found from the source tree (as with
@@ -423,6 +522,281 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn parse_time(text: &str) -> anyhow::Result<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_micros());
+    }
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("{text:?} is not a time (RFC 3339 or YYYY-MM-DD)"))?;
+    Ok(date
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp_micros())
+}
+
+fn account_id(ledger: &moneytrail::Ledger, key: &str) -> anyhow::Result<moneytrail::AccountId> {
+    ledger
+        .account_id(key)
+        .with_context(|| format!("no account {key:?} in the data"))
+}
+
+fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
+    let loaded = load(&args.input)?;
+    let graph = FlowGraph::new(loaded.ledger);
+    let l = graph.ledger();
+    let account = account_id(l, &args.account)?;
+    let balances = Balances::new(l, &Default::default());
+    let options = TraceOptions {
+        rule: args.rule.into(),
+        max_hops: args.max_hops,
+        horizon: args.horizon.as_deref().map(parse_time).transpose()?,
+        min_amount: args.min_amount,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.backward {
+        let at = match &args.at {
+            Some(t) => parse_time(t)?,
+            None => l.times_us().last().copied().unwrap_or(0),
+        };
+        let mut rows: Vec<(String, String, u32, String, String, String)> = Vec::new();
+        let mut report = Vec::new();
+        for asset in 0..l.assets().len() {
+            let asset = moneytrail::AssetId(asset as u16);
+            let target = Target::Balance { account, asset, at };
+            let sof = sources_of_funds(&graph, &balances, target, &options, 10_000)?;
+            if sof.target_amount.is_zero() {
+                continue;
+            }
+            let code = &l.asset(asset).code;
+            writeln!(
+                out,
+                "balance of {} at {}: {} {code} under {}; {} explained by {} sources, {} untraced{}",
+                args.account,
+                moneytrail::time::to_rfc3339(at),
+                sof.target_amount.normalize(),
+                options.rule,
+                sof.traced.round_dp(2),
+                sof.sources.len(),
+                sof.untraced.round_dp(2),
+                if sof.truncated { " (source list cut at 10,000)" } else { "" }
+            )?;
+            for s in sof.sources.iter().take(args.top) {
+                let row = l.source_rows()[s.transfer.index()];
+                writeln!(
+                    out,
+                    "  {:>16} {code}  from {} (row {row}, {})",
+                    s.amount.round_dp(2).to_string(),
+                    l.account(s.account).key,
+                    moneytrail::time::to_rfc3339(l.times_us()[s.transfer.index()])
+                )?;
+            }
+            for s in &sof.sources {
+                rows.push((
+                    code.clone(),
+                    l.account(s.account).key.clone(),
+                    l.source_rows()[s.transfer.index()],
+                    moneytrail::time::to_rfc3339(l.times_us()[s.transfer.index()]),
+                    s.amount.normalize().to_string(),
+                    options.rule.name().to_string(),
+                ));
+            }
+            report.push(serde_json::json!({
+                "asset": code,
+                "balance": sof.target_amount.normalize().to_string(),
+                "traced": sof.traced.normalize().to_string(),
+                "untraced": sof.untraced.normalize().to_string(),
+                "truncated": sof.truncated,
+                "sources": sof.sources.iter().map(|s| serde_json::json!({
+                    "account": l.account(s.account).key,
+                    "row": l.source_rows()[s.transfer.index()],
+                    "amount": s.amount.normalize().to_string(),
+                })).collect::<Vec<_>>(),
+            }));
+        }
+        if let Some(dir) = &args.out {
+            std::fs::create_dir_all(dir)?;
+            let value = serde_json::json!({
+                "direction": "backward",
+                "rule": options.rule.name(),
+                "account": args.account,
+                "at": moneytrail::time::to_rfc3339(at),
+                "balances": report,
+            });
+            std::fs::write(
+                dir.join("trace.json"),
+                serde_json::to_string_pretty(&value)? + "\n",
+            )?;
+            let mut csv = String::from("asset,source_account,row,time,amount,rule\n");
+            for r in rows {
+                csv.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    r.0, r.1, r.2, r.3, r.4, r.5
+                ));
+            }
+            std::fs::write(dir.join("sources.csv"), csv)?;
+            writeln!(out, "wrote trace.json and sources.csv to {}", dir.display())?;
+        }
+        return Ok(());
+    }
+    let since = args
+        .since
+        .as_deref()
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or(i64::MIN);
+    let seeds = [Seed::Inflows {
+        account,
+        since,
+        amount: args.amount,
+    }];
+    let trace = moneytrail::trace::trace(&graph, &balances, &seeds, &options)?;
+    let seed_text = vec![format!(
+        "inflows of {} since {}{}",
+        args.account,
+        args.since.clone().unwrap_or_else(|| "the start".into()),
+        args.amount
+            .map(|a| format!(", at most {a} per asset"))
+            .unwrap_or_default()
+    )];
+    let totals = |t: &moneytrail::trace::Totals| -> String {
+        let parts: Vec<String> = t
+            .iter()
+            .map(|(a, v)| {
+                format!(
+                    "{} {}",
+                    moneytrail::summary::group_thousands(v.normalize()),
+                    l.asset(*a).code
+                )
+            })
+            .collect();
+        if parts.is_empty() {
+            "0".to_string()
+        } else {
+            parts.join(", ")
+        }
+    };
+    writeln!(
+        out,
+        "rule {}{}",
+        trace.rule,
+        if trace.rule.conserves() {
+            ""
+        } else {
+            " (tainted volume, not conserved value)"
+        }
+    )?;
+    writeln!(out, "traced in  {}", totals(&trace.traced_in))?;
+    writeln!(out, "held       {}", totals(&trace.held))?;
+    for (reason, t) in &trace.exited {
+        writeln!(out, "exited     {} ({reason})", totals(t))?;
+    }
+    if !trace.dust.is_empty() {
+        writeln!(out, "dust       {}", totals(&trace.dust))?;
+    }
+    if !trace.converted_out.is_empty() {
+        writeln!(
+            out,
+            "converted  {} into {}",
+            totals(&trace.converted_out),
+            totals(&trace.converted_in)
+        )?;
+    }
+    writeln!(
+        out,
+        "{} tainted transfers; books {}",
+        trace.flows.len(),
+        if trace.conserved() {
+            "balance"
+        } else {
+            "do not balance (poison)"
+        }
+    )?;
+    if !trace.holdings.is_empty() {
+        writeln!(out, "\nlargest holdings")?;
+        for h in trace.holdings.iter().take(args.top) {
+            writeln!(
+                out,
+                "  {:>20} {:<5} {:<28} {:>5.1}% of its balance, {} hops, since {}",
+                h.amount.normalize().to_string(),
+                l.asset(h.asset).code,
+                l.account(h.account).key,
+                h.share * 100.0,
+                h.hops,
+                moneytrail::time::to_rfc3339(h.first_time_us)
+            )?;
+        }
+    }
+    if let Some(dir) = &args.out {
+        report::write_trace(dir, l, &trace, &seed_text)?;
+        writeln!(
+            out,
+            "\nwrote trace.json, holdings.csv and flows.csv to {}",
+            dir.display()
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn paths_command(args: &PathsArgs) -> anyhow::Result<()> {
+    let loaded = load(&args.input)?;
+    let graph = FlowGraph::new(loaded.ledger);
+    let l = graph.ledger();
+    let (from, to) = (account_id(l, &args.from)?, account_id(l, &args.to)?);
+    let data = Valued::implied(&graph, &args.currency.to_ascii_uppercase());
+    let options = PathOptions {
+        max_hops: args.max_hops,
+        window: args.window,
+        limit: args.limit,
+        min_amount: args.min_amount,
+        min_retention: args.min_retention,
+        ..PathOptions::default()
+    };
+    let found = find_paths(&data, from, to, &options);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(
+        out,
+        "{} time-respecting paths from {} to {} (at most {} hops within {}){}",
+        found.paths.len(),
+        args.from,
+        args.to,
+        options.max_hops,
+        options.window,
+        if found.truncated {
+            "; more exist (truncated)"
+        } else {
+            ""
+        }
+    )?;
+    for (i, p) in found.paths.iter().enumerate() {
+        writeln!(
+            out,
+            "\n{}. {} hops, bottleneck {}",
+            i + 1,
+            p.transfers.len(),
+            data.money(p.bottleneck)
+        )?;
+        for &t in &p.transfers {
+            let x = t.index();
+            writeln!(
+                out,
+                "   {}  {} → {}  {} {} (row {})",
+                moneytrail::time::to_rfc3339(l.times_us()[x]),
+                l.account(l.froms()[x]).key,
+                l.account(l.tos()[x]).key,
+                l.amounts_paid()[x],
+                l.asset(l.assets_paid()[x]).code,
+                l.source_rows()[x]
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
@@ -437,6 +811,8 @@ fn main() -> ExitCode {
         Command::Summary(args) => summary(args),
         Command::Analyze(args) => analyze(args),
         Command::Score(args) => score(args),
+        Command::Trace(args) => trace_command(args),
+        Command::Paths(args) => paths_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

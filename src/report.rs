@@ -328,3 +328,206 @@ fn write_accounts_csv(path: &Path, data: &Valued<'_>, findings: &[Finding]) -> R
     .map_err(polars_error(path))?;
     write_csv(path, &mut df)
 }
+
+/// Asset totals as `{code: decimal string}`.
+fn totals_json(data: &crate::ledger::Ledger, totals: &crate::trace::Totals) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = totals
+        .iter()
+        .map(|(a, v)| {
+            (
+                data.asset(*a).code.clone(),
+                serde_json::Value::String(v.normalize().to_string()),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map)
+}
+
+/// The JSON form of a forward trace (`trace.json`): `rule`, `seeds`,
+/// `traced_in`, `held`, `exited`, `dust` (asset code → decimal string),
+/// `exited_by_reason`, `converted_in`, `converted_out`, `conserved`,
+/// `holdings` (`account`, `asset`, `amount`, `share`, `hops`,
+/// `first_time`) and, for `poison`, a note that it measures volume.
+pub fn trace_json(
+    ledger: &crate::ledger::Ledger,
+    trace: &crate::trace::Trace,
+    seeds: &[String],
+) -> serde_json::Value {
+    let holdings: Vec<serde_json::Value> = trace
+        .holdings
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "account": ledger.account(h.account).key,
+                "asset": ledger.asset(h.asset).code,
+                "amount": h.amount.normalize().to_string(),
+                "share": (h.share * 10_000.0).round() / 10_000.0,
+                "hops": h.hops,
+                "first_time": time::to_rfc3339(h.first_time_us),
+            })
+        })
+        .collect();
+    let by_reason: serde_json::Map<String, serde_json::Value> = trace
+        .exited
+        .iter()
+        .map(|(reason, totals)| (reason.clone(), totals_json(ledger, totals)))
+        .collect();
+    let mut value = serde_json::json!({
+        "rule": trace.rule.name(),
+        "seeds": seeds,
+        "traced_in": totals_json(ledger, &trace.traced_in),
+        "held": totals_json(ledger, &trace.held),
+        "exited": totals_json(ledger, &trace.exited_total()),
+        "dust": totals_json(ledger, &trace.dust),
+        "exited_by_reason": by_reason,
+        "converted_out": totals_json(ledger, &trace.converted_out),
+        "converted_in": totals_json(ledger, &trace.converted_in),
+        "conserved": trace.conserved(),
+        "tainted_transfers": trace.flows.len(),
+        "holdings": holdings,
+    });
+    if !trace.rule.conserves() {
+        value["note"] = serde_json::Value::String(
+            "poison taints whole payments: figures are tainted volume, not conserved value"
+                .to_string(),
+        );
+    }
+    value
+}
+
+/// Write `trace.json`, `holdings.csv` and `flows.csv` into `dir`.
+///
+/// # Errors
+///
+/// When a file cannot be written.
+pub fn write_trace(
+    dir: &Path,
+    ledger: &crate::ledger::Ledger,
+    trace: &crate::trace::Trace,
+    seeds: &[String],
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = dir.join("trace.json");
+    let text = serde_json::to_string_pretty(&trace_json(ledger, trace, seeds))
+        .map_err(|e| Error::format(&path, e.to_string()))?;
+    std::fs::write(&path, text + "\n").map_err(io(&path))?;
+    let h = &trace.holdings;
+    let path = dir.join("holdings.csv");
+    let mut df = DataFrame::new(
+        h.len(),
+        vec![
+            Column::new(
+                "account".into(),
+                h.iter()
+                    .map(|x| ledger.account(x.account).key.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "asset".into(),
+                h.iter()
+                    .map(|x| ledger.asset(x.asset).code.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "amount".into(),
+                h.iter()
+                    .map(|x| x.amount.normalize().to_string())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share".into(),
+                h.iter()
+                    .map(|x| (x.share * 10_000.0).round() / 10_000.0)
+                    .collect::<Vec<f64>>(),
+            ),
+            Column::new(
+                "hops".into(),
+                h.iter().map(|x| u32::from(x.hops)).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "first_time".into(),
+                h.iter()
+                    .map(|x| time::to_rfc3339(x.first_time_us))
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
+    .map_err(polars_error(&path))?;
+    write_csv(&path, &mut df)?;
+    let f = &trace.flows;
+    let path = dir.join("flows.csv");
+    let mut df = DataFrame::new(
+        f.len(),
+        vec![
+            Column::new(
+                "row".into(),
+                f.iter()
+                    .map(|x| ledger.source_rows()[x.transfer.index()])
+                    .collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "time".into(),
+                f.iter()
+                    .map(|x| time::to_rfc3339(ledger.times_us()[x.transfer.index()]))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "from".into(),
+                f.iter()
+                    .map(|x| {
+                        ledger
+                            .account(ledger.froms()[x.transfer.index()])
+                            .key
+                            .clone()
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "to".into(),
+                f.iter()
+                    .map(|x| ledger.account(ledger.tos()[x.transfer.index()]).key.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "tainted_paid".into(),
+                f.iter()
+                    .map(|x| x.paid.normalize().to_string())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "asset_paid".into(),
+                f.iter()
+                    .map(|x| {
+                        ledger
+                            .asset(ledger.assets_paid()[x.transfer.index()])
+                            .code
+                            .clone()
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "tainted_received".into(),
+                f.iter()
+                    .map(|x| x.received.normalize().to_string())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "asset_received".into(),
+                f.iter()
+                    .map(|x| {
+                        ledger
+                            .asset(ledger.assets_received()[x.transfer.index()])
+                            .code
+                            .clone()
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "hops".into(),
+                f.iter().map(|x| u32::from(x.hops)).collect::<Vec<u32>>(),
+            ),
+        ],
+    )
+    .map_err(polars_error(&path))?;
+    write_csv(&path, &mut df)
+}

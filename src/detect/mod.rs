@@ -270,8 +270,9 @@ impl<'g> Valued<'g> {
         }
     }
 
-    /// Format an amount in the reporting currency for explanations.
-    pub(crate) fn money(&self, amount: Decimal) -> String {
+    /// Format an amount in the reporting currency, whole units with
+    /// thousands separators (`52,218 USD`).
+    pub fn money(&self, amount: Decimal) -> String {
         format!(
             "{} {}",
             crate::summary::group_thousands(amount.round_dp(0)),

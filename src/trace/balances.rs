@@ -82,7 +82,10 @@ impl Balances {
 
     /// The opening balance of an account in an asset.
     pub fn opening(&self, account: AccountId, asset: AssetId) -> Decimal {
-        self.opening.get(&(account, asset)).copied().unwrap_or(Decimal::ZERO)
+        self.opening
+            .get(&(account, asset))
+            .copied()
+            .unwrap_or(Decimal::ZERO)
     }
 
     /// The payer's balance (asset paid) just before transfer `i`.
@@ -97,6 +100,9 @@ impl Balances {
 
     /// The balance of an account in an asset after the last transfer.
     pub fn closing(&self, account: AccountId, asset: AssetId) -> Decimal {
-        self.closing.get(&(account, asset)).copied().unwrap_or(Decimal::ZERO)
+        self.closing
+            .get(&(account, asset))
+            .copied()
+            .unwrap_or(Decimal::ZERO)
     }
 }

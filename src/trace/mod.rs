@@ -30,8 +30,10 @@
 //! last digit; [`Trace::conserved`] checks it.
 
 mod balances;
+mod sources;
 
 pub use balances::Balances;
+pub use sources::{sources_of_funds, Source, SourceOfFunds, Target};
 
 use crate::error::{Error, Result};
 use crate::graph::FlowGraph;
@@ -80,7 +82,13 @@ pub enum Rule {
 
 impl Rule {
     /// All rules.
-    pub const ALL: [Rule; 5] = [Rule::Poison, Rule::Haircut, Rule::Fifo, Rule::Lifo, Rule::Libr];
+    pub const ALL: [Rule; 5] = [
+        Rule::Poison,
+        Rule::Haircut,
+        Rule::Fifo,
+        Rule::Lifo,
+        Rule::Libr,
+    ];
 
     /// The rule's name (`poison`, `haircut`, `fifo`, `lifo`, `libr`).
     pub fn name(self) -> &'static str {
@@ -115,7 +123,11 @@ impl FromStr for Rule {
         Rule::ALL
             .into_iter()
             .find(|r| r.name() == s.to_ascii_lowercase())
-            .ok_or_else(|| Error::invalid(format!("unknown rule {s:?}: expected poison, haircut, fifo, lifo or libr")))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown rule {s:?}: expected poison, haircut, fifo, lifo or libr"
+                ))
+            })
     }
 }
 
@@ -240,13 +252,25 @@ impl Trace {
     /// conserving rules; not expected of `poison`.
     pub fn conserved(&self) -> bool {
         let exited = self.exited_total();
-        let mut assets: Vec<AssetId> = self.traced_in.keys().chain(self.held.keys()).chain(exited.keys()).chain(self.dust.keys()).chain(self.converted_in.keys()).chain(self.converted_out.keys()).copied().collect();
+        let mut assets: Vec<AssetId> = self
+            .traced_in
+            .keys()
+            .chain(self.held.keys())
+            .chain(exited.keys())
+            .chain(self.dust.keys())
+            .chain(self.converted_in.keys())
+            .chain(self.converted_out.keys())
+            .copied()
+            .collect();
         assets.sort_unstable();
         assets.dedup();
         let get = |t: &Totals, a: AssetId| t.get(&a).copied().unwrap_or(Decimal::ZERO);
         assets.into_iter().all(|a| {
             get(&self.traced_in, a) + get(&self.converted_in, a)
-                == get(&self.held, a) + get(&exited, a) + get(&self.dust, a) + get(&self.converted_out, a)
+                == get(&self.held, a)
+                    + get(&exited, a)
+                    + get(&self.dust, a)
+                    + get(&self.converted_out, a)
         })
     }
 }
@@ -264,7 +288,11 @@ struct Lot {
 #[derive(Debug, Clone)]
 enum Purse {
     /// Haircut, libr, poison: one taint figure.
-    Pooled { taint: Decimal, hops: u16, first: i64 },
+    Pooled {
+        taint: Decimal,
+        hops: u16,
+        first: i64,
+    },
     /// FIFO and LIFO: the money in order of arrival.
     Lots(VecDeque<Lot>),
 }
@@ -330,11 +358,16 @@ const IN: u8 = 1;
 /// let seed = [Seed::Transfer { transfer: TransferId(0), amount: None }];
 /// let haircut = TraceOptions { rule: Rule::Haircut, ..TraceOptions::default() };
 /// let t = trace(&g, &balances, &seed, &haircut).unwrap();
-/// let tainted: Vec<String> = t.flows.iter().skip(1).map(|f| f.paid.normalize().to_string()).collect();
+/// let tainted: Vec<String> = t.flows.iter().map(|f| f.paid.normalize().to_string()).collect();
 /// assert_eq!(tainted, ["1.2", "1.8"]);
 /// assert!(t.conserved());
 /// ```
-pub fn trace(graph: &FlowGraph, balances: &Balances, seeds: &[Seed], options: &TraceOptions) -> Result<Trace> {
+pub fn trace(
+    graph: &FlowGraph,
+    balances: &Balances,
+    seeds: &[Seed],
+    options: &TraceOptions,
+) -> Result<Trace> {
     let mut tracer = Tracer {
         graph,
         balances,
@@ -355,8 +388,16 @@ pub fn trace(graph: &FlowGraph, balances: &Balances, seeds: &[Seed], options: &T
 
 /// Trace independent seed sets in parallel; the result equals tracing them
 /// one by one, in the same order.
-pub fn trace_many(graph: &FlowGraph, balances: &Balances, seeds: &[Vec<Seed>], options: &TraceOptions) -> Result<Vec<Trace>> {
-    seeds.par_iter().map(|s| trace(graph, balances, s, options)).collect()
+pub fn trace_many(
+    graph: &FlowGraph,
+    balances: &Balances,
+    seeds: &[Vec<Seed>],
+    options: &TraceOptions,
+) -> Result<Vec<Trace>> {
+    seeds
+        .par_iter()
+        .map(|s| trace(graph, balances, s, options))
+        .collect()
 }
 
 impl Tracer<'_> {
@@ -372,7 +413,11 @@ impl Tracer<'_> {
                     let y = l.amounts_received()[transfer.index()];
                     transfers.push((transfer, amount.map_or(y, |a| a.min(y))));
                 }
-                Seed::Inflows { account, since, amount } => {
+                Seed::Inflows {
+                    account,
+                    since,
+                    amount,
+                } => {
                     if account.index() >= l.accounts().len() {
                         return Err(Error::invalid(format!("no account {}", account.0)));
                     }
@@ -420,7 +465,10 @@ impl Tracer<'_> {
         if rule.uses_lots() {
             if self.cursors.contains_key(&account) {
                 // the account's in-event for `t` will make the lot
-                let entry = self.pending.entry(t).or_insert(Delivery { taint: Decimal::ZERO, ..d });
+                let entry = self.pending.entry(t).or_insert(Delivery {
+                    taint: Decimal::ZERO,
+                    ..d
+                });
                 entry.taint += d.taint;
                 entry.hops = entry.hops.min(d.hops);
                 return;
@@ -431,9 +479,19 @@ impl Tracer<'_> {
             let amount = self.graph.ledger().amounts_received()[i];
             let mut lots = VecDeque::new();
             if before > Decimal::ZERO {
-                lots.push_back(Lot { amount: before, taint: Decimal::ZERO, hops: 0, first: 0 });
+                lots.push_back(Lot {
+                    amount: before,
+                    taint: Decimal::ZERO,
+                    hops: 0,
+                    first: 0,
+                });
             }
-            lots.push_back(Lot { amount, taint: d.taint.min(amount), hops: d.hops, first: d.first });
+            lots.push_back(Lot {
+                amount,
+                taint: d.taint.min(amount),
+                hops: d.hops,
+                first: d.first,
+            });
             self.purses.insert((account, asset), Purse::Lots(lots));
             self.follow(account, t);
             return;
@@ -445,7 +503,14 @@ impl Tracer<'_> {
                 *first = (*first).min(d.first);
             }
             _ => {
-                self.purses.insert((account, asset), Purse::Pooled { taint: d.taint, hops: d.hops, first: d.first });
+                self.purses.insert(
+                    (account, asset),
+                    Purse::Pooled {
+                        taint: d.taint,
+                        hops: d.hops,
+                        first: d.first,
+                    },
+                );
             }
         }
         if !self.cursors.contains_key(&account) {
@@ -478,7 +543,9 @@ impl Tracer<'_> {
                     break;
                 }
             }
-            let Some(&(o, i)) = self.cursors.get(&account) else { continue };
+            let Some(&(o, i)) = self.cursors.get(&account) else {
+                continue;
+            };
             if kind == OUT {
                 let out = self.graph.outgoing(account, ..);
                 self.cursors.insert(account, (o + 1, i));
@@ -517,7 +584,12 @@ impl Tracer<'_> {
                 let before = self.balances.payee_before(i);
                 let mut lots = VecDeque::new();
                 if before > Decimal::ZERO {
-                    lots.push_back(Lot { amount: before, taint: Decimal::ZERO, hops: 0, first: 0 });
+                    lots.push_back(Lot {
+                        amount: before,
+                        taint: Decimal::ZERO,
+                        hops: 0,
+                        first: 0,
+                    });
                 }
                 lots.push_back(lot);
                 self.purses.insert((account, asset), Purse::Lots(lots));
@@ -533,7 +605,9 @@ impl Tracer<'_> {
         let (asset, paid) = (l.assets_paid()[i], l.amounts_paid()[i]);
         let rule = self.options.rule;
         let before = self.balances.payer_before(i);
-        let Some(purse) = self.purses.get_mut(&(from, asset)) else { return };
+        let Some(purse) = self.purses.get_mut(&(from, asset)) else {
+            return;
+        };
         let (taint_out, hops, first) = match purse {
             Purse::Pooled { taint, hops, first } => {
                 if taint.is_zero() || paid.is_zero() {
@@ -551,11 +625,18 @@ impl Tracer<'_> {
                     _ => {
                         // libr: own money first; the claim never exceeds the balance
                         let claim = (*taint).min(before.max(Decimal::ZERO));
-                        let spent_from_claim = (paid - (before - claim)).max(Decimal::ZERO).min(claim);
+                        let spent_from_claim =
+                            (paid - (before - claim)).max(Decimal::ZERO).min(claim);
                         // the part of the claim above the balance was already lost
                         let lost = *taint - claim;
                         if !lost.is_zero() {
-                            *self.trace.exited.entry("below_balance".to_string()).or_default().entry(asset).or_default() += lost;
+                            *self
+                                .trace
+                                .exited
+                                .entry("below_balance".to_string())
+                                .or_default()
+                                .entry(asset)
+                                .or_default() += lost;
                             *taint = claim;
                         }
                         spent_from_claim
@@ -577,7 +658,11 @@ impl Tracer<'_> {
                     };
                     let Some(lot) = lot else { break };
                     let take = need.min(lot.amount);
-                    let part = if take == lot.amount { lot.taint } else { share(lot.taint, take, lot.amount).min(lot.taint) };
+                    let part = if take == lot.amount {
+                        lot.taint
+                    } else {
+                        share(lot.taint, take, lot.amount).min(lot.taint)
+                    };
                     if part > Decimal::ZERO {
                         hops = hops.min(lot.hops);
                         first = first.min(lot.first);
@@ -606,7 +691,15 @@ impl Tracer<'_> {
     }
 
     /// Move `taint_out` (asset paid) along transfer `t` to its receiver.
-    fn carry(&mut self, t: TransferId, from: AccountId, to: AccountId, taint_out: Decimal, hops: u16, first: i64) {
+    fn carry(
+        &mut self,
+        t: TransferId,
+        from: AccountId,
+        to: AccountId,
+        taint_out: Decimal,
+        hops: u16,
+        first: i64,
+    ) {
         let l = self.graph.ledger();
         let i = t.index();
         let (paid, received) = (l.amounts_paid()[i], l.amounts_received()[i]);
@@ -616,7 +709,13 @@ impl Tracer<'_> {
             taint_in = taint_in.min(taint_out);
             let fee = taint_out - taint_in;
             if !fee.is_zero() {
-                *self.trace.exited.entry("fee".to_string()).or_default().entry(ap).or_default() += fee;
+                *self
+                    .trace
+                    .exited
+                    .entry("fee".to_string())
+                    .or_default()
+                    .entry(ap)
+                    .or_default() += fee;
             }
         } else {
             *self.trace.converted_out.entry(ap).or_default() += taint_out;
@@ -631,7 +730,12 @@ impl Tracer<'_> {
         });
         let _ = from;
         let exit = |trace: &mut Trace, reason: &str| {
-            *trace.exited.entry(reason.to_string()).or_default().entry(ar).or_default() += taint_in;
+            *trace
+                .exited
+                .entry(reason.to_string())
+                .or_default()
+                .entry(ar)
+                .or_default() += taint_in;
         };
         if taint_in.is_zero() {
             return;
@@ -648,7 +752,16 @@ impl Tracer<'_> {
             exit(&mut self.trace, "cash");
             return;
         }
-        self.deliver(t, to, ar, Delivery { taint: taint_in, hops: hop, first });
+        self.deliver(
+            t,
+            to,
+            ar,
+            Delivery {
+                taint: taint_in,
+                hops: hop,
+                first,
+            },
+        );
     }
 
     fn finish(mut self) -> Trace {
@@ -659,7 +772,12 @@ impl Tracer<'_> {
         for (t, d) in pending {
             let i = t.index();
             let key = (l.tos()[i], l.assets_received()[i]);
-            let lot = Lot { amount: d.taint, taint: d.taint, hops: d.hops, first: d.first };
+            let lot = Lot {
+                amount: d.taint,
+                taint: d.taint,
+                hops: d.hops,
+                first: d.first,
+            };
             match self.purses.get_mut(&key) {
                 Some(Purse::Lots(lots)) => lots.push_back(lot),
                 _ => {
@@ -678,18 +796,34 @@ impl Tracer<'_> {
                 Purse::Lots(lots) => lots
                     .iter()
                     .filter(|l| !l.taint.is_zero())
-                    .fold((u16::MAX, i64::MAX), |(h, f), l| (h.min(l.hops), f.min(l.first))),
+                    .fold((u16::MAX, i64::MAX), |(h, f), l| {
+                        (h.min(l.hops), f.min(l.first))
+                    }),
             };
             let closing = self.balances.closing(account, asset);
             let share = if closing > Decimal::ZERO {
-                rust_decimal::prelude::ToPrimitive::to_f64(&(amount / closing)).unwrap_or(0.0).min(1.0)
+                rust_decimal::prelude::ToPrimitive::to_f64(&(amount / closing))
+                    .unwrap_or(0.0)
+                    .min(1.0)
             } else {
                 0.0
             };
             *self.trace.held.entry(asset).or_default() += amount;
-            holdings.push(Holding { account, asset, amount, share, hops, first_time_us: first });
+            holdings.push(Holding {
+                account,
+                asset,
+                amount,
+                share,
+                hops,
+                first_time_us: first,
+            });
         }
-        holdings.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.account.cmp(&b.account)).then(a.asset.cmp(&b.asset)));
+        holdings.sort_by(|a, b| {
+            b.amount
+                .cmp(&a.amount)
+                .then(a.account.cmp(&b.account))
+                .then(a.asset.cmp(&b.asset))
+        });
         self.trace.holdings = holdings;
         self.trace.flows.sort_by_key(|f| f.transfer);
         self.trace

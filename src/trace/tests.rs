@@ -12,14 +12,24 @@ struct Book {
 
 impl Book {
     fn new() -> Book {
-        Book { b: LedgerBuilder::new(), row: 0 }
+        Book {
+            b: LedgerBuilder::new(),
+            row: 0,
+        }
     }
 
     fn pay(&mut self, from: &str, to: &str, t: i64, amount: &str) -> TransferId {
         self.convert(from, to, t, (amount, "USD"), (amount, "USD"))
     }
 
-    fn convert(&mut self, from: &str, to: &str, t: i64, paid: (&str, &str), received: (&str, &str)) -> TransferId {
+    fn convert(
+        &mut self,
+        from: &str,
+        to: &str,
+        t: i64,
+        paid: (&str, &str),
+        received: (&str, &str),
+    ) -> TransferId {
         let (f, to) = (self.b.account(from), self.b.account(to));
         let pa = self.b.asset(paid.1).unwrap();
         let ra = self.b.asset(received.1).unwrap();
@@ -38,7 +48,11 @@ impl Book {
 
 fn run(g: &FlowGraph, seeds: &[Seed], rule: Rule) -> Trace {
     let balances = Balances::new(g.ledger(), &Default::default());
-    let options = TraceOptions { rule, min_amount: Decimal::ZERO, ..TraceOptions::default() };
+    let options = TraceOptions {
+        rule,
+        min_amount: Decimal::ZERO,
+        ..TraceOptions::default()
+    };
     trace(g, &balances, seeds, &options).unwrap()
 }
 
@@ -50,13 +64,23 @@ fn d(s: &str) -> Decimal {
 fn paid_on(t: &Trace, transfers: &[TransferId]) -> Vec<Decimal> {
     transfers
         .iter()
-        .map(|x| t.flows.iter().find(|f| f.transfer == *x).map_or(Decimal::ZERO, |f| f.paid.normalize()))
+        .map(|x| {
+            t.flows
+                .iter()
+                .find(|f| f.transfer == *x)
+                .map_or(Decimal::ZERO, |f| f.paid.normalize())
+        })
         .collect()
 }
 
 fn held(t: &Trace, g: &FlowGraph, key: &str) -> Decimal {
     let a = g.ledger().account_id(key).unwrap();
-    t.holdings.iter().filter(|h| h.account == a).map(|h| h.amount).sum::<Decimal>().normalize()
+    t.holdings
+        .iter()
+        .filter(|h| h.account == a)
+        .map(|h| h.amount)
+        .sum::<Decimal>()
+        .normalize()
 }
 
 #[test]
@@ -67,7 +91,10 @@ fn three_tainted_then_seven_clean_then_pay_four_and_six() {
     let four = k.pay("acct", "x", 3, "4");
     let six = k.pay("acct", "y", 4, "6");
     let g = k.graph();
-    let seeds = [Seed::Transfer { transfer: seed, amount: None }];
+    let seeds = [Seed::Transfer {
+        transfer: seed,
+        amount: None,
+    }];
     let expect = [
         (Rule::Poison, ["4", "6"]),
         (Rule::Haircut, ["1.2", "1.8"]),
@@ -77,7 +104,11 @@ fn three_tainted_then_seven_clean_then_pay_four_and_six() {
     ];
     for (rule, want) in expect {
         let t = run(&g, &seeds, rule);
-        assert_eq!(paid_on(&t, &[four, six]), [d(want[0]), d(want[1])], "{rule}");
+        assert_eq!(
+            paid_on(&t, &[four, six]),
+            [d(want[0]), d(want[1])],
+            "{rule}"
+        );
         if rule.conserves() {
             assert!(t.conserved(), "{rule}: {t:?}");
             assert_eq!(t.held.values().sum::<Decimal>(), d("3"), "{rule}");
@@ -94,7 +125,14 @@ fn roscoe_v_winder_only_the_lowest_balance_is_traceable() {
     k.pay("wigham", "spent", 2, "430");
     k.pay("own", "wigham", 3, "333");
     let g = k.graph();
-    let t = run(&g, &[Seed::Transfer { transfer: taken, amount: None }], Rule::Libr);
+    let t = run(
+        &g,
+        &[Seed::Transfer {
+            transfer: taken,
+            amount: None,
+        }],
+        Rule::Libr,
+    );
     assert_eq!(held(&t, &g, "wigham"), d("25"));
     assert_eq!(held(&t, &g, "spent"), d("430"));
     assert!(t.conserved());
@@ -110,7 +148,10 @@ fn rules_part_ways_on_a_mixed_account() {
     k.pay("salary", "acct", 4, "10");
     let second = k.pay("acct", "q", 5, "10");
     let g = k.graph();
-    let seeds = [Seed::Transfer { transfer: seed, amount: None }];
+    let seeds = [Seed::Transfer {
+        transfer: seed,
+        amount: None,
+    }];
     let t = run(&g, &seeds, Rule::Fifo);
     assert_eq!(paid_on(&t, &[first, second]), [d("5"), d("5")]);
     let t = run(&g, &seeds, Rule::Lifo);
@@ -137,28 +178,67 @@ fn taint_crosses_conversions_fees_cash_and_hop_limits() {
     k.convert("mule", "CASH", 4, ("0.001", "BTC"), ("0.001", "BTC"));
     let mut g_builder = k;
     let cash = g_builder.b.account("CASH");
-    g_builder.b.describe_account(cash, None, None, Some(AccountKind::CashOrUnknown));
+    g_builder
+        .b
+        .describe_account(cash, None, None, Some(AccountKind::CashOrUnknown));
     let g = g_builder.graph();
     let l = g.ledger();
     let (usd, btc) = (l.asset_id("USD").unwrap(), l.asset_id("BTC").unwrap());
-    let t = run(&g, &[Seed::Transfer { transfer: seed, amount: None }], Rule::Fifo);
+    let t = run(
+        &g,
+        &[Seed::Transfer {
+            transfer: seed,
+            amount: None,
+        }],
+        Rule::Fifo,
+    );
     assert!(t.conserved(), "{t:?}");
     assert_eq!(t.converted_out[&usd], d("100"));
     assert_eq!(t.converted_in[&btc].normalize(), d("0.002"));
     assert_eq!(t.exited["fee"][&btc].normalize(), d("0.0001"));
     assert_eq!(t.exited["cash"][&btc].normalize(), d("0.001"));
     assert_eq!(held(&t, &g, "mule"), d("0.0009"));
-    let mule = t.holdings.iter().find(|h| h.account == l.account_id("mule").unwrap()).unwrap();
+    let mule = t
+        .holdings
+        .iter()
+        .find(|h| h.account == l.account_id("mule").unwrap())
+        .unwrap();
     assert_eq!(mule.hops, 2);
     // with a hop limit of 1 the taint stops after the exchange
     let balances = Balances::new(l, &Default::default());
-    let options = TraceOptions { rule: Rule::Fifo, max_hops: 1, min_amount: Decimal::ZERO, ..TraceOptions::default() };
-    let t = trace(&g, &balances, &[Seed::Transfer { transfer: seed, amount: None }], &options).unwrap();
+    let options = TraceOptions {
+        rule: Rule::Fifo,
+        max_hops: 1,
+        min_amount: Decimal::ZERO,
+        ..TraceOptions::default()
+    };
+    let t = trace(
+        &g,
+        &balances,
+        &[Seed::Transfer {
+            transfer: seed,
+            amount: None,
+        }],
+        &options,
+    )
+    .unwrap();
     assert!(t.exited.contains_key("hop_limit"));
     assert!(t.conserved());
     // a horizon before the conversion keeps everything in the wallet
-    let options = TraceOptions { horizon: Some(1), ..options };
-    let t = trace(&g, &balances, &[Seed::Transfer { transfer: seed, amount: None }], &options).unwrap();
+    let options = TraceOptions {
+        horizon: Some(1),
+        ..options
+    };
+    let t = trace(
+        &g,
+        &balances,
+        &[Seed::Transfer {
+            transfer: seed,
+            amount: None,
+        }],
+        &options,
+    )
+    .unwrap();
     assert_eq!(held(&t, &g, "wallet"), d("100"));
 }
 
@@ -171,13 +251,24 @@ fn inflow_seeds_and_dust() {
     let g = k.graph();
     let balances = Balances::new(g.ledger(), &Default::default());
     let hub = g.ledger().account_id("hub").unwrap();
-    let options = TraceOptions { rule: Rule::Fifo, ..TraceOptions::default() };
-    let seeds = [Seed::Inflows { account: hub, since: 2, amount: Some(d("60")) }];
+    let options = TraceOptions {
+        rule: Rule::Fifo,
+        ..TraceOptions::default()
+    };
+    let seeds = [Seed::Inflows {
+        account: hub,
+        since: 2,
+        amount: Some(d("60")),
+    }];
     let t = trace(&g, &balances, &seeds, &options).unwrap();
     assert_eq!(t.traced_in.values().sum::<Decimal>(), d("60"));
     assert_eq!(held(&t, &g, "out"), d("60"));
     // dust: a trace below min_amount is dropped and counted
-    let options = TraceOptions { rule: Rule::Haircut, min_amount: d("100"), ..TraceOptions::default() };
+    let options = TraceOptions {
+        rule: Rule::Haircut,
+        min_amount: d("100"),
+        ..TraceOptions::default()
+    };
     let t = trace(&g, &balances, &seeds, &options).unwrap();
     assert_eq!(t.dust.values().sum::<Decimal>(), d("60"));
     assert!(t.conserved());
@@ -247,4 +338,112 @@ proptest! {
             prop_assert_eq!(parallel, serial);
         }
     }
+}
+
+#[test]
+fn source_of_funds_splits_a_payment_by_its_sources() {
+    // two victims pay a mule, whose own salary also arrives; the mule pays on
+    let mut k = Book::new();
+    k.pay("victim1", "mule", 1, "300");
+    k.pay("victim2", "mule", 2, "200");
+    k.pay("employer", "mule", 3, "100");
+    let out = k.pay("mule", "boss", 4, "450");
+    let g = k.graph();
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let options = TraceOptions {
+        rule: Rule::Haircut,
+        ..TraceOptions::default()
+    };
+    let sof = sources_of_funds(&g, &balances, Target::Transfer(out), &options, 100).unwrap();
+    let by: Vec<(String, String)> = sof
+        .sources
+        .iter()
+        .map(|s| {
+            (
+                g.ledger().account(s.account).key.clone(),
+                s.amount.normalize().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("victim1".into(), "225".into()),
+            ("victim2".into(), "150".into()),
+            ("employer".into(), "75".into())
+        ]
+    );
+    assert_eq!(sof.traced, d("450"));
+    assert_eq!(sof.untraced, Decimal::ZERO);
+    // under fifo the oldest money leaves first
+    let options = TraceOptions {
+        rule: Rule::Fifo,
+        ..TraceOptions::default()
+    };
+    let sof = sources_of_funds(&g, &balances, Target::Transfer(out), &options, 100).unwrap();
+    let amounts: Vec<String> = sof
+        .sources
+        .iter()
+        .map(|s| s.amount.normalize().to_string())
+        .collect();
+    assert_eq!(amounts, ["300", "150"]);
+    // the balance left behind (150) under fifo: 50 from victim2, 100 salary
+    let mule = g.ledger().account_id("mule").unwrap();
+    let usd = g.ledger().asset_id("USD").unwrap();
+    let sof = sources_of_funds(
+        &g,
+        &balances,
+        Target::Balance {
+            account: mule,
+            asset: usd,
+            at: 10,
+        },
+        &options,
+        100,
+    )
+    .unwrap();
+    assert_eq!(sof.target_amount, d("150"));
+    let amounts: Vec<String> = sof
+        .sources
+        .iter()
+        .map(|s| s.amount.normalize().to_string())
+        .collect();
+    assert_eq!(amounts, ["100", "50"]);
+}
+
+#[test]
+fn source_of_funds_follows_several_hops_and_reports_the_untraced() {
+    let mut k = Book::new();
+    k.pay("origin", "a", 1, "100");
+    k.pay("a", "b", 2, "100");
+    k.pay("own", "b", 3, "50"); // b's own money
+    let last = k.pay("b", "c", 4, "150");
+    let g = k.graph();
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let options = TraceOptions {
+        rule: Rule::Haircut,
+        max_hops: 3,
+        ..TraceOptions::default()
+    };
+    let sof = sources_of_funds(&g, &balances, Target::Transfer(last), &options, 100).unwrap();
+    let keys: Vec<&str> = sof
+        .sources
+        .iter()
+        .map(|s| g.ledger().account(s.account).key.as_str())
+        .collect();
+    assert_eq!(keys, ["origin", "own"]);
+    assert_eq!(sof.traced, d("150"));
+    // one hop back only: a's payment is an entry
+    let options = TraceOptions {
+        rule: Rule::Haircut,
+        max_hops: 1,
+        ..TraceOptions::default()
+    };
+    let sof = sources_of_funds(&g, &balances, Target::Transfer(last), &options, 100).unwrap();
+    let keys: Vec<&str> = sof
+        .sources
+        .iter()
+        .map(|s| g.ledger().account(s.account).key.as_str())
+        .collect();
+    assert_eq!(keys, ["a", "own"]);
 }

@@ -96,3 +96,107 @@ fn unknown_format_is_a_usage_error() {
     let out = moneytrail(&["summary", "--format", "xml"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn trace_writes_the_contracted_files_and_balances_its_books() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = moneytrail(&[
+        "trace",
+        "--account",
+        "ES-BS-M0501",
+        "--rule",
+        "haircut",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("traced in  61,000 EUR"), "{stdout}");
+    assert!(stdout.contains("books balance"), "{stdout}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("trace.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["rule"], "haircut");
+    assert_eq!(v["traced_in"]["EUR"], "61000");
+    assert_eq!(v["conserved"], true);
+    for key in ["held", "exited", "dust"] {
+        assert!(v[key].is_object(), "{key}");
+    }
+    let held: rust_decimal::Decimal = v["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            h["amount"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        held,
+        v["held"]["EUR"]
+            .as_str()
+            .unwrap()
+            .parse::<rust_decimal::Decimal>()
+            .unwrap()
+    );
+    let holdings = std::fs::read_to_string(dir.path().join("holdings.csv")).unwrap();
+    assert!(
+        holdings.starts_with("account,asset,amount,share,hops,first_time"),
+        "{holdings}"
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("flows.csv"))
+            .unwrap()
+            .lines()
+            .count()
+            > 12
+    );
+
+    let out = moneytrail(&[
+        "trace",
+        "--account",
+        "ES-BS-M0611",
+        "--backward",
+        "--rule",
+        "fifo",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("explained by"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = moneytrail(&["trace", "--account", "nobody"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no account \"nobody\""));
+}
+
+#[test]
+fn paths_finds_the_planted_layering_chain() {
+    let out = moneytrail(&[
+        "paths",
+        "--from",
+        "GB-NB-M0570",
+        "--to",
+        "GB-NB-M0576",
+        "--max-hops",
+        "6",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("1 time-respecting paths"), "{stdout}");
+    assert!(stdout.contains("6 hops, bottleneck 88,086 USD"), "{stdout}");
+    let out = moneytrail(&[
+        "paths",
+        "--from",
+        "GB-NB-M0570",
+        "--to",
+        "GB-NB-M0576",
+        "--max-hops",
+        "5",
+    ]);
+    assert!(text(&out.stdout).starts_with("0 time-respecting paths"));
+}

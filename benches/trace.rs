@@ -1,0 +1,94 @@
+//! Fund tracing (each rule) and path search on generated AMLworld-layout
+//! data of 1M rows (fixed seed). Run: `cargo bench --bench trace`.
+//!
+//! * one seed: all inflows of the busiest sending account, traced to the
+//!   end of the data with the default stop conditions;
+//! * 100 seeds traced in parallel (`trace_many`): the 100 accounts that
+//!   send most;
+//! * paths between two accounts six time-respecting hops apart.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use moneytrail::detect::Valued;
+use moneytrail::ingest::{load, LoadOptions};
+use moneytrail::paths::{find_paths, PathOptions};
+use moneytrail::synth::{write_amlworld_file, AmlWorldSpec};
+use moneytrail::trace::{trace, trace_many, Balances, Rule, Seed, TraceOptions};
+use moneytrail::{AccountId, FlowGraph};
+use std::hint::black_box;
+
+fn graph(rows: usize) -> FlowGraph {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("amlworld.csv");
+    write_amlworld_file(&path, &AmlWorldSpec::with_rows(rows)).expect("write");
+    FlowGraph::new(load(&path, &LoadOptions::default()).expect("load").ledger)
+}
+
+/// Two accounts joined by a time-respecting path of `hops` transfers,
+/// found by following the first later transfer from a busy account.
+fn endpoints(g: &FlowGraph, hops: usize) -> (AccountId, AccountId) {
+    let mut order: Vec<u32> = (0..g.account_count() as u32).collect();
+    order.sort_by_key(|&a| std::cmp::Reverse(g.out_degree(AccountId(a))));
+    for &start in &order {
+        let (mut at, mut t, mut seen) = (AccountId(start), i64::MIN, vec![AccountId(start)]);
+        for _ in 0..hops {
+            let next = g
+                .outgoing(at, t..)
+                .iter()
+                .find(|&(_, _, p)| !seen.contains(&p));
+            let Some((time, _, peer)) = next else { break };
+            (at, t) = (peer, time);
+            seen.push(peer);
+        }
+        if seen.len() == hops + 1 {
+            return (AccountId(start), at);
+        }
+    }
+    (AccountId(0), AccountId(1))
+}
+
+fn tracing(c: &mut Criterion) {
+    let g = graph(1_000_000);
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let mut busiest: Vec<u32> = (0..g.account_count() as u32).collect();
+    busiest.sort_by_key(|&a| std::cmp::Reverse(g.out_degree(AccountId(a))));
+    let seed = |a: u32| {
+        vec![Seed::Inflows {
+            account: AccountId(a),
+            since: i64::MIN,
+            amount: None,
+        }]
+    };
+    let mut group = c.benchmark_group("trace_1000000");
+    group.sample_size(10);
+    group.bench_function("balances", |b| {
+        b.iter(|| black_box(Balances::new(g.ledger(), &Default::default())))
+    });
+    for rule in Rule::ALL {
+        let options = TraceOptions {
+            rule,
+            ..TraceOptions::default()
+        };
+        group.bench_function(format!("one_seed_{rule}"), |b| {
+            b.iter(|| black_box(trace(&g, &balances, &seed(busiest[0]), &options).expect("trace")))
+        });
+    }
+    let seeds: Vec<Vec<Seed>> = busiest.iter().take(100).map(|&a| seed(a)).collect();
+    for rule in [Rule::Fifo, Rule::Haircut] {
+        let options = TraceOptions {
+            rule,
+            ..TraceOptions::default()
+        };
+        group.bench_function(format!("hundred_seeds_{rule}"), |b| {
+            b.iter(|| black_box(trace_many(&g, &balances, &seeds, &options).expect("trace")))
+        });
+    }
+    let data = Valued::implied(&g, "USD");
+    let (from, to) = endpoints(&g, 6);
+    group.bench_function("paths_6_hops", |b| {
+        b.iter(|| black_box(find_paths(&data, from, to, &PathOptions::default())))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, tracing);
+criterion_main!(benches);

@@ -1,0 +1,260 @@
+//! Source of funds: where the money in a transfer or a balance came from.
+//!
+//! Backward tracing uses the forward tracer, so the same allocation rule
+//! decides both directions:
+//!
+//! 1. from the target (a transfer, or an account's balance at a time),
+//!    walk back through earlier incoming transfers, at most `max_hops`
+//!    deep, each step before the money moved on;
+//! 2. the *entry transfers* are those through which money came into that
+//!    tree: transfers from an account at the hop limit, or from an account
+//!    with no incoming transfer before it paid;
+//! 3. each entry transfer is traced forward on its own (in parallel) up to
+//!    the target's time, and its share of the target is what reaches it.
+//!
+//! What the sources do not explain (opening balances, money from beyond
+//! the hop limit, and under `libr` the claims lost to low balances) is
+//! reported as `untraced`.
+
+use super::{trace_many, Balances, Seed, TraceOptions};
+use crate::error::{Error, Result};
+use crate::graph::FlowGraph;
+use crate::model::{AccountId, AssetId, TransferId};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+/// What to explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The money paid by one transfer.
+    Transfer(TransferId),
+    /// An account's balance at a time (microseconds), in one asset.
+    Balance {
+        /// The account.
+        account: AccountId,
+        /// The asset.
+        asset: AssetId,
+        /// The time.
+        at: i64,
+    },
+}
+
+/// One source of the target's money.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The entry transfer.
+    pub transfer: TransferId,
+    /// Its payer.
+    pub account: AccountId,
+    /// How much of the target it explains, in the target's asset.
+    pub amount: Decimal,
+}
+
+/// The answer to "where did this money come from?".
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceOfFunds {
+    /// The amount to explain, in `asset`.
+    pub target_amount: Decimal,
+    /// The target's asset.
+    pub asset: AssetId,
+    /// Sources, largest first.
+    pub sources: Vec<Source>,
+    /// Explained by the sources.
+    pub traced: Decimal,
+    /// Not explained (opening balances, beyond the hop limit, lost claims).
+    pub untraced: Decimal,
+    /// Whether `max_sources` cut the list of entry transfers.
+    pub truncated: bool,
+}
+
+/// Explain a target's money by its sources (see the module documentation).
+///
+/// # Errors
+///
+/// When the target names a transfer or account the graph does not have.
+pub fn sources_of_funds(
+    graph: &FlowGraph,
+    balances: &Balances,
+    target: Target,
+    options: &TraceOptions,
+    max_sources: usize,
+) -> Result<SourceOfFunds> {
+    let l = graph.ledger();
+    let (account, asset, horizon, limit, target_amount) = match target {
+        Target::Transfer(t) => {
+            let i = t.index();
+            if i >= l.len() {
+                return Err(Error::invalid(format!("no transfer {}", t.0)));
+            }
+            (
+                l.froms()[i],
+                l.assets_paid()[i],
+                l.times_us()[i],
+                t,
+                l.amounts_paid()[i],
+            )
+        }
+        Target::Balance { account, asset, at } => {
+            if account.index() >= l.accounts().len() {
+                return Err(Error::invalid(format!("no account {}", account.0)));
+            }
+            // the balance after the last transfer at or before `at`
+            let last = |adj: crate::graph::Adjacent<'_>| adj.transfer.last().copied();
+            let before = [
+                last(graph.incoming(account, ..=at)),
+                last(graph.outgoing(account, ..=at)),
+            ];
+            let balance = match before.into_iter().flatten().max() {
+                None => balances.opening(account, asset),
+                Some(t) => {
+                    let i = t.index();
+                    if l.tos()[i] == account && l.assets_received()[i] == asset {
+                        balances.payee_before(i) + l.amounts_received()[i]
+                    } else if l.froms()[i] == account && l.assets_paid()[i] == asset {
+                        balances.payer_before(i) - l.amounts_paid()[i]
+                    } else {
+                        // the last transfer was in another asset: replay this one
+                        balance_at(graph, balances, account, asset, at)
+                    }
+                }
+            };
+            let limit = TransferId(
+                graph
+                    .outgoing(account, ..=at)
+                    .transfer
+                    .last()
+                    .map_or(0, |t| t.0)
+                    .max(
+                        graph
+                            .incoming(account, ..=at)
+                            .transfer
+                            .last()
+                            .map_or(0, |t| t.0),
+                    )
+                    + 1,
+            );
+            (account, asset, at, limit, balance.max(Decimal::ZERO))
+        }
+    };
+    // walk back: the latest transfer id each account's money can be from
+    let max_hops = usize::from(options.max_hops.max(1));
+    let mut bound: FxHashMap<AccountId, (TransferId, usize)> = FxHashMap::default();
+    bound.insert(account, (limit, 0));
+    let mut frontier = vec![account];
+    let mut entries: Vec<TransferId> = Vec::new();
+    for hop in 0..max_hops {
+        let mut next = Vec::new();
+        for &a in &frontier {
+            let (limit, _) = bound[&a];
+            let inc = graph.incoming(a, ..);
+            for (&x, &p) in inc.transfer.iter().zip(inc.peer) {
+                if x >= limit || p == a {
+                    continue;
+                }
+                let payer_has_inflow = graph
+                    .incoming(p, ..)
+                    .transfer
+                    .first()
+                    .is_some_and(|&first| first < x);
+                if hop + 1 == max_hops || !payer_has_inflow {
+                    entries.push(x);
+                    continue;
+                }
+                match bound.get_mut(&p) {
+                    Some((b, _)) if *b >= x => {}
+                    Some((b, h)) => {
+                        *b = x;
+                        *h = (*h).min(hop + 1);
+                        next.push(p);
+                    }
+                    None => {
+                        bound.insert(p, (x, hop + 1));
+                        next.push(p);
+                    }
+                }
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        frontier = next;
+    }
+    entries.sort_unstable();
+    entries.dedup();
+    let truncated = entries.len() > max_sources;
+    if truncated {
+        // keep the latest entries: nearest in time to the target
+        entries.drain(..entries.len() - max_sources);
+    }
+    let seeds: Vec<Vec<Seed>> = entries
+        .iter()
+        .map(|&t| {
+            vec![Seed::Transfer {
+                transfer: t,
+                amount: None,
+            }]
+        })
+        .collect();
+    let options = TraceOptions {
+        horizon: Some(horizon),
+        max_hops: options.max_hops.saturating_add(1),
+        ..options.clone()
+    };
+    let traces = trace_many(graph, balances, &seeds, &options)?;
+    let mut sources: Vec<Source> = entries
+        .iter()
+        .zip(&traces)
+        .filter_map(|(&t, tr)| {
+            let amount = match target {
+                Target::Transfer(x) => tr
+                    .flows
+                    .iter()
+                    .find(|f| f.transfer == x)
+                    .map_or(Decimal::ZERO, |f| f.paid),
+                Target::Balance { .. } => tr
+                    .holdings
+                    .iter()
+                    .filter(|h| h.account == account && h.asset == asset)
+                    .map(|h| h.amount)
+                    .sum(),
+            };
+            (amount > Decimal::ZERO).then(|| Source {
+                transfer: t,
+                account: l.froms()[t.index()],
+                amount,
+            })
+        })
+        .collect();
+    sources.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.transfer.cmp(&b.transfer)));
+    let traced: Decimal = sources.iter().map(|s| s.amount).sum();
+    Ok(SourceOfFunds {
+        target_amount,
+        asset,
+        untraced: (target_amount - traced).max(Decimal::ZERO),
+        traced,
+        sources,
+        truncated,
+    })
+}
+
+/// An account's balance in an asset after every transfer up to `at`.
+fn balance_at(
+    graph: &FlowGraph,
+    balances: &Balances,
+    account: AccountId,
+    asset: AssetId,
+    at: i64,
+) -> Decimal {
+    let l = graph.ledger();
+    let mut b = balances.opening(account, asset);
+    for (_, t, _) in graph.incoming(account, ..=at).iter() {
+        if l.assets_received()[t.index()] == asset {
+            b += l.amounts_received()[t.index()];
+        }
+    }
+    for (_, t, _) in graph.outgoing(account, ..=at).iter() {
+        if l.assets_paid()[t.index()] == asset {
+            b -= l.amounts_paid()[t.index()];
+        }
+    }
+    b
+}
