@@ -209,6 +209,13 @@ struct TraceArgs {
     /// Holdings or sources to print.
     #[arg(long, default_value_t = 10)]
     top: usize,
+    /// Known opening balances: `account,asset,amount` lines (others default
+    /// to the least that keeps each account from going negative).
+    #[arg(long)]
+    opening: Option<PathBuf>,
+    /// Reporting currency for the value of holdings (rates implied by the data).
+    #[arg(long, default_value = "USD")]
+    currency: String,
 }
 
 #[derive(Args, Debug)]
@@ -546,7 +553,11 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
     let graph = FlowGraph::new(loaded.ledger);
     let l = graph.ledger();
     let account = account_id(l, &args.account)?;
-    let balances = Balances::new(l, &Default::default());
+    let opening = match &args.opening {
+        Some(path) => read_opening(path, l)?,
+        None => Default::default(),
+    };
+    let balances = Balances::new(l, &opening);
     let options = TraceOptions {
         rule: args.rule.into(),
         max_hops: args.max_hops,
@@ -713,6 +724,20 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
             "do not balance (poison)"
         }
     )?;
+    let fx = FxTable::implied(l, &args.currency.to_ascii_uppercase());
+    let value = |asset: moneytrail::AssetId, amount: Decimal| -> Option<Decimal> {
+        fx.rate(&l.asset(asset).code)
+            .map(|r| (amount * r).round_dp(2))
+    };
+    let held_value: Option<Decimal> = trace.held.iter().map(|(a, v)| value(*a, *v)).sum();
+    if let Some(v) = held_value {
+        writeln!(
+            out,
+            "held value {} {}",
+            moneytrail::summary::group_thousands(v),
+            fx.reporting
+        )?;
+    }
     if !trace.holdings.is_empty() {
         writeln!(out, "\nlargest holdings")?;
         for h in trace.holdings.iter().take(args.top) {
@@ -729,7 +754,7 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(dir) = &args.out {
-        report::write_trace(dir, l, &trace, &seed_text)?;
+        report::write_trace(dir, l, &trace, &seed_text, Some(&fx))?;
         writeln!(
             out,
             "\nwrote trace.json, holdings.csv and flows.csv to {}",
@@ -738,6 +763,49 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+fn read_opening(
+    path: &std::path::Path,
+    ledger: &moneytrail::Ledger,
+) -> anyhow::Result<rustc_hash::FxHashMap<(moneytrail::AccountId, moneytrail::AssetId), Decimal>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut opening = rustc_hash::FxHashMap::default();
+    for (i, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.len() != 3 || (i == 0 && fields[2].parse::<Decimal>().is_err()) {
+            if i == 0 {
+                continue; // a header
+            }
+            anyhow::bail!(
+                "{}: line {}: expected account,asset,amount",
+                path.display(),
+                i + 1
+            );
+        }
+        let account = account_id(ledger, fields[0])?;
+        let asset = ledger
+            .asset_id(&fields[1].to_ascii_uppercase())
+            .with_context(|| {
+                format!(
+                    "{}: line {}: no asset {:?} in the data",
+                    path.display(),
+                    i + 1,
+                    fields[1]
+                )
+            })?;
+        let amount: Decimal = fields[2].parse().with_context(|| {
+            format!(
+                "{}: line {}: {:?} is not an amount",
+                path.display(),
+                i + 1,
+                fields[2]
+            )
+        })?;
+        opening.insert((account, asset), amount);
+    }
+    Ok(opening)
 }
 
 fn paths_command(args: &PathsArgs) -> anyhow::Result<()> {

@@ -347,12 +347,18 @@ fn totals_json(data: &crate::ledger::Ledger, totals: &crate::trace::Totals) -> s
 /// `traced_in`, `held`, `exited`, `dust` (asset code → decimal string),
 /// `exited_by_reason`, `converted_in`, `converted_out`, `conserved`,
 /// `holdings` (`account`, `asset`, `amount`, `share`, `hops`,
-/// `first_time`) and, for `poison`, a note that it measures volume.
+/// `first_time`, and `value` in the reporting currency when `fx` is given
+/// and knows the asset) and, for `poison`, a note that it measures volume.
 pub fn trace_json(
     ledger: &crate::ledger::Ledger,
     trace: &crate::trace::Trace,
     seeds: &[String],
+    fx: Option<&crate::fx::FxTable>,
 ) -> serde_json::Value {
+    let value = |asset: crate::model::AssetId, amount: Decimal| -> Option<String> {
+        let rate = fx?.rate(&ledger.asset(asset).code)?;
+        Some((amount * rate).round_dp(2).to_string())
+    };
     let holdings: Vec<serde_json::Value> = trace
         .holdings
         .iter()
@@ -361,6 +367,7 @@ pub fn trace_json(
                 "account": ledger.account(h.account).key,
                 "asset": ledger.asset(h.asset).code,
                 "amount": h.amount.normalize().to_string(),
+                "value": value(h.asset, h.amount),
                 "share": (h.share * 10_000.0).round() / 10_000.0,
                 "hops": h.hops,
                 "first_time": time::to_rfc3339(h.first_time_us),
@@ -385,6 +392,7 @@ pub fn trace_json(
         "conserved": trace.conserved(),
         "tainted_transfers": trace.flows.len(),
         "holdings": holdings,
+        "currency": fx.map(|f| f.reporting.clone()),
     });
     if !trace.rule.conserves() {
         value["note"] = serde_json::Value::String(
@@ -405,10 +413,11 @@ pub fn write_trace(
     ledger: &crate::ledger::Ledger,
     trace: &crate::trace::Trace,
     seeds: &[String],
+    fx: Option<&crate::fx::FxTable>,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let path = dir.join("trace.json");
-    let text = serde_json::to_string_pretty(&trace_json(ledger, trace, seeds))
+    let text = serde_json::to_string_pretty(&trace_json(ledger, trace, seeds, fx))
         .map_err(|e| Error::format(&path, e.to_string()))?;
     std::fs::write(&path, text + "\n").map_err(io(&path))?;
     let h = &trace.holdings;
