@@ -26,6 +26,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::path::Path;
 
+/// The largest value of one transfer in the reporting currency: 10^18.
+const MAX_VALUE: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6B3, 0, false, 0);
+
 /// Rates into a reporting currency.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FxTable {
@@ -137,8 +140,18 @@ impl FxTable {
             };
             let entry = pairs.entry(key).or_insert((Decimal::ZERO, 0));
             let total = entry.1 + count;
-            entry.0 = (entry.0 * Decimal::from(entry.1) + rate * Decimal::from(count))
-                / Decimal::from(total);
+            // weighted by observations; on overflow keep the better-attested side
+            let weighted = entry
+                .0
+                .checked_mul(Decimal::from(entry.1))
+                .zip(rate.checked_mul(Decimal::from(count)))
+                .and_then(|(a, b)| a.checked_add(b))
+                .and_then(|sum| sum.checked_div(Decimal::from(total)));
+            entry.0 = match weighted {
+                Some(w) => w,
+                None if count > entry.1 => rate,
+                None => entry.0,
+            };
             entry.1 = total;
         }
         let mut adjacency: Vec<Vec<(usize, Decimal, usize)>> = vec![Vec::new(); n_assets];
@@ -221,7 +234,8 @@ impl FxTable {
     }
 
     /// Value every transfer's amount paid in the reporting currency (zero
-    /// where the asset has no rate), rounded to the cent.
+    /// where the asset has no rate), rounded to the cent and capped at
+    /// 10^18 (so that sums over any ledger stay inside a `Decimal`).
     pub fn value_paid(&self, ledger: &Ledger) -> Vec<Decimal> {
         let per_asset: Vec<Decimal> = ledger
             .assets()
@@ -236,7 +250,8 @@ impl FxTable {
             .map(|(amount, asset)| {
                 amount
                     .checked_mul(per_asset[asset.index()])
-                    .unwrap_or(Decimal::MAX)
+                    .unwrap_or(MAX_VALUE)
+                    .min(MAX_VALUE)
                     .round_dp(2)
             })
             .collect()
@@ -289,6 +304,28 @@ mod tests {
         assert!(both.unpriced.is_empty());
         assert_eq!(both.rates["JPY"], Decimal::new(7, 3));
         assert_eq!(both.rates["EUR"], Decimal::new(11, 1));
+    }
+
+    #[test]
+    fn values_are_capped() {
+        assert_eq!(MAX_VALUE, Decimal::from(1_000_000_000_000_000_000i64));
+        let mut b = LedgerBuilder::new();
+        let (x, y) = (b.account("x"), b.account("y"));
+        let odd = b.asset("ODD").unwrap();
+        b.push(NewTransfer::simple(
+            0,
+            x,
+            y,
+            Decimal::from(1_000_000_000_000_000i64),
+            odd,
+            0,
+        ));
+        let l = b.finish().unwrap();
+        let fx = FxTable::given(
+            "USD",
+            BTreeMap::from([("ODD".to_string(), Decimal::from(1_000_000_000i64))]),
+        );
+        assert_eq!(fx.value_paid(&l)[0], MAX_VALUE);
     }
 
     #[test]

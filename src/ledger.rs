@@ -108,7 +108,10 @@ pub struct Transfer {
     pub laundering: Option<bool>,
 }
 
-/// A transfer to add to a [`LedgerBuilder`].
+/// A transfer to add to a [`LedgerBuilder`]. Amounts must not be negative
+/// and should not exceed [`ingest::MAX_AMOUNT`](crate::ingest::MAX_AMOUNT)
+/// (10^15), the bound the readers enforce: sums of larger amounts can
+/// overflow a `Decimal`.
 #[derive(Debug, Clone)]
 pub struct NewTransfer<'a> {
     /// Time in microseconds since the epoch (see [`time`](crate::time)).

@@ -76,7 +76,9 @@ impl StructuringDetector {
 
     fn account(&self, data: &Valued<'_>, a: AccountId) -> Vec<Finding> {
         let g = data.graph;
-        let floor = self.threshold * (Decimal::ONE - self.margin);
+        let floor = (Decimal::ONE - self.margin.clamp(Decimal::ZERO, Decimal::ONE))
+            .checked_mul(self.threshold)
+            .unwrap_or(Decimal::ZERO);
         let ins = g.incoming(a, ..);
         let near: Vec<(i64, TransferId, Decimal)> = ins
             .iter()

@@ -204,8 +204,15 @@ pub(crate) struct ParsedRow<'a> {
     pub(crate) on_chain: bool,
 }
 
+/// The largest amount moneytrail accepts: 10^15 (a quadrillion units of any
+/// currency or token). Sums over four billion such transfers, and their
+/// values at any exchange rate (capped at 10^18), stay inside a
+/// `Decimal`, so no arithmetic on loaded data can overflow.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xA4C6_8000, 0x0003_8D7E, 0, false, 0);
+
 /// Parse a non-negative decimal amount: digits with at most one point, an
-/// optional leading `+`; no exponent, no thousands separators.
+/// optional leading `+`; no exponent, no thousands separators; at most
+/// [`MAX_AMOUNT`].
 pub(crate) fn parse_amount(text: &str) -> Result<Decimal, Reason> {
     let body = text.strip_prefix('+').unwrap_or(text);
     let (negative, digits) = match body.strip_prefix('-') {
@@ -227,6 +234,9 @@ pub(crate) fn parse_amount(text: &str) -> Result<Decimal, Reason> {
     let value: Decimal = digits.parse().map_err(|_| Reason::BadAmount)?;
     if negative && !value.is_zero() {
         return Err(Reason::NegativeAmount);
+    }
+    if value > MAX_AMOUNT {
+        return Err(Reason::BadAmount);
     }
     Ok(value)
 }
@@ -250,7 +260,7 @@ fn amount(r: Record<'_>, col: usize) -> Result<Decimal, FieldError> {
             col,
             text,
             reason,
-            Some("expected a non-negative decimal such as 1234.56"),
+            Some("expected a non-negative decimal such as 1234.56, at most 10^15"),
         )
     })
 }
@@ -494,11 +504,14 @@ mod tests {
         ] {
             assert_eq!(parse_amount(bad), Err(Reason::BadAmount), "{bad}");
         }
-        // more digits than a Decimal holds
+        // more digits than a Decimal holds, or above the cap
         assert_eq!(
             parse_amount("123456789012345678901234567890123"),
             Err(Reason::BadAmount)
         );
+        assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000_000i64));
+        assert!(parse_amount("1000000000000000").is_ok());
+        assert_eq!(parse_amount("1000000000000000.01"), Err(Reason::BadAmount));
     }
 
     #[test]

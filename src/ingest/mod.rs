@@ -33,7 +33,7 @@ mod parquet;
 mod patterns;
 mod report;
 
-pub use layouts::Layout;
+pub use layouts::{Layout, MAX_AMOUNT};
 pub use patterns::LaunderingAttempt;
 pub use report::{LoadReport, RejectedRow};
 

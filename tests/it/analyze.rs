@@ -211,3 +211,42 @@ fn configs_read_from_toml_and_json_with_defaults_for_the_rest() {
     let parsed: DetectConfig = toml::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
     assert_eq!(parsed, DetectConfig::default());
 }
+
+#[test]
+fn extreme_amounts_and_rates_do_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("extreme.csv");
+    let mut csv = String::from("tx_id,time,from,to,amount,asset,amount_received,asset_received\n");
+    for i in 0..40 {
+        let (from, to) = (format!("a{}", i % 5), format!("a{}", (i + 1) % 5));
+        // the largest accepted amount, and conversions at absurd rates
+        csv.push_str(&format!(
+            "{i},2024-01-01T{:02}:00:00Z,{from},{to},1000000000000000,USD,0.0000000000001,ZZZ\n",
+            i % 24
+        ));
+        csv.push_str(&format!(
+            "x{i},2024-01-01T{:02}:30:00Z,{to},{from},0.0000000000001,ZZZ,1000000000000000,USD\n",
+            i % 24
+        ));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let loaded = load(&path, &LoadOptions::default()).unwrap();
+    let _ = moneytrail::summary::Summary::of(&loaded.ledger);
+    let graph = FlowGraph::new(loaded.ledger);
+    let data = Valued::implied(&graph, "USD");
+    let analysis = analyze(&data, &DetectConfig::default(), |_| {});
+    let _ = analysis.per_typology();
+    let balances = moneytrail::trace::Balances::new(graph.ledger(), &Default::default());
+    for rule in moneytrail::trace::Rule::ALL {
+        let options = moneytrail::trace::TraceOptions {
+            rule,
+            ..Default::default()
+        };
+        let seeds = [moneytrail::trace::Seed::Transfer {
+            transfer: moneytrail::TransferId(0),
+            amount: None,
+        }];
+        let t = moneytrail::trace::trace(&graph, &balances, &seeds, &options).unwrap();
+        assert!(!rule.conserves() || t.conserved(), "{rule}");
+    }
+}
