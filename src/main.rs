@@ -44,6 +44,60 @@ enum Command {
     Trace(TraceArgs),
     /// List time-respecting paths between two accounts, shortest first.
     Paths(PathsArgs),
+    /// Write a synthetic training set with planted laundering and its answer key.
+    Generate(GenerateArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum PresetArg {
+    Tiny,
+    Small,
+    Medium,
+    Large,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum DifficultyArg {
+    Easy,
+    Normal,
+    Hard,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum GenFormatArg {
+    Transfers,
+    Amlworld,
+}
+
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    /// Size: tiny (5k transfers), small (100k), medium (1M), large (10M).
+    #[arg(long, value_enum, default_value = "small")]
+    preset: PresetArg,
+    /// Honest accounts (overrides the preset).
+    #[arg(long)]
+    accounts: Option<usize>,
+    /// Honest transfers (overrides the preset).
+    #[arg(long)]
+    transfers: Option<usize>,
+    /// Days covered (overrides the preset).
+    #[arg(long)]
+    days: Option<u32>,
+    /// Instances planted per typology (overrides the preset).
+    #[arg(long)]
+    per_typology: Option<usize>,
+    /// How hard the planted patterns are to see.
+    #[arg(long, value_enum, default_value = "normal")]
+    difficulty: DifficultyArg,
+    /// Seed: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Layout of transactions.csv.
+    #[arg(long, value_enum, default_value = "transfers")]
+    format: GenFormatArg,
+    /// Folder to write into.
+    #[arg(long, short)]
+    out: PathBuf,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -808,6 +862,43 @@ fn read_opening(
     Ok(opening)
 }
 
+fn generate_command(args: &GenerateArgs) -> anyhow::Result<()> {
+    use moneytrail::synth::training::{self, Difficulty, OutputFormat, TrainingSpec};
+    let name = match args.preset {
+        PresetArg::Tiny => "tiny",
+        PresetArg::Small => "small",
+        PresetArg::Medium => "medium",
+        PresetArg::Large => "large",
+    };
+    let mut spec = TrainingSpec::preset(name).context("unknown preset")?;
+    spec.accounts = args.accounts.unwrap_or(spec.accounts);
+    spec.transfers = args.transfers.unwrap_or(spec.transfers);
+    spec.days = args.days.unwrap_or(spec.days).max(1);
+    spec.per_typology = args.per_typology.unwrap_or(spec.per_typology);
+    spec.seed = args.seed;
+    spec.difficulty = match args.difficulty {
+        DifficultyArg::Easy => Difficulty::Easy,
+        DifficultyArg::Normal => Difficulty::Normal,
+        DifficultyArg::Hard => Difficulty::Hard,
+    };
+    spec.format = match args.format {
+        GenFormatArg::Transfers => OutputFormat::Transfers,
+        GenFormatArg::Amlworld => OutputFormat::AmlWorld,
+    };
+    let started = Instant::now();
+    let generated = training::generate(&spec, &args.out)
+        .with_context(|| format!("cannot write into {}", args.out.display()))?;
+    println!(
+        "wrote {} transfers among {} accounts, {} planted attempts, in {:.2}s to {} (transactions.csv, accounts.csv, truth.json, patterns.txt)",
+        generated.rows,
+        generated.accounts,
+        generated.attempts.len(),
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    Ok(())
+}
+
 fn paths_command(args: &PathsArgs) -> anyhow::Result<()> {
     let loaded = load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
@@ -881,6 +972,7 @@ fn main() -> ExitCode {
         Command::Score(args) => score(args),
         Command::Trace(args) => trace_command(args),
         Command::Paths(args) => paths_command(args),
+        Command::Generate(args) => generate_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

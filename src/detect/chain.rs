@@ -34,12 +34,14 @@ pub struct ChainDetector {
     pub max_hops: usize,
     /// Longest time money may rest at an intermediary: 24 hours.
     pub max_dwell: Span,
-    /// Smallest share of the previous hop's value forwarded: 0.80.
+    /// Smallest share of the previous hop's value forwarded: 0.90
+    /// (layering pays fees of a few percent; honest supply chains pass on
+    /// sums that differ more).
     pub min_retention: f64,
     /// Largest share (above 1 allows FX rounding and top-ups): 1.02.
     pub max_retention: f64,
     /// Smallest value of the first transfer, in the reporting currency:
-    /// 1,000 (small amounts forwarded on are everyday life).
+    /// 5,000 (smaller sums forwarded on are everyday life).
     pub min_amount: Decimal,
     /// Chains kept per start transfer: 32.
     pub max_chains_per_start: usize,
@@ -55,9 +57,9 @@ impl Default for ChainDetector {
             min_hops: 3,
             max_hops: 12,
             max_dwell: Span::hours(24),
-            min_retention: 0.80,
+            min_retention: 0.90,
             max_retention: 1.02,
-            min_amount: Decimal::from(1000),
+            min_amount: Decimal::from(5000),
             max_chains_per_start: 32,
             max_steps_per_start: 50_000,
             max_findings: 100_000,

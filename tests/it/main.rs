@@ -5,6 +5,7 @@ mod analyze;
 mod cli;
 mod datasets;
 mod sample;
+mod training;
 
 use std::path::PathBuf;
 

@@ -944,3 +944,5 @@ mod tests {
         );
     }
 }
+
+pub mod training;
