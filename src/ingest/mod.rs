@@ -566,7 +566,10 @@ impl<'o> Sink<'o> {
         let default_asset = options.default_asset.as_str();
         let asset_paid = self.asset(row.asset_paid.unwrap_or(default_asset));
         let asset_received = self.asset(row.asset_received.unwrap_or(default_asset));
-        if row.on_chain {
+        // a transfer on a named chain moves tokens at both ends; the
+        // channel alone does not say so (an exchange converting dollars to
+        // bitcoin is a virtual-currency trade, but dollars stay fiat)
+        if row.chain.is_some() {
             self.builder.mark_virtual(asset_paid);
             self.builder.mark_virtual(asset_received);
         }

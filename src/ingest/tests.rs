@@ -567,3 +567,17 @@ fn format_names_parse() {
     assert_eq!("AMLSIM".parse::<Format>().unwrap(), Format::AmlSim);
     assert!("xml".parse::<Format>().is_err());
 }
+
+#[test]
+fn a_conversion_on_the_virtual_currency_channel_leaves_fiat_fiat() {
+    let dir = TempDir::new().unwrap();
+    let path = write(
+        &dir,
+        "trade.csv",
+        "tx_id,time,from,to,amount,asset,amount_received,asset_received,channel\n\
+         1,2024-01-01T00:00:00Z,coinhub,coinhub,65000,USD,1,BTC,virtual_currency\n",
+    );
+    let l = strict(&path).unwrap().ledger;
+    assert!(!l.asset(l.asset_id("USD").unwrap()).virtual_currency);
+    assert!(l.asset(l.asset_id("BTC").unwrap()).virtual_currency);
+}
