@@ -95,6 +95,13 @@ struct GenerateArgs {
     /// Layout of transactions.csv.
     #[arg(long, value_enum, default_value = "transfers")]
     format: GenFormatArg,
+    /// Write transactions.parquet instead of transactions.csv (transfers layout).
+    #[arg(long)]
+    parquet: bool,
+    /// Per-typology settings (TOML): `[fan_out] count = 10, size = 12,
+    /// span_hours = 48, noise = 0.1`; `hops` for cycle and layering_chain.
+    #[arg(long)]
+    plan: Option<PathBuf>,
     /// Folder to write into.
     #[arg(long, short)]
     out: PathBuf,
@@ -885,16 +892,29 @@ fn generate_command(args: &GenerateArgs) -> anyhow::Result<()> {
         GenFormatArg::Transfers => OutputFormat::Transfers,
         GenFormatArg::Amlworld => OutputFormat::AmlWorld,
     };
+    spec.parquet = args.parquet;
+    if let Some(path) = &args.plan {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        spec.plan = toml::from_str(&text)
+            .with_context(|| format!("{}: not a valid plan", path.display()))?;
+        for name in spec.plan.keys() {
+            if !training::TYPOLOGIES.contains(&name.as_str()) {
+                anyhow::bail!("{}: unknown typology {name:?}", path.display());
+            }
+        }
+    }
     let started = Instant::now();
     let generated = training::generate(&spec, &args.out)
         .with_context(|| format!("cannot write into {}", args.out.display()))?;
     println!(
-        "wrote {} transfers among {} accounts, {} planted attempts, in {:.2}s to {} (transactions.csv, accounts.csv, truth.json, patterns.txt)",
+        "wrote {} transfers among {} accounts, {} planted attempts, in {:.2}s to {} (transactions.{}, accounts.csv, truth.json, patterns.txt)",
         generated.rows,
         generated.accounts,
         generated.attempts.len(),
         started.elapsed().as_secs_f64(),
-        args.out.display()
+        args.out.display(),
+        if args.parquet { "parquet" } else { "csv" }
     );
     Ok(())
 }

@@ -84,6 +84,29 @@ pub struct TrainingSpec {
     pub per_typology: usize,
     /// File layout.
     pub format: OutputFormat,
+    /// Write `transactions.parquet` instead of `transactions.csv`
+    /// (transfers layout only).
+    pub parquet: bool,
+    /// Per-typology settings that override the difficulty's (by typology
+    /// name).
+    pub plan: BTreeMap<String, TypologyPlan>,
+}
+
+/// Settings for one typology; each field left out keeps the difficulty's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TypologyPlan {
+    /// Instances to plant (instead of `per_typology`).
+    pub count: Option<usize>,
+    /// Participants: counterparties of a fan, width of a scatter, gather
+    /// or bipartite layer, deposits, mule inflows, wallets.
+    pub size: Option<u64>,
+    /// Hops of a cycle or a layering chain.
+    pub hops: Option<u64>,
+    /// Time the instance spans, in hours.
+    pub span_hours: Option<i64>,
+    /// Amount noise, as a share (0.1 = ±10%).
+    pub noise: Option<f64>,
 }
 
 impl TrainingSpec {
@@ -107,6 +130,8 @@ impl TrainingSpec {
             difficulty: Difficulty::Normal,
             per_typology,
             format: OutputFormat::Transfers,
+            parquet: false,
+            plan: BTreeMap::new(),
         })
     }
 }
@@ -706,12 +731,25 @@ fn knobs(d: Difficulty) -> Knobs {
 
 /// Plant every instance: new mule accounts are added to the world.
 fn plant_all(spec: &TrainingSpec, world: &mut World) -> (Vec<Plant>, Vec<Gen>) {
-    let k = knobs(spec.difficulty);
     let mut plants = Vec::new();
     let mut rows = Vec::new();
-    let last_start = (i64::from(spec.days) * DAY - k.span_hours * HOUR - DAY).max(HOUR);
     for (ti, &typology) in TYPOLOGIES.iter().enumerate() {
-        for n in 0..spec.per_typology {
+        let mut k = knobs(spec.difficulty);
+        let plan = spec.plan.get(typology).cloned().unwrap_or_default();
+        if let Some(size) = plan.size {
+            k.size = (size.max(2), size.max(2));
+        }
+        if let Some(hops) = plan.hops {
+            k.hops = (hops.max(2), hops.max(2));
+        }
+        if let Some(span) = plan.span_hours {
+            k.span_hours = span.max(1);
+        }
+        if let Some(noise) = plan.noise {
+            k.noise = noise.clamp(0.0, 0.9);
+        }
+        let last_start = (i64::from(spec.days) * DAY - k.span_hours * HOUR - DAY).max(HOUR);
+        for n in 0..plan.count.unwrap_or(spec.per_typology) {
             let id = plants.len() as u32;
             let mut r = Rng::stream(spec.seed ^ 0x9_1A47, (ti * 100_000 + n) as u64);
             let t0 = start_us() + r.range(HOUR, last_start);
@@ -1179,8 +1217,9 @@ fn write_row(out: &mut String, world: &World, g: &Gen, row: u64, format: OutputF
     }
 }
 
-/// Generate a training set into `dir`: `transactions.csv`, `accounts.csv`,
-/// `truth.json` and `patterns.txt`.
+/// Generate a training set into `dir`: `transactions.csv` (or
+/// `transactions.parquet`), `accounts.csv`, `truth.json` and
+/// `patterns.txt`.
 ///
 /// # Errors
 ///
@@ -1193,17 +1232,25 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
     let days = spec.days.max(1);
     let per_day = spec.transfers / days as usize;
     let extra = spec.transfers % days as usize;
-    let mut out = io::BufWriter::with_capacity(
-        1 << 20,
-        std::fs::File::create(dir.join("transactions.csv"))?,
-    );
-    out.write_all(
-        match spec.format {
-            OutputFormat::Transfers => TRANSFERS_HEADER,
-            OutputFormat::AmlWorld => AMLWORLD_HEADER,
+    let mut sink = if spec.parquet {
+        if spec.format != OutputFormat::Transfers {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Parquet output is for the transfers layout",
+            ));
         }
-        .as_bytes(),
-    )?;
+        Sink::Parquet(Box::new(ParquetSink::new(
+            &dir.join("transactions.parquet"),
+        )?))
+    } else {
+        let file = std::fs::File::create(dir.join("transactions.csv"))?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, file);
+        out.write_all(match spec.format {
+            OutputFormat::Transfers => TRANSFERS_HEADER.as_bytes(),
+            OutputFormat::AmlWorld => AMLWORLD_HEADER.as_bytes(),
+        })?;
+        Sink::Csv(out)
+    };
     let mut attempt_rows: Vec<Vec<u32>> = vec![Vec::new(); plants.len()];
     let mut next_planted = 0;
     let mut row: u64 = 0;
@@ -1241,12 +1288,11 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
                 write_row(&mut text, &world, g, row, spec.format, spec.seed);
                 row += 1;
             }
-            out.write_all(text.as_bytes())?;
+            sink.write(&text)?;
         }
         first = last;
     }
-    out.flush()?;
-    drop(out);
+    sink.finish()?;
 
     // accounts.csv
     let laundering: std::collections::HashSet<u32> = plants
@@ -1309,6 +1355,92 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
         accounts: world.keys.len(),
         attempts,
     })
+}
+
+/// Where the day blocks go: CSV text, or Parquet row groups (the same
+/// fields as text columns, `label` as an integer).
+enum Sink {
+    Csv(io::BufWriter<std::fs::File>),
+    Parquet(Box<ParquetSink>),
+}
+
+struct ParquetSink {
+    writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
+}
+
+fn polars_io(e: polars::prelude::PolarsError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+impl ParquetSink {
+    fn new(path: &Path) -> io::Result<ParquetSink> {
+        use polars::prelude::*;
+        let schema: Schema = TRANSFERS_HEADER
+            .trim_end()
+            .split(',')
+            .map(|name| {
+                let dtype = if name == "label" {
+                    DataType::Int32
+                } else {
+                    DataType::String
+                };
+                Field::new(name.into(), dtype)
+            })
+            .collect();
+        let file = std::fs::File::create(path)?;
+        let writer = ParquetWriter::new(file)
+            .batched(&schema)
+            .map_err(polars_io)?;
+        Ok(ParquetSink { writer })
+    }
+
+    /// Write one day block given as transfers-layout CSV lines (no field
+    /// the generator writes contains a comma).
+    fn write(&mut self, text: &str) -> io::Result<()> {
+        use polars::prelude::*;
+        let names: Vec<&str> = TRANSFERS_HEADER.trim_end().split(',').collect();
+        let mut cols: Vec<Vec<&str>> = vec![Vec::new(); names.len()];
+        for line in text.lines() {
+            for (c, field) in cols.iter_mut().zip(line.split(',')) {
+                c.push(field);
+            }
+        }
+        let height = cols[0].len();
+        let columns: Vec<Column> = names
+            .iter()
+            .zip(&cols)
+            .map(|(name, values)| {
+                if *name == "label" {
+                    let ints: Vec<i32> = values.iter().map(|v| v.parse().unwrap_or(0)).collect();
+                    Column::new((*name).into(), ints)
+                } else {
+                    let texts: Vec<Option<&str>> = values
+                        .iter()
+                        .map(|v| (!v.is_empty()).then_some(*v))
+                        .collect();
+                    Column::new((*name).into(), texts)
+                }
+            })
+            .collect();
+        let df = DataFrame::new(height, columns).map_err(polars_io)?;
+        self.writer.write_batch(&df).map_err(polars_io)
+    }
+}
+
+impl Sink {
+    fn write(&mut self, text: &str) -> io::Result<()> {
+        match self {
+            Sink::Csv(out) => out.write_all(text.as_bytes()),
+            Sink::Parquet(p) => p.write(text),
+        }
+    }
+
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Sink::Csv(mut out) => out.flush(),
+            Sink::Parquet(p) => p.writer.finish().map(|_| ()).map_err(polars_io),
+        }
+    }
 }
 
 /// `patterns.txt` in the AMLworld style: one block per attempt, its rows

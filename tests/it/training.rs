@@ -302,3 +302,62 @@ fn patterns_file_matches_transactions_by_content_in_the_amlworld_layout() {
     assert_eq!(loaded.report.layout, moneytrail::ingest::Layout::AmlWorld);
     assert_eq!(loaded.report.rows_rejected, 0);
 }
+
+#[test]
+fn per_typology_plans_and_parquet_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = tiny(21, Difficulty::Normal, OutputFormat::Transfers);
+    use moneytrail::synth::training::TypologyPlan;
+    let plan = TypologyPlan {
+        count: Some(4),
+        size: Some(15),
+        ..TypologyPlan::default()
+    };
+    spec.plan.insert("fan_out".into(), plan);
+    let cycles = TypologyPlan {
+        hops: Some(7),
+        count: Some(0),
+        ..TypologyPlan::default()
+    };
+    spec.plan.insert("cycle".into(), cycles);
+    spec.parquet = true;
+    let key = generate(&spec, dir.path()).unwrap();
+    let fans: Vec<_> = key
+        .attempts
+        .iter()
+        .filter(|a| a.typology == "fan_out")
+        .collect();
+    assert_eq!(fans.len(), 4);
+    assert!(fans.iter().all(|a| a.parameters["counterparties"] == 15));
+    assert!(key.attempts.iter().all(|a| a.typology != "cycle"));
+    assert!(!dir.path().join("transactions.csv").exists());
+    let loaded = moneytrail::ingest::load(
+        &dir.path().join("transactions.parquet"),
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        loaded.report.layout,
+        moneytrail::ingest::Layout::TransfersParquet
+    );
+    assert_eq!(loaded.ledger.len() as u64, key.rows);
+    let labelled: Vec<u32> = {
+        let l = &loaded.ledger;
+        let mut rows: Vec<u32> = (0..l.len())
+            .filter(|&i| l.laundering_labels()[i] == Some(true))
+            .map(|i| l.source_rows()[i])
+            .collect();
+        rows.sort_unstable();
+        rows
+    };
+    let mut keyed: Vec<u32> = key
+        .attempts
+        .iter()
+        .flat_map(|a| a.rows.iter().copied())
+        .collect();
+    keyed.sort_unstable();
+    assert_eq!(
+        labelled, keyed,
+        "Parquet rows and labels match the answer key"
+    );
+}
