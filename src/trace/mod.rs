@@ -236,6 +236,15 @@ pub struct Trace {
 }
 
 impl Trace {
+    fn exit(&mut self, reason: &str, asset: AssetId, amount: Decimal) {
+        *self
+            .exited
+            .entry(reason.to_string())
+            .or_default()
+            .entry(asset)
+            .or_default() += amount;
+    }
+
     /// Total exits per asset, all reasons together.
     pub fn exited_total(&self) -> Totals {
         let mut total = Totals::new();
@@ -630,13 +639,7 @@ impl Tracer<'_> {
                         // the part of the claim above the balance was already lost
                         let lost = *taint - claim;
                         if !lost.is_zero() {
-                            *self
-                                .trace
-                                .exited
-                                .entry("below_balance".to_string())
-                                .or_default()
-                                .entry(asset)
-                                .or_default() += lost;
+                            self.trace.exit("below_balance", asset, lost);
                             *taint = claim;
                         }
                         spent_from_claim
@@ -687,19 +690,11 @@ impl Tracer<'_> {
         if taint_out.is_zero() {
             return;
         }
-        self.carry(t, from, to, taint_out, hops, first);
+        self.carry(t, to, taint_out, hops, first);
     }
 
     /// Move `taint_out` (asset paid) along transfer `t` to its receiver.
-    fn carry(
-        &mut self,
-        t: TransferId,
-        from: AccountId,
-        to: AccountId,
-        taint_out: Decimal,
-        hops: u16,
-        first: i64,
-    ) {
+    fn carry(&mut self, t: TransferId, to: AccountId, taint_out: Decimal, hops: u16, first: i64) {
         let l = self.graph.ledger();
         let i = t.index();
         let (paid, received) = (l.amounts_paid()[i], l.amounts_received()[i]);
@@ -709,13 +704,7 @@ impl Tracer<'_> {
             taint_in = taint_in.min(taint_out);
             let fee = taint_out - taint_in;
             if !fee.is_zero() {
-                *self
-                    .trace
-                    .exited
-                    .entry("fee".to_string())
-                    .or_default()
-                    .entry(ap)
-                    .or_default() += fee;
+                self.trace.exit("fee", ap, fee);
             }
         } else {
             *self.trace.converted_out.entry(ap).or_default() += taint_out;
@@ -728,15 +717,6 @@ impl Tracer<'_> {
             received: taint_in,
             hops: hop,
         });
-        let _ = from;
-        let exit = |trace: &mut Trace, reason: &str| {
-            *trace
-                .exited
-                .entry(reason.to_string())
-                .or_default()
-                .entry(ar)
-                .or_default() += taint_in;
-        };
         if taint_in.is_zero() {
             return;
         }
@@ -745,11 +725,11 @@ impl Tracer<'_> {
             return;
         }
         if hop > self.options.max_hops {
-            exit(&mut self.trace, "hop_limit");
+            self.trace.exit("hop_limit", ar, taint_in);
             return;
         }
         if l.account(to).kind == AccountKind::CashOrUnknown {
-            exit(&mut self.trace, "cash");
+            self.trace.exit("cash", ar, taint_in);
             return;
         }
         self.deliver(
