@@ -293,6 +293,20 @@ struct Lot {
     first: i64,
 }
 
+/// The money an account held before taint reached it: one clean lot.
+fn clean_lots(before: Decimal) -> VecDeque<Lot> {
+    let mut lots = VecDeque::new();
+    if before > Decimal::ZERO {
+        lots.push_back(Lot {
+            amount: before,
+            taint: Decimal::ZERO,
+            hops: 0,
+            first: 0,
+        });
+    }
+    lots
+}
+
 /// What one account holds in one asset.
 #[derive(Debug, Clone)]
 enum Purse {
@@ -486,15 +500,7 @@ impl Tracer<'_> {
             let i = t.index();
             let before = self.balances.payee_before(i);
             let amount = self.graph.ledger().amounts_received()[i];
-            let mut lots = VecDeque::new();
-            if before > Decimal::ZERO {
-                lots.push_back(Lot {
-                    amount: before,
-                    taint: Decimal::ZERO,
-                    hops: 0,
-                    first: 0,
-                });
-            }
+            let mut lots = clean_lots(before);
             lots.push_back(Lot {
                 amount,
                 taint: d.taint.min(amount),
@@ -591,15 +597,7 @@ impl Tracer<'_> {
             _ => {
                 // a new asset for this account: what it held before is clean
                 let before = self.balances.payee_before(i);
-                let mut lots = VecDeque::new();
-                if before > Decimal::ZERO {
-                    lots.push_back(Lot {
-                        amount: before,
-                        taint: Decimal::ZERO,
-                        hops: 0,
-                        first: 0,
-                    });
-                }
+                let mut lots = clean_lots(before);
                 lots.push_back(lot);
                 self.purses.insert((account, asset), Purse::Lots(lots));
             }
