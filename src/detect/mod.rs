@@ -282,7 +282,9 @@ impl<'g> Valued<'g> {
 }
 
 /// Sort findings into their output order and merge exact repeats (same
-/// typology over the same transfers), keeping the higher score.
+/// typology over the same transfers), keeping the higher score. Over the
+/// budget, the highest-scoring findings are kept and the result says it
+/// was truncated.
 pub(crate) fn finish(mut findings: Vec<Finding>, truncated: bool, budget: usize) -> Detection {
     findings.sort_by(|a, b| {
         (a.first_time_us, a.typology, &a.transfers, &a.accounts)
@@ -294,7 +296,23 @@ pub(crate) fn finish(mut findings: Vec<Finding>, truncated: bool, budget: usize)
     });
     let mut truncated = truncated;
     if findings.len() > budget {
-        findings.truncate(budget);
+        // over budget: keep the highest scores (ties: the earlier), in time order
+        let mut order: Vec<usize> = (0..findings.len()).collect();
+        order.sort_by(|&i, &j| {
+            findings[j]
+                .score
+                .total_cmp(&findings[i].score)
+                .then(i.cmp(&j))
+        });
+        let mut keep = vec![false; findings.len()];
+        for &i in &order[..budget] {
+            keep[i] = true;
+        }
+        findings = findings
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(f, k)| k.then_some(f))
+            .collect();
         truncated = true;
     }
     Detection {
@@ -463,3 +481,44 @@ pub fn analyze(
 
 #[cfg(test)]
 pub(crate) mod testkit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(time: i64, score: f64) -> Finding {
+        Finding {
+            typology: Typology::FanOut,
+            score,
+            accounts: vec![AccountId(0)],
+            transfers: vec![TransferId(time as u32)],
+            amount: Decimal::ONE,
+            first_time_us: time,
+            last_time_us: time,
+            explanation: String::new(),
+        }
+    }
+
+    #[test]
+    fn over_budget_keeps_the_best_in_time_order() {
+        let found = vec![
+            finding(3, 0.2),
+            finding(1, 0.9),
+            finding(2, 0.5),
+            finding(4, 0.9),
+            finding(1, 0.1),
+        ];
+        let d = finish(found, false, 3);
+        assert!(d.truncated);
+        let kept: Vec<(i64, f64)> = d
+            .findings
+            .iter()
+            .map(|f| (f.first_time_us, f.score))
+            .collect();
+        assert_eq!(kept, [(1, 0.9), (2, 0.5), (4, 0.9)]);
+        let d = finish(vec![finding(1, 0.1), finding(1, 0.4)], false, 5);
+        assert_eq!(d.findings.len(), 1, "repeats over the same transfers merge");
+        assert_eq!(d.findings[0].score, 0.4);
+        assert!(!d.truncated);
+    }
+}
