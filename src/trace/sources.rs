@@ -104,7 +104,8 @@ pub fn sources_of_funds(
                 last(graph.incoming(account, ..=at)),
                 last(graph.outgoing(account, ..=at)),
             ];
-            let balance = match before.into_iter().flatten().max() {
+            let last_transfer = before.into_iter().flatten().max();
+            let balance = match last_transfer {
                 None => balances.opening(account, asset),
                 Some(t) => {
                     let i = t.index();
@@ -118,21 +119,9 @@ pub fn sources_of_funds(
                     }
                 }
             };
-            let limit = TransferId(
-                graph
-                    .outgoing(account, ..=at)
-                    .transfer
-                    .last()
-                    .map_or(0, |t| t.0)
-                    .max(
-                        graph
-                            .incoming(account, ..=at)
-                            .transfer
-                            .last()
-                            .map_or(0, |t| t.0),
-                    )
-                    + 1,
-            );
+            // money can only come from transfers up to the account's last one
+            // at or before `at` (none: nothing to walk back through)
+            let limit = last_transfer.map_or(TransferId(0), |t| TransferId(t.0 + 1));
             (account, asset, at, limit, balance.max(Decimal::ZERO))
         }
     };

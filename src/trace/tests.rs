@@ -447,3 +447,33 @@ fn source_of_funds_follows_several_hops_and_reports_the_untraced() {
         .collect();
     assert_eq!(keys, ["a", "own"]);
 }
+
+#[test]
+fn source_of_a_balance_before_any_transfer_is_untraced_opening_money() {
+    let mut k = Book::new();
+    k.pay("a", "b", 5, "10");
+    k.pay("b", "c", 6, "30"); // b spends 20 of its own: an opening balance
+    let g = k.graph();
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let b = g.ledger().account_id("b").unwrap();
+    let usd = g.ledger().asset_id("USD").unwrap();
+    let options = TraceOptions {
+        rule: Rule::Fifo,
+        ..TraceOptions::default()
+    };
+    let sof = sources_of_funds(
+        &g,
+        &balances,
+        Target::Balance {
+            account: b,
+            asset: usd,
+            at: 1,
+        },
+        &options,
+        10,
+    )
+    .unwrap();
+    assert_eq!(sof.target_amount, d("20"));
+    assert!(sof.sources.is_empty(), "{:?}", sof.sources);
+    assert_eq!(sof.untraced, d("20"));
+}
