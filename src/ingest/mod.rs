@@ -421,10 +421,16 @@ struct Sink<'o> {
     builder: LedgerBuilder,
     report: LoadReport,
     key: String,
-    explicit_kind: Vec<bool>,
+    /// Per account: what is already known of it (`KNOWN_*` bits).
+    known: Vec<u8>,
     unknown_channels: BTreeMap<String, u64>,
     unmapped_assets: BTreeMap<String, u64>,
 }
+
+const KNOWN_KIND: u8 = 1;
+const INFERRED_KIND: u8 = 2;
+const KNOWN_INSTITUTION: u8 = 4;
+const KNOWN_JURISDICTION: u8 = 8;
 
 /// Rows parsed in parallel per step: bounds the memory of parsed rows.
 const PARSE_STEP: usize = 1 << 16;
@@ -439,7 +445,7 @@ impl<'o> Sink<'o> {
             builder,
             report: LoadReport::new(path.to_path_buf(), layout, detected),
             key: String::new(),
-            explicit_kind: Vec::new(),
+            known: Vec::new(),
             unknown_channels: BTreeMap::new(),
             unmapped_assets: BTreeMap::new(),
         }
@@ -525,8 +531,8 @@ impl<'o> Sink<'o> {
                 id
             }
         };
-        if id.index() >= self.explicit_kind.len() {
-            self.explicit_kind.resize(id.index() + 1, false);
+        if id.index() >= self.known.len() {
+            self.known.resize(id.index() + 1, 0);
         }
         id
     }
@@ -535,23 +541,31 @@ impl<'o> Sink<'o> {
         let from = self.intern(row.from);
         let to = self.intern(row.to);
         for (side, id) in [from, to].into_iter().enumerate() {
-            let kind = row.kinds[side];
-            if kind.is_some() {
-                self.explicit_kind[id.index()] = true;
+            // the flags say what is already known, so that most rows need
+            // not touch the account record (a cache miss per row otherwise)
+            let flags = &mut self.known[id.index()];
+            let kind = match row.kinds[side] {
+                Some(k) => {
+                    *flags |= KNOWN_KIND;
+                    Some(k)
+                }
+                None if row.on_chain && *flags & (KNOWN_KIND | INFERRED_KIND) == 0 => {
+                    *flags |= INFERRED_KIND;
+                    Some(AccountKind::VirtualAssetAddress)
+                }
+                None => None,
+            };
+            let institution = row.institutions[side].filter(|_| *flags & KNOWN_INSTITUTION == 0);
+            let jurisdiction = row.jurisdictions[side].filter(|_| *flags & KNOWN_JURISDICTION == 0);
+            if institution.is_some() {
+                *flags |= KNOWN_INSTITUTION;
             }
-            let inferred = (kind.is_none() && row.on_chain && !self.explicit_kind[id.index()])
-                .then_some(AccountKind::VirtualAssetAddress);
-            if row.institutions[side].is_some()
-                || row.jurisdictions[side].is_some()
-                || kind.is_some()
-                || inferred.is_some()
-            {
-                self.builder.describe_account(
-                    id,
-                    row.institutions[side],
-                    row.jurisdictions[side],
-                    kind.or(inferred),
-                );
+            if jurisdiction.is_some() {
+                *flags |= KNOWN_JURISDICTION;
+            }
+            if institution.is_some() || jurisdiction.is_some() || kind.is_some() {
+                self.builder
+                    .describe_account(id, institution, jurisdiction, kind);
             }
         }
         if let Some(text) = row.unknown_channel {
