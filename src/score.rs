@@ -71,13 +71,13 @@ impl Truth {
     /// When the file cannot be read or parsed, or a patterns file is given
     /// without the input.
     pub fn load(path: &Path, input: Option<&Path>) -> Result<Truth> {
-        let head = {
-            let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            String::from_utf8_lossy(&text[..text.len().min(4096)]).into_owned()
-        };
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
         let first = head.trim_start();
+        let text =
+            || String::from_utf8(bytes.clone()).map_err(|_| Error::format(path, "not valid UTF-8"));
         if first.starts_with('{') && path.extension().is_some_and(|e| e == "json") {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let text = text()?;
             let key: AnswerKey = serde_json::from_str(&text)
                 .map_err(|e| Error::format(path, format!("answer key: {e}")))?;
             return Ok(Truth::from_attempts(
@@ -93,7 +93,7 @@ impl Truth {
             return Truth::from_patterns(path, input);
         }
         if first.starts_with("nodeid,isFraud") {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let text = text()?;
             let mut accounts = BTreeSet::new();
             for (i, line) in text.lines().enumerate().skip(1) {
                 let mut fields = line.split(',');

@@ -365,11 +365,7 @@ impl CycleDetector {
             .filter(|t| l.tos()[t.index()] == s)
             .map(|t| data.value[t.index()])
             .sum();
-        let share = if left.is_zero() {
-            0.0
-        } else {
-            rust_decimal::prelude::ToPrimitive::to_f64(&(back / left)).unwrap_or(0.0)
-        };
+        let share = super::ratio(back, left);
         if share < self.min_return_share || share > self.max_return_share {
             return None;
         }

@@ -321,6 +321,15 @@ pub(crate) fn finish(mut findings: Vec<Finding>, truncated: bool, budget: usize)
     }
 }
 
+/// `numerator ÷ denominator` as `f64`, 0 when the denominator is zero or
+/// the quotient does not fit a `Decimal` (sums of values over a tiny base).
+pub(crate) fn ratio(numerator: Decimal, denominator: Decimal) -> f64 {
+    numerator
+        .checked_div(denominator)
+        .and_then(|q| q.to_f64())
+        .unwrap_or(0.0)
+}
+
 /// Describe a duration for explanations (`26 h`, `3 d`, `45 min`).
 pub(crate) fn span_words(micros: i64) -> String {
     if micros >= 2 * time::DAY {

@@ -140,7 +140,7 @@ impl PassThroughDetector {
             }
             o += 1;
         }
-        let share = rust_decimal::prelude::ToPrimitive::to_f64(&(passed / total_in)).unwrap_or(0.0);
+        let share = super::ratio(passed, total_in);
         if share < self.min_forwarded_share {
             return None;
         }

@@ -1,7 +1,7 @@
 //! `scatter_gather` (one source → many intermediaries → one sink) and
 //! `gather_scatter` (many sources → one hub → many sinks).
 
-use super::{finish, span_words, Detection, Finding, Typology, Valued};
+use super::{finish, ratio, span_words, Detection, Finding, Typology, Valued};
 use crate::model::{AccountId, TransferId};
 use crate::time::Span;
 use rayon::prelude::*;
@@ -170,11 +170,7 @@ impl ScatterGatherDetector {
         seconds.dedup();
         let scattered = data.total(&firsts);
         let gathered = data.total(&seconds);
-        let ratio = if scattered.is_zero() {
-            0.0
-        } else {
-            rust_decimal::prelude::ToPrimitive::to_f64(&(gathered / scattered)).unwrap_or(0.0)
-        };
+        let ratio = ratio(gathered, scattered);
         let k = self.min_intermediaries.max(2) as f64;
         let score = 0.5 * ((mids.len() as f64 - k + 1.0) / k).min(1.0)
             + 0.5 * if ratio <= 1.0 { ratio } else { 1.0 / ratio };
@@ -397,13 +393,6 @@ impl GatherScatterDetector {
             explanation,
         )
     }
-}
-
-fn ratio(numerator: Decimal, denominator: Decimal) -> f64 {
-    if denominator.is_zero() {
-        return 0.0;
-    }
-    rust_decimal::prelude::ToPrimitive::to_f64(&(numerator / denominator)).unwrap_or(0.0)
 }
 
 #[cfg(test)]
