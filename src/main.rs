@@ -46,6 +46,53 @@ enum Command {
     Paths(PathsArgs),
     /// Write a synthetic training set with planted laundering and its answer key.
     Generate(GenerateArgs),
+    /// Export selected findings as a goAML-style suspicious-transaction
+    /// report (XML; see docs/goaml.md for the field mapping).
+    Goaml(GoamlArgs),
+}
+
+#[derive(Args, Debug)]
+struct GoamlArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// findings.json written by `analyze` on the same input.
+    #[arg(long)]
+    findings: PathBuf,
+    /// Finding ids to report (F000001…); repeat or separate with commas.
+    #[arg(long = "id", value_delimiter = ',')]
+    ids: Vec<String>,
+    /// Report every finding of this typology (with --min-score).
+    #[arg(long)]
+    typology: Option<String>,
+    /// Report findings scoring at least this (with --typology, or alone).
+    #[arg(long)]
+    min_score: Option<f64>,
+    /// The reporting entity's id at the FIU.
+    #[arg(long)]
+    entity_id: String,
+    /// The reporting entity's reference for this report (default: the
+    /// finding ids).
+    #[arg(long)]
+    entity_reference: Option<String>,
+    /// Why the transactions are suspicious (the findings' explanations are appended).
+    #[arg(
+        long,
+        default_value = "Transactions flagged by moneytrail typology detection."
+    )]
+    reason: String,
+    /// What the reporting entity has done.
+    #[arg(long, default_value = "")]
+    action: String,
+    /// Local currency of the report (amount_local).
+    #[arg(long, default_value = "USD")]
+    currency: String,
+    /// FX table: `asset,rate` lines, units of the local currency per unit
+    /// (default: rates implied by the data).
+    #[arg(long)]
+    fx: Option<PathBuf>,
+    /// The XML file to write.
+    #[arg(long, short)]
+    out: PathBuf,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -155,6 +202,70 @@ struct InputArgs {
     threads: Option<usize>,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ExportArg {
+    Dot,
+    Graphml,
+}
+
+/// Options of the commands that write a results folder.
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// Write a Parquet file next to every CSV file.
+    #[arg(long)]
+    parquet: bool,
+    /// Also export flow pictures: one file per finding in graphs/ (the
+    /// --export-top highest-scoring), or trace.dot / trace.graphml.
+    #[arg(long, value_enum)]
+    export: Option<ExportArg>,
+    /// Findings to export with --export.
+    #[arg(long, default_value_t = 200)]
+    export_top: usize,
+    /// Findings drawn in report.html (highest score first).
+    #[arg(long, default_value_t = 100)]
+    report_drawn: usize,
+    /// Do not write report.html.
+    #[arg(long)]
+    no_report: bool,
+}
+
+impl OutputArgs {
+    fn options(&self) -> report::OutputOptions {
+        report::OutputOptions {
+            parquet: self.parquet,
+            html: !self.no_report,
+            limits: report::ReportLimits {
+                drawn: self.report_drawn,
+                ..report::ReportLimits::default()
+            },
+            export: self.export.map(|e| match e {
+                ExportArg::Dot => report::GraphFormat::Dot,
+                ExportArg::Graphml => report::GraphFormat::GraphMl,
+            }),
+            export_top: self.export_top,
+        }
+    }
+}
+
+/// Say which files a command wrote.
+fn print_written(
+    out: &mut impl Write,
+    dir: &std::path::Path,
+    written: &[String],
+) -> std::io::Result<()> {
+    let graphs = written.iter().filter(|w| w.starts_with("graphs/")).count();
+    let mut names: Vec<&str> = written
+        .iter()
+        .filter(|w| !w.starts_with("graphs/"))
+        .map(String::as_str)
+        .collect();
+    let graphs_text = format!("{graphs} pictures in graphs/");
+    if graphs > 0 {
+        names.push(&graphs_text);
+    }
+    writeln!(out, "\nwrote {} to {}", names.join(", "), dir.display())
+}
+
 #[derive(Args, Debug)]
 struct SummaryArgs {
     #[command(flatten)]
@@ -168,7 +279,7 @@ struct SummaryArgs {
 struct AnalyzeArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Folder for findings.json, findings.csv, accounts.csv and summary.json.
+    /// Folder for findings.json, findings.csv, accounts.csv, summary.json and report.html.
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Detector parameters, TOML or JSON (see the README for every key).
@@ -187,6 +298,8 @@ struct AnalyzeArgs {
     /// Print the default configuration (TOML) and exit.
     #[arg(long)]
     print_config: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Args, Debug)]
@@ -264,7 +377,7 @@ struct TraceArgs {
     /// Drop taint below this amount on a transfer (counted as dust).
     #[arg(long, default_value = "0.01")]
     min_amount: Decimal,
-    /// Folder for trace.json, holdings.csv and flows.csv (sources.csv with --backward).
+    /// Folder for trace.json, holdings.csv, flows.csv and report.html (trace.json and sources.csv with --backward).
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Holdings or sources to print.
@@ -277,6 +390,8 @@ struct TraceArgs {
     /// Reporting currency for the value of holdings (rates implied by the data).
     #[arg(long, default_value = "USD")]
     currency: String,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Args, Debug)]
@@ -446,6 +561,26 @@ fn read_config(path: &std::path::Path) -> anyhow::Result<DetectConfig> {
     Ok(config)
 }
 
+/// The FX table: `--fx` completed by implied rates, or implied rates
+/// alone. The shipped sample comes with its own rates for BTC and USDT,
+/// which its data does not imply; they are used when no input is given.
+fn fx_table(
+    graph: &FlowGraph,
+    input: &InputArgs,
+    fx: Option<&PathBuf>,
+    currency: &str,
+) -> anyhow::Result<(FxTable, Option<PathBuf>)> {
+    let fx_file = fx.cloned().or_else(|| {
+        let sample = sample_path().with_file_name("sample_fx.csv");
+        (input.input.is_none() && sample.is_file()).then_some(sample)
+    });
+    let table = match &fx_file {
+        Some(path) => FxTable::implied_with(graph.ledger(), &FxTable::from_csv(path, currency)?),
+        None => FxTable::implied(graph.ledger(), currency),
+    };
+    Ok((table, fx_file))
+}
+
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
     if args.print_config {
         print!("{}", toml::to_string(&DetectConfig::default())?);
@@ -462,18 +597,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
     let loaded = load(&args.input)?;
     let report = loaded.report.clone();
     let graph = FlowGraph::new(loaded.ledger);
-    // the shipped sample comes with its own rates for BTC and USDT, which
-    // its data does not imply
-    let fx_file = args.fx.clone().or_else(|| {
-        let sample = sample_path().with_file_name("sample_fx.csv");
-        (args.input.input.is_none() && sample.is_file()).then_some(sample)
-    });
-    let fx = match &fx_file {
-        Some(path) => {
-            FxTable::implied_with(graph.ledger(), &FxTable::from_csv(path, &config.currency)?)
-        }
-        None => FxTable::implied(graph.ledger(), &config.currency),
-    };
+    let (fx, fx_file) = fx_table(&graph, &args.input, args.fx.as_ref(), &config.currency)?;
     let data = Valued::new(&graph, fx);
     let seconds_load = started.elapsed().as_secs_f64();
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -495,14 +619,26 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let records: Vec<FindingRecord> = match &args.out {
-        Some(dir) => report::write_analysis(dir, &data, &analysis, &config, &report, seconds_load)?,
-        None => analysis
-            .findings
-            .iter()
-            .enumerate()
-            .map(|(i, f)| FindingRecord::new(i, f, &data))
-            .collect(),
+    let options = args.output.options();
+    let (records, written) = match &args.out {
+        Some(dir) => report::write_analysis(
+            dir,
+            &data,
+            &analysis,
+            &config,
+            &report,
+            seconds_load,
+            &options,
+        )?,
+        None => (
+            analysis
+                .findings
+                .iter()
+                .enumerate()
+                .map(|(i, f)| FindingRecord::new(i, f, &data))
+                .collect(),
+            Vec::new(),
+        ),
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -560,12 +696,7 @@ top findings"
         }
     }
     if let Some(dir) = &args.out {
-        writeln!(
-            out,
-            "
-wrote findings.json, findings.csv, accounts.csv, summary.json to {}",
-            dir.display()
-        )?;
+        print_written(&mut out, dir, &written)?;
     }
     out.flush()?;
     Ok(())
@@ -688,7 +819,6 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
             }));
         }
         if let Some(dir) = &args.out {
-            std::fs::create_dir_all(dir)?;
             let value = serde_json::json!({
                 "direction": "backward",
                 "rule": options.rule.name(),
@@ -696,19 +826,19 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
                 "at": moneytrail::time::to_rfc3339(at),
                 "balances": report,
             });
-            std::fs::write(
-                dir.join("trace.json"),
-                serde_json::to_string_pretty(&value)? + "\n",
-            )?;
-            let mut csv = String::from("asset,source_account,row,time,amount,rule\n");
-            for r in rows {
-                csv.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
-                    r.0, r.1, r.2, r.3, r.4, r.5
-                ));
-            }
-            std::fs::write(dir.join("sources.csv"), csv)?;
-            writeln!(out, "wrote trace.json and sources.csv to {}", dir.display())?;
+            let lines: Vec<report::SourceLine> = rows
+                .into_iter()
+                .map(|r| report::SourceLine {
+                    asset: r.0,
+                    source_account: r.1,
+                    row: r.2,
+                    time: r.3,
+                    amount: r.4,
+                    rule: r.5,
+                })
+                .collect();
+            let written = report::write_sources(dir, &value, &lines, &args.output.options())?;
+            print_written(&mut out, dir, &written)?;
         }
         return Ok(());
     }
@@ -815,12 +945,15 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(dir) = &args.out {
-        report::write_trace(dir, l, &trace, &seed_text, Some(&fx))?;
-        writeln!(
-            out,
-            "\nwrote trace.json, holdings.csv and flows.csv to {}",
-            dir.display()
+        let written = report::write_trace(
+            dir,
+            l,
+            &trace,
+            &seed_text,
+            Some(&fx),
+            &args.output.options(),
         )?;
+        print_written(&mut out, dir, &written)?;
     }
     out.flush()?;
     Ok(())
@@ -919,6 +1052,58 @@ fn generate_command(args: &GenerateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn goaml_command(args: &GoamlArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.findings)
+        .with_context(|| format!("cannot read {}", args.findings.display()))?;
+    let findings: Vec<FindingRecord> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a findings.json", args.findings.display()))?;
+    let mut selected: Vec<&FindingRecord> = Vec::new();
+    for id in &args.ids {
+        let f = findings
+            .iter()
+            .find(|f| &f.id == id)
+            .with_context(|| format!("no finding {id} in {}", args.findings.display()))?;
+        selected.push(f);
+    }
+    if args.typology.is_some() || args.min_score.is_some() {
+        selected.extend(findings.iter().filter(|f| {
+            args.typology.as_ref().is_none_or(|t| &f.typology == t)
+                && args.min_score.is_none_or(|m| f.score >= m)
+        }));
+    }
+    selected.sort_by(|a, b| a.id.cmp(&b.id));
+    selected.dedup_by(|a, b| a.id == b.id);
+    anyhow::ensure!(
+        !selected.is_empty(),
+        "no findings selected: give --id, --typology or --min-score"
+    );
+    let loaded = load(&args.input)?;
+    let graph = FlowGraph::new(loaded.ledger);
+    let currency = args.currency.to_ascii_uppercase();
+    let (fx, _) = fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
+    let data = Valued::new(&graph, fx);
+    let header = report::goaml::GoAmlHeader {
+        entity_id: args.entity_id.clone(),
+        entity_reference: args.entity_reference.clone().unwrap_or_else(|| {
+            let ids: Vec<&str> = selected.iter().map(|f| f.id.as_str()).collect();
+            format!("moneytrail {}", ids.join(" "))
+        }),
+        submission_date: chrono::Utc::now(),
+        reason: args.reason.clone(),
+        action: args.action.clone(),
+    };
+    let xml = report::goaml::goaml_xml(&data, &header, &selected)?;
+    std::fs::write(&args.out, &xml)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "wrote {} findings ({} transactions) to {}",
+        selected.len(),
+        xml.matches("<transaction>").count(),
+        args.out.display()
+    );
+    Ok(())
+}
+
 fn paths_command(args: &PathsArgs) -> anyhow::Result<()> {
     let loaded = load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
@@ -993,6 +1178,7 @@ fn main() -> ExitCode {
         Command::Trace(args) => trace_command(args),
         Command::Paths(args) => paths_command(args),
         Command::Generate(args) => generate_command(args),
+        Command::Goaml(args) => goaml_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,8 +1,26 @@
-//! Writing results: findings as JSON and CSV, flagged accounts as CSV
-//! (through a polars DataFrame), and the run's summary as JSON.
+//! Writing results: findings as JSON and CSV (and Parquet), flagged
+//! accounts through a polars DataFrame, the run's summary as JSON, the
+//! self-contained HTML report ([`html`]), flow pictures as SVG ([`svg`]),
+//! DOT ([`dot()`]) and GraphML ([`graphml()`]), and goAML-style XML
+//! ([`goaml`]).
 //!
 //! The JSON field names are a contract other tools parse (see DESIGN.md):
 //! fields may be added, never renamed.
+
+mod dot;
+pub mod goaml;
+mod graphml;
+pub mod html;
+pub mod layout;
+mod picture;
+pub mod svg;
+mod xml;
+
+pub use dot::dot;
+pub use graphml::graphml;
+pub use html::ReportLimits;
+pub use picture::{Arrow, HopKind, Item, Node, Picture};
+pub use xml::escape;
 
 use crate::detect::{Analysis, DetectConfig, Finding, Valued};
 use crate::error::{Error, Result};
@@ -122,11 +140,83 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 }
 
 fn polars_error(path: &Path) -> impl Fn(PolarsError) -> Error + '_ {
-    move |e| Error::format(path, format!("writing CSV: {e}"))
+    move |e| Error::format(path, format!("writing a table: {e}"))
+}
+
+/// Which graph format `--export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Graphviz DOT (`.dot`).
+    Dot,
+    /// GraphML (`.graphml`).
+    GraphMl,
+}
+
+impl GraphFormat {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            GraphFormat::Dot => "dot",
+            GraphFormat::GraphMl => "graphml",
+        }
+    }
+
+    /// The picture in this format.
+    pub fn render(self, picture: &Picture) -> String {
+        match self {
+            GraphFormat::Dot => dot(picture),
+            GraphFormat::GraphMl => graphml(picture),
+        }
+    }
+}
+
+/// What to write besides the JSON and CSV files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputOptions {
+    /// Write a Parquet file next to every CSV file.
+    pub parquet: bool,
+    /// Write `report.html`.
+    pub html: bool,
+    /// What the report draws and lists.
+    pub limits: ReportLimits,
+    /// Export flow pictures as DOT or GraphML: for `analyze`, one file per
+    /// finding (the `export_top` highest-scoring) in `graphs/`; for a
+    /// trace, `trace.dot` or `trace.graphml`.
+    pub export: Option<GraphFormat>,
+    /// Findings exported: 200.
+    pub export_top: usize,
+}
+
+impl Default for OutputOptions {
+    fn default() -> OutputOptions {
+        OutputOptions {
+            parquet: false,
+            html: true,
+            limits: ReportLimits::default(),
+            export: None,
+            export_top: 200,
+        }
+    }
+}
+
+/// The files a write made, relative to its folder, in the order written.
+pub type Written = Vec<String>;
+
+fn write_text(dir: &Path, name: &str, text: &str, written: &mut Written) -> Result<()> {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    std::fs::write(&path, text).map_err(io(&path))?;
+    written.push(name.to_string());
+    Ok(())
 }
 
 /// Write `findings.json`, `findings.csv`, `accounts.csv` and
-/// `summary.json` into `dir` (created if missing).
+/// `summary.json` into `dir` (created if missing), and as `options` say,
+/// `report.html`, Parquet twins of the CSV files and DOT or GraphML
+/// pictures of the highest-scoring findings (`graphs/F000001.dot`…).
+/// Returns the findings as written and the names of the files.
 ///
 /// # Errors
 ///
@@ -138,7 +228,8 @@ pub fn write_analysis(
     config: &DetectConfig,
     load: &LoadReport,
     seconds_load: f64,
-) -> Result<Vec<FindingRecord>> {
+    options: &OutputOptions,
+) -> Result<(Vec<FindingRecord>, Written)> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let records: Vec<FindingRecord> = analysis
         .findings
@@ -150,8 +241,9 @@ pub fn write_analysis(
     let file = std::fs::File::create(&path).map_err(io(&path))?;
     serde_json::to_writer_pretty(std::io::BufWriter::new(file), &records)
         .map_err(|e| Error::format(&path, e.to_string()))?;
-    write_findings_csv(&dir.join("findings.csv"), &records)?;
-    write_accounts_csv(&dir.join("accounts.csv"), data, &analysis.findings)?;
+    let mut written = vec!["findings.json".to_string()];
+    write_findings_csv(dir, &records, options.parquet, &mut written)?;
+    write_accounts_csv(dir, data, &analysis.findings, options.parquet, &mut written)?;
     let summary = RunSummary {
         input: load.path.display().to_string(),
         layout: load.layout.name().to_string(),
@@ -169,8 +261,42 @@ pub fn write_analysis(
     let path = dir.join("summary.json");
     let text =
         serde_json::to_string_pretty(&summary).map_err(|e| Error::format(&path, e.to_string()))?;
-    std::fs::write(&path, text + "\n").map_err(io(&path))?;
-    Ok(records)
+    write_text(dir, "summary.json", &(text + "\n"), &mut written)?;
+    if options.html {
+        let page = html::analysis_html(data, analysis, &records, load, &options.limits);
+        write_text(dir, "report.html", &page, &mut written)?;
+    }
+    if let Some(format) = options.export {
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_by(|&a, &b| {
+            analysis.findings[b]
+                .score
+                .total_cmp(&analysis.findings[a].score)
+                .then(a.cmp(&b))
+        });
+        for &i in order.iter().take(options.export_top) {
+            let (f, r) = (&analysis.findings[i], &records[i]);
+            let items: Vec<Item> = f
+                .transfers
+                .iter()
+                .map(|&t| Item {
+                    transfer: t,
+                    weight: data.value[t.index()],
+                    traced: None,
+                })
+                .collect();
+            let picture = Picture::new(
+                data.graph.ledger(),
+                &r.id,
+                &format!("{} {}: {}", r.id, r.typology, r.explanation),
+                &items,
+                usize::MAX,
+            );
+            let name = format!("graphs/{}.{}", r.id, format.extension());
+            write_text(dir, &name, &format.render(&picture), &mut written)?;
+        }
+    }
+    Ok((records, written))
 }
 
 fn joined<T: ToString>(items: &[T]) -> String {
@@ -181,15 +307,41 @@ fn joined<T: ToString>(items: &[T]) -> String {
         .join(";")
 }
 
-fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(io(path))?;
+/// Write a table as `<name>.csv` and, with `parquet`, `<name>.parquet`.
+fn write_table(
+    dir: &Path,
+    name: &str,
+    df: &mut DataFrame,
+    parquet: bool,
+    written: &mut Written,
+) -> Result<()> {
+    let csv = format!("{name}.csv");
+    let path = dir.join(&csv);
+    let file = std::fs::File::create(&path).map_err(io(&path))?;
     CsvWriter::new(std::io::BufWriter::new(file))
         .include_header(true)
         .finish(df)
-        .map_err(polars_error(path))
+        .map_err(polars_error(&path))?;
+    written.push(csv);
+    if parquet {
+        let name = format!("{name}.parquet");
+        let path = dir.join(&name);
+        let file = std::fs::File::create(&path).map_err(io(&path))?;
+        ParquetWriter::new(std::io::BufWriter::new(file))
+            .finish(df)
+            .map_err(polars_error(&path))?;
+        written.push(name);
+    }
+    Ok(())
 }
 
-fn write_findings_csv(path: &Path, records: &[FindingRecord]) -> Result<()> {
+fn write_findings_csv(
+    dir: &Path,
+    records: &[FindingRecord],
+    parquet: bool,
+    written: &mut Written,
+) -> Result<()> {
+    let path = &dir.join("findings.csv");
     let col = |name: &str, values: Vec<String>| Column::new(name.into(), values);
     let mut df = DataFrame::new(
         records.len(),
@@ -231,102 +383,132 @@ fn write_findings_csv(path: &Path, records: &[FindingRecord]) -> Result<()> {
         ],
     )
     .map_err(polars_error(path))?;
-    write_csv(path, &mut df)
+    write_table(dir, "findings", &mut df, parquet, written)
 }
 
-/// Per flagged account: its combined score, typologies, and counts.
-#[derive(Debug, Clone, Default)]
-struct AccountRow {
-    score_complement: f64,
-    max_score: f64,
-    findings: u32,
-    typologies: std::collections::BTreeSet<&'static str>,
-    amount: Decimal,
+/// A flagged account: its combined score, typologies and amounts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlaggedAccount {
+    /// The account.
+    pub account: AccountId,
+    /// 1 − ∏(1 − score) over its findings, rounded to 4 decimals.
+    pub score: f64,
+    /// Its highest finding score.
+    pub max_score: f64,
+    /// Findings it takes part in.
+    pub findings: u32,
+    /// Typologies of those findings.
+    pub typologies: std::collections::BTreeSet<&'static str>,
+    /// Sum of those findings' amounts (reporting currency).
+    pub amount: Decimal,
 }
 
-fn write_accounts_csv(path: &Path, data: &Valued<'_>, findings: &[Finding]) -> Result<()> {
-    let mut rows: BTreeMap<AccountId, AccountRow> = BTreeMap::new();
+/// Every account that takes part in a finding, highest combined score
+/// first, then by key.
+pub fn flagged_accounts(data: &Valued<'_>, findings: &[Finding]) -> Vec<FlaggedAccount> {
+    let mut rows: BTreeMap<AccountId, (f64, FlaggedAccount)> = BTreeMap::new();
     for f in findings {
         for &a in &f.accounts {
-            let row = rows.entry(a).or_insert(AccountRow {
-                score_complement: 1.0,
-                ..AccountRow::default()
-            });
-            row.score_complement *= 1.0 - f.score;
+            let (complement, row) = rows.entry(a).or_insert((
+                1.0,
+                FlaggedAccount {
+                    account: a,
+                    score: 0.0,
+                    max_score: 0.0,
+                    findings: 0,
+                    typologies: Default::default(),
+                    amount: Decimal::ZERO,
+                },
+            ));
+            *complement *= 1.0 - f.score;
             row.max_score = row.max_score.max(f.score);
             row.findings += 1;
             row.typologies.insert(f.typology.name());
             row.amount += f.amount;
         }
     }
-    // highest combined score first, then by key
-    let mut order: Vec<(AccountId, AccountRow)> = rows.into_iter().collect();
-    let combined = |r: &AccountRow| ((1.0 - r.score_complement) * 10_000.0).round() / 10_000.0;
+    let mut order: Vec<FlaggedAccount> = rows
+        .into_values()
+        .map(|(complement, mut row)| {
+            row.score = ((1.0 - complement) * 10_000.0).round() / 10_000.0;
+            row
+        })
+        .collect();
     order.sort_by(|a, b| {
-        combined(&b.1)
-            .total_cmp(&combined(&a.1))
-            .then_with(|| data.key(a.0).cmp(data.key(b.0)))
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| data.key(a.account).cmp(data.key(b.account)))
     });
+    order
+}
+
+fn write_accounts_csv(
+    dir: &Path,
+    data: &Valued<'_>,
+    findings: &[Finding],
+    parquet: bool,
+    written: &mut Written,
+) -> Result<()> {
+    let path = &dir.join("accounts.csv");
+    let order = flagged_accounts(data, findings);
     let l = data.graph.ledger();
     let acct = |a: AccountId| l.account(a);
-    let text = |f: &dyn Fn(&(AccountId, AccountRow)) -> String| {
-        order.iter().map(f).collect::<Vec<String>>()
-    };
+    let text = |f: &dyn Fn(&FlaggedAccount) -> String| order.iter().map(f).collect::<Vec<String>>();
     let mut df = DataFrame::new(
         order.len(),
         vec![
-            Column::new("account".into(), text(&|r| acct(r.0).key.clone())),
+            Column::new("account".into(), text(&|r| acct(r.account).key.clone())),
             Column::new(
                 "institution".into(),
-                text(&|r| acct(r.0).institution.clone().unwrap_or_default()),
+                text(&|r| acct(r.account).institution.clone().unwrap_or_default()),
             ),
             Column::new(
                 "jurisdiction".into(),
-                text(&|r| acct(r.0).jurisdiction.clone().unwrap_or_default()),
+                text(&|r| acct(r.account).jurisdiction.clone().unwrap_or_default()),
             ),
-            Column::new("kind".into(), text(&|r| acct(r.0).kind.name().to_string())),
+            Column::new(
+                "kind".into(),
+                text(&|r| acct(r.account).kind.name().to_string()),
+            ),
             Column::new(
                 "score".into(),
-                order.iter().map(|r| combined(&r.1)).collect::<Vec<f64>>(),
+                order.iter().map(|r| r.score).collect::<Vec<f64>>(),
             ),
             Column::new(
                 "max_finding_score".into(),
                 order
                     .iter()
-                    .map(|r| (r.1.max_score * 10_000.0).round() / 10_000.0)
+                    .map(|r| (r.max_score * 10_000.0).round() / 10_000.0)
                     .collect::<Vec<f64>>(),
             ),
             Column::new(
                 "findings".into(),
-                order.iter().map(|r| r.1.findings).collect::<Vec<u32>>(),
+                order.iter().map(|r| r.findings).collect::<Vec<u32>>(),
             ),
             Column::new(
                 "typologies".into(),
-                text(&|r| r.1.typologies.iter().copied().collect::<Vec<_>>().join(";")),
+                text(&|r| r.typologies.iter().copied().collect::<Vec<_>>().join(";")),
             ),
-            Column::new(
-                "amount_in_findings".into(),
-                text(&|r| r.1.amount.to_string()),
-            ),
+            Column::new("amount_in_findings".into(), text(&|r| r.amount.to_string())),
             Column::new("currency".into(), text(&|_| data.currency().to_string())),
             Column::new(
                 "transfers_out".into(),
                 order
                     .iter()
-                    .map(|r| data.graph.out_degree(r.0) as u32)
+                    .map(|r| data.graph.out_degree(r.account) as u32)
                     .collect::<Vec<u32>>(),
             ),
             Column::new(
                 "transfers_in".into(),
                 order
                     .iter()
-                    .map(|r| data.graph.in_degree(r.0) as u32)
+                    .map(|r| data.graph.in_degree(r.account) as u32)
                     .collect::<Vec<u32>>(),
             ),
         ],
     )
     .map_err(polars_error(path))?;
-    write_csv(path, &mut df)
+    write_table(dir, "accounts", &mut df, parquet, written)
 }
 
 /// Asset totals as `{code: decimal string}`.
@@ -403,7 +585,10 @@ pub fn trace_json(
     value
 }
 
-/// Write `trace.json`, `holdings.csv` and `flows.csv` into `dir`.
+/// Write `trace.json`, `holdings.csv` and `flows.csv` into `dir`, and as
+/// `options` say, `report.html`, Parquet twins of the CSV files and the
+/// trace's picture as `trace.dot` or `trace.graphml`. Returns the names of
+/// the files.
 ///
 /// # Errors
 ///
@@ -414,12 +599,15 @@ pub fn write_trace(
     trace: &crate::trace::Trace,
     seeds: &[String],
     fx: Option<&crate::fx::FxTable>,
-) -> Result<()> {
+    options: &OutputOptions,
+) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let path = dir.join("trace.json");
     let text = serde_json::to_string_pretty(&trace_json(ledger, trace, seeds, fx))
         .map_err(|e| Error::format(&path, e.to_string()))?;
-    std::fs::write(&path, text + "\n").map_err(io(&path))?;
+    let mut written = Written::new();
+    write_text(dir, "trace.json", &(text + "\n"), &mut written)?;
+    let parquet = options.parquet;
     let h = &trace.holdings;
     let path = dir.join("holdings.csv");
     let mut df = DataFrame::new(
@@ -462,7 +650,7 @@ pub fn write_trace(
         ],
     )
     .map_err(polars_error(&path))?;
-    write_csv(&path, &mut df)?;
+    write_table(dir, "holdings", &mut df, parquet, &mut written)?;
     let f = &trace.flows;
     let path = dir.join("flows.csv");
     let mut df = DataFrame::new(
@@ -538,5 +726,73 @@ pub fn write_trace(
         ],
     )
     .map_err(polars_error(&path))?;
-    write_csv(&path, &mut df)
+    write_table(dir, "flows", &mut df, parquet, &mut written)?;
+    if options.html {
+        let page = html::trace_html(ledger, trace, seeds, fx, &options.limits);
+        write_text(dir, "report.html", &page, &mut written)?;
+    }
+    if let Some(format) = options.export {
+        let rate = |code: &str| fx.and_then(|f| f.rate(code));
+        let picture = Picture::of_trace(ledger, trace, rate, usize::MAX);
+        let name = format!("trace.{}", format.extension());
+        write_text(dir, &name, &format.render(&picture), &mut written)?;
+    }
+    Ok(written)
+}
+
+/// One line of `sources.csv` (a backward trace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLine {
+    /// Asset code of the balance explained.
+    pub asset: String,
+    /// The account the money came from.
+    pub source_account: String,
+    /// Data row of the transfer it came by.
+    pub row: u32,
+    /// Time of that transfer (RFC 3339).
+    pub time: String,
+    /// Amount (decimal string).
+    pub amount: String,
+    /// The allocation rule.
+    pub rule: String,
+}
+
+/// Write a backward trace: `trace.json` (`value`) and `sources.csv` (and
+/// `sources.parquet` with [`OutputOptions::parquet`]).
+///
+/// # Errors
+///
+/// When a file cannot be written.
+pub fn write_sources(
+    dir: &Path,
+    value: &serde_json::Value,
+    lines: &[SourceLine],
+    options: &OutputOptions,
+) -> Result<Written> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = dir.join("trace.json");
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| Error::format(&path, e.to_string()))?;
+    let mut written = Written::new();
+    write_text(dir, "trace.json", &(text + "\n"), &mut written)?;
+    let text =
+        |f: fn(&SourceLine) -> &str| lines.iter().map(|l| f(l).to_string()).collect::<Vec<_>>();
+    let path = dir.join("sources.csv");
+    let mut df = DataFrame::new(
+        lines.len(),
+        vec![
+            Column::new("asset".into(), text(|l| &l.asset)),
+            Column::new("source_account".into(), text(|l| &l.source_account)),
+            Column::new(
+                "row".into(),
+                lines.iter().map(|l| l.row).collect::<Vec<u32>>(),
+            ),
+            Column::new("time".into(), text(|l| &l.time)),
+            Column::new("amount".into(), text(|l| &l.amount)),
+            Column::new("rule".into(), text(|l| &l.rule)),
+        ],
+    )
+    .map_err(polars_error(&path))?;
+    write_table(dir, "sources", &mut df, options.parquet, &mut written)?;
+    Ok(written)
 }
