@@ -37,7 +37,7 @@ pub struct ReportLimits {
     pub arrows_per_picture: usize,
     /// Rows in one transfer or holdings table: 200.
     pub rows_per_table: usize,
-    /// Accounts in the top-accounts table: 25.
+    /// Accounts in the top-accounts table: 15.
     pub top_accounts: usize,
 }
 
@@ -48,7 +48,7 @@ impl Default for ReportLimits {
             listed: 2_000,
             arrows_per_picture: 60,
             rows_per_table: 200,
-            top_accounts: 25,
+            top_accounts: 15,
         }
     }
 }
@@ -88,6 +88,7 @@ const SCRIPT: &str = "
   if (open) { open.addEventListener('click', function () { items.forEach(function (d) { d.open = true; }); }); }
   var close = document.getElementById('collapse-all');
   if (close) { close.addEventListener('click', function () { items.forEach(function (d) { d.open = false; }); }); }
+  document.body.setAttribute('data-script', 'ran');
 })();
 ";
 
@@ -108,9 +109,9 @@ impl Page {
     }
 
     fn heading(&mut self, level: u8, id: &str, text: &str) {
-        let _ = write!(
+        let _ = writeln!(
             self.body,
-            "<h{level} id=\"{id}\">{}</h{level}>\n",
+            "<h{level} id=\"{id}\">{}</h{level}>",
             escape(text)
         );
     }
@@ -467,14 +468,36 @@ pub fn analysis_html(
         e.1 = e.1.max(f.score);
         e.2 += f.amount;
     }
-    let rows: Vec<Vec<String>> = per
+    // one row per detector that ran and per typology found (`stack` comes
+    // from the bipartite detector)
+    let mut names: Vec<&str> = analysis.seconds.keys().map(String::as_str).collect();
+    names.extend(per.keys().copied());
+    names.sort_unstable();
+    names.dedup();
+    let rows: Vec<Vec<String>> = names
         .iter()
-        .map(|(name, (n, max, total))| {
+        .map(|name| {
+            let (n, max, total) = per.get(name).copied().unwrap_or((0, 0.0, Decimal::ZERO));
+            let detector = if *name == "stack" { "bipartite" } else { name };
             vec![
                 name.to_string(),
-                group_thousands((*n as u64).into()),
-                format!("{max:.2}"),
-                data.money(*total),
+                group_thousands((n as u64).into()),
+                if n > 0 {
+                    format!("{max:.2}")
+                } else {
+                    String::new()
+                },
+                data.money(total),
+                analysis
+                    .seconds
+                    .get(detector)
+                    .map(|s| format!("{s:.3}"))
+                    .unwrap_or_default(),
+                if analysis.truncated.get(detector).copied().unwrap_or(false) {
+                    "yes: a result budget was hit".to_string()
+                } else {
+                    "no".to_string()
+                },
             ]
         })
         .collect();
@@ -485,25 +508,11 @@ pub fn analysis_html(
             "#findings",
             "#highest score",
             "#amount in findings",
+            "#detector seconds",
+            "truncated",
         ],
         &rows,
     );
-    let rows: Vec<Vec<String>> = analysis
-        .seconds
-        .iter()
-        .map(|(name, s)| {
-            vec![
-                name.clone(),
-                format!("{s:.3}"),
-                if analysis.truncated.get(name).copied().unwrap_or(false) {
-                    "yes: a result budget was hit".to_string()
-                } else {
-                    "no".to_string()
-                },
-            ]
-        })
-        .collect();
-    page.table("detectors", &["detector", "#seconds", "truncated"], &rows);
 
     // top accounts
     page.heading(2, "accounts", "Top accounts by score");
@@ -626,9 +635,9 @@ pub fn analysis_html(
                 f.transfers.len()
             ));
         }
-        let _ = write!(
+        let _ = writeln!(
             page.body,
-            "<div class=\"drawing\">{}</div>\n",
+            "<div class=\"drawing\">{}</div>",
             picture_svg(&picture)
         );
         let mut rows = transfer_rows(ledger, &picture, |t| data.money(data.value[t]));
@@ -757,9 +766,9 @@ pub fn trace_html(
     }
     page.note("Arrow width shows the traced value a transfer carried.");
     page.raw(&legend());
-    let _ = write!(
+    let _ = writeln!(
         page.body,
-        "<div class=\"drawing\">{}</div>\n",
+        "<div class=\"drawing\">{}</div>",
         picture_svg(&picture)
     );
 

@@ -540,3 +540,85 @@ fn external_graphviz_renders_every_exported_finding() {
         );
     }
 }
+
+/// Chromium, headless, with the flags this machine's closed network needs.
+fn chromium(profile: &Path) -> Command {
+    let mut c = Command::new(std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into()));
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+/// Width and height of a PNG file, from its IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+#[ignore = "needs Debian's chromium; .ci/run installs it"]
+fn external_the_report_renders_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = analyze_sample(dir.path(), &[]);
+    let page = format!("file://{}", dir.path().join("report.html").display());
+    // the rendered DOM: the script ran, every drawn finding and its drawing is there
+    let out = chromium(&dir.path().join("profile"))
+        .args(["--dump-dom", &page])
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert!(dom.contains("data-script=\"ran\""), "the inline script ran");
+    let shown = records.len().min(100);
+    assert_eq!(dom.matches("<details class=\"finding\"").count(), shown);
+    assert_eq!(
+        dom.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"flow\"")
+            .count(),
+        shown
+    );
+    assert!(dom.matches("class=\"arrow ").count() >= shown);
+    assert!(dom.contains("class=\"timeline\""));
+    // a screenshot of real size with real content
+    let shot = dir.path().join("report.png");
+    let out = chromium(&dir.path().join("profile"))
+        .arg("--window-size=1400,2600")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&shot).unwrap();
+    assert_eq!(png_size(&bytes), (1400, 2600));
+    assert!(
+        bytes.len() > 100_000,
+        "a page of tables and drawings compresses to more than {} bytes",
+        bytes.len()
+    );
+    if let Some(keep) = std::env::var_os("MONEYTRAIL_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+}
