@@ -615,8 +615,8 @@ impl Tracer<'_> {
         let Some(purse) = self.purses.get_mut(&(from, asset)) else {
             return;
         };
-        let (taint_out, hops, first) = match purse {
-            Purse::Pooled { taint, hops, first } => {
+        let (taint_out, hops) = match purse {
+            Purse::Pooled { taint, hops, .. } => {
                 if taint.is_zero() || paid.is_zero() {
                     return;
                 }
@@ -646,12 +646,12 @@ impl Tracer<'_> {
                 if rule != Rule::Poison {
                     *taint -= out;
                 }
-                (out, *hops, *first)
+                (out, *hops)
             }
             Purse::Lots(lots) => {
                 let mut need = paid;
                 let mut out = Decimal::ZERO;
-                let (mut hops, mut first) = (u16::MAX, i64::MAX);
+                let mut hops = u16::MAX;
                 while need > Decimal::ZERO {
                     let lot = match rule {
                         Rule::Lifo => lots.back_mut(),
@@ -666,7 +666,6 @@ impl Tracer<'_> {
                     };
                     if part > Decimal::ZERO {
                         hops = hops.min(lot.hops);
-                        first = first.min(lot.first);
                     }
                     out += part;
                     lot.taint -= part;
@@ -682,17 +681,18 @@ impl Tracer<'_> {
                 if out.is_zero() {
                     return;
                 }
-                (out, hops, first)
+                (out, hops)
             }
         };
         if taint_out.is_zero() {
             return;
         }
-        self.carry(t, to, taint_out, hops, first);
+        self.carry(t, to, taint_out, hops);
     }
 
     /// Move `taint_out` (asset paid) along transfer `t` to its receiver.
-    fn carry(&mut self, t: TransferId, to: AccountId, taint_out: Decimal, hops: u16, first: i64) {
+    /// The receiver's taint dates from this transfer.
+    fn carry(&mut self, t: TransferId, to: AccountId, taint_out: Decimal, hops: u16) {
         let l = self.graph.ledger();
         let i = t.index();
         let (paid, received) = (l.amounts_paid()[i], l.amounts_received()[i]);
@@ -737,7 +737,7 @@ impl Tracer<'_> {
             Delivery {
                 taint: taint_in,
                 hops: hop,
-                first,
+                first: l.times_us()[i],
             },
         );
     }

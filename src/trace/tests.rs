@@ -477,3 +477,31 @@ fn source_of_a_balance_before_any_transfer_is_untraced_opening_money() {
     assert!(sof.sources.is_empty(), "{:?}", sof.sources);
     assert_eq!(sof.untraced, d("20"));
 }
+
+#[test]
+fn a_holding_dates_from_when_taint_reached_that_account() {
+    let mut book = Book::new();
+    book.pay("victim", "a", 10, "100");
+    book.pay("a", "b", 20, "60");
+    book.pay("b", "c", 30, "50");
+    book.pay("a", "c", 40, "40");
+    let g = book.graph();
+    let a = g.ledger().account_id("a").unwrap();
+    let seeds = [Seed::Inflows {
+        account: a,
+        since: 0,
+        amount: None,
+    }];
+    for rule in [Rule::Fifo, Rule::Haircut, Rule::Libr] {
+        let t = run(&g, &seeds, rule);
+        let since = |key: &str| {
+            let id = g.ledger().account_id(key).unwrap();
+            t.holdings
+                .iter()
+                .find(|h| h.account == id)
+                .map(|h| h.first_time_us)
+        };
+        assert_eq!(since("b"), Some(20), "{rule}: b was reached at 20");
+        assert_eq!(since("c"), Some(30), "{rule}: c was first reached at 30, then at 40");
+    }
+}
