@@ -142,7 +142,8 @@ struct GenerateArgs {
     /// Layout of transactions.csv.
     #[arg(long, value_enum, default_value = "transfers")]
     format: GenFormatArg,
-    /// Write transactions.parquet instead of transactions.csv (transfers layout).
+    /// Write transactions.parquet instead of transactions.csv (transfers
+    /// layout), and accounts.parquet beside accounts.csv.
     #[arg(long)]
     parquet: bool,
     /// Per-typology settings (TOML): `[fan_out] count = 10, size = 12,

@@ -1217,9 +1217,24 @@ fn write_row(out: &mut String, world: &World, g: &Gen, row: u64, format: OutputF
     }
 }
 
-/// Generate a training set into `dir`: `transactions.csv` (or
-/// `transactions.parquet`), `accounts.csv`, `truth.json` and
-/// `patterns.txt`.
+/// A CSV text as a Parquet file (columns typed by polars' inference).
+fn write_parquet_twin(csv: &str, path: &Path) -> io::Result<()> {
+    use polars::prelude::*;
+    let to_io = |e: PolarsError| io::Error::other(format!("{}: {e}", path.display()));
+    let mut df = CsvReadOptions::default()
+        .into_reader_with_file_handle(io::Cursor::new(csv.as_bytes()))
+        .finish()
+        .map_err(to_io)?;
+    let file = std::fs::File::create(path)?;
+    ParquetWriter::new(io::BufWriter::new(file))
+        .finish(&mut df)
+        .map_err(to_io)?;
+    Ok(())
+}
+
+/// Generate a training set into `dir`: `transactions.csv` (or, with
+/// `parquet`, `transactions.parquet` and `accounts.parquet` beside
+/// `accounts.csv`), `accounts.csv`, `truth.json` and `patterns.txt`.
 ///
 /// # Errors
 ///
@@ -1319,7 +1334,10 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
             u8::from(flagged)
         );
     }
-    std::fs::write(dir.join("accounts.csv"), text)?;
+    std::fs::write(dir.join("accounts.csv"), &text)?;
+    if spec.parquet {
+        write_parquet_twin(&text, &dir.join("accounts.parquet"))?;
+    }
 
     // the answer key
     let attempts: Vec<Attempt> = plants

@@ -502,6 +502,10 @@ fn a_holding_dates_from_when_taint_reached_that_account() {
                 .map(|h| h.first_time_us)
         };
         assert_eq!(since("b"), Some(20), "{rule}: b was reached at 20");
-        assert_eq!(since("c"), Some(30), "{rule}: c was first reached at 30, then at 40");
+        assert_eq!(
+            since("c"),
+            Some(30),
+            "{rule}: c was first reached at 30, then at 40"
+        );
     }
 }

@@ -360,4 +360,24 @@ fn per_typology_plans_and_parquet_output() {
         labelled, keyed,
         "Parquet rows and labels match the answer key"
     );
+    // accounts.parquet beside accounts.csv: the same accounts
+    use polars::prelude::*;
+    let file = std::fs::File::open(dir.path().join("accounts.parquet")).unwrap();
+    let accounts = ParquetReader::new(file).finish().unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("accounts.csv")).unwrap();
+    assert_eq!(accounts.height(), csv.lines().count() - 1);
+    let keys: Vec<String> = accounts
+        .column("account")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|k| k.unwrap().to_string())
+        .collect();
+    let csv_keys: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(keys, csv_keys);
 }
