@@ -138,6 +138,9 @@ pub enum Reason {
     BadJson,
     /// A value outside the set the column allows (an unknown account kind…).
     BadValue,
+    /// An on-chain transaction whose inputs do not equal its outputs plus
+    /// its fee.
+    Unbalanced,
 }
 
 impl Reason {
@@ -153,6 +156,7 @@ impl Reason {
             Reason::WrongFieldCount => "wrong_field_count",
             Reason::BadJson => "bad_json",
             Reason::BadValue => "bad_value",
+            Reason::Unbalanced => "unbalanced",
         }
     }
 
@@ -167,6 +171,7 @@ impl Reason {
             Reason::WrongFieldCount => "wrong number of fields",
             Reason::BadJson => "not a valid JSON record",
             Reason::BadValue => "value not allowed here",
+            Reason::Unbalanced => "inputs do not equal outputs plus fee",
         }
     }
 }

@@ -54,6 +54,7 @@ pub mod summary;
 pub mod synth;
 pub mod time;
 pub mod trace;
+pub mod utxo;
 
 pub use error::{Error, ErrorKind, Reason, Result, RowError};
 pub use graph::{Adjacent, FlowGraph};

@@ -49,6 +49,38 @@ enum Command {
     /// Export selected findings as a goAML-style suspicious-transaction
     /// report (XML; see docs/goaml.md for the field mapping).
     Goaml(GoamlArgs),
+    /// Cluster the addresses of on-chain (UTXO) transactions by common
+    /// input ownership, apply attribution tags, and explain why two
+    /// addresses share a cluster.
+    Cluster(ClusterArgs),
+}
+
+#[derive(Args, Debug)]
+struct ClusterArgs {
+    /// UTXO transactions, JSON lines (data/sample_utxo.jsonl when omitted).
+    #[arg(long, short)]
+    input: Option<PathBuf>,
+    /// Skip bad lines and list them, instead of stopping at the first.
+    #[arg(long)]
+    lenient: bool,
+    /// Attribution tags: `address,entity,category,source,confidence`.
+    #[arg(long)]
+    tags: Option<PathBuf>,
+    /// Let likely CoinJoins merge their inputs too (off by default).
+    #[arg(long)]
+    keep_coinjoin: bool,
+    /// Explain why two addresses share a cluster: `A,B`.
+    #[arg(long, value_delimiter = ',')]
+    explain: Vec<String>,
+    /// Clusters to print, largest first.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Folder for clusters.csv and addresses.csv.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Write a Parquet file next to every CSV file.
+    #[arg(long)]
+    parquet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -164,6 +196,7 @@ enum FormatArg {
     Transfers,
     Parquet,
     Jsonl,
+    Utxo,
 }
 
 impl From<FormatArg> for Format {
@@ -176,6 +209,7 @@ impl From<FormatArg> for Format {
             FormatArg::Transfers => Format::Transfers,
             FormatArg::Parquet => Format::Parquet,
             FormatArg::Jsonl => Format::JsonLines,
+            FormatArg::Utxo => Format::Utxo,
         }
     }
 }
@@ -1105,6 +1139,118 @@ fn goaml_command(args: &GoamlArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn cluster_command(args: &ClusterArgs) -> anyhow::Result<()> {
+    use moneytrail::utxo::{self, cluster, tags};
+    anyhow::ensure!(
+        args.explain.is_empty() || args.explain.len() == 2,
+        "--explain takes two addresses: A,B"
+    );
+    let path = args
+        .input
+        .clone()
+        .unwrap_or_else(|| sample_path().with_file_name("sample_utxo.jsonl"));
+    let (txs, report) = utxo::read(&path, args.lenient, 1000)?;
+    let options = cluster::ClusterOptions {
+        exclude_coinjoin: !args.keep_coinjoin,
+        ..cluster::ClusterOptions::default()
+    };
+    let clusters = cluster::cluster(&txs, &options);
+    let tag_list = match &args.tags {
+        Some(p) => tags::read_tags(p)?,
+        None => {
+            let sample = sample_path().with_file_name("sample_tags.csv");
+            if args.input.is_none() && sample.is_file() {
+                tags::read_tags(&sample)?
+            } else {
+                Vec::new()
+            }
+        }
+    };
+    let applied = tags::propagate(&clusters, &tag_list);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let multi = clusters.members.iter().filter(|m| m.len() > 1).count();
+    writeln!(
+        out,
+        "{}: {} transactions ({} rejected), {} addresses in {} clusters ({} of two or more); {} likely CoinJoins {}",
+        path.display(),
+        report.rows_loaded,
+        report.rows_rejected,
+        clusters.addresses.len(),
+        clusters.members.len(),
+        multi,
+        clusters.coinjoins.len(),
+        if options.exclude_coinjoin { "left out" } else { "merged" }
+    )?;
+    let mut order: Vec<usize> = (0..clusters.members.len()).collect();
+    order.sort_by_key(|&c| std::cmp::Reverse(clusters.members[c].len()));
+    for &c in order.iter().take(args.top) {
+        let members = &clusters.members[c];
+        if members.len() < 2 && !members.iter().any(|m| applied.contains_key(m)) {
+            continue;
+        }
+        let mut names: Vec<String> = members
+            .iter()
+            .flat_map(|m| applied.get(m).into_iter().flatten())
+            .map(|t| format!("{} ({})", t.tag.entity, t.tag.category.name()))
+            .collect();
+        names.sort();
+        names.dedup();
+        let shown: Vec<&str> = members
+            .iter()
+            .take(5)
+            .map(|&m| clusters.addresses[m as usize].as_str())
+            .collect();
+        writeln!(
+            out,
+            "  cluster {c:>5}: {:>4} addresses {}{}{}",
+            members.len(),
+            shown.join(" "),
+            if members.len() > 5 { " …" } else { "" },
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!("  tagged {}", names.join(", "))
+            }
+        )?;
+    }
+    if let [a, b] = args.explain.as_slice() {
+        match clusters.provenance(a, b) {
+            Some(path) if path.is_empty() => writeln!(out, "{a} and {b} are the same address")?,
+            Some(path) => {
+                writeln!(
+                    out,
+                    "{a} and {b} share a cluster through {} transactions:",
+                    path.len()
+                )?;
+                for t in path {
+                    let tx = &txs[t];
+                    let inputs: Vec<&str> = tx.inputs.iter().map(|l| l.address.as_str()).collect();
+                    writeln!(
+                        out,
+                        "  {} (row {}, {}): inputs {}",
+                        tx.hash,
+                        tx.row,
+                        moneytrail::time::to_rfc3339(tx.time_us),
+                        inputs.join(", ")
+                    )?;
+                }
+            }
+            None => writeln!(out, "{a} and {b} are not in one cluster")?,
+        }
+    }
+    if let Some(dir) = &args.out {
+        let options = report::OutputOptions {
+            parquet: args.parquet,
+            ..report::OutputOptions::default()
+        };
+        let written = report::write_clusters(dir, &clusters, &applied, &options)?;
+        print_written(&mut out, dir, &written)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 fn paths_command(args: &PathsArgs) -> anyhow::Result<()> {
     let loaded = load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
@@ -1180,6 +1326,7 @@ fn main() -> ExitCode {
         Command::Paths(args) => paths_command(args),
         Command::Generate(args) => generate_command(args),
         Command::Goaml(args) => goaml_command(args),
+        Command::Cluster(args) => cluster_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

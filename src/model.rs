@@ -56,6 +56,9 @@ pub enum AccountKind {
     Exchange,
     /// Cash, or a counterparty the data does not identify.
     CashOrUnknown,
+    /// An on-chain (UTXO) transaction: the node its inputs pay into and its
+    /// outputs are paid from (see [`utxo`](crate::utxo)).
+    OnChainTransaction,
 }
 
 impl AccountKind {
@@ -67,6 +70,7 @@ impl AccountKind {
             AccountKind::VirtualAssetAddress => "virtual_asset_address",
             AccountKind::Exchange => "exchange",
             AccountKind::CashOrUnknown => "cash_or_unknown",
+            AccountKind::OnChainTransaction => "onchain_transaction",
         }
     }
 
@@ -80,6 +84,7 @@ impl AccountKind {
             "virtual_asset_address" | "address" | "wallet" => AccountKind::VirtualAssetAddress,
             "exchange" | "vasp" => AccountKind::Exchange,
             "cash_or_unknown" | "cash" | "unknown" => AccountKind::CashOrUnknown,
+            "onchain_transaction" => AccountKind::OnChainTransaction,
             _ => return None,
         })
     }

@@ -27,6 +27,8 @@ pub enum Layout {
     TransfersParquet,
     /// moneytrail's transfers layout in JSON lines.
     TransfersJsonLines,
+    /// On-chain UTXO transactions in JSON lines (see [`utxo`](crate::utxo)).
+    UtxoJsonLines,
 }
 
 impl Layout {
@@ -40,6 +42,7 @@ impl Layout {
             Layout::TransfersCsv => "transfers_csv",
             Layout::TransfersParquet => "transfers_parquet",
             Layout::TransfersJsonLines => "transfers_jsonl",
+            Layout::UtxoJsonLines => "utxo_jsonl",
         }
     }
 
@@ -48,9 +51,10 @@ impl Layout {
             Layout::AmlWorld | Layout::AmlWorldPatterns => AMLWORLD,
             Layout::AmlSimSample => AMLSIM_SAMPLE,
             Layout::AmlSimNative => AMLSIM_NATIVE,
-            Layout::TransfersCsv | Layout::TransfersParquet | Layout::TransfersJsonLines => {
-                TRANSFERS
-            }
+            Layout::TransfersCsv
+            | Layout::TransfersParquet
+            | Layout::TransfersJsonLines
+            | Layout::UtxoJsonLines => TRANSFERS,
         }
     }
 }

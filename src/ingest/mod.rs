@@ -28,7 +28,7 @@ mod amlsim;
 mod batch;
 mod csv_chunks;
 mod jsonl;
-mod layouts;
+pub(crate) mod layouts;
 mod parquet;
 mod patterns;
 mod report;
@@ -69,6 +69,8 @@ pub enum Format {
     Parquet,
     /// The native transfers layout in JSON lines.
     JsonLines,
+    /// On-chain UTXO transactions in JSON lines.
+    Utxo,
 }
 
 impl FromStr for Format {
@@ -83,6 +85,7 @@ impl FromStr for Format {
             "transfers" | "csv" => Format::Transfers,
             "parquet" => Format::Parquet,
             "jsonl" | "json" | "json-lines" => Format::JsonLines,
+            "utxo" => Format::Utxo,
             other => {
                 return Err(Error::invalid(format!(
                     "unknown format {other:?}: expected auto, amlworld, patterns, amlsim, transfers, parquet or jsonl"
@@ -185,6 +188,17 @@ pub struct Loaded {
 /// ```
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
     let (layout, detected) = choose_layout(path, options.format)?;
+    if layout == Layout::UtxoJsonLines {
+        let (transactions, mut report) =
+            crate::utxo::read(path, options.lenient, options.max_listed_rejections)?;
+        report.layout_detected = detected;
+        let ledger = crate::utxo::ledger(&transactions, Some(path))?;
+        return Ok(Loaded {
+            ledger,
+            report,
+            attempts: Vec::new(),
+        });
+    }
     let mut sink = Sink::new(path, layout, detected, options);
     let mut attempts = Vec::new();
     match layout {
@@ -215,6 +229,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
         Layout::TransfersCsv => read_csv(path, layout, &mut sink, layouts::parse_transfers)?,
         Layout::TransfersParquet => parquet::read(path, &mut sink)?,
         Layout::TransfersJsonLines => jsonl::read(path, &mut sink)?,
+        Layout::UtxoJsonLines => unreachable!("read above"),
     }
     let (ledger, report) = sink.finish()?;
     Ok(Loaded {
@@ -268,6 +283,20 @@ fn sniff(path: &Path) -> Result<Container> {
     Ok(Container::Csv(csv_chunks::read_header(path)?.names))
 }
 
+/// Whether a JSON-lines file holds UTXO transactions (its first record has
+/// `inputs` and `outputs`).
+fn first_line_is_utxo(path: &Path) -> Result<bool> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        if !line.trim().is_empty() {
+            return Ok(crate::utxo::looks_like_utxo(&line));
+        }
+    }
+    Ok(false)
+}
+
 fn has_all(header: &[String], names: &[&str]) -> bool {
     names
         .iter()
@@ -296,6 +325,8 @@ fn choose_layout(path: &Path, format: Format) -> Result<(Layout, bool)> {
         )
     };
     let layout = match (format, &container) {
+        (Format::Utxo, _) => Layout::UtxoJsonLines,
+        (Format::Auto, Container::JsonLines) if first_line_is_utxo(path)? => Layout::UtxoJsonLines,
         (Format::Parquet, _) | (Format::Transfers | Format::Auto, Container::Parquet) => {
             Layout::TransfersParquet
         }

@@ -796,3 +796,140 @@ pub fn write_sources(
     write_table(dir, "sources", &mut df, options.parquet, &mut written)?;
     Ok(written)
 }
+
+/// Write the clusters of a UTXO data set: `clusters.csv` (one row per
+/// cluster of two or more addresses, or tagged: id, size, the first
+/// address, entities and categories of its tags) and `addresses.csv`
+/// (every address in a cluster of two or more, or tagged: its cluster and
+/// each tag that applies, own or inherited), with Parquet twins when
+/// `options.parquet`.
+///
+/// # Errors
+///
+/// When a file cannot be written.
+pub fn write_clusters(
+    dir: &Path,
+    clusters: &crate::utxo::cluster::Clusters,
+    applied: &BTreeMap<u32, Vec<crate::utxo::tags::AppliedTag>>,
+    options: &OutputOptions,
+) -> Result<Written> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut written = Written::new();
+    let shown = |c: usize| {
+        clusters.members[c].len() > 1 || clusters.members[c].iter().any(|m| applied.contains_key(m))
+    };
+    let ids: Vec<usize> = (0..clusters.members.len()).filter(|&c| shown(c)).collect();
+    let tag_text = |c: usize, f: fn(&crate::utxo::tags::AppliedTag) -> String| {
+        let mut set: std::collections::BTreeSet<String> = Default::default();
+        for m in &clusters.members[c] {
+            for t in applied.get(m).into_iter().flatten() {
+                set.insert(f(t));
+            }
+        }
+        set.into_iter().collect::<Vec<_>>().join(";")
+    };
+    let path = dir.join("clusters.csv");
+    let mut df = DataFrame::new(
+        ids.len(),
+        vec![
+            Column::new(
+                "cluster".into(),
+                ids.iter().map(|&c| c as u32).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "size".into(),
+                ids.iter()
+                    .map(|&c| clusters.members[c].len() as u32)
+                    .collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "first_address".into(),
+                ids.iter()
+                    .map(|&c| clusters.addresses[clusters.members[c][0] as usize].clone())
+                    .collect::<Vec<String>>(),
+            ),
+            Column::new(
+                "entities".into(),
+                ids.iter()
+                    .map(|&c| tag_text(c, |t| t.tag.entity.clone()))
+                    .collect::<Vec<String>>(),
+            ),
+            Column::new(
+                "categories".into(),
+                ids.iter()
+                    .map(|&c| tag_text(c, |t| t.tag.category.name().to_string()))
+                    .collect::<Vec<String>>(),
+            ),
+        ],
+    )
+    .map_err(polars_error(&path))?;
+    write_table(dir, "clusters", &mut df, options.parquet, &mut written)?;
+    // one row per address and tag (or one row without a tag)
+    let mut rows: Vec<(String, u32, String, String, bool, String, f64)> = Vec::new();
+    for &c in &ids {
+        for &m in &clusters.members[c] {
+            let address = clusters.addresses[m as usize].clone();
+            match applied.get(&m) {
+                Some(tags) => {
+                    for t in tags {
+                        rows.push((
+                            address.clone(),
+                            c as u32,
+                            t.tag.entity.clone(),
+                            t.tag.category.name().to_string(),
+                            t.inherited,
+                            t.tag.address.clone(),
+                            t.tag.confidence,
+                        ));
+                    }
+                }
+                None => rows.push((
+                    address,
+                    c as u32,
+                    String::new(),
+                    String::new(),
+                    false,
+                    String::new(),
+                    0.0,
+                )),
+            }
+        }
+    }
+    let path = dir.join("addresses.csv");
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "address".into(),
+                rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "cluster".into(),
+                rows.iter().map(|r| r.1).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "entity".into(),
+                rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "category".into(),
+                rows.iter().map(|r| r.3.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "inherited".into(),
+                rows.iter().map(|r| r.4).collect::<Vec<bool>>(),
+            ),
+            Column::new(
+                "tagged_address".into(),
+                rows.iter().map(|r| r.5.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "confidence".into(),
+                rows.iter().map(|r| r.6).collect::<Vec<f64>>(),
+            ),
+        ],
+    )
+    .map_err(polars_error(&path))?;
+    write_table(dir, "addresses", &mut df, options.parquet, &mut written)?;
+    Ok(written)
+}

@@ -45,6 +45,7 @@ fn fill(kind: AccountKind) -> &'static str {
         AccountKind::VirtualAssetAddress => "#fff7ed",
         AccountKind::Exchange => "#ecfdf5",
         AccountKind::CashOrUnknown => "#f3f4f6",
+        AccountKind::OnChainTransaction => "#fef9c3",
     }
 }
 

@@ -200,3 +200,72 @@ fn paths_finds_the_planted_layering_chain() {
     ]);
     assert!(text(&out.stdout).starts_with("0 time-respecting paths"));
 }
+
+#[test]
+fn cluster_on_the_shipped_utxo_sample_explains_and_leaves_the_coinjoin_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = moneytrail(&[
+        "cluster",
+        "--explain",
+        "bc1qexchangedeposit000000000,bc1qexchangehot00000000000",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("1 likely CoinJoins left out"), "{stdout}");
+    assert!(
+        stdout.contains("share a cluster through 1 transactions")
+            && stdout.contains("a1f0c0de0006"),
+        "{stdout}"
+    );
+    // the exchange's tag reaches its deposit address, inherited
+    let addresses = std::fs::read_to_string(dir.path().join("addresses.csv")).unwrap();
+    assert!(
+        addresses.contains("bc1qexchangedeposit000000000,")
+            && addresses
+                .lines()
+                .any(|l| l.starts_with("bc1qexchangedeposit000000000")
+                    && l.contains("CoinHub,exchange,true")),
+        "{addresses}"
+    );
+    // with CoinJoins merged, the four CoinJoin participants become one cluster
+    let out = moneytrail(&[
+        "cluster",
+        "--keep-coinjoin",
+        "--explain",
+        "bc1qconsolidate0000000000000,bc1qcarol0000000000000000000",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("0 likely CoinJoins merged"), "{stdout}");
+    assert!(stdout.contains("a1f0c0de0004"), "{stdout}");
+}
+
+#[test]
+fn trace_follows_ransom_through_utxo_transactions_and_keeps_the_books() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = crate::root().join("data/sample_utxo.jsonl");
+    let out = moneytrail(&[
+        "trace",
+        "--input",
+        sample.to_str().unwrap(),
+        "--account",
+        "bc1qransom00000000000000000a",
+        "--rule",
+        "haircut",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("traced in  0.5 BTC"), "{stdout}");
+    assert!(stdout.contains("books balance"), "{stdout}");
+    assert!(
+        stdout.contains("(fee)"),
+        "fees leave the graph as exits: {stdout}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("trace.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["conserved"], true);
+}

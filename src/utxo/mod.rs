@@ -1,0 +1,322 @@
+//! On-chain (UTXO) transactions: several inputs and several outputs each,
+//! read from JSON lines, modelled exactly in the [`Ledger`], clustered
+//! into probable owners ([`cluster`]) and tagged ([`tags`]).
+//!
+//! One line per transaction:
+//!
+//! ```text
+//! {"tx_hash":"f00d…","time":"2024-03-01T12:00:00Z","chain":"bitcoin",
+//!  "inputs":[{"address":"bc1qa…","amount":"0.7"},{"address":"bc1qb…","amount":"0.4"}],
+//!  "outputs":[{"address":"bc1qc…","amount":"1.0"},{"address":"bc1qa…","amount":"0.0999"}],
+//!  "fee":"0.0001"}
+//! ```
+//!
+//! Amounts are read from their exact text (strings or JSON numbers, never
+//! through floating point). `asset` may be given; otherwise it follows from
+//! the chain (`bitcoin` BTC, `litecoin` LTC, `bitcoin-cash` BCH, `dogecoin`
+//! DOGE). `fee` may be left out, and is then inputs − outputs; when given,
+//! inputs must equal outputs + fee exactly. A transaction without inputs
+//! (a coinbase) is paid by the account `coinbase:<chain>`.
+//!
+//! # How a transaction becomes transfers
+//!
+//! Each transaction is an account of its own (`tx:<hash>`, kind
+//! [`AccountKind::OnChainTransaction`]). Every input is a transfer from its
+//! address into that account, in the order listed; then every output is a
+//! transfer from it to its address, in the order listed, all at the
+//! transaction's time (the ledger keeps the file's order among equal
+//! times). The fee is paid by the last output: its amount paid is the
+//! output plus the fee, its amount received the output, so tracing counts
+//! the fee as an exit (reason `fee`). The tracing rules then apply exactly
+//! as the courts' rules read on a UTXO transaction: `fifo` spends the
+//! inputs in their order across the outputs in theirs, `lifo` the last
+//! input first, `haircut` spreads every output pro rata over the inputs.
+
+pub mod cluster;
+pub mod tags;
+
+use crate::error::{Error, Reason, Result, RowError};
+use crate::ingest::layouts::{parse_amount, Layout};
+use crate::ingest::LoadReport;
+use crate::ledger::{Ledger, LedgerBuilder, NewTransfer};
+use crate::model::{AccountKind, Channel};
+use rust_decimal::Decimal;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// One input or output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leg {
+    /// The address.
+    pub address: String,
+    /// The amount.
+    pub amount: Decimal,
+}
+
+/// One on-chain transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UtxoTransaction {
+    /// Its hash.
+    pub hash: String,
+    /// Time (microseconds since the epoch).
+    pub time_us: i64,
+    /// The chain (`bitcoin`…).
+    pub chain: String,
+    /// The asset moved (`BTC`…).
+    pub asset: String,
+    /// Inputs, in order.
+    pub inputs: Vec<Leg>,
+    /// Outputs, in order.
+    pub outputs: Vec<Leg>,
+    /// The fee (inputs − outputs).
+    pub fee: Decimal,
+    /// 0-based data row (line without blank lines) in the file.
+    pub row: u32,
+}
+
+/// Add detail to a boxed row error.
+trait WithDetail {
+    fn with_detail(self, detail: impl Into<String>) -> Self;
+}
+
+impl WithDetail for Box<RowError> {
+    fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// The asset of a chain, when the chain has one native asset.
+fn native_asset(chain: &str) -> Option<&'static str> {
+    Some(match chain.to_ascii_lowercase().as_str() {
+        "bitcoin" | "btc" => "BTC",
+        "litecoin" | "ltc" => "LTC",
+        "bitcoin-cash" | "bitcoin_cash" | "bch" => "BCH",
+        "dogecoin" | "doge" => "DOGE",
+        _ => return None,
+    })
+}
+
+/// The text of a raw JSON value: a string's content, a number's digits.
+fn text_of(raw: &RawValue) -> Option<String> {
+    let t = raw.get();
+    if t.starts_with('"') {
+        serde_json::from_str::<String>(t).ok()
+    } else if t == "null" || t.starts_with('{') || t.starts_with('[') {
+        None
+    } else {
+        Some(t.to_string())
+    }
+}
+
+/// Parse one line; errors carry the column and value (row and path are
+/// filled in by the caller).
+fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<RowError>> {
+    let bad = |column: &str, value: &str, reason: Reason| {
+        Box::new(RowError::new(row.into(), column, value, reason))
+    };
+    let object: HashMap<&str, &RawValue> = serde_json::from_str(line).map_err(|_| {
+        bad("(record)", line, Reason::BadJson).with_detail("expected a JSON object")
+    })?;
+    let field = |name: &str| object.get(name).copied();
+    let required_text = |name: &str| -> std::result::Result<String, Box<RowError>> {
+        field(name)
+            .and_then(text_of)
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| bad(name, "", Reason::MissingValue))
+    };
+    let hash = required_text("tx_hash")?;
+    let time_text = required_text("time")?;
+    let time_us = crate::time::parse_flexible(&time_text)
+        .ok_or_else(|| bad("time", &time_text, Reason::BadTime))?;
+    let chain = required_text("chain")?;
+    let asset = match field("asset").and_then(text_of) {
+        Some(a) if !a.trim().is_empty() => a.trim().to_ascii_uppercase(),
+        _ => native_asset(&chain).map(str::to_string).ok_or_else(|| {
+            bad("asset", "", Reason::MissingValue).with_detail(format!(
+                "chain {chain:?} has no known native asset; give \"asset\""
+            ))
+        })?,
+    };
+    let legs = |name: &str| -> std::result::Result<Vec<Leg>, Box<RowError>> {
+        let Some(raw) = field(name) else {
+            return Err(bad(name, "", Reason::MissingValue));
+        };
+        let items: Vec<HashMap<&str, &RawValue>> =
+            serde_json::from_str(raw.get()).map_err(|_| {
+                bad(name, raw.get(), Reason::BadJson)
+                    .with_detail("expected an array of {\"address\", \"amount\"} objects")
+            })?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let column = format!("{name}[{i}]");
+                let address = item
+                    .get("address")
+                    .and_then(|r| text_of(r))
+                    .filter(|a| !a.trim().is_empty())
+                    .ok_or_else(|| bad(&format!("{column}.address"), "", Reason::EmptyAccount))?;
+                let amount_text = item
+                    .get("amount")
+                    .and_then(|r| text_of(r))
+                    .ok_or_else(|| bad(&format!("{column}.amount"), "", Reason::MissingValue))?;
+                let amount = parse_amount(amount_text.trim())
+                    .map_err(|reason| bad(&format!("{column}.amount"), &amount_text, reason))?;
+                Ok(Leg {
+                    address: address.trim().to_string(),
+                    amount,
+                })
+            })
+            .collect()
+    };
+    let inputs = legs("inputs")?;
+    let outputs = legs("outputs")?;
+    if outputs.is_empty() {
+        return Err(
+            bad("outputs", "[]", Reason::MissingValue).with_detail("a transaction needs an output")
+        );
+    }
+    let total_in: Decimal = inputs.iter().map(|l| l.amount).sum();
+    let total_out: Decimal = outputs.iter().map(|l| l.amount).sum();
+    let fee = match field("fee").and_then(text_of) {
+        Some(text) => parse_amount(text.trim()).map_err(|reason| bad("fee", &text, reason))?,
+        None if inputs.is_empty() => Decimal::ZERO,
+        None => total_in - total_out,
+    };
+    if !inputs.is_empty() && total_in != total_out + fee {
+        return Err(
+            bad("fee", &fee.to_string(), Reason::Unbalanced).with_detail(format!(
+                "inputs {} ≠ outputs {} + fee {}",
+                total_in.normalize(),
+                total_out.normalize(),
+                fee.normalize()
+            )),
+        );
+    }
+    Ok(UtxoTransaction {
+        hash,
+        time_us,
+        chain,
+        asset,
+        inputs,
+        outputs,
+        fee,
+        row,
+    })
+}
+
+/// Whether a file looks like UTXO JSON lines: its first non-blank line is
+/// a JSON object with `inputs` and `outputs`.
+pub(crate) fn looks_like_utxo(first_line: &str) -> bool {
+    serde_json::from_str::<HashMap<&str, &RawValue>>(first_line.trim())
+        .is_ok_and(|o| o.contains_key("inputs") && o.contains_key("outputs"))
+}
+
+/// Read UTXO transactions from a JSON-lines file. Strict: the first bad
+/// line is an error naming file, row, line, column (`inputs[2].amount`…)
+/// and value; lenient: bad lines are skipped and listed in the report.
+///
+/// # Errors
+///
+/// When the file cannot be read, or (strict) a line is bad.
+pub fn read(
+    path: &Path,
+    lenient: bool,
+    max_listed: usize,
+) -> Result<(Vec<UtxoTransaction>, LoadReport)> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut report = LoadReport::new(path.to_path_buf(), Layout::UtxoJsonLines, false);
+    let mut out = Vec::new();
+    let mut row = 0u32;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        report.rows_read += 1;
+        match parse_line(line, row) {
+            Ok(tx) => {
+                out.push(tx);
+                report.rows_loaded += 1;
+            }
+            Err(e) => {
+                let mut e = *e;
+                e.path = path.to_path_buf();
+                e.line = Some(i as u64 + 1);
+                if !lenient {
+                    return Err(e.into());
+                }
+                report.reject(e, max_listed);
+            }
+        }
+        row += 1;
+    }
+    let outputs: usize = out.iter().map(|t| t.outputs.len()).sum();
+    let inputs: usize = out.iter().map(|t| t.inputs.len()).sum();
+    report.notes.push(format!(
+        "{} on-chain transactions with {inputs} inputs and {outputs} outputs, \
+         modelled as transfers through one tx:<hash> account each (see moneytrail::utxo)",
+        out.len()
+    ));
+    Ok((out, report))
+}
+
+/// The transfers of some transactions (see the module documentation).
+/// Addresses become [`AccountKind::VirtualAssetAddress`] accounts.
+///
+/// # Errors
+///
+/// When an asset code is empty or there are too many assets.
+pub fn ledger(transactions: &[UtxoTransaction], source: Option<&Path>) -> Result<Ledger> {
+    let mut b = LedgerBuilder::new();
+    if let Some(path) = source {
+        b.source(path);
+    }
+    let mut assets: BTreeMap<&str, crate::model::AssetId> = BTreeMap::new();
+    for tx in transactions {
+        if !assets.contains_key(tx.asset.as_str()) {
+            let id = b.asset(&tx.asset)?;
+            b.mark_virtual(id);
+            assets.insert(&tx.asset, id);
+        }
+    }
+    for tx in transactions {
+        let asset = assets[tx.asset.as_str()];
+        let node = b.account(&format!("tx:{}", tx.hash));
+        b.describe_account(node, None, None, Some(AccountKind::OnChainTransaction));
+        let transfer = |from, to, paid: Decimal, received: Decimal| NewTransfer {
+            channel: Channel::VirtualCurrency,
+            tx_hash: Some(&tx.hash),
+            chain: Some(&tx.chain),
+            amount_received: received,
+            ..NewTransfer::simple(tx.time_us, from, to, paid, asset, tx.row)
+        };
+        if tx.inputs.is_empty() {
+            let coinbase = b.account(&format!("coinbase:{}", tx.chain));
+            b.describe_account(coinbase, None, None, Some(AccountKind::CashOrUnknown));
+            let total: Decimal = tx.outputs.iter().map(|l| l.amount).sum();
+            b.push(transfer(coinbase, node, total, total));
+        }
+        for leg in &tx.inputs {
+            let a = b.account(&leg.address);
+            b.describe_account(a, None, None, Some(AccountKind::VirtualAssetAddress));
+            b.push(transfer(a, node, leg.amount, leg.amount));
+        }
+        let last = tx.outputs.len() - 1;
+        for (j, leg) in tx.outputs.iter().enumerate() {
+            let a = b.account(&leg.address);
+            b.describe_account(a, None, None, Some(AccountKind::VirtualAssetAddress));
+            let paid = if j == last {
+                leg.amount + tx.fee
+            } else {
+                leg.amount
+            };
+            b.push(transfer(node, a, paid, leg.amount));
+        }
+    }
+    b.finish()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,198 @@
+//! Attribution tags: who an address or account is known to belong to
+//! (an exchange, a mixer, a darknet market, a sanctioned entity…), read
+//! from a CSV file and propagated to the address's whole cluster.
+//!
+//! The file has a header and the columns `address,entity,category,source,
+//! confidence` (`account` is accepted for `address`; `source` and
+//! `confidence` may be empty; confidence is a number from 0 to 1, 1 when
+//! empty).
+
+use super::cluster::Clusters;
+use crate::error::{Error, Reason, Result, RowError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What an entity is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// A virtual-asset exchange or other VASP.
+    Exchange,
+    /// A mixer or tumbler.
+    Mixer,
+    /// A darknet market.
+    DarknetMarket,
+    /// A sanctioned person or entity.
+    Sanctioned,
+    /// Gambling.
+    Gambling,
+    /// Ransomware proceeds.
+    Ransomware,
+    /// A scam or fraud.
+    Scam,
+    /// Anything else.
+    Other,
+}
+
+impl Category {
+    /// Parse a category name (any case; `-` or space for `_`; `vasp` is
+    /// `exchange`, `darknet` is `darknet_market`).
+    pub fn parse(text: &str) -> Option<Category> {
+        let t = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Some(match t.as_str() {
+            "exchange" | "vasp" => Category::Exchange,
+            "mixer" | "tumbler" => Category::Mixer,
+            "darknet_market" | "darknet" => Category::DarknetMarket,
+            "sanctioned" | "sanctions" => Category::Sanctioned,
+            "gambling" => Category::Gambling,
+            "ransomware" => Category::Ransomware,
+            "scam" | "fraud" => Category::Scam,
+            "other" => Category::Other,
+            _ => return None,
+        })
+    }
+
+    /// The snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Exchange => "exchange",
+            Category::Mixer => "mixer",
+            Category::DarknetMarket => "darknet_market",
+            Category::Sanctioned => "sanctioned",
+            Category::Gambling => "gambling",
+            Category::Ransomware => "ransomware",
+            Category::Scam => "scam",
+            Category::Other => "other",
+        }
+    }
+}
+
+/// One tag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tag {
+    /// The address or account tagged.
+    pub address: String,
+    /// The entity's name.
+    pub entity: String,
+    /// What the entity is.
+    pub category: Category,
+    /// Where the attribution comes from.
+    pub source: String,
+    /// How sure the source is, 0 to 1.
+    pub confidence: f64,
+}
+
+/// Read a tag file.
+///
+/// # Errors
+///
+/// When the file cannot be read, lacks a column, or a row has an unknown
+/// category, an empty address or entity, or a confidence outside 0–1; the
+/// error names the row, column and value.
+pub fn read_tags(path: &Path) -> Result<Vec<Tag>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = header
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let col = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
+    let need = |wanted: &[&str]| {
+        col(wanted).ok_or_else(|| {
+            Error::format(
+                path,
+                format!("no column {:?}; the header is {header:?}", wanted[0]),
+            )
+        })
+    };
+    let (a, e, c) = (
+        need(&["address", "account"])?,
+        need(&["entity"])?,
+        need(&["category"])?,
+    );
+    let (s, k) = (col(&["source"]), col(&["confidence"]));
+    let mut tags = Vec::new();
+    for (row, (i, line)) in lines.enumerate() {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let bad = |column: &str, value: &str, reason: Reason| -> Error {
+            RowError {
+                path: path.to_path_buf(),
+                line: Some(i as u64 + 1),
+                ..RowError::new(row as u64, column, value, reason)
+            }
+            .into()
+        };
+        let get = |j: Option<usize>| j.and_then(|j| fields.get(j)).copied().unwrap_or("");
+        let address = get(Some(a));
+        if address.is_empty() {
+            return Err(bad("address", address, Reason::EmptyAccount));
+        }
+        let entity = get(Some(e));
+        if entity.is_empty() {
+            return Err(bad("entity", entity, Reason::MissingValue));
+        }
+        let category = Category::parse(get(Some(c)))
+            .ok_or_else(|| bad("category", get(Some(c)), Reason::BadValue))?;
+        let confidence = match get(k) {
+            "" => 1.0,
+            t => t
+                .parse::<f64>()
+                .ok()
+                .filter(|v| (0.0..=1.0).contains(v))
+                .ok_or_else(|| bad("confidence", t, Reason::BadNumber))?,
+        };
+        tags.push(Tag {
+            address: address.to_string(),
+            entity: entity.to_string(),
+            category,
+            source: get(s).to_string(),
+            confidence,
+        });
+    }
+    Ok(tags)
+}
+
+/// A tag as it applies to an address: its own, or inherited from another
+/// member of its cluster.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppliedTag {
+    /// The tag.
+    pub tag: Tag,
+    /// Whether it was inherited through the cluster (the tag's `address`
+    /// says from which member).
+    pub inherited: bool,
+}
+
+/// The tags of every address of some clusters: each address's own tags,
+/// and the tags of the other members of its cluster (marked inherited).
+/// Tags of addresses not in the data are ignored.
+pub fn propagate(clusters: &Clusters, tags: &[Tag]) -> BTreeMap<u32, Vec<AppliedTag>> {
+    let mut per_cluster: BTreeMap<u32, Vec<&Tag>> = BTreeMap::new();
+    for t in tags {
+        if let Some(c) = clusters.cluster(&t.address) {
+            per_cluster.entry(c).or_default().push(t);
+        }
+    }
+    let mut out: BTreeMap<u32, Vec<AppliedTag>> = BTreeMap::new();
+    for (c, cluster_tags) in per_cluster {
+        for &member in &clusters.members[c as usize] {
+            let key = &clusters.addresses[member as usize];
+            let applied = cluster_tags
+                .iter()
+                .map(|t| AppliedTag {
+                    tag: (*t).clone(),
+                    inherited: &t.address != key,
+                })
+                .collect();
+            out.insert(member, applied);
+        }
+    }
+    out
+}
