@@ -45,6 +45,7 @@ mod error;
 pub mod fx;
 mod graph;
 pub mod ingest;
+pub mod investigate;
 mod ledger;
 mod model;
 pub mod paths;

@@ -53,6 +53,50 @@ enum Command {
     /// input ownership, apply attribution tags, and explain why two
     /// addresses share a cluster.
     Cluster(ClusterArgs),
+    /// Build a case file for each subject (accounts or addresses with a case
+    /// reference), in parallel: flows, findings, traces, links, what could be frozen.
+    Investigate(InvestigateArgs),
+}
+
+#[derive(Args, Debug)]
+struct InvestigateArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Subjects: `case_ref,subject` lines (data/sample_subjects.csv when
+    /// neither this nor --input is given).
+    #[arg(long)]
+    subjects: Option<PathBuf>,
+    /// Allocation rule for the traces.
+    #[arg(long, value_enum, default_value = "fifo")]
+    rule: RuleArg,
+    /// Hops the traces follow.
+    #[arg(long, default_value_t = 4)]
+    max_hops: u16,
+    /// Rows per table in the case files.
+    #[arg(long, default_value_t = 25)]
+    top: usize,
+    /// Detector parameters for the findings, TOML or JSON.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Reporting currency.
+    #[arg(long, default_value = "USD")]
+    currency: String,
+    /// FX table: `asset,rate` lines.
+    #[arg(long)]
+    fx: Option<PathBuf>,
+    /// Replace every account and address key by HMAC-SHA-256 under this
+    /// key, the same in every file (for sharing across borders).
+    #[arg(long, value_name = "KEY")]
+    pseudonymise: Option<String>,
+    /// Folder for the case files, index.json, index.csv and report.html.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Write a Parquet file next to every CSV file.
+    #[arg(long)]
+    parquet: bool,
+    /// Do not write report.html.
+    #[arg(long)]
+    no_report: bool,
 }
 
 #[derive(Args, Debug)]
@@ -1251,6 +1295,100 @@ fn cluster_command(args: &ClusterArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
+    use moneytrail::investigate::{
+        read_subjects, InvestigateOptions, Investigation, Pseudonymiser,
+    };
+    let subjects_path = match &args.subjects {
+        Some(p) => p.clone(),
+        None if args.input.input.is_none() => sample_path().with_file_name("sample_subjects.csv"),
+        None => anyhow::bail!("give --subjects FILE (case_ref,subject lines)"),
+    };
+    let subjects = read_subjects(&subjects_path)?;
+    let started = Instant::now();
+    let loaded = load(&args.input)?;
+    let graph = FlowGraph::new(loaded.ledger);
+    let currency = args.currency.to_ascii_uppercase();
+    let (fx, _) = fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
+    let data = Valued::new(&graph, fx);
+    let mut config = match &args.config {
+        Some(path) => read_config(path)?,
+        None => DetectConfig::default(),
+    };
+    config.currency = currency;
+    let analysis = detect::analyze(&data, &config, |_| {});
+    let balances = moneytrail::trace::Balances::new(graph.ledger(), &Default::default());
+    let prepared = started.elapsed().as_secs_f64();
+    let options = InvestigateOptions {
+        trace: TraceOptions {
+            rule: args.rule.into(),
+            max_hops: args.max_hops,
+            ..TraceOptions::default()
+        },
+        top: args.top,
+        ..InvestigateOptions::default()
+    };
+    let investigation = Investigation::new(&data, &analysis.findings, &balances, options);
+    let timer = Instant::now();
+    let mut cases = investigation.run(&subjects)?;
+    let seconds = timer.elapsed().as_secs_f64();
+    if let Some(key) = &args.pseudonymise {
+        let p = Pseudonymiser::new(key.as_bytes());
+        for c in &mut cases {
+            c.pseudonymise(&p);
+        }
+    }
+    let output = report::OutputOptions {
+        parquet: args.parquet,
+        html: !args.no_report,
+        ..report::OutputOptions::default()
+    };
+    let written = report::write_cases(&args.out, &cases, args.pseudonymise.is_some(), &output)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(
+        out,
+        "{} subjects ({} found) from {}: data loaded and analysed in {prepared:.2}s ({} findings), \
+         case files built in {seconds:.2}s on {} threads{}",
+        cases.len(),
+        cases.iter().filter(|c| c.found).count(),
+        subjects_path.display(),
+        analysis.findings.len(),
+        rayon::current_num_threads(),
+        if args.pseudonymise.is_some() {
+            "; identifiers pseudonymised"
+        } else {
+            ""
+        }
+    )?;
+    for c in cases.iter().take(10) {
+        writeln!(
+            out,
+            "  {:<10} {:<30} in {:>14} out {:>14} {:>3} findings {:>3} links",
+            c.case_ref,
+            c.subject,
+            moneytrail::summary::group_thousands(c.total.value_in.round_dp(0)),
+            moneytrail::summary::group_thousands(c.total.value_out.round_dp(0)),
+            c.findings.len(),
+            c.links.len()
+        )?;
+    }
+    let cases_written = written.iter().filter(|w| w.starts_with("case-")).count();
+    let others: Vec<&String> = written.iter().filter(|w| !w.starts_with("case-")).collect();
+    writeln!(
+        out,
+        "\nwrote {cases_written} case files, {} to {}",
+        others
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.out.display()
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
 fn paths_command(args: &PathsArgs) -> anyhow::Result<()> {
     let loaded = load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
@@ -1327,6 +1465,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate_command(args),
         Command::Goaml(args) => goaml_command(args),
         Command::Cluster(args) => cluster_command(args),
+        Command::Investigate(args) => investigate_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

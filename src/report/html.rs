@@ -869,3 +869,174 @@ mod tests {
         assert!(svg.contains("USD per 2 days"));
     }
 }
+
+/// The report `investigate` writes: one table of all subjects, then per
+/// subject (collapsible) its totals, largest counterparties, findings,
+/// links to other subjects and what could be frozen. Made from the case
+/// files alone, so a pseudonymised investigation gives a pseudonymised
+/// report.
+pub fn investigation_html(
+    cases: &[crate::investigate::CaseFile],
+    index: &[super::CaseIndexEntry],
+    pseudonymised: bool,
+    limits: &ReportLimits,
+) -> String {
+    let mut page = Page::new();
+    page.heading(1, "top", "moneytrail investigation");
+    let currency = cases.first().map_or("", |c| c.currency.as_str());
+    page.note(&format!(
+        "{} subjects, {} found in the data; amounts in {currency}{}",
+        cases.len(),
+        cases.iter().filter(|c| c.found).count(),
+        if pseudonymised {
+            "; identifiers pseudonymised (HMAC-SHA-256)"
+        } else {
+            ""
+        }
+    ));
+    page.heading(2, "subjects", "Subjects");
+    let rows: Vec<Vec<String>> = index
+        .iter()
+        .map(|e| {
+            vec![
+                e.case_ref.clone(),
+                e.subject.clone(),
+                if e.found { "yes".into() } else { "no".into() },
+                group_thousands(e.value_in.round_dp(0)),
+                group_thousands(e.value_out.round_dp(0)),
+                e.findings.to_string(),
+                e.links.to_string(),
+                group_thousands(e.freezable_value.round_dp(0)),
+                e.file.clone(),
+            ]
+        })
+        .collect();
+    page.table(
+        "subjects",
+        &[
+            "case",
+            "subject",
+            "found",
+            "#in",
+            "#out",
+            "#findings",
+            "#links",
+            "#freezable",
+            "case file",
+        ],
+        &rows,
+    );
+    let top = limits.top_accounts;
+    for (i, c) in cases.iter().enumerate() {
+        let _ = write!(
+            page.body,
+            "<details class=\"case\" id=\"case-{i}\"{}><summary>{} · {} · in {} · out {} · {} findings</summary>\n",
+            if i == 0 { " open=\"open\"" } else { "" },
+            escape(&c.case_ref),
+            escape(&c.subject),
+            group_thousands(c.total.value_in.round_dp(0)),
+            group_thousands(c.total.value_out.round_dp(0)),
+            c.findings.len()
+        );
+        if !c.found {
+            page.note("Not in the data.");
+            page.raw("</details>\n");
+            continue;
+        }
+        page.note(&format!(
+            "{} to {}; {} counterparties",
+            c.first_time.clone().unwrap_or_default(),
+            c.last_time.clone().unwrap_or_default(),
+            c.counterparty_count
+        ));
+        let flows = |list: &[crate::investigate::FlowSummary]| -> Vec<Vec<String>> {
+            list.iter()
+                .take(top)
+                .map(|f| {
+                    vec![
+                        f.key.clone(),
+                        f.transfers_in.to_string(),
+                        group_thousands(f.value_in.round_dp(0)),
+                        f.transfers_out.to_string(),
+                        group_thousands(f.value_out.round_dp(0)),
+                    ]
+                })
+                .collect()
+        };
+        let headers = ["counterparty", "#in", "#value in", "#out", "#value out"];
+        page.table("counterparties", &headers, &flows(&c.counterparties));
+        let mut h = headers;
+        h[0] = "month";
+        page.table("months", &h, &flows(&c.months));
+        if !c.findings.is_empty() {
+            let rows: Vec<Vec<String>> = c
+                .findings
+                .iter()
+                .take(top)
+                .map(|f| {
+                    vec![
+                        f.id.clone(),
+                        f.typology.clone(),
+                        format!("{:.2}", f.score),
+                        group_thousands(f.amount.round_dp(0)),
+                        f.explanation.clone(),
+                    ]
+                })
+                .collect();
+            page.table(
+                "findings",
+                &["finding", "typology", "#score", "#amount", "explanation"],
+                &rows,
+            );
+        }
+        if !c.links.is_empty() {
+            let rows: Vec<Vec<String>> = c
+                .links
+                .iter()
+                .take(top)
+                .map(|l| {
+                    vec![
+                        l.case_ref.clone(),
+                        l.subject.clone(),
+                        l.shared_count.to_string(),
+                        l.paths_to.len().to_string(),
+                        l.paths_from.len().to_string(),
+                    ]
+                })
+                .collect();
+            page.table(
+                "links",
+                &[
+                    "case",
+                    "subject",
+                    "#shared counterparties",
+                    "#paths to",
+                    "#paths from",
+                ],
+                &rows,
+            );
+        }
+        if !c.freezable.is_empty() {
+            let rows: Vec<Vec<String>> = c
+                .freezable
+                .iter()
+                .take(top)
+                .map(|h| {
+                    vec![
+                        h.account.clone(),
+                        format!("{} {}", amount(h.amount), h.asset),
+                        h.value
+                            .map(|v| group_thousands(v.round_dp(0)))
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            page.table("freezable", &["held by", "#amount", "#value"], &rows);
+        }
+        page.raw("</details>\n");
+    }
+    page.finish(
+        "moneytrail investigation",
+        &format!(" data-subjects=\"{}\"", cases.len()),
+    )
+}

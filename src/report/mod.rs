@@ -933,3 +933,134 @@ pub fn write_clusters(
     write_table(dir, "addresses", &mut df, options.parquet, &mut written)?;
     Ok(written)
 }
+
+/// One line of the investigation's index.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseIndexEntry {
+    /// Case reference.
+    pub case_ref: String,
+    /// Subject (pseudonymised when the case files are).
+    pub subject: String,
+    /// The case file's name.
+    pub file: String,
+    /// Whether the subject is in the data.
+    pub found: bool,
+    /// Value received (reporting currency).
+    pub value_in: Decimal,
+    /// Value paid.
+    pub value_out: Decimal,
+    /// Findings it takes part in.
+    pub findings: usize,
+    /// Other subjects it is linked to.
+    pub links: usize,
+    /// Value that could be frozen now (where priced).
+    pub freezable_value: Decimal,
+}
+
+/// A file name made of a case reference: letters, digits, `.`, `-`, `_`.
+fn file_part(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Write an investigation: `case-<ref>.json` per subject (`case-<ref>-<n>.json`
+/// when a reference has several subjects), `index.json` and `index.csv`
+/// (Parquet twin with `options.parquet`), and `report.html` (with
+/// `options.html`). Pseudonymise the case files first if they are to be
+/// shared: everything written here comes from them.
+///
+/// # Errors
+///
+/// When a file cannot be written.
+pub fn write_cases(
+    dir: &Path,
+    cases: &[crate::investigate::CaseFile],
+    pseudonymised: bool,
+    options: &OutputOptions,
+) -> Result<Written> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut per_ref: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in cases {
+        *per_ref.entry(&c.case_ref).or_default() += 1;
+    }
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut written = Written::new();
+    let mut index = Vec::new();
+    for c in cases {
+        let n = seen.entry(&c.case_ref).or_default();
+        *n += 1;
+        let name = if per_ref[c.case_ref.as_str()] > 1 {
+            format!("case-{}-{}.json", file_part(&c.case_ref), n)
+        } else {
+            format!("case-{}.json", file_part(&c.case_ref))
+        };
+        let path = dir.join(&name);
+        let text =
+            serde_json::to_string_pretty(c).map_err(|e| Error::format(&path, e.to_string()))?;
+        write_text(dir, &name, &(text + "\n"), &mut written)?;
+        index.push(CaseIndexEntry {
+            case_ref: c.case_ref.clone(),
+            subject: c.subject.clone(),
+            file: name,
+            found: c.found,
+            value_in: c.total.value_in,
+            value_out: c.total.value_out,
+            findings: c.findings.len(),
+            links: c.links.len(),
+            freezable_value: c.freezable.iter().filter_map(|h| h.value).sum(),
+        });
+    }
+    let path = dir.join("index.json");
+    let value = serde_json::json!({
+        "pseudonymised": pseudonymised,
+        "subjects": index,
+    });
+    let text =
+        serde_json::to_string_pretty(&value).map_err(|e| Error::format(&path, e.to_string()))?;
+    write_text(dir, "index.json", &(text + "\n"), &mut written)?;
+    let path = dir.join("index.csv");
+    let col = |f: fn(&CaseIndexEntry) -> String| index.iter().map(f).collect::<Vec<String>>();
+    let mut df = DataFrame::new(
+        index.len(),
+        vec![
+            Column::new("case_ref".into(), col(|e| e.case_ref.clone())),
+            Column::new("subject".into(), col(|e| e.subject.clone())),
+            Column::new("file".into(), col(|e| e.file.clone())),
+            Column::new(
+                "found".into(),
+                index.iter().map(|e| e.found).collect::<Vec<bool>>(),
+            ),
+            Column::new("value_in".into(), col(|e| e.value_in.to_string())),
+            Column::new("value_out".into(), col(|e| e.value_out.to_string())),
+            Column::new(
+                "findings".into(),
+                index
+                    .iter()
+                    .map(|e| e.findings as u32)
+                    .collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "links".into(),
+                index.iter().map(|e| e.links as u32).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "freezable_value".into(),
+                col(|e| e.freezable_value.to_string()),
+            ),
+        ],
+    )
+    .map_err(polars_error(&path))?;
+    write_table(dir, "index", &mut df, options.parquet, &mut written)?;
+    if options.html {
+        let page = html::investigation_html(cases, &index, pseudonymised, &options.limits);
+        write_text(dir, "report.html", &page, &mut written)?;
+    }
+    Ok(written)
+}

@@ -269,3 +269,74 @@ fn trace_follows_ransom_through_utxo_transactions_and_keeps_the_books() {
             .unwrap();
     assert_eq!(v["conserved"], true);
 }
+
+#[test]
+fn investigate_writes_a_case_file_per_subject_and_pseudonymises_every_file() {
+    let plain = tempfile::tempdir().unwrap();
+    let out = moneytrail(&["investigate", "--out", plain.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let subjects = std::fs::read_to_string(crate::root().join("data/sample_subjects.csv")).unwrap();
+    let n = subjects.lines().count() - 1;
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plain.path().join("index.json")).unwrap())
+            .unwrap();
+    let entries = index["subjects"].as_array().unwrap();
+    assert_eq!(entries.len(), n);
+    for e in entries {
+        let file = plain.path().join(e["file"].as_str().unwrap());
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(case["subject"], e["subject"]);
+        assert_eq!(case["found"], true);
+    }
+    // the mule's case links it to the accounts it paid, through paths
+    let mule: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(plain.path().join("case-OP-MULE-1.json")).unwrap(),
+    )
+    .unwrap();
+    let link = mule["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["subject"] == "GB-NB-M0510")
+        .unwrap();
+    assert_eq!(
+        link["paths_to"][0]["accounts"],
+        serde_json::json!(["ES-BS-M0501", "GB-NB-M0510"])
+    );
+
+    // pseudonymised: no account key of the data in any file, the same pseudonym everywhere
+    let shared = tempfile::tempdir().unwrap();
+    let out = moneytrail(&[
+        "investigate",
+        "--pseudonymise",
+        "a key two FIUs share",
+        "--out",
+        shared.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let loaded = moneytrail::ingest::load(
+        &crate::root().join("data/sample_transfers.csv"),
+        &Default::default(),
+    )
+    .unwrap();
+    let mut all = String::new();
+    for entry in std::fs::read_dir(shared.path()).unwrap() {
+        all.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for a in loaded.ledger.accounts() {
+        for pattern in [
+            format!("\"{}\"", a.key),
+            format!(">{}<", a.key),
+            format!(",{},", a.key),
+        ] {
+            assert!(!all.contains(&pattern), "{} leaked as {pattern}", a.key);
+        }
+    }
+    let p = moneytrail::investigate::Pseudonymiser::new(b"a key two FIUs share");
+    let mule_pseudonym = p.pseudonym("ES-BS-M0501");
+    assert!(
+        all.matches(&mule_pseudonym).count() >= 3,
+        "case file, index, report, links"
+    );
+}
