@@ -837,39 +837,6 @@ pub fn trace_html(
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_script_keeps_the_page_well_formed() {
-        assert!(!SCRIPT.contains('<') && !SCRIPT.contains('&'));
-        assert!(!STYLE.contains('<') && !STYLE.contains('&'));
-    }
-
-    #[test]
-    fn the_timeline_sums_days_into_bars() {
-        let mut per_day = BTreeMap::new();
-        per_day.insert(19_000, Decimal::from(5));
-        per_day.insert(19_002, Decimal::from(7));
-        let svg = timeline_svg(&per_day, "USD");
-        let doc = roxmltree::Document::parse(&svg).unwrap();
-        let bars: Vec<_> = doc
-            .descendants()
-            .filter(|n| n.attribute("class") == Some("bar"))
-            .collect();
-        assert_eq!(bars.len(), 2, "empty days draw no bar");
-        assert!(bars[1]
-            .descendants()
-            .any(|n| n.text() == Some("2022-01-10: 7 USD")));
-        // two years of days fit in at most 400 bars
-        let long: BTreeMap<i64, Decimal> = (0..800).map(|d| (d, Decimal::ONE)).collect();
-        let svg = timeline_svg(&long, "USD");
-        assert_eq!(svg.matches("class=\"bar\"").count(), 400);
-        assert!(svg.contains("USD per 2 days"));
-    }
-}
-
 /// The report `investigate` writes: one table of all subjects, then per
 /// subject (collapsible) its totals, largest counterparties, findings,
 /// links to other subjects and what could be frozen. Made from the case
@@ -928,9 +895,9 @@ pub fn investigation_html(
     );
     let top = limits.top_accounts;
     for (i, c) in cases.iter().enumerate() {
-        let _ = write!(
+        let _ = writeln!(
             page.body,
-            "<details class=\"case\" id=\"case-{i}\"{}><summary>{} · {} · in {} · out {} · {} findings</summary>\n",
+            "<details class=\"case\" id=\"case-{i}\"{}><summary>{} · {} · in {} · out {} · {} findings</summary>",
             if i == 0 { " open=\"open\"" } else { "" },
             escape(&c.case_ref),
             escape(&c.subject),
@@ -1039,4 +1006,37 @@ pub fn investigation_html(
         "moneytrail investigation",
         &format!(" data-subjects=\"{}\"", cases.len()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_keeps_the_page_well_formed() {
+        assert!(!SCRIPT.contains('<') && !SCRIPT.contains('&'));
+        assert!(!STYLE.contains('<') && !STYLE.contains('&'));
+    }
+
+    #[test]
+    fn the_timeline_sums_days_into_bars() {
+        let mut per_day = BTreeMap::new();
+        per_day.insert(19_000, Decimal::from(5));
+        per_day.insert(19_002, Decimal::from(7));
+        let svg = timeline_svg(&per_day, "USD");
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let bars: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("bar"))
+            .collect();
+        assert_eq!(bars.len(), 2, "empty days draw no bar");
+        assert!(bars[1]
+            .descendants()
+            .any(|n| n.text() == Some("2022-01-10: 7 USD")));
+        // two years of days fit in at most 400 bars
+        let long: BTreeMap<i64, Decimal> = (0..800).map(|d| (d, Decimal::ONE)).collect();
+        let svg = timeline_svg(&long, "USD");
+        assert_eq!(svg.matches("class=\"bar\"").count(), 400);
+        assert!(svg.contains("USD per 2 days"));
+    }
 }
