@@ -42,6 +42,7 @@
 
 pub mod detect;
 mod error;
+pub mod exposure;
 pub mod fx;
 mod graph;
 pub mod ingest;
@@ -53,6 +54,7 @@ pub mod report;
 pub mod score;
 pub mod summary;
 pub mod synth;
+pub mod tags;
 pub mod time;
 pub mod trace;
 pub mod utxo;

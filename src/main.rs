@@ -56,6 +56,40 @@ enum Command {
     /// Build a case file for each subject (accounts or addresses with a case
     /// reference), in parallel: flows, findings, traces, links, what could be frozen.
     Investigate(InvestigateArgs),
+    /// The share of an account's (address's, cluster's) money that came
+    /// from or went to each category of tagged entity, directly and within N hops.
+    Exposure(ExposureArgs),
+}
+
+#[derive(Args, Debug)]
+struct ExposureArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Attribution tags: `address,entity,category,source,confidence`.
+    #[arg(long)]
+    tags: PathBuf,
+    /// The account or address.
+    #[arg(long)]
+    account: String,
+    /// UTXO data: the address's whole cluster (common-input ownership,
+    /// CoinJoins left out) is the subject.
+    #[arg(long)]
+    cluster: bool,
+    /// Most transfers between the subject and a tagged account (1: direct only).
+    #[arg(long, default_value_t = 3)]
+    max_hops: u16,
+    /// Allocation rule of the traces.
+    #[arg(long, value_enum, default_value = "fifo")]
+    rule: RuleArg,
+    /// Reporting currency.
+    #[arg(long, default_value = "USD")]
+    currency: String,
+    /// FX table: `asset,rate` lines.
+    #[arg(long)]
+    fx: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -84,6 +118,10 @@ struct InvestigateArgs {
     /// FX table: `asset,rate` lines.
     #[arg(long)]
     fx: Option<PathBuf>,
+    /// Attribution tags: each case file then holds the subject's exposure
+    /// to each category (within 3 hops).
+    #[arg(long)]
+    tags: Option<PathBuf>,
     /// Replace every account and address key by HMAC-SHA-256 under this
     /// key, the same in every file (for sharing across borders).
     #[arg(long, value_name = "KEY")]
@@ -834,6 +872,7 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
         max_hops: args.max_hops,
         horizon: args.horizon.as_deref().map(parse_time).transpose()?,
         min_amount: args.min_amount,
+        ..TraceOptions::default()
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -1184,7 +1223,8 @@ fn goaml_command(args: &GoamlArgs) -> anyhow::Result<()> {
 }
 
 fn cluster_command(args: &ClusterArgs) -> anyhow::Result<()> {
-    use moneytrail::utxo::{self, cluster, tags};
+    use moneytrail::tags;
+    use moneytrail::utxo::{self, cluster};
     anyhow::ensure!(
         args.explain.is_empty() || args.explain.len() == 2,
         "--explain takes two addresses: A,B"
@@ -1307,6 +1347,7 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
     let subjects = read_subjects(&subjects_path)?;
     let started = Instant::now();
     let loaded = load(&args.input)?;
+    let loaded_report = loaded.report;
     let graph = FlowGraph::new(loaded.ledger);
     let currency = args.currency.to_ascii_uppercase();
     let (fx, _) = fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
@@ -1328,7 +1369,20 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
         top: args.top,
         ..InvestigateOptions::default()
     };
-    let investigation = Investigation::new(&data, &analysis.findings, &balances, options);
+    let mut investigation = Investigation::new(&data, &analysis.findings, &balances, options);
+    if let Some(path) = &args.tags {
+        let tags = moneytrail::tags::read_tags(path)?;
+        let clusters = utxo_clusters(&args.input, &loaded_report)?;
+        let tagged = moneytrail::tags::tagged_accounts(graph.ledger(), &tags, clusters.as_ref());
+        let options = moneytrail::exposure::ExposureOptions {
+            trace: TraceOptions {
+                rule: args.rule.into(),
+                ..TraceOptions::default()
+            },
+            ..Default::default()
+        };
+        investigation = investigation.with_tags(tagged, options);
+    }
     let timer = Instant::now();
     let mut cases = investigation.run(&subjects)?;
     let seconds = timer.elapsed().as_secs_f64();
@@ -1385,6 +1439,100 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
             .join(", "),
         args.out.display()
     )?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The address clusters of a UTXO input (None for other layouts).
+fn utxo_clusters(
+    input: &InputArgs,
+    report: &moneytrail::ingest::LoadReport,
+) -> anyhow::Result<Option<moneytrail::utxo::cluster::Clusters>> {
+    if report.layout != moneytrail::ingest::Layout::UtxoJsonLines {
+        return Ok(None);
+    }
+    let (txs, _) = moneytrail::utxo::read(&report.path, input.lenient, 0)?;
+    Ok(Some(moneytrail::utxo::cluster::cluster(
+        &txs,
+        &Default::default(),
+    )))
+}
+
+fn exposure_command(args: &ExposureArgs) -> anyhow::Result<()> {
+    let loaded = load(&args.input)?;
+    let report = loaded.report;
+    let graph = FlowGraph::new(loaded.ledger);
+    let l = graph.ledger();
+    let currency = args.currency.to_ascii_uppercase();
+    let (fx, _) = fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
+    let data = Valued::new(&graph, fx);
+    let balances = Balances::new(l, &Default::default());
+    let tags = moneytrail::tags::read_tags(&args.tags)?;
+    let clusters = utxo_clusters(&args.input, &report)?;
+    let tagged = moneytrail::tags::tagged_accounts(l, &tags, clusters.as_ref());
+    let account = account_id(l, &args.account)?;
+    let subject: Vec<moneytrail::AccountId> = match (&clusters, args.cluster) {
+        (Some(c), true) => {
+            let cluster = c
+                .cluster(&args.account)
+                .with_context(|| format!("{} is not an address of the data", args.account))?;
+            c.members[cluster as usize]
+                .iter()
+                .filter_map(|&m| l.account_id(&c.addresses[m as usize]))
+                .collect()
+        }
+        (None, true) => anyhow::bail!("--cluster needs UTXO input"),
+        (_, false) => vec![account],
+    };
+    let options = moneytrail::exposure::ExposureOptions {
+        max_hops: args.max_hops,
+        trace: TraceOptions {
+            rule: args.rule.into(),
+            ..TraceOptions::default()
+        },
+        ..Default::default()
+    };
+    let e = moneytrail::exposure::exposure(&data, &balances, &subject, &tagged, &options)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &e)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} ({} accounts): {} {} in, {} {} out; within {} hops under {}{}",
+        args.account,
+        subject.len(),
+        moneytrail::summary::group_thousands(e.total_in),
+        e.currency,
+        moneytrail::summary::group_thousands(e.total_out),
+        e.currency,
+        args.max_hops,
+        options.trace.rule,
+        if e.truncated {
+            " (only the largest transfers followed)"
+        } else {
+            ""
+        }
+    )?;
+    for (title, list) in [("from", &e.incoming), ("to", &e.outgoing)] {
+        writeln!(out, "\nmoney {title} tagged entities")?;
+        if list.is_empty() {
+            writeln!(out, "  none")?;
+        }
+        for c in list {
+            writeln!(
+                out,
+                "  {:<16} {:>6.1}%  direct {:>14}  indirect {:>14}",
+                c.category.name(),
+                c.share * 100.0,
+                moneytrail::summary::group_thousands(c.direct),
+                moneytrail::summary::group_thousands(c.indirect)
+            )?;
+        }
+    }
     out.flush()?;
     Ok(())
 }
@@ -1466,6 +1614,7 @@ fn main() -> ExitCode {
         Command::Goaml(args) => goaml_command(args),
         Command::Cluster(args) => cluster_command(args),
         Command::Investigate(args) => investigate_command(args),
+        Command::Exposure(args) => exposure_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

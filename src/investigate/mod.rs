@@ -280,6 +280,9 @@ pub struct CaseFile {
     /// What could be frozen now: its own closing balances and the holdings
     /// of the forward trace.
     pub freezable: Vec<Held>,
+    /// Exposure to tagged categories (when the investigation has tags).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<crate::exposure::Exposure>,
 }
 
 /// The investigation: data, findings, and shared precomputations.
@@ -289,6 +292,10 @@ pub struct Investigation<'a> {
     balances: &'a Balances,
     options: InvestigateOptions,
     by_account: HashMap<AccountId, Vec<usize>>,
+    tagged: Option<(
+        HashMap<AccountId, crate::tags::Category>,
+        crate::exposure::ExposureOptions,
+    )>,
 }
 
 impl<'a> Investigation<'a> {
@@ -313,7 +320,19 @@ impl<'a> Investigation<'a> {
             balances,
             options,
             by_account,
+            tagged: None,
         }
+    }
+
+    /// Also compute each subject's exposure to the categories of these
+    /// tagged accounts (see [`exposure`](crate::exposure)).
+    pub fn with_tags(
+        mut self,
+        tagged: HashMap<AccountId, crate::tags::Category>,
+        options: crate::exposure::ExposureOptions,
+    ) -> Investigation<'a> {
+        self.tagged = Some((tagged, options));
+        self
     }
 
     /// Build every subject's case file, in parallel, in the order given.
@@ -408,6 +427,7 @@ impl<'a> Investigation<'a> {
                 backward: Vec::new(),
                 links: Vec::new(),
                 freezable: Vec::new(),
+                exposure: None,
             });
         };
         let g = self.data.graph;
@@ -624,6 +644,16 @@ impl<'a> Investigation<'a> {
                 paths_from,
             });
         }
+        let exposure = match &self.tagged {
+            Some((tagged, options)) => Some(crate::exposure::exposure(
+                self.data,
+                self.balances,
+                &[a],
+                tagged,
+                options,
+            )?),
+            None => None,
+        };
         let sorted = |m: BTreeMap<String, FlowSummary>| m.into_values().collect::<Vec<_>>();
         Ok(CaseFile {
             case_ref: spec.case_ref.clone(),
@@ -643,6 +673,7 @@ impl<'a> Investigation<'a> {
             backward,
             links,
             freezable,
+            exposure,
         })
     }
 }

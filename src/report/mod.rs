@@ -810,7 +810,7 @@ pub fn write_sources(
 pub fn write_clusters(
     dir: &Path,
     clusters: &crate::utxo::cluster::Clusters,
-    applied: &BTreeMap<u32, Vec<crate::utxo::tags::AppliedTag>>,
+    applied: &BTreeMap<u32, Vec<crate::tags::AppliedTag>>,
     options: &OutputOptions,
 ) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -819,7 +819,7 @@ pub fn write_clusters(
         clusters.members[c].len() > 1 || clusters.members[c].iter().any(|m| applied.contains_key(m))
     };
     let ids: Vec<usize> = (0..clusters.members.len()).filter(|&c| shown(c)).collect();
-    let tag_text = |c: usize, f: fn(&crate::utxo::tags::AppliedTag) -> String| {
+    let tag_text = |c: usize, f: fn(&crate::tags::AppliedTag) -> String| {
         let mut set: std::collections::BTreeSet<String> = Default::default();
         for m in &clusters.members[c] {
             for t in applied.get(m).into_iter().flatten() {

@@ -166,6 +166,11 @@ pub struct TraceOptions {
     pub horizon: Option<i64>,
     /// Taint below this on one transfer is dropped as dust: 0.01.
     pub min_amount: Decimal,
+    /// Accounts where tracing stops: taint that reaches one leaves the
+    /// trace (exit reason `stopped`), and a backward walk takes money from
+    /// one as a source without looking further back. Empty by default;
+    /// [`exposure`](crate::exposure) stops at tagged services.
+    pub stop_at: std::sync::Arc<std::collections::HashSet<AccountId>>,
 }
 
 impl Default for TraceOptions {
@@ -175,6 +180,7 @@ impl Default for TraceOptions {
             max_hops: 12,
             horizon: None,
             min_amount: Decimal::new(1, 2),
+            stop_at: Default::default(),
         }
     }
 }
@@ -221,7 +227,9 @@ pub struct Trace {
     pub traced_in: Totals,
     /// Taint held at the end (the sum of the holdings).
     pub held: Totals,
-    /// Taint that left the data, per reason (`fee`, `cash`, `hop_limit`).
+    /// Taint that left the data, per reason (`fee`, `cash`, `hop_limit`,
+    /// `stopped` at a [`TraceOptions::stop_at`] account, and under `libr`
+    /// `below_balance`).
     pub exited: BTreeMap<String, Totals>,
     /// Taint dropped below `min_amount`.
     pub dust: Totals,
@@ -720,6 +728,10 @@ impl Tracer<'_> {
         }
         if taint_in < self.options.min_amount {
             *self.trace.dust.entry(ar).or_default() += taint_in;
+            return;
+        }
+        if self.options.stop_at.contains(&to) {
+            self.trace.exit("stopped", ar, taint_in);
             return;
         }
         if hop > self.options.max_hops {

@@ -145,7 +145,7 @@ pub fn sources_of_funds(
                     .transfer
                     .first()
                     .is_some_and(|&first| first < x);
-                if hop + 1 == max_hops || !payer_has_inflow {
+                if hop + 1 == max_hops || !payer_has_inflow || options.stop_at.contains(&p) {
                     entries.push(x);
                     continue;
                 }

@@ -306,7 +306,7 @@ proptest! {
         let seed = TransferId((seed_at % g.ledger().len()) as u32);
         let balances = Balances::new(g.ledger(), &Default::default());
         for rule in [Rule::Haircut, Rule::Fifo, Rule::Lifo, Rule::Libr] {
-            let options = TraceOptions { rule, max_hops: hops, min_amount: Decimal::new(dust, 2), horizon: None };
+            let options = TraceOptions { rule, max_hops: hops, min_amount: Decimal::new(dust, 2), horizon: None, ..TraceOptions::default() };
             let t = trace(&g, &balances, &[Seed::Transfer { transfer: seed, amount: None }], &options).unwrap();
             prop_assert!(t.conserved(), "{rule}: {t:?}");
             for h in &t.holdings {

@@ -1,6 +1,6 @@
 //! On-chain (UTXO) transactions: several inputs and several outputs each,
 //! read from JSON lines, modelled exactly in the [`Ledger`], clustered
-//! into probable owners ([`cluster`]) and tagged ([`tags`]).
+//! into probable owners ([`cluster`]) and tagged ([`tags`](crate::tags)).
 //!
 //! One line per transaction:
 //!
@@ -33,7 +33,6 @@
 //! input first, `haircut` spreads every output pro rata over the inputs.
 
 pub mod cluster;
-pub mod tags;
 
 use crate::error::{Error, Reason, Result, RowError};
 use crate::ingest::layouts::{parse_amount, Layout};

@@ -2,9 +2,9 @@
 //! clustering with a CoinJoin that must not merge, provenance and tags.
 
 use super::cluster::{cluster, ClusterOptions};
-use super::tags::{propagate, read_tags, Category};
 use super::*;
 use crate::graph::FlowGraph;
+use crate::tags::{propagate, read_tags, Category};
 use crate::trace::{trace, Balances, Rule, Seed, TraceOptions};
 
 fn write(lines: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {

@@ -340,3 +340,47 @@ fn investigate_writes_a_case_file_per_subject_and_pseudonymises_every_file() {
         "case file, index, report, links"
     );
 }
+
+#[test]
+fn exposure_of_a_utxo_cluster_reaches_the_tagged_exchange() {
+    let sample = crate::root().join("data/sample_utxo.jsonl");
+    let tags = crate::root().join("data/sample_tags.csv");
+    let args = |hops: &str| {
+        vec![
+            "exposure".to_string(),
+            "--input".into(),
+            sample.display().to_string(),
+            "--tags".into(),
+            tags.display().to_string(),
+            "--account".into(),
+            "bc1qransom00000000000000000a".into(),
+            "--cluster".into(),
+            "--currency".into(),
+            "BTC".into(),
+            "--rule".into(),
+            "haircut".into(),
+            "--max-hops".into(),
+            hops.into(),
+            "--json".into(),
+        ]
+    };
+    let run = |hops: &str| -> serde_json::Value {
+        let a = args(hops);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let out = moneytrail(&refs);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // the ransom cluster (two addresses) paid 0.7997 BTC onward; within 8
+    // transfers (4 on-chain transactions) part of it reaches the exchange
+    let far = run("8");
+    assert_eq!(far["total_out"], "0.80");
+    let exchange = &far["outgoing"][0];
+    assert_eq!(exchange["category"], "exchange");
+    assert_eq!(exchange["direct"], "0");
+    let share = exchange["share"].as_f64().unwrap();
+    assert!(share > 0.3 && share < 0.6, "{far}");
+    // within 4 transfers it does not get there
+    let near = run("4");
+    assert!(near["outgoing"].as_array().unwrap().is_empty(), "{near}");
+}

@@ -1,14 +1,16 @@
 //! Attribution tags: who an address or account is known to belong to
 //! (an exchange, a mixer, a darknet market, a sanctioned entity…), read
-//! from a CSV file and propagated to the address's whole cluster.
+//! from a CSV file, propagated to an address's whole cluster
+//! ([`propagate`]), and resolved to one category per account of a ledger
+//! ([`tagged_accounts`]) for [`exposure`](crate::exposure).
 //!
 //! The file has a header and the columns `address,entity,category,source,
 //! confidence` (`account` is accepted for `address`; `source` and
 //! `confidence` may be empty; confidence is a number from 0 to 1, 1 when
 //! empty).
 
-use super::cluster::Clusters;
 use crate::error::{Error, Reason, Result, RowError};
+use crate::utxo::cluster::Clusters;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -195,4 +197,45 @@ pub fn propagate(clusters: &Clusters, tags: &[Tag]) -> BTreeMap<u32, Vec<Applied
         }
     }
     out
+}
+
+/// The category of every tagged account of a ledger: its own tags', or
+/// (with `clusters`) those inherited through its cluster. Where an
+/// account has tags of several categories, the most confident tag wins
+/// (ties: the first category in [`Category`] order). Tags of keys not in
+/// the ledger are ignored.
+pub fn tagged_accounts(
+    ledger: &crate::ledger::Ledger,
+    tags: &[Tag],
+    clusters: Option<&Clusters>,
+) -> std::collections::HashMap<crate::model::AccountId, Category> {
+    let mut best: std::collections::HashMap<crate::model::AccountId, (f64, Category)> =
+        std::collections::HashMap::new();
+    let mut apply = |key: &str, tag: &Tag| {
+        if let Some(id) = ledger.account_id(key) {
+            let e = best.entry(id).or_insert((f64::NEG_INFINITY, tag.category));
+            if tag.confidence > e.0 || (tag.confidence == e.0 && tag.category < e.1) {
+                *e = (tag.confidence, tag.category);
+            }
+        }
+    };
+    match clusters {
+        Some(c) => {
+            for (member, applied) in propagate(c, tags) {
+                for t in applied {
+                    apply(&c.addresses[member as usize], &t.tag);
+                }
+            }
+            // tags of keys outside the clusters (bank accounts…) apply as given
+            for t in tags {
+                apply(&t.address, t);
+            }
+        }
+        None => {
+            for t in tags {
+                apply(&t.address, t);
+            }
+        }
+    }
+    best.into_iter().map(|(k, (_, c))| (k, c)).collect()
 }
