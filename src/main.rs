@@ -782,13 +782,12 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
 {:<16} {:>9} {:>9}  truncated",
         "typology", "findings", "seconds"
     )?;
-    let per = analysis.per_typology();
     for (name, seconds) in &analysis.seconds {
-        let count = if name == "bipartite" {
-            per.get("bipartite").copied().unwrap_or(0) + per.get("stack").copied().unwrap_or(0)
-        } else {
-            per.get(name).copied().unwrap_or(0)
-        };
+        let count: usize = analysis
+            .findings
+            .iter()
+            .filter(|f| f.typology.detector() == name)
+            .count();
         let truncated = analysis.truncated.get(name).copied().unwrap_or(false);
         writeln!(
             out,

@@ -18,10 +18,12 @@
 //! | `layering_chain` | [`ChainDetector`] |
 //! | `structuring` | [`StructuringDetector`] |
 //! | `pass_through` | [`PassThroughDetector`] |
+//! | `on_off_ramp`, `chain_hopping` | [`AssetHopDetector`] |
 //!
 //! Amounts are compared in one reporting currency: [`Valued`] holds each
 //! transfer's amount paid valued through an [`FxTable`].
 
+mod asset_hop;
 mod bipartite;
 mod chain;
 mod cycle;
@@ -30,6 +32,7 @@ mod pass_through;
 mod scatter;
 mod structuring;
 
+pub use asset_hop::AssetHopDetector;
 pub use bipartite::BipartiteDetector;
 pub use chain::ChainDetector;
 pub use cycle::CycleDetector;
@@ -73,11 +76,17 @@ pub enum Typology {
     Structuring,
     /// A mule-like account: money in, most of it out again within hours.
     PassThrough,
+    /// Fiat out through an exchange into a virtual asset and back to fiat
+    /// soon after.
+    OnOffRamp,
+    /// Like `on_off_ramp`, through two or more virtual assets (fiat → BTC →
+    /// USDT → fiat).
+    ChainHopping,
 }
 
 impl Typology {
     /// All typologies, in output order.
-    pub const ALL: [Typology; 10] = [
+    pub const ALL: [Typology; 12] = [
         Typology::FanOut,
         Typology::FanIn,
         Typology::Cycle,
@@ -88,6 +97,8 @@ impl Typology {
         Typology::LayeringChain,
         Typology::Structuring,
         Typology::PassThrough,
+        Typology::OnOffRamp,
+        Typology::ChainHopping,
     ];
 
     /// The snake_case name used in every output.
@@ -103,6 +114,19 @@ impl Typology {
             Typology::LayeringChain => "layering_chain",
             Typology::Structuring => "structuring",
             Typology::PassThrough => "pass_through",
+            Typology::OnOffRamp => "on_off_ramp",
+            Typology::ChainHopping => "chain_hopping",
+        }
+    }
+
+    /// The name of the detector that finds it (as in `summary.json`'s
+    /// `seconds_per_detector`): `bipartite` for `stack`, `asset_hop` for
+    /// `on_off_ramp` and `chain_hopping`, else the typology's own name.
+    pub fn detector(self) -> &'static str {
+        match self {
+            Typology::Stack => "bipartite",
+            Typology::OnOffRamp | Typology::ChainHopping => "asset_hop",
+            t => t.name(),
         }
     }
 
@@ -368,6 +392,8 @@ pub struct DetectConfig {
     pub structuring: StructuringDetector,
     /// `pass_through` parameters.
     pub pass_through: PassThroughDetector,
+    /// `on_off_ramp` and `chain_hopping` parameters.
+    pub asset_hop: AssetHopDetector,
 }
 
 impl Default for DetectConfig {
@@ -387,6 +413,7 @@ impl Default for DetectConfig {
             layering_chain: ChainDetector::default(),
             structuring: StructuringDetector::default(),
             pass_through: PassThroughDetector::default(),
+            asset_hop: AssetHopDetector::default(),
         }
     }
 }
@@ -477,6 +504,13 @@ pub fn analyze(
     }
     if enabled(Typology::PassThrough) {
         run("pass_through", &|| config.pass_through.detect(data));
+    }
+    if enabled(Typology::OnOffRamp) || enabled(Typology::ChainHopping) {
+        run("asset_hop", &|| {
+            let mut d = config.asset_hop.detect(data);
+            d.findings.retain(|f| enabled(f.typology));
+            d
+        });
     }
     analysis.findings.sort_by(|a, b| {
         (a.typology, a.first_time_us, &a.transfers).cmp(&(

@@ -478,7 +478,7 @@ pub fn analysis_html(
         .iter()
         .map(|name| {
             let (n, max, total) = per.get(name).copied().unwrap_or((0, 0.0, Decimal::ZERO));
-            let detector = if *name == "stack" { "bipartite" } else { name };
+            let detector = crate::detect::Typology::from_name(name).map_or(*name, |t| t.detector());
             vec![
                 name.to_string(),
                 group_thousands((n as u64).into()),
