@@ -135,6 +135,10 @@ struct InvestigateArgs {
     /// Do not write report.html.
     #[arg(long)]
     no_report: bool,
+    /// Also export each subject's neighbourhood (its 200 largest transfers)
+    /// as graphs/case-<ref>.dot or .graphml.
+    #[arg(long, value_enum)]
+    export: Option<ExportArg>,
 }
 
 #[derive(Args, Debug)]
@@ -1385,18 +1389,47 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
     let timer = Instant::now();
     let mut cases = investigation.run(&subjects)?;
     let seconds = timer.elapsed().as_secs_f64();
+    let mut pictures: Vec<Option<report::Picture>> = match args.export {
+        Some(_) => subjects
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let id = graph.ledger().account_id(&s.subject)?;
+                Some(report::Picture::neighbourhood(
+                    &data,
+                    id,
+                    &format!("S{:04}", i + 1),
+                    200,
+                ))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     if let Some(key) = &args.pseudonymise {
         let p = Pseudonymiser::new(key.as_bytes());
         for c in &mut cases {
             c.pseudonymise(&p);
         }
+        for picture in pictures.iter_mut().flatten() {
+            picture.pseudonymise(&p);
+        }
     }
     let output = report::OutputOptions {
         parquet: args.parquet,
         html: !args.no_report,
+        export: args.export.map(|e| match e {
+            ExportArg::Dot => report::GraphFormat::Dot,
+            ExportArg::Graphml => report::GraphFormat::GraphMl,
+        }),
         ..report::OutputOptions::default()
     };
-    let written = report::write_cases(&args.out, &cases, args.pseudonymise.is_some(), &output)?;
+    let written = report::write_cases(
+        &args.out,
+        &cases,
+        &pictures,
+        args.pseudonymise.is_some(),
+        &output,
+    )?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     writeln!(
@@ -1427,7 +1460,15 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
         )?;
     }
     let cases_written = written.iter().filter(|w| w.starts_with("case-")).count();
-    let others: Vec<&String> = written.iter().filter(|w| !w.starts_with("case-")).collect();
+    let graphs = written.iter().filter(|w| w.starts_with("graphs/")).count();
+    let mut others: Vec<String> = written
+        .iter()
+        .filter(|w| !w.starts_with("case-") && !w.starts_with("graphs/"))
+        .cloned()
+        .collect();
+    if graphs > 0 {
+        others.push(format!("{graphs} pictures in graphs/"));
+    }
     writeln!(
         out,
         "\nwrote {cases_written} case files, {} to {}",

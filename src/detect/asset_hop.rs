@@ -20,7 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// after it, all within `window` of the start, at most `max_hops`), and
 /// ends at an **off-ramp**: fiat paid to a bank account by an exchange, or
 /// a virtual asset paid that arrives as fiat, after at least one
-/// virtual-asset hop. Every hop must carry at least `min_hop_share` of
+/// virtual-asset hop and `min_wallet_hops` hops between self-hosted
+/// addresses. Every hop must carry at least `min_hop_share` of
 /// the start's value (so a split into parts is followed) and at most
 /// `max_retention` of it; the off-ramp must carry between `min_retention`
 /// and `max_retention` of it. Exchanges are hubs: from an exchange only
@@ -48,12 +49,18 @@ pub struct AssetHopDetector {
     pub max_hops: usize,
     /// Smallest on-ramp value, in the reporting currency: 5,000.
     pub min_amount: Decimal,
-    /// Smallest share of the on-ramp's value a hop carries: 0.2.
+    /// Smallest share of the on-ramp's value a hop carries: 0.1 (a split
+    /// into up to ten parts is followed).
     pub min_hop_share: f64,
     /// Smallest share of the on-ramp's value the off-ramp returns: 0.5.
     pub min_retention: f64,
     /// Largest share any hop or the off-ramp carries: 1.1.
     pub max_retention: f64,
+    /// Fewest hops between two self-hosted addresses (wallet to wallet):
+    /// 1. An exchange is a hub whose payments out can be matched to what
+    /// came in only by value and time; a buy withdrawn to a wallet and sold
+    /// again from it (no wallet-to-wallet hop) is everyday trading.
+    pub min_wallet_hops: usize,
     /// Longest an exchange holds the money: 24 hours.
     pub exchange_dwell: Span,
     /// Payments followed from an exchange, closest in value first: 3.
@@ -72,9 +79,10 @@ impl Default for AssetHopDetector {
             window: Span::days(3),
             max_hops: 10,
             min_amount: Decimal::from(5_000),
-            min_hop_share: 0.2,
+            min_hop_share: 0.1,
             min_retention: 0.5,
             max_retention: 1.1,
+            min_wallet_hops: 1,
             exchange_dwell: Span::hours(24),
             exchange_candidates: 3,
             max_steps_per_start: 20_000,
@@ -238,6 +246,16 @@ impl AssetHopDetector {
 }
 
 impl Search<'_, '_> {
+    /// Hops of the path between two virtual-asset addresses.
+    fn wallet_hops(&self) -> usize {
+        let l = self.data.graph.ledger();
+        let wallet = |a: AccountId| l.account(a).kind == AccountKind::VirtualAssetAddress;
+        self.transfers
+            .iter()
+            .filter(|t| wallet(l.froms()[t.index()]) && wallet(l.tos()[t.index()]))
+            .count()
+    }
+
     fn extend(&mut self) {
         let d = self.d;
         let g = self.data.graph;
@@ -295,6 +313,7 @@ impl Search<'_, '_> {
             if self.d.is_off_ramp(self.data, x)
                 && virtual_so_far
                 && v >= d.min_retention * self.start_value
+                && self.wallet_hops() >= d.min_wallet_hops
             {
                 self.paths.push(self.transfers.clone());
             } else if l.account(p).kind != AccountKind::BankAccount {

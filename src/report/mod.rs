@@ -972,9 +972,11 @@ fn file_part(text: &str) -> String {
 
 /// Write an investigation: `case-<ref>.json` per subject (`case-<ref>-<n>.json`
 /// when a reference has several subjects), `index.json` and `index.csv`
-/// (Parquet twin with `options.parquet`), and `report.html` (with
-/// `options.html`). Pseudonymise the case files first if they are to be
-/// shared: everything written here comes from them.
+/// (Parquet twin with `options.parquet`), `report.html` (with
+/// `options.html`), and with `options.export` each subject's picture
+/// (`pictures`, aligned with `cases`) as `graphs/case-<ref>.dot` or
+/// `.graphml`. Pseudonymise the case files and pictures first if they are
+/// to be shared: everything written here comes from them.
 ///
 /// # Errors
 ///
@@ -982,6 +984,7 @@ fn file_part(text: &str) -> String {
 pub fn write_cases(
     dir: &Path,
     cases: &[crate::investigate::CaseFile],
+    pictures: &[Option<Picture>],
     pseudonymised: bool,
     options: &OutputOptions,
 ) -> Result<Written> {
@@ -1005,6 +1008,11 @@ pub fn write_cases(
         let text =
             serde_json::to_string_pretty(c).map_err(|e| Error::format(&path, e.to_string()))?;
         write_text(dir, &name, &(text + "\n"), &mut written)?;
+        if let (Some(format), Some(Some(picture))) = (options.export, pictures.get(index.len())) {
+            let stem = name.trim_end_matches(".json");
+            let graph = format!("graphs/{stem}.{}", format.extension());
+            write_text(dir, &graph, &format.render(picture), &mut written)?;
+        }
         index.push(CaseIndexEntry {
             case_ref: c.case_ref.clone(),
             subject: c.subject.clone(),

@@ -238,6 +238,39 @@ impl Picture {
         p
     }
 
+    /// The neighbourhood of an account: its own transfers in and out (the
+    /// `max_arrows` largest by value), for the picture of a subject.
+    pub fn neighbourhood(
+        data: &crate::detect::Valued<'_>,
+        account: AccountId,
+        id: &str,
+        max_arrows: usize,
+    ) -> Picture {
+        let g = data.graph;
+        let items: Vec<Item> = g
+            .incoming(account, ..)
+            .transfer
+            .iter()
+            .chain(g.outgoing(account, ..).transfer)
+            .map(|&t| Item {
+                transfer: t,
+                weight: data.value[t.index()],
+                traced: None,
+            })
+            .collect();
+        let title = format!("transfers of {}", data.key(account));
+        Picture::new(g.ledger(), id, &title, &items, max_arrows)
+    }
+
+    /// Replace every account key (and the title, which may name one) by
+    /// its pseudonym.
+    pub fn pseudonymise(&mut self, p: &crate::investigate::Pseudonymiser) {
+        for n in &mut self.nodes {
+            n.key = p.pseudonym(&n.key);
+        }
+        self.title = format!("{} (pseudonymised)", self.id);
+    }
+
     /// The data rows of the transfers drawn, ascending.
     pub fn rows(&self) -> Vec<u32> {
         let mut rows: Vec<u32> = self.arrows.iter().map(|a| a.row).collect();

@@ -311,6 +311,8 @@ fn investigate_writes_a_case_file_per_subject_and_pseudonymises_every_file() {
         "investigate",
         "--pseudonymise",
         "a key two FIUs share",
+        "--export",
+        "graphml",
         "--out",
         shared.path().to_str().unwrap(),
     ]);
@@ -321,9 +323,21 @@ fn investigate_writes_a_case_file_per_subject_and_pseudonymises_every_file() {
     )
     .unwrap();
     let mut all = String::new();
-    for entry in std::fs::read_dir(shared.path()).unwrap() {
-        all.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    let mut files = 0;
+    for dir in [shared.path().to_path_buf(), shared.path().join("graphs")] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                all.push_str(&std::fs::read_to_string(path).unwrap());
+                files += 1;
+            }
+        }
     }
+    assert_eq!(
+        files,
+        2 * n + 3,
+        "case files, pictures, index.json, index.csv, report.html"
+    );
     for a in loaded.ledger.accounts() {
         for pattern in [
             format!("\"{}\"", a.key),
