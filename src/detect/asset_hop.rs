@@ -56,9 +56,9 @@ pub struct AssetHopDetector {
     pub min_retention: f64,
     /// Largest share any hop or the off-ramp carries: 1.1.
     pub max_retention: f64,
-    /// Fewest hops between two self-hosted addresses (wallet to wallet):
-    /// 1. An exchange is a hub whose payments out can be matched to what
-    /// came in only by value and time; a buy withdrawn to a wallet and sold
+    /// Fewest hops between two self-hosted addresses (wallet to wallet): 1.
+    /// An exchange is a hub whose payments out can be matched to what came
+    /// in only by value and time; a buy withdrawn to a wallet and sold
     /// again from it (no wallet-to-wallet hop) is everyday trading.
     pub min_wallet_hops: usize,
     /// Longest an exchange holds the money: 24 hours.
