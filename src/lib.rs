@@ -41,6 +41,7 @@
 #![warn(unreachable_pub)]
 
 pub mod detect;
+pub mod enumerate;
 mod error;
 pub mod exposure;
 pub mod fx;

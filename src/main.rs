@@ -59,6 +59,52 @@ enum Command {
     /// The share of an account's (address's, cluster's) money that came
     /// from or went to each category of tagged entity, directly and within N hops.
     Exposure(ExposureArgs),
+    /// Exact enumerations for benchmarks and cross-checks with other tools:
+    /// every temporal cycle, or every layering chain (see moneytrail::enumerate).
+    Enumerate(EnumerateArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum EnumerateTask {
+    Cycles,
+    Chains,
+}
+
+#[derive(Args, Debug)]
+struct EnumerateArgs {
+    /// What to enumerate.
+    #[arg(value_enum)]
+    task: EnumerateTask,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Most transfers in a cycle (at most 16) or chain.
+    #[arg(long, default_value_t = 4)]
+    max_hops: usize,
+    /// Cycles: the whole cycle within this of its first transfer.
+    #[arg(long, default_value = "2d")]
+    window: Span,
+    /// Chains: fewest transfers.
+    #[arg(long, default_value_t = 2)]
+    min_hops: usize,
+    /// Chains: longest wait between a transfer and the next.
+    #[arg(long, default_value = "24h")]
+    max_dwell: Span,
+    /// Chains: the next transfer pays at least this multiple of what the
+    /// previous one delivered.
+    #[arg(long, default_value = "0.9")]
+    min_ratio: Decimal,
+    /// Chains: … and at most this multiple.
+    #[arg(long, default_value = "1.02")]
+    max_ratio: Decimal,
+    /// Results kept per first transfer.
+    #[arg(long, default_value_t = 100_000)]
+    max_per_start: usize,
+    /// Write the items, one per line as the data rows of their transfers.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Print one JSON line (task, items, truncated, seconds) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -1577,6 +1623,79 @@ fn exposure_command(args: &ExposureArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn enumerate_command(args: &EnumerateArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let loaded = load(&args.input)?;
+    let graph = FlowGraph::new(loaded.ledger);
+    let seconds_load = started.elapsed().as_secs_f64();
+    let timer = Instant::now();
+    let found = match args.task {
+        EnumerateTask::Cycles => {
+            // no value filters: any valuation will do
+            let data = Valued::new(&graph, FxTable::given("USD", Default::default()));
+            moneytrail::enumerate::temporal_cycles(
+                &data,
+                args.max_hops,
+                args.window,
+                args.max_per_start,
+            )
+        }
+        EnumerateTask::Chains => {
+            let rule = moneytrail::enumerate::ChainRule {
+                min_hops: args.min_hops,
+                max_hops: args.max_hops,
+                max_dwell: args.max_dwell,
+                min_ratio: args.min_ratio,
+                max_ratio: args.max_ratio,
+            };
+            moneytrail::enumerate::chains(&graph, &rule, args.max_per_start)
+        }
+    };
+    let seconds_task = timer.elapsed().as_secs_f64();
+    if let Some(path) = &args.out {
+        let rows = graph.ledger().source_rows();
+        let mut text = String::with_capacity(found.items.len() * 24);
+        for item in &found.items {
+            let line: Vec<String> = item.iter().map(|t| rows[t.index()].to_string()).collect();
+            text.push_str(&line.join(" "));
+            text.push('\n');
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let task = match args.task {
+        EnumerateTask::Cycles => "cycles",
+        EnumerateTask::Chains => "chains",
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "task": task,
+                "transfers": graph.transfer_count(),
+                "items": found.items.len(),
+                "truncated": found.truncated,
+                "seconds_load": seconds_load,
+                "seconds_task": seconds_task,
+                "threads": rayon::current_num_threads(),
+            })
+        );
+    } else {
+        println!(
+            "{} {task} in {} transfers ({:.2}s to load, {:.3}s to enumerate){}",
+            found.items.len(),
+            graph.transfer_count(),
+            seconds_load,
+            seconds_task,
+            if found.truncated {
+                "; truncated: a per-start budget was hit"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
+
 fn paths_command(args: &PathsArgs) -> anyhow::Result<()> {
     let loaded = load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
@@ -1655,6 +1774,7 @@ fn main() -> ExitCode {
         Command::Cluster(args) => cluster_command(args),
         Command::Investigate(args) => investigate_command(args),
         Command::Exposure(args) => exposure_command(args),
+        Command::Enumerate(args) => enumerate_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,280 @@
+//! Exact enumerations of temporal patterns, with no scoring, value
+//! filters or merging: the tasks that other tools also do, so that
+//! benchmarks can compare both the time and the answer (see
+//! `benches/compare/`). Each is bounded by hops, a time window and a
+//! result budget per start, and says when a budget cut it.
+//!
+//! *Ledger order* is time order with ties in input order; "later" below
+//! means later in ledger order.
+
+use crate::detect::{CycleDetector, Valued};
+use crate::graph::FlowGraph;
+use crate::model::{AccountId, TransferId};
+use crate::time::Span;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+/// What an enumeration found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Enumeration {
+    /// Each item's transfers, in path order; items sorted by their first
+    /// transfer, then lexicographically.
+    pub items: Vec<Vec<TransferId>>,
+    /// Whether a per-start budget cut the search (the list is then
+    /// incomplete).
+    pub truncated: bool,
+}
+
+/// Every time-respecting simple cycle of 2 to `max_hops` transfers (at most
+/// 16) that completes within `window` of its first transfer: transfers
+/// `t₁ … tₖ`, each later than the one before, each paid by the previous
+/// one's payee, the last paid to the first's payer, no account twice,
+/// `time(tₖ) − time(t₁) ≤ window`. Each cycle is listed once, starting at
+/// its earliest transfer. Self-transfers are not cycles. At most
+/// `max_per_start` cycles per first transfer.
+///
+/// This is the cycle detector's search (strongly connected components,
+/// backward reachability layers) with every value filter off.
+pub fn temporal_cycles(
+    data: &Valued<'_>,
+    max_hops: usize,
+    window: Span,
+    max_per_start: usize,
+) -> Enumeration {
+    let detector = CycleDetector {
+        min_hops: 2,
+        max_hops: max_hops.clamp(2, 16),
+        window,
+        min_amount: Decimal::ZERO,
+        min_hop_ratio: 0.0,
+        max_hop_ratio: f64::INFINITY,
+        min_return_share: 0.0,
+        max_return_share: f64::INFINITY,
+        max_degree: usize::MAX,
+        max_cycles_per_start: max_per_start,
+        max_reach_per_start: usize::MAX,
+        max_steps_per_start: max_per_start.saturating_mul(1_000),
+        max_findings: usize::MAX,
+    };
+    let (hits, truncated) = detector.cycles(data);
+    let mut items: Vec<Vec<TransferId>> = hits.into_iter().map(|h| h.transfers).collect();
+    items.sort_unstable();
+    Enumeration { items, truncated }
+}
+
+/// The rule a chain's hops follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainRule {
+    /// Fewest transfers: 2.
+    pub min_hops: usize,
+    /// Most transfers: 4.
+    pub max_hops: usize,
+    /// Longest wait between a transfer and the next: 24 hours.
+    pub max_dwell: Span,
+    /// The next transfer pays at least this multiple of what the previous
+    /// one delivered, in the same asset: 0.9.
+    pub min_ratio: Decimal,
+    /// … and at most this multiple: 1.02.
+    pub max_ratio: Decimal,
+}
+
+impl Default for ChainRule {
+    fn default() -> ChainRule {
+        ChainRule {
+            min_hops: 2,
+            max_hops: 4,
+            max_dwell: Span::hours(24),
+            min_ratio: Decimal::new(9, 1),
+            max_ratio: Decimal::new(102, 2),
+        }
+    }
+}
+
+/// Every layering chain under `rule`: transfers `t₁ … tₖ` (`min_hops ≤ k ≤
+/// max_hops`), each paid by the previous one's payee, later than it and
+/// within `max_dwell` of it, in the asset the previous one delivered, for
+/// `min_ratio` to `max_ratio` times the amount it delivered (exact decimal
+/// comparison), no account twice. Every such path is listed, including the
+/// shorter paths a longer one extends. At most `max_per_start` per first
+/// transfer.
+pub fn chains(graph: &FlowGraph, rule: &ChainRule, max_per_start: usize) -> Enumeration {
+    let l = graph.ledger();
+    let results: Vec<(Vec<Vec<TransferId>>, bool)> = (0..l.len() as u32)
+        .into_par_iter()
+        .with_min_len(512)
+        .map(|i| {
+            let start = TransferId(i);
+            let (a, b) = (l.froms()[i as usize], l.tos()[i as usize]);
+            if a == b {
+                return (Vec::new(), false);
+            }
+            let mut found = Vec::new();
+            let mut accounts = vec![a, b];
+            let mut path = vec![start];
+            let truncated = extend_chain(
+                graph,
+                rule,
+                max_per_start,
+                &mut accounts,
+                &mut path,
+                &mut found,
+            );
+            (found, truncated)
+        })
+        .collect();
+    let truncated = results.iter().any(|(_, t)| *t);
+    let mut items: Vec<Vec<TransferId>> = results.into_iter().flat_map(|(f, _)| f).collect();
+    items.sort_unstable();
+    Enumeration { items, truncated }
+}
+
+/// Depth-first extension; returns whether the budget was hit.
+fn extend_chain(
+    graph: &FlowGraph,
+    rule: &ChainRule,
+    budget: usize,
+    accounts: &mut Vec<AccountId>,
+    path: &mut Vec<TransferId>,
+    found: &mut Vec<Vec<TransferId>>,
+) -> bool {
+    if path.len() >= rule.max_hops {
+        return false;
+    }
+    let l = graph.ledger();
+    let last = path[path.len() - 1];
+    let i = last.index();
+    let (u, t) = (l.tos()[i], l.times_us()[i]);
+    let (delivered, asset) = (l.amounts_received()[i], l.assets_received()[i]);
+    let (lo, hi) = (delivered * rule.min_ratio, delivered * rule.max_ratio);
+    let out = graph.outgoing(u, t..=t.saturating_add(rule.max_dwell.micros()));
+    for (&x, &w) in out.transfer.iter().zip(out.peer) {
+        let j = x.index();
+        if x <= last || accounts.contains(&w) || l.assets_paid()[j] != asset {
+            continue;
+        }
+        let paid = l.amounts_paid()[j];
+        if paid < lo || paid > hi {
+            continue;
+        }
+        path.push(x);
+        accounts.push(w);
+        if path.len() >= rule.min_hops {
+            if found.len() >= budget {
+                path.pop();
+                accounts.pop();
+                return true;
+            }
+            found.push(path.clone());
+        }
+        let cut = extend_chain(graph, rule, budget, accounts, path, found);
+        path.pop();
+        accounts.pop();
+        if cut {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::testkit::{Kit, H};
+
+    #[test]
+    fn cycles_are_every_time_respecting_simple_cycle() {
+        let mut k = Kit::new();
+        k.pay("a", "b", 0, 100)
+            .pay("b", "c", H, 5) // any value: no filters
+            .pay("c", "a", 2 * H, 7)
+            .pay("b", "a", 3 * H, 1) // a 2-cycle a → b → a
+            .pay("c", "a", 100 * H, 1); // too late for a 1-day window
+        let g = k.graph();
+        let data = Kit::valued(&g);
+        let e = temporal_cycles(&data, 4, Span::days(1), 1000);
+        let got: Vec<Vec<u32>> = e
+            .items
+            .iter()
+            .map(|c| c.iter().map(|t| t.0).collect())
+            .collect();
+        assert_eq!(got, vec![vec![0, 1, 2], vec![0, 3]]);
+        assert!(!e.truncated);
+    }
+
+    #[test]
+    fn chains_list_every_path_that_keeps_the_rule() {
+        let mut k = Kit::new();
+        k.pay("a", "b", 0, 1000)
+            .pay("b", "c", H, 950)
+            .pay("c", "d", 2 * H, 940)
+            .pay("b", "e", 3 * H, 500) // keeps too little
+            .pay("c", "d", 30 * H, 930); // waits too long
+        let g = k.graph();
+        let e = chains(&g, &ChainRule::default(), 100);
+        let got: Vec<Vec<u32>> = e
+            .items
+            .iter()
+            .map(|c| c.iter().map(|t| t.0).collect())
+            .collect();
+        assert_eq!(got, vec![vec![0, 1], vec![0, 1, 2], vec![1, 2]]);
+        let cut = chains(&g, &ChainRule::default(), 1);
+        assert!(cut.truncated);
+    }
+
+    /// All cycles by brute force over transfer sequences.
+    fn brute_force(g: &FlowGraph, max_hops: usize, window: i64) -> Vec<Vec<u32>> {
+        let l = g.ledger();
+        let n = l.len();
+        let mut out = Vec::new();
+        let mut stack: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+        while let Some(p) = stack.pop() {
+            let first = p[0];
+            let last = p[p.len() - 1];
+            let start = l.froms()[first];
+            if l.tos()[first] == start {
+                continue;
+            }
+            if p.len() >= 2 && l.tos()[last] == start {
+                out.push(p.iter().map(|&i| i as u32).collect());
+                continue;
+            }
+            if p.len() == max_hops {
+                continue;
+            }
+            for j in last + 1..n {
+                let next_to = l.tos()[j];
+                let seen = p.iter().any(|&i| l.froms()[i] == next_to) && next_to != start;
+                if l.froms()[j] == l.tos()[last]
+                    && next_to != l.froms()[j]
+                    && !seen
+                    && l.times_us()[j] - l.times_us()[first] <= window
+                {
+                    let mut q = p.clone();
+                    q.push(j);
+                    stack.push(q);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cycles_equal_a_brute_force_search(
+            edges in proptest::collection::vec((0u8..6, 0u8..6, 0u8..40), 1..30),
+            max_hops in 2usize..5,
+            window_hours in 1i64..30,
+        ) {
+            let mut k = Kit::new();
+            for &(f, t, h) in &edges {
+                k.pay(&format!("n{f}"), &format!("n{t}"), i64::from(h) * H, 10);
+            }
+            let g = k.graph();
+            let data = Kit::valued(&g);
+            let e = temporal_cycles(&data, max_hops, Span::hours(window_hours), 1_000_000);
+            let got: Vec<Vec<u32>> = e.items.iter().map(|c| c.iter().map(|t| t.0).collect()).collect();
+            proptest::prop_assert_eq!(got, brute_force(&g, max_hops, window_hours * H));
+        }
+    }
+}
