@@ -1,5 +1,6 @@
 //! Load + graph build on generated AMLworld-layout data of 100k and 1M
-//! rows (fixed seed). Run: `cargo bench --bench ingest`.
+//! rows (fixed seed). Run: `cargo bench --bench ingest`; with
+//! `MONEYTRAIL_BENCH_LARGE=1` also 10M rows (the large group).
 //!
 //! The data is written once to a temporary folder before timing; each
 //! iteration reads and parses the CSV, sorts, interns, and builds the
@@ -15,7 +16,11 @@ fn ingest(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut group = c.benchmark_group("load_and_build");
     group.sample_size(10);
-    for rows in [100_000usize, 1_000_000] {
+    let mut sizes = vec![100_000usize, 1_000_000];
+    if std::env::var_os("MONEYTRAIL_BENCH_LARGE").is_some() {
+        sizes.push(10_000_000);
+    }
+    for rows in sizes {
         let path = dir.path().join(format!("amlworld-{rows}.csv"));
         write_amlworld_file(&path, &AmlWorldSpec::with_rows(rows)).expect("write");
         group.throughput(Throughput::Elements(rows as u64));

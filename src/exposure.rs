@@ -120,6 +120,42 @@ fn finish(
     out
 }
 
+/// The subject's payments (`outgoing`) or receipts with accounts outside
+/// it, in ledger order: their total value, the value straight to or from
+/// each tagged category, and the transfers with untagged counterparties
+/// (to follow further).
+fn split(
+    data: &Valued<'_>,
+    subject: &[AccountId],
+    members: &HashSet<AccountId>,
+    tagged: &HashMap<AccountId, Category>,
+    outgoing: bool,
+) -> (Decimal, BTreeMap<Category, Decimal>, Vec<TransferId>) {
+    let g = data.graph;
+    let mut transfers: Vec<(TransferId, AccountId)> = subject
+        .iter()
+        .flat_map(|&a| {
+            let adjacent = if outgoing {
+                g.outgoing(a, ..)
+            } else {
+                g.incoming(a, ..)
+            };
+            adjacent.iter().map(|(_, t, p)| (t, p)).collect::<Vec<_>>()
+        })
+        .filter(|(_, p)| !members.contains(p))
+        .collect();
+    transfers.sort_unstable();
+    let (mut total, mut direct, mut follow) = (Decimal::ZERO, BTreeMap::new(), Vec::new());
+    for (t, p) in transfers {
+        total += data.value[t.index()];
+        match tagged.get(&p) {
+            Some(&c) => *direct.entry(c).or_default() += data.value[t.index()],
+            None => follow.push(t),
+        }
+    }
+    (total, direct, follow)
+}
+
 /// The exposure of a subject (see the module documentation).
 ///
 /// # Errors
@@ -162,27 +198,7 @@ pub fn exposure(
         }
         ts
     };
-    // outgoing
-    let (mut total_out, mut direct_out) = (Decimal::ZERO, BTreeMap::new());
-    let mut follow_out = Vec::new();
-    let mut outgoing: Vec<(TransferId, AccountId)> = subject
-        .iter()
-        .flat_map(|&a| {
-            g.outgoing(a, ..)
-                .iter()
-                .map(|(_, t, p)| (t, p))
-                .collect::<Vec<_>>()
-        })
-        .filter(|(_, p)| !members.contains(p))
-        .collect();
-    outgoing.sort_unstable();
-    for &(t, p) in &outgoing {
-        total_out += data.value[t.index()];
-        match tagged.get(&p) {
-            Some(&c) => *direct_out.entry(c).or_default() += data.value[t.index()],
-            None => follow_out.push(t),
-        }
-    }
+    let (total_out, direct_out, follow_out) = split(data, subject, &members, tagged, true);
     let follow_out = if beyond == 0 {
         Vec::new()
     } else {
@@ -207,27 +223,7 @@ pub fn exposure(
             }
         }
     }
-    // incoming
-    let (mut total_in, mut direct_in) = (Decimal::ZERO, BTreeMap::new());
-    let mut follow_in = Vec::new();
-    let mut incoming: Vec<(TransferId, AccountId)> = subject
-        .iter()
-        .flat_map(|&a| {
-            g.incoming(a, ..)
-                .iter()
-                .map(|(_, t, p)| (t, p))
-                .collect::<Vec<_>>()
-        })
-        .filter(|(_, p)| !members.contains(p))
-        .collect();
-    incoming.sort_unstable();
-    for &(t, p) in &incoming {
-        total_in += data.value[t.index()];
-        match tagged.get(&p) {
-            Some(&c) => *direct_in.entry(c).or_default() += data.value[t.index()],
-            None => follow_in.push(t),
-        }
-    }
+    let (total_in, direct_in, follow_in) = split(data, subject, &members, tagged, false);
     let follow_in = if beyond == 0 {
         Vec::new()
     } else {

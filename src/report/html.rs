@@ -11,7 +11,7 @@
 //! a million-row analysis still opens quickly; the page says what was left
 //! out and where the rest is.
 
-use super::picture::{Item, Picture};
+use super::picture::Picture;
 use super::svg::{amount, picture_svg, short_time};
 use super::xml::escape;
 use super::{flagged_accounts, FindingRecord};
@@ -568,13 +568,8 @@ pub fn analysis_html(
 
     // findings
     page.heading(2, "findings", "Findings");
-    let mut order: Vec<usize> = (0..analysis.findings.len().min(records.len())).collect();
-    order.sort_by(|&a, &b| {
-        analysis.findings[b]
-            .score
-            .total_cmp(&analysis.findings[a].score)
-            .then(a.cmp(&b))
-    });
+    let mut order = super::by_score(&analysis.findings);
+    order.retain(|&i| i < records.len());
     let drawn = order.len().min(limits.drawn);
     page.note(&format!(
         "{} findings. Drawn: the {drawn} highest-scoring; listed below them: {} more; all are in findings.json. \
@@ -596,22 +591,7 @@ pub fn analysis_html(
     for (rank, &i) in order.iter().take(drawn).enumerate() {
         let f = &analysis.findings[i];
         let r = &records[i];
-        let items: Vec<Item> = f
-            .transfers
-            .iter()
-            .map(|&t| Item {
-                transfer: t,
-                weight: data.value[t.index()],
-                traced: None,
-            })
-            .collect();
-        let picture = Picture::new(
-            ledger,
-            &r.id,
-            &format!("{} {}: {}", r.id, r.typology, r.explanation),
-            &items,
-            limits.arrows_per_picture,
-        );
+        let picture = Picture::of_finding(data, f, r, limits.arrows_per_picture);
         let _ = write!(
             page.body,
             "<details class=\"finding\" id=\"{id}\" data-typology=\"{}\" data-transfers=\"{}\"{}>\

@@ -170,6 +170,18 @@ impl GraphFormat {
     }
 }
 
+/// Positions of findings, highest score first (ties in output order).
+pub(crate) fn by_score(findings: &[Finding]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| {
+        findings[b]
+            .score
+            .total_cmp(&findings[a].score)
+            .then(a.cmp(&b))
+    });
+    order
+}
+
 /// What to write besides the JSON and CSV files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputOptions {
@@ -267,31 +279,10 @@ pub fn write_analysis(
         write_text(dir, "report.html", &page, &mut written)?;
     }
     if let Some(format) = options.export {
-        let mut order: Vec<usize> = (0..records.len()).collect();
-        order.sort_by(|&a, &b| {
-            analysis.findings[b]
-                .score
-                .total_cmp(&analysis.findings[a].score)
-                .then(a.cmp(&b))
-        });
+        let order = by_score(&analysis.findings);
         for &i in order.iter().take(options.export_top) {
             let (f, r) = (&analysis.findings[i], &records[i]);
-            let items: Vec<Item> = f
-                .transfers
-                .iter()
-                .map(|&t| Item {
-                    transfer: t,
-                    weight: data.value[t.index()],
-                    traced: None,
-                })
-                .collect();
-            let picture = Picture::new(
-                data.graph.ledger(),
-                &r.id,
-                &format!("{} {}: {}", r.id, r.typology, r.explanation),
-                &items,
-                usize::MAX,
-            );
+            let picture = Picture::of_finding(data, f, r, usize::MAX);
             let name = format!("graphs/{}.{}", r.id, format.extension());
             write_text(dir, &name, &format.render(&picture), &mut written)?;
         }

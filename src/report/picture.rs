@@ -238,6 +238,32 @@ impl Picture {
         p
     }
 
+    /// The picture of a finding (its transfers weighted by value), titled
+    /// with its id, typology and explanation as written to findings.json.
+    pub fn of_finding(
+        data: &crate::detect::Valued<'_>,
+        finding: &crate::detect::Finding,
+        record: &super::FindingRecord,
+        max_arrows: usize,
+    ) -> Picture {
+        let items: Vec<Item> = finding
+            .transfers
+            .iter()
+            .map(|&t| Item {
+                transfer: t,
+                weight: data.value[t.index()],
+                traced: None,
+            })
+            .collect();
+        Picture::new(
+            data.graph.ledger(),
+            &record.id,
+            &format!("{} {}: {}", record.id, record.typology, record.explanation),
+            &items,
+            max_arrows,
+        )
+    }
+
     /// The neighbourhood of an account: its own transfers in and out (the
     /// `max_arrows` largest by value), for the picture of a subject.
     pub fn neighbourhood(
