@@ -142,8 +142,9 @@ struct ExposureArgs {
 struct InvestigateArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Subjects: `case_ref,subject` lines (data/sample_subjects.csv when
-    /// neither this nor --input is given).
+    /// Subjects: `case_ref,subject` lines, a subject being an account or
+    /// address key, or `cluster:<address>` (UTXO input); data/sample_subjects.csv
+    /// when neither this nor --input is given.
     #[arg(long)]
     subjects: Option<PathBuf>,
     /// Allocation rule for the traces.
@@ -1419,9 +1420,9 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
         ..InvestigateOptions::default()
     };
     let mut investigation = Investigation::new(&data, &analysis.findings, &balances, options);
+    let clusters = utxo_clusters(&args.input, &loaded_report)?;
     if let Some(path) = &args.tags {
         let tags = moneytrail::tags::read_tags(path)?;
-        let clusters = utxo_clusters(&args.input, &loaded_report)?;
         let tagged = moneytrail::tags::tagged_accounts(graph.ledger(), &tags, clusters.as_ref());
         let options = moneytrail::exposure::ExposureOptions {
             trace: TraceOptions {
@@ -1431,6 +1432,9 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
             ..Default::default()
         };
         investigation = investigation.with_tags(tagged, options);
+    }
+    if let Some(clusters) = clusters {
+        investigation = investigation.with_clusters(clusters);
     }
     let timer = Instant::now();
     let mut cases = investigation.run(&subjects)?;

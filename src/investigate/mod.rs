@@ -1,5 +1,6 @@
 //! Parallel financial investigations: for each subject (an account, an
-//! address, or a cluster of addresses), with its case reference, a case
+//! address, or `cluster:<address>` for the address's whole cluster in UTXO
+//! data), with its case reference, a case
 //! file built from one loaded data set: its inflows and outflows by
 //! counterparty, asset, jurisdiction and month; the typology findings it
 //! takes part in; the forward trace of the funds it sent and the backward
@@ -33,7 +34,7 @@ use std::path::Path;
 pub struct SubjectSpec {
     /// The case reference.
     pub case_ref: String,
-    /// The account or address key.
+    /// The account or address key, or `cluster:<address>`.
     pub subject: String,
 }
 
@@ -200,6 +201,9 @@ pub struct SourceRef {
 /// The backward trace of one asset of the subject's closing balance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackwardTrace {
+    /// The account holding the balance (the subject, or a member of its
+    /// cluster).
+    pub account: String,
     /// Asset code.
     pub asset: String,
     /// Closing balance.
@@ -251,6 +255,11 @@ pub struct CaseFile {
     pub subject: String,
     /// Whether the subject is in the data.
     pub found: bool,
+    /// Accounts the subject stands for: 1, or a cluster's size.
+    pub member_count: usize,
+    /// A cluster's members (the first `top`); empty for one account.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
     /// The reporting currency.
     pub currency: String,
     /// First and last transfer of the subject.
@@ -296,6 +305,7 @@ pub struct Investigation<'a> {
         HashMap<AccountId, crate::tags::Category>,
         crate::exposure::ExposureOptions,
     )>,
+    clusters: Option<crate::utxo::cluster::Clusters>,
 }
 
 impl<'a> Investigation<'a> {
@@ -321,6 +331,33 @@ impl<'a> Investigation<'a> {
             options,
             by_account,
             tagged: None,
+            clusters: None,
+        }
+    }
+
+    /// Address clusters of UTXO data: subjects written `cluster:<address>`
+    /// stand for every address of that address's cluster.
+    pub fn with_clusters(mut self, clusters: crate::utxo::cluster::Clusters) -> Investigation<'a> {
+        self.clusters = Some(clusters);
+        self
+    }
+
+    /// The accounts a subject stands for, sorted; `None` when it is not in
+    /// the data.
+    fn members(&self, subject: &str) -> Option<Vec<AccountId>> {
+        let l = self.data.graph.ledger();
+        match subject.strip_prefix("cluster:") {
+            Some(address) => {
+                let c = self.clusters.as_ref()?;
+                let cluster = c.cluster(address)?;
+                let mut ids: Vec<AccountId> = c.members[cluster as usize]
+                    .iter()
+                    .filter_map(|&m| l.account_id(&c.addresses[m as usize]))
+                    .collect();
+                ids.sort_unstable();
+                (!ids.is_empty()).then_some(ids)
+            }
+            None => l.account_id(subject).map(|a| vec![a]),
         }
     }
 
@@ -341,13 +378,16 @@ impl<'a> Investigation<'a> {
     ///
     /// When a trace fails (it does not on data the loaders produce).
     pub fn run(&self, subjects: &[SubjectSpec]) -> Result<Vec<CaseFile>> {
-        let l = self.data.graph.ledger();
-        let ids: Vec<Option<AccountId>> =
-            subjects.iter().map(|s| l.account_id(&s.subject)).collect();
+        let ids: Vec<Option<Vec<AccountId>>> =
+            subjects.iter().map(|s| self.members(&s.subject)).collect();
         // counterparties of every subject, for links
         let counterparties: Vec<BTreeSet<AccountId>> = ids
             .par_iter()
-            .map(|id| id.map(|a| self.counterparties(a)).unwrap_or_default())
+            .map(|id| {
+                id.as_deref()
+                    .map(|m| self.counterparties(m))
+                    .unwrap_or_default()
+            })
             .collect();
         let mut index: HashMap<AccountId, Vec<usize>> = HashMap::new();
         for (s, set) in counterparties.iter().enumerate() {
@@ -361,14 +401,13 @@ impl<'a> Investigation<'a> {
             .collect()
     }
 
-    fn counterparties(&self, a: AccountId) -> BTreeSet<AccountId> {
+    fn counterparties(&self, members: &[AccountId]) -> BTreeSet<AccountId> {
         let g = self.data.graph;
-        g.incoming(a, ..)
-            .peer
+        members
             .iter()
-            .chain(g.outgoing(a, ..).peer)
+            .flat_map(|&a| g.incoming(a, ..).peer.iter().chain(g.outgoing(a, ..).peer))
             .copied()
-            .filter(|&p| p != a)
+            .filter(|p| members.binary_search(p).is_err())
             .collect()
     }
 
@@ -395,7 +434,7 @@ impl<'a> Investigation<'a> {
         &self,
         s: usize,
         subjects: &[SubjectSpec],
-        ids: &[Option<AccountId>],
+        ids: &[Option<Vec<AccountId>>],
         counterparties: &[BTreeSet<AccountId>],
         index: &HashMap<AccountId, Vec<usize>>,
     ) -> Result<CaseFile> {
@@ -408,11 +447,13 @@ impl<'a> Investigation<'a> {
             transfers_out: 0,
             value_out: Decimal::ZERO,
         };
-        let Some(a) = ids[s] else {
+        let Some(members) = ids[s].as_deref() else {
             return Ok(CaseFile {
                 case_ref: spec.case_ref.clone(),
                 subject: spec.subject.clone(),
                 found: false,
+                member_count: 0,
+                members: Vec::new(),
                 currency,
                 first_time: None,
                 last_time: None,
@@ -440,48 +481,66 @@ impl<'a> Investigation<'a> {
         let mut by_jur: BTreeMap<String, FlowSummary> = BTreeMap::new();
         let mut by_month: BTreeMap<String, FlowSummary> = BTreeMap::new();
         let mut times: Vec<i64> = Vec::new();
-        let mut closing: BTreeMap<AssetId, Decimal> = BTreeMap::new();
-        let inc = g.incoming(a, ..);
-        let out = g.outgoing(a, ..);
-        for (incoming, adj) in [(true, &inc), (false, &out)] {
-            for (t_us, t, peer) in adj.iter() {
-                let i = t.index();
-                times.push(t_us);
-                let value = self.data.value[i];
-                let asset = if incoming {
-                    l.assets_received()[i]
-                } else {
-                    l.assets_paid()[i]
-                };
-                if incoming {
-                    *closing.entry(asset).or_default() += l.amounts_received()[i];
-                } else {
-                    *closing.entry(asset).or_default() -= l.amounts_paid()[i];
-                }
-                let jur = l
-                    .account(peer)
-                    .jurisdiction
-                    .clone()
-                    .unwrap_or_else(|| "unknown".to_string());
-                let month = time::to_datetime(t_us).format("%Y-%m").to_string();
-                let code = l.asset(asset).code.clone();
-                let key_of_peer = l.account(peer).key.clone();
-                for summary in [
-                    &mut total,
-                    by_cp.entry(peer).or_insert_with(|| empty(&key_of_peer)),
-                    by_asset.entry(code.clone()).or_insert_with(|| empty(&code)),
-                    by_jur.entry(jur.clone()).or_insert_with(|| empty(&jur)),
-                    by_month
-                        .entry(month.clone())
-                        .or_insert_with(|| empty(&month)),
-                ] {
+        let mut flows: Vec<(bool, i64, TransferId, AccountId)> = Vec::new();
+        let member = |x: &AccountId| members.binary_search(x).is_ok();
+        let mut closing: BTreeMap<(AccountId, AssetId), Decimal> = BTreeMap::new();
+        let mut seeds: Vec<Seed> = Vec::new();
+        for &a in members {
+            for (incoming, adj) in [(true, g.incoming(a, ..)), (false, g.outgoing(a, ..))] {
+                for (t_us, t, peer) in adj.iter() {
+                    let i = t.index();
                     if incoming {
-                        summary.transfers_in += 1;
-                        summary.value_in += value;
+                        *closing.entry((a, l.assets_received()[i])).or_default() +=
+                            l.amounts_received()[i];
                     } else {
-                        summary.transfers_out += 1;
-                        summary.value_out += value;
+                        *closing.entry((a, l.assets_paid()[i])).or_default() -= l.amounts_paid()[i];
                     }
+                    if member(&peer) {
+                        continue; // within the subject
+                    }
+                    if !incoming {
+                        seeds.push(Seed::Transfer {
+                            transfer: t,
+                            amount: None,
+                        });
+                    }
+                    flows.push((incoming, t_us, t, peer));
+                }
+            }
+        }
+        flows.sort_unstable_by_key(|f| (f.2, f.0));
+        for &(incoming, t_us, t, peer) in &flows {
+            let i = t.index();
+            times.push(t_us);
+            let value = self.data.value[i];
+            let asset = if incoming {
+                l.assets_received()[i]
+            } else {
+                l.assets_paid()[i]
+            };
+            let jur = l
+                .account(peer)
+                .jurisdiction
+                .clone()
+                .unwrap_or_else(|| "unknown".to_string());
+            let month = time::to_datetime(t_us).format("%Y-%m").to_string();
+            let code = l.asset(asset).code.clone();
+            let key_of_peer = l.account(peer).key.clone();
+            for summary in [
+                &mut total,
+                by_cp.entry(peer).or_insert_with(|| empty(&key_of_peer)),
+                by_asset.entry(code.clone()).or_insert_with(|| empty(&code)),
+                by_jur.entry(jur.clone()).or_insert_with(|| empty(&jur)),
+                by_month
+                    .entry(month.clone())
+                    .or_insert_with(|| empty(&month)),
+            ] {
+                if incoming {
+                    summary.transfers_in += 1;
+                    summary.value_in += value;
+                } else {
+                    summary.transfers_out += 1;
+                    summary.value_out += value;
                 }
             }
         }
@@ -494,11 +553,14 @@ impl<'a> Investigation<'a> {
         });
         counterparties_list.truncate(top);
         // findings
-        let mut findings: Vec<FindingRef> = self
-            .by_account
-            .get(&a)
-            .into_iter()
-            .flatten()
+        let mut finding_ids: Vec<usize> = members
+            .iter()
+            .flat_map(|a| self.by_account.get(a).into_iter().flatten().copied())
+            .collect();
+        finding_ids.sort_unstable();
+        finding_ids.dedup();
+        let mut findings: Vec<FindingRef> = finding_ids
+            .iter()
             .map(|&i| {
                 let f = &self.findings[i];
                 FindingRef {
@@ -512,14 +574,10 @@ impl<'a> Investigation<'a> {
             .collect();
         findings.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
         // forward: the subject's payments to others
-        let seeds: Vec<Seed> = out
-            .iter()
-            .filter(|&(_, _, peer)| peer != a)
-            .map(|(_, t, _)| Seed::Transfer {
-                transfer: t,
-                amount: None,
-            })
-            .collect();
+        seeds.sort_unstable_by_key(|s| match s {
+            Seed::Transfer { transfer, .. } => *transfer,
+            Seed::Inflows { .. } => TransferId(0),
+        });
         let forward = if seeds.is_empty() {
             None
         } else {
@@ -544,11 +602,15 @@ impl<'a> Investigation<'a> {
         let end = times.iter().copied().max().unwrap_or(0);
         let mut backward = Vec::new();
         let mut freezable = Vec::new();
-        for (&asset, &flow) in &closing {
-            let balance = self.balances.opening(a, asset) + flow;
-            if balance <= Decimal::ZERO {
-                continue;
-            }
+        // the largest closing balances (a cluster may have many): at most `top`
+        let mut balances: Vec<(AccountId, AssetId, Decimal)> = closing
+            .iter()
+            .map(|(&(a, asset), &flow)| (a, asset, self.balances.opening(a, asset) + flow))
+            .filter(|x| x.2 > Decimal::ZERO)
+            .collect();
+        balances.sort_by(|x, y| y.2.cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+        balances.truncate(top);
+        for (a, asset, balance) in balances {
             freezable.push(self.held(a, asset, balance));
             let sof = sources_of_funds(
                 g,
@@ -562,6 +624,7 @@ impl<'a> Investigation<'a> {
                 self.options.max_sources,
             )?;
             backward.push(BackwardTrace {
+                account: l.account(a).key.clone(),
                 asset: l.asset(asset).code.clone(),
                 balance: sof.target_amount.normalize(),
                 traced: sof.traced.normalize(),
@@ -583,7 +646,7 @@ impl<'a> Investigation<'a> {
             freezable.extend(
                 f.holdings
                     .iter()
-                    .filter(|h| h.account != spec.subject)
+                    .filter(|h| l.account_id(&h.account).is_none_or(|x| !member(&x)))
                     .cloned(),
             );
         }
@@ -591,13 +654,16 @@ impl<'a> Investigation<'a> {
         let mut sharing: BTreeMap<usize, Vec<AccountId>> = BTreeMap::new();
         for &c in &counterparties[s] {
             for &o in index.get(&c).into_iter().flatten() {
-                if o != s && ids[o] != Some(a) {
+                if o != s && ids[o].as_deref() != Some(members) {
                     sharing.entry(o).or_default().push(c);
                 }
             }
         }
         for (o, other) in subjects.iter().enumerate() {
-            if o != s && other.case_ref == spec.case_ref && ids[o].is_some_and(|b| b != a) {
+            if o != s
+                && other.case_ref == spec.case_ref
+                && ids[o].as_deref().is_some_and(|b| b != members)
+            {
                 sharing.entry(o).or_default();
             }
         }
@@ -624,8 +690,9 @@ impl<'a> Investigation<'a> {
         for (o, shared) in sharing {
             let other = &subjects[o];
             let same_case = other.case_ref == spec.case_ref;
-            let (paths_to, paths_from) = match (same_case, ids[o]) {
-                (true, Some(b)) => (path_refs(a, b), path_refs(b, a)),
+            // paths between single accounts (not searched for clusters)
+            let (paths_to, paths_from) = match (same_case, members, ids[o].as_deref()) {
+                (true, &[a], Some(&[b])) => (path_refs(a, b), path_refs(b, a)),
                 _ => (Vec::new(), Vec::new()),
             };
             if shared.is_empty() && paths_to.is_empty() && paths_from.is_empty() {
@@ -648,7 +715,7 @@ impl<'a> Investigation<'a> {
             Some((tagged, options)) => Some(crate::exposure::exposure(
                 self.data,
                 self.balances,
-                &[a],
+                members,
                 tagged,
                 options,
             )?),
@@ -659,6 +726,16 @@ impl<'a> Investigation<'a> {
             case_ref: spec.case_ref.clone(),
             subject: spec.subject.clone(),
             found: true,
+            member_count: members.len(),
+            members: if members.len() > 1 {
+                members
+                    .iter()
+                    .take(top)
+                    .map(|&m| l.account(m).key.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            },
             currency,
             first_time: times.iter().min().map(|&t| time::to_rfc3339(t)),
             last_time: times.iter().max().map(|&t| time::to_rfc3339(t)),
@@ -684,7 +761,13 @@ impl CaseFile {
     /// times, rows and structure are kept.
     pub fn pseudonymise(&mut self, p: &Pseudonymiser) {
         let name = |k: &mut String| *k = p.pseudonym(k);
-        name(&mut self.subject);
+        match self.subject.strip_prefix("cluster:") {
+            Some(address) => self.subject = format!("cluster:{}", p.pseudonym(address)),
+            None => name(&mut self.subject),
+        }
+        for m in &mut self.members {
+            name(m);
+        }
         for c in &mut self.counterparties {
             name(&mut c.key);
         }
@@ -697,6 +780,7 @@ impl CaseFile {
             }
         }
         for b in &mut self.backward {
+            name(&mut b.account);
             for s in &mut b.sources {
                 name(&mut s.account);
             }

@@ -398,3 +398,68 @@ fn exposure_of_a_utxo_cluster_reaches_the_tagged_exchange() {
     let near = run("4");
     assert!(near["outgoing"].as_array().unwrap().is_empty(), "{near}");
 }
+
+#[test]
+fn investigate_takes_a_utxo_cluster_as_one_subject() {
+    let dir = tempfile::tempdir().unwrap();
+    let subjects = dir.path().join("subjects.csv");
+    std::fs::write(
+        &subjects,
+        "case_ref,subject\nR1,cluster:bc1qransom00000000000000000a\nR1,bc1qexchangedeposit000000000\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let sample = crate::root().join("data/sample_utxo.jsonl");
+    let tags = crate::root().join("data/sample_tags.csv");
+    let out = moneytrail(&[
+        "investigate",
+        "--input",
+        sample.to_str().unwrap(),
+        "--subjects",
+        subjects.to_str().unwrap(),
+        "--tags",
+        tags.to_str().unwrap(),
+        "--currency",
+        "BTC",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let case: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("case-R1-1.json")).unwrap())
+            .unwrap();
+    assert_eq!(case["found"], true);
+    assert_eq!(case["member_count"], 2);
+    let members: Vec<&str> = case["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        members,
+        [
+            "bc1qransom00000000000000000a",
+            "bc1qransom00000000000000000b"
+        ]
+    );
+    // both addresses paid into the consolidating transaction: 0.5 + 0.2999 BTC
+    assert_eq!(case["total"]["value_out"], "0.80");
+    assert_eq!(case["total"]["value_in"], "0.80");
+    assert_eq!(
+        case["counterparties"].as_array().unwrap().len(),
+        3,
+        "tx1, tx2 and tx3"
+    );
+    assert!(
+        case["exposure"]["total_out"] == "0.80",
+        "{}",
+        case["exposure"]
+    );
+    // the exchange's deposit address is a plain subject of the same case
+    let deposit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("case-R1-2.json")).unwrap())
+            .unwrap();
+    assert_eq!(deposit["member_count"], 1);
+    assert!(deposit.get("members").is_none());
+}
