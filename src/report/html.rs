@@ -911,9 +911,11 @@ pub fn investigation_html(
                 .collect()
         };
         let headers = ["counterparty", "#in", "#value in", "#out", "#value out"];
+        page.raw("<h4>Counterparties, largest first</h4>");
         page.table("counterparties", &headers, &flows(&c.counterparties));
         let mut h = headers;
         h[0] = "month";
+        page.raw("<h4>Per month</h4>");
         page.table("months", &h, &flows(&c.months));
         if !c.findings.is_empty() {
             let rows: Vec<Vec<String>> = c
@@ -930,6 +932,7 @@ pub fn investigation_html(
                     ]
                 })
                 .collect();
+            page.raw("<h4>Findings it takes part in</h4>");
             page.table(
                 "findings",
                 &["finding", "typology", "#score", "#amount", "explanation"],
@@ -951,6 +954,7 @@ pub fn investigation_html(
                     ]
                 })
                 .collect();
+            page.raw("<h4>Links to other subjects</h4>");
             page.table(
                 "links",
                 &[
@@ -978,6 +982,9 @@ pub fn investigation_html(
                     ]
                 })
                 .collect();
+            page.raw(
+                "<h4>Could be frozen now (own balances, then where its payments are held)</h4>",
+            );
             page.table("freezable", &["held by", "#amount", "#value"], &rows);
         }
         page.raw("</details>\n");
