@@ -176,6 +176,57 @@ fn extend_chain(
     false
 }
 
+/// Every account a seed's money can reach along time-respecting paths of
+/// at most `max_hops` transfers, all within `window` of the seed's first
+/// payment, with the earliest transfer (in ledger order) by which it is
+/// reached; sorted by account. The seed itself is left out.
+///
+/// Earliest arrival per hop count dominates later ones, so one pass per
+/// hop, relaxing only the accounts whose arrival improved, is exact; a
+/// walk that revisits an account can always be cut to a path, so walks and
+/// paths reach the same accounts.
+pub fn reachable(
+    graph: &FlowGraph,
+    seed: AccountId,
+    window: Span,
+    max_hops: usize,
+) -> Vec<(AccountId, TransferId)> {
+    let l = graph.ledger();
+    let out = graph.outgoing(seed, ..);
+    let Some(&first) = out.transfer.first() else {
+        return Vec::new();
+    };
+    let deadline = l.times_us()[first.index()].saturating_add(window.micros());
+    let mut best: std::collections::BTreeMap<AccountId, TransferId> = Default::default();
+    // (account, arrival): the seed can pay from its first payment on
+    let mut frontier: Vec<(AccountId, Option<TransferId>)> = vec![(seed, None)];
+    for _ in 0..max_hops {
+        let mut next: Vec<(AccountId, Option<TransferId>)> = Vec::new();
+        for &(u, arrival) in &frontier {
+            let from = arrival.map_or(l.times_us()[first.index()], |a| l.times_us()[a.index()]);
+            let adj = graph.outgoing(u, from..=deadline);
+            for (&x, &v) in adj.transfer.iter().zip(adj.peer) {
+                if arrival.is_some_and(|a| x <= a) || v == seed {
+                    continue;
+                }
+                let improves = best.get(&v).is_none_or(|&b| x < b);
+                if improves {
+                    best.insert(v, x);
+                    next.push((v, Some(x)));
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        // keep each account's earliest arrival of this round only
+        next.sort_unstable();
+        next.dedup_by_key(|e| e.0);
+        frontier = next;
+    }
+    best.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +272,42 @@ mod tests {
         assert!(cut.truncated);
     }
 
+    #[test]
+    fn reach_follows_time_and_hops() {
+        let mut k = Kit::new();
+        k.pay("s", "a", H, 10)
+            .pay("a", "b", 2 * H, 10)
+            .pay("b", "c", 3 * H, 10)
+            .pay("c", "d", 4 * H, 10) // a fourth hop
+            .pay("x", "a", 0, 10) // before: irrelevant
+            .pay("b", "a", 30 * H, 10) // beyond a 1-day window
+            .pay("s", "e", 5 * H, 10)
+            .pay("e", "b", 6 * H, 10); // b again, later than via a
+        let g = k.graph();
+        let l = g.ledger();
+        let s = l.account_id("s").unwrap();
+        let got: Vec<(String, u32)> = reachable(&g, s, Span::days(1), 3)
+            .into_iter()
+            .map(|(a, t)| (l.account(a).key.clone(), t.0))
+            .collect();
+        let key = |n: &str| l.account_id(n).unwrap();
+        let mut expected = vec![
+            (key("a"), "a", 1u32),
+            (key("b"), "b", 2),
+            (key("c"), "c", 3),
+            (key("e"), "e", 5),
+        ];
+        expected.sort();
+        let expected: Vec<(String, u32)> = expected
+            .into_iter()
+            .map(|(_, n, t)| (n.to_string(), t))
+            .collect();
+        assert_eq!(
+            got, expected,
+            "d is four hops away; b is reached first via a"
+        );
+    }
+
     /// All cycles by brute force over transfer sequences.
     fn brute_force(g: &FlowGraph, max_hops: usize, window: i64) -> Vec<Vec<u32>> {
         let l = g.ledger();
@@ -259,7 +346,64 @@ mod tests {
         out
     }
 
+    /// Earliest arrivals by enumerating every time-respecting walk.
+    fn brute_reach(
+        g: &FlowGraph,
+        seed: AccountId,
+        window: i64,
+        hops: usize,
+    ) -> Vec<(AccountId, TransferId)> {
+        let l = g.ledger();
+        let firsts: Vec<usize> = (0..l.len()).filter(|&i| l.froms()[i] == seed).collect();
+        let Some(&first) = firsts.first() else {
+            return Vec::new();
+        };
+        let deadline = l.times_us()[first] + window;
+        let mut best: std::collections::BTreeMap<AccountId, TransferId> = Default::default();
+        let mut stack: Vec<(usize, usize)> = firsts
+            .iter()
+            .filter(|&&i| l.times_us()[i] <= deadline)
+            .map(|&i| (i, 1))
+            .collect();
+        while let Some((i, depth)) = stack.pop() {
+            let v = l.tos()[i];
+            if v != seed {
+                let e = best.entry(v).or_insert(TransferId(i as u32));
+                if TransferId(i as u32) < *e {
+                    *e = TransferId(i as u32);
+                }
+            }
+            if depth == hops {
+                continue;
+            }
+            for j in i + 1..l.len() {
+                if l.froms()[j] == v && l.times_us()[j] <= deadline && l.tos()[j] != seed {
+                    stack.push((j, depth + 1));
+                }
+            }
+        }
+        best.into_iter().collect()
+    }
+
     proptest::proptest! {
+        #[test]
+        fn reach_equals_a_brute_force_search(
+            edges in proptest::collection::vec((0u8..6, 0u8..6, 0u8..40), 1..30),
+            hops in 1usize..5,
+            window_hours in 1i64..30,
+        ) {
+            let mut k = Kit::new();
+            for &(f, t, h) in &edges {
+                k.pay(&format!("n{f}"), &format!("n{t}"), i64::from(h) * H, 10);
+            }
+            let g = k.graph();
+            let seed = g.ledger().froms()[0];
+            proptest::prop_assert_eq!(
+                reachable(&g, seed, Span::hours(window_hours), hops),
+                brute_reach(&g, seed, window_hours * H, hops)
+            );
+        }
+
         #[test]
         fn cycles_equal_a_brute_force_search(
             edges in proptest::collection::vec((0u8..6, 0u8..6, 0u8..40), 1..30),

@@ -68,6 +68,7 @@ enum Command {
 enum EnumerateTask {
     Cycles,
     Chains,
+    Reach,
 }
 
 #[derive(Args, Debug)]
@@ -99,7 +100,11 @@ struct EnumerateArgs {
     /// Results kept per first transfer.
     #[arg(long, default_value_t = 100_000)]
     max_per_start: usize,
-    /// Write the items, one per line as the data rows of their transfers.
+    /// Reach: the seed accounts, one key per line.
+    #[arg(long)]
+    seeds: Option<PathBuf>,
+    /// Write the items, one per line as the data rows of their transfers
+    /// (reach: `seed account row` of the earliest arrival).
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Print one JSON line (task, items, truncated, seconds) instead of text.
@@ -1633,35 +1638,74 @@ fn enumerate_command(args: &EnumerateArgs) -> anyhow::Result<()> {
     let graph = FlowGraph::new(loaded.ledger);
     let seconds_load = started.elapsed().as_secs_f64();
     let timer = Instant::now();
-    let found = match args.task {
-        EnumerateTask::Cycles => {
-            // no value filters: any valuation will do
-            let data = Valued::new(&graph, FxTable::given("USD", Default::default()));
-            moneytrail::enumerate::temporal_cycles(
-                &data,
-                args.max_hops,
-                args.window,
-                args.max_per_start,
-            )
-        }
-        EnumerateTask::Chains => {
-            let rule = moneytrail::enumerate::ChainRule {
-                min_hops: args.min_hops,
-                max_hops: args.max_hops,
-                max_dwell: args.max_dwell,
-                min_ratio: args.min_ratio,
-                max_ratio: args.max_ratio,
+    let rows = graph.ledger().source_rows();
+    let (lines, truncated): (Vec<String>, bool) = match args.task {
+        EnumerateTask::Cycles | EnumerateTask::Chains => {
+            let found = if args.task == EnumerateTask::Cycles {
+                // no value filters: any valuation will do
+                let data = Valued::new(&graph, FxTable::given("USD", Default::default()));
+                moneytrail::enumerate::temporal_cycles(
+                    &data,
+                    args.max_hops,
+                    args.window,
+                    args.max_per_start,
+                )
+            } else {
+                let rule = moneytrail::enumerate::ChainRule {
+                    min_hops: args.min_hops,
+                    max_hops: args.max_hops,
+                    max_dwell: args.max_dwell,
+                    min_ratio: args.min_ratio,
+                    max_ratio: args.max_ratio,
+                };
+                moneytrail::enumerate::chains(&graph, &rule, args.max_per_start)
             };
-            moneytrail::enumerate::chains(&graph, &rule, args.max_per_start)
+            let lines = found
+                .items
+                .iter()
+                .map(|item| {
+                    item.iter()
+                        .map(|t| rows[t.index()].to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            (lines, found.truncated)
+        }
+        EnumerateTask::Reach => {
+            use rayon::prelude::*;
+            let path = args.seeds.as_ref().context("reach needs --seeds FILE")?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let l = graph.ledger();
+            let seeds: Vec<(String, moneytrail::AccountId)> = text
+                .lines()
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| Ok((k.to_string(), account_id(l, k)?)))
+                .collect::<anyhow::Result<_>>()?;
+            let reached: Vec<Vec<(moneytrail::AccountId, moneytrail::TransferId)>> = seeds
+                .par_iter()
+                .map(|(_, s)| {
+                    moneytrail::enumerate::reachable(&graph, *s, args.window, args.max_hops)
+                })
+                .collect();
+            let lines = seeds
+                .iter()
+                .zip(&reached)
+                .flat_map(|((key, _), found)| {
+                    found.iter().map(move |(a, t)| {
+                        format!("{key} {} {}", l.account(*a).key, rows[t.index()])
+                    })
+                })
+                .collect();
+            (lines, false)
         }
     };
     let seconds_task = timer.elapsed().as_secs_f64();
     if let Some(path) = &args.out {
-        let rows = graph.ledger().source_rows();
-        let mut text = String::with_capacity(found.items.len() * 24);
-        for item in &found.items {
-            let line: Vec<String> = item.iter().map(|t| rows[t.index()].to_string()).collect();
-            text.push_str(&line.join(" "));
+        let mut text = lines.join("\n");
+        if !text.is_empty() {
             text.push('\n');
         }
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -1669,6 +1713,7 @@ fn enumerate_command(args: &EnumerateArgs) -> anyhow::Result<()> {
     let task = match args.task {
         EnumerateTask::Cycles => "cycles",
         EnumerateTask::Chains => "chains",
+        EnumerateTask::Reach => "reach",
     };
     if args.json {
         println!(
@@ -1676,8 +1721,8 @@ fn enumerate_command(args: &EnumerateArgs) -> anyhow::Result<()> {
             serde_json::json!({
                 "task": task,
                 "transfers": graph.transfer_count(),
-                "items": found.items.len(),
-                "truncated": found.truncated,
+                "items": lines.len(),
+                "truncated": truncated,
                 "seconds_load": seconds_load,
                 "seconds_task": seconds_task,
                 "threads": rayon::current_num_threads(),
@@ -1686,11 +1731,11 @@ fn enumerate_command(args: &EnumerateArgs) -> anyhow::Result<()> {
     } else {
         println!(
             "{} {task} in {} transfers ({:.2}s to load, {:.3}s to enumerate){}",
-            found.items.len(),
+            lines.len(),
             graph.transfer_count(),
             seconds_load,
             seconds_task,
-            if found.truncated {
+            if truncated {
                 "; truncated: a per-start budget was hit"
             } else {
                 ""

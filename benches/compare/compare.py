@@ -25,6 +25,9 @@ CYCLE_WINDOW_HOURS = 24
 CHAIN_MIN_HOPS, CHAIN_MAX_HOPS = 2, 4
 CHAIN_DWELL_HOURS = 24
 CHAIN_RATIO = ("0.9", "1.02")
+REACH_SEEDS = 100
+REACH_HOPS = 4
+REACH_WINDOW_HOURS = 48
 
 
 # ---------------------------------------------------------------- data
@@ -154,6 +157,90 @@ def walk_from(legs, i, prev_pos, start_us, path, k, window, found):
             walk_from(legs, i + 1, pos, start_us, path + [row], k, window, found)
 
 
+def seeds_of(csv):
+    """The seeds of the reach task: the first REACH_SEEDS distinct payers in
+    file order (written next to the data, so every tool uses the same)."""
+    path = Path(csv).with_name("seeds.txt")
+    if not path.exists():
+        import csv as csvmod
+        seen = []
+        with open(csv, newline="") as f:
+            for r in csvmod.DictReader(f):
+                if r["from"] not in seen:
+                    seen.append(r["from"])
+                    if len(seen) == REACH_SEEDS:
+                        break
+        path.write_text("\n".join(seen) + "\n")
+    return [line for line in path.read_text().splitlines() if line]
+
+
+def reach_from(seed, out_edges):
+    """Earliest arrival (ledger position, row) per account reachable from
+    `seed` in at most REACH_HOPS time-respecting transfers, all within the
+    window of the seed's first payment. out_edges(u) yields (v, pos, us, row)."""
+    first = min(((pos, us) for _v, pos, us, _row in out_edges(seed)), default=None)
+    if first is None:
+        return {}
+    deadline = first[1] + REACH_WINDOW_HOURS * 3_600_000_000
+    best = {}
+    frontier = {seed: -1}
+    for _ in range(REACH_HOPS):
+        nxt = {}
+        for u, arrival in frontier.items():
+            for v, pos, us, row in out_edges(u):
+                if pos <= arrival or us > deadline or v == seed:
+                    continue
+                if v not in best or pos < best[v][0]:
+                    best[v] = (pos, row)
+                    if v not in nxt or pos < nxt[v]:
+                        nxt[v] = pos
+        if not nxt:
+            break
+        frontier = nxt
+    return best
+
+
+def worker_networkx_reach(csv, threads):
+    import networkx as nx
+    rows = read_transfers(csv)
+    seeds = seeds_of(csv)
+    t0 = time.perf_counter()
+    g = nx.MultiDiGraph()
+    for pos, (us, row, a, b, *_rest) in enumerate(rows):
+        g.add_edge(a, b, pos=pos, us=us, row=row)
+
+    def out_edges(u):
+        if u not in g:
+            return []
+        return ((v, d["pos"], d["us"], d["row"]) for _u, v, d in g.out_edges(u, data=True))
+
+    found = sorted((s, v, row) for s in seeds for v, (_pos, row) in reach_from(s, out_edges).items())
+    return found, time.perf_counter() - t0
+
+
+def worker_rustworkx_reach(csv, threads):
+    import rustworkx as rx
+    rows = read_transfers(csv)
+    seeds = seeds_of(csv)
+    t0 = time.perf_counter()
+    g = rx.PyDiGraph(multigraph=True)
+    index = {}
+    for pos, (us, row, a, b, *_rest) in enumerate(rows):
+        for n in (a, b):
+            if n not in index:
+                index[n] = g.add_node(n)
+        g.add_edge(index[a], index[b], (pos, us, row))
+    names = {i: n for n, i in index.items()}
+
+    def out_edges(u):
+        if u not in index:
+            return []
+        return ((names[dst], p[0], p[1], p[2]) for _src, dst, p in g.out_edges(index[u]))
+
+    found = sorted((s, v, row) for s in seeds for v, (_pos, row) in reach_from(s, out_edges).items())
+    return found, time.perf_counter() - t0
+
+
 def worker_snapml_cycles(csv, threads):
     import numpy as np
     from snapml import GraphFeaturePreprocessor
@@ -239,6 +326,8 @@ def worker_duckdb_chains(csv, threads):
 
 
 WORKERS = {
+    ("networkx", "reach"): worker_networkx_reach,
+    ("rustworkx", "reach"): worker_rustworkx_reach,
     ("networkx", "cycles"): worker_networkx_cycles,
     ("rustworkx", "cycles"): worker_rustworkx_cycles,
     ("snapml", "cycles"): worker_snapml_cycles,
@@ -304,6 +393,16 @@ def moneytrail_run(moneytrail, args, threads, timeout):
     return measure(cmd, timeout)
 
 
+def read_reach_file(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if parts:
+                out.append((parts[0], parts[1], int(parts[2])))
+    return sorted(out)
+
+
 def read_rows_file(path):
     with open(path) as f:
         return sorted(tuple(int(x) for x in line.split()) for line in f if line.strip())
@@ -337,6 +436,7 @@ def main():
     p.add_argument("--data", default=str(HERE / "data"))
     p.add_argument("--out", default=str(HERE / "results"))
     p.add_argument("--no-peers", action="store_true", help="moneytrail only (peers reported as skipped)")
+    p.add_argument("--tasks", default="cycles,chains,reach,fan_sg", help="which tasks to run")
     p.add_argument("--scaling", default="", help="also time a full analyze at these sizes (e.g. 100000,1000000,5000000,10000000)")
     p.add_argument("--scaling-timeout", type=float, default=3600, help="time-out of each analyze run of --scaling")
     p.add_argument("--scaling-threads", default="", help="thread counts of --scaling (default: --threads)")
@@ -363,8 +463,11 @@ def main():
     results = []
     mismatches = 0
     timed_out = {}
+    tasks = set(a.tasks.split(","))
 
     def record(task, rows, tool, threads, wall, rss, status, seconds_task, items, agrees, note=""):
+        if task not in tasks:
+            return
         results.append({"task": task, "rows": rows, "tool": tool, "threads": threads,
                         "wall_s": round(wall, 3), "peak_mib": round(rss, 1), "status": str(status),
                         "task_s": None if seconds_task is None else round(seconds_task, 3),
@@ -376,7 +479,7 @@ def main():
         work.mkdir(exist_ok=True)
         # --- cycles
         reference = None
-        for threads in threads_list:
+        for threads in (threads_list if "cycles" in tasks else []):
             cyc_file = work / f"moneytrail-cycles-{threads}.txt"
             wall, rss, status, out = moneytrail_run(moneytrail, [
                 "enumerate", "cycles", "--input", str(csv), "--max-hops", str(CYCLE_HOPS),
@@ -390,7 +493,7 @@ def main():
                    None if found is None else len(found), agrees,
                    "truncated" if info.get("truncated") else "")
         chains_ref = None
-        for threads in threads_list:
+        for threads in (threads_list if "chains" in tasks else []):
             ch_file = work / f"moneytrail-chains-{threads}.txt"
             wall, rss, status, out = moneytrail_run(moneytrail, [
                 "enumerate", "chains", "--input", str(csv), "--min-hops", str(CHAIN_MIN_HOPS),
@@ -404,7 +507,23 @@ def main():
             record("chains", rows, "moneytrail", threads, wall, rss, status, info.get("seconds_task"),
                    None if found is None else len(found), None if found is None else found == chains_ref,
                    "truncated" if info.get("truncated") else "")
-        for threads in threads_list:
+        reach_ref = None
+        seeds_file = Path(csv).with_name("seeds.txt")
+        seeds_of(csv)
+        for threads in (threads_list if "reach" in tasks else []):
+            reach_file = work / f"moneytrail-reach-{threads}.txt"
+            wall, rss, status, out = moneytrail_run(moneytrail, [
+                "enumerate", "reach", "--input", str(csv), "--seeds", str(seeds_file),
+                "--max-hops", str(REACH_HOPS), "--window", f"{REACH_WINDOW_HOURS}h",
+                "--out", str(reach_file), "--json"], threads, a.timeout)
+            info = json.loads(out) if status == 0 else {}
+            found = read_reach_file(reach_file) if status == 0 else None
+            if reach_ref is None and found is not None:
+                reach_ref = found
+            record("reach", rows, "moneytrail", threads, wall, rss, status, info.get("seconds_task"),
+                   None if found is None else len(found), None if found is None else found == reach_ref,
+                   f"{REACH_SEEDS} seeds")
+        for threads in (threads_list if "fan_sg" in tasks else []):
             cfg = work / "fan_sg.toml"
             cfg.write_text('enabled = ["fan_out", "fan_in", "scatter_gather"]\n')
             wall, rss, status, out = moneytrail_run(moneytrail, [
@@ -418,11 +537,14 @@ def main():
                    "fan_in + fan_out + scatter_gather detectors (not the same features as snapml's)")
         times = None
         if not peers_available:
-            for task, tool in (("cycles", "networkx"), ("cycles", "rustworkx"), ("cycles", "snapml"),
+            for task, tool in (("reach", "networkx"), ("reach", "rustworkx"),
+                               ("cycles", "networkx"), ("cycles", "rustworkx"), ("cycles", "snapml"),
                                ("chains", "duckdb"), ("fan_sg", "snapml")):
                 record(task, rows, tool, None, 0, 0, "skipped", None, None, None, "Python peers not available")
             continue
         for (tool, task), _ in WORKERS.items():
+            if task not in tasks:
+                continue
             # networkx and rustworkx are single-threaded: run once, on one thread
             runs = [1] if tool in ("networkx", "rustworkx") else threads_list
             for threads in runs:
@@ -444,7 +566,10 @@ def main():
                 payload = json.loads(result.read_text())
                 answer, seconds = payload["answer"], payload["seconds_task"]
                 agrees, items, note = None, None, ""
-                if task == "cycles" and tool in ("networkx", "rustworkx"):
+                if task == "reach":
+                    got = sorted((x[0], x[1], int(x[2])) for x in answer)
+                    items, agrees = len(got), (reach_ref is not None and got == reach_ref)
+                elif task == "cycles" and tool in ("networkx", "rustworkx"):
                     got = sorted(tuple(x) for x in answer)
                     items, agrees = len(got), (reference is not None and got == reference)
                 elif task == "cycles" and tool == "snapml":
