@@ -426,15 +426,21 @@ fn print_written(
     dir: &std::path::Path,
     written: &[String],
 ) -> std::io::Result<()> {
+    // case files first and pictures last, each as one count
+    let cases = written.iter().filter(|w| w.starts_with("case-")).count();
     let graphs = written.iter().filter(|w| w.starts_with("graphs/")).count();
-    let mut names: Vec<&str> = written
-        .iter()
-        .filter(|w| !w.starts_with("graphs/"))
-        .map(String::as_str)
-        .collect();
-    let graphs_text = format!("{graphs} pictures in graphs/");
+    let mut names: Vec<String> = Vec::new();
+    if cases > 0 {
+        names.push(format!("{cases} case files"));
+    }
+    names.extend(
+        written
+            .iter()
+            .filter(|w| !w.starts_with("case-") && !w.starts_with("graphs/"))
+            .cloned(),
+    );
     if graphs > 0 {
-        names.push(&graphs_text);
+        names.push(format!("{graphs} pictures in graphs/"));
     }
     writeln!(out, "\nwrote {} to {}", names.join(", "), dir.display())
 }
@@ -1402,7 +1408,7 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
     let subjects = read_subjects(&subjects_path)?;
     let started = Instant::now();
     let loaded = load(&args.input)?;
-    let loaded_report = loaded.report;
+    let clusters = utxo_clusters(&loaded.utxo);
     let graph = FlowGraph::new(loaded.ledger);
     let currency = args.currency.to_ascii_uppercase();
     let (fx, _) = fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
@@ -1425,7 +1431,6 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
         ..InvestigateOptions::default()
     };
     let mut investigation = Investigation::new(&data, &analysis.findings, &balances, options);
-    let clusters = utxo_clusters(&args.input, &loaded_report)?;
     if let Some(path) = &args.tags {
         let tags = moneytrail::tags::read_tags(path)?;
         let tagged = moneytrail::tags::tagged_accounts(graph.ledger(), &tags, clusters.as_ref());
@@ -1514,48 +1519,22 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
             c.links.len()
         )?;
     }
-    let cases_written = written.iter().filter(|w| w.starts_with("case-")).count();
-    let graphs = written.iter().filter(|w| w.starts_with("graphs/")).count();
-    let mut others: Vec<String> = written
-        .iter()
-        .filter(|w| !w.starts_with("case-") && !w.starts_with("graphs/"))
-        .cloned()
-        .collect();
-    if graphs > 0 {
-        others.push(format!("{graphs} pictures in graphs/"));
-    }
-    writeln!(
-        out,
-        "\nwrote {cases_written} case files, {} to {}",
-        others
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        args.out.display()
-    )?;
+    print_written(&mut out, &args.out, &written)?;
     out.flush()?;
     Ok(())
 }
 
 /// The address clusters of a UTXO input (None for other layouts).
 fn utxo_clusters(
-    input: &InputArgs,
-    report: &moneytrail::ingest::LoadReport,
-) -> anyhow::Result<Option<moneytrail::utxo::cluster::Clusters>> {
-    if report.layout != moneytrail::ingest::Layout::UtxoJsonLines {
-        return Ok(None);
-    }
-    let (txs, _) = moneytrail::utxo::read(&report.path, input.lenient, 0)?;
-    Ok(Some(moneytrail::utxo::cluster::cluster(
-        &txs,
-        &Default::default(),
-    )))
+    transactions: &[moneytrail::utxo::UtxoTransaction],
+) -> Option<moneytrail::utxo::cluster::Clusters> {
+    (!transactions.is_empty())
+        .then(|| moneytrail::utxo::cluster::cluster(transactions, &Default::default()))
 }
 
 fn exposure_command(args: &ExposureArgs) -> anyhow::Result<()> {
     let loaded = load(&args.input)?;
-    let report = loaded.report;
+    let clusters = utxo_clusters(&loaded.utxo);
     let graph = FlowGraph::new(loaded.ledger);
     let l = graph.ledger();
     let currency = args.currency.to_ascii_uppercase();
@@ -1563,7 +1542,6 @@ fn exposure_command(args: &ExposureArgs) -> anyhow::Result<()> {
     let data = Valued::new(&graph, fx);
     let balances = Balances::new(l, &Default::default());
     let tags = moneytrail::tags::read_tags(&args.tags)?;
-    let clusters = utxo_clusters(&args.input, &report)?;
     let tagged = moneytrail::tags::tagged_accounts(l, &tags, clusters.as_ref());
     let account = account_id(l, &args.account)?;
     let subject: Vec<moneytrail::AccountId> = match (&clusters, args.cluster) {

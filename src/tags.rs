@@ -9,7 +9,7 @@
 //! `confidence` may be empty; confidence is a number from 0 to 1, 1 when
 //! empty).
 
-use crate::error::{Error, Reason, Result, RowError};
+use crate::error::{Reason, Result};
 use crate::utxo::cluster::Clusters;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -93,45 +93,19 @@ pub struct Tag {
 /// category, an empty address or entity, or a confidence outside 0–1; the
 /// error names the row, column and value.
 pub fn read_tags(path: &Path) -> Result<Vec<Tag>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
+    let Some(table) = crate::ingest::small_csv::SmallCsv::read(path)? else {
         return Ok(Vec::new());
     };
-    let names: Vec<String> = header
-        .split(',')
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let col = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
-    let need = |wanted: &[&str]| {
-        col(wanted).ok_or_else(|| {
-            Error::format(
-                path,
-                format!("no column {:?}; the header is {header:?}", wanted[0]),
-            )
-        })
-    };
     let (a, e, c) = (
-        need(&["address", "account"])?,
-        need(&["entity"])?,
-        need(&["category"])?,
+        table.require(&["address", "account"])?,
+        table.require(&["entity"])?,
+        table.require(&["category"])?,
     );
-    let (s, k) = (col(&["source"]), col(&["confidence"]));
+    let (s, k) = (table.column(&["source"]), table.column(&["confidence"]));
     let mut tags = Vec::new();
-    for (row, (i, line)) in lines.enumerate() {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let bad = |column: &str, value: &str, reason: Reason| -> Error {
-            RowError {
-                path: path.to_path_buf(),
-                line: Some(i as u64 + 1),
-                ..RowError::new(row as u64, column, value, reason)
-            }
-            .into()
-        };
-        let get = |j: Option<usize>| j.and_then(|j| fields.get(j)).copied().unwrap_or("");
+    for row in table.rows() {
+        let bad = |column: &str, value: &str, reason: Reason| row.error(column, value, reason);
+        let get = |j: Option<usize>| row.get(j);
         let address = get(Some(a));
         if address.is_empty() {
             return Err(bad("address", address, Reason::EmptyAccount));

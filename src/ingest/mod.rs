@@ -32,6 +32,7 @@ pub(crate) mod layouts;
 mod parquet;
 mod patterns;
 mod report;
+pub(crate) mod small_csv;
 
 pub use layouts::{Layout, MAX_AMOUNT};
 pub use patterns::LaunderingAttempt;
@@ -161,6 +162,9 @@ pub struct Loaded {
     /// The labelled laundering attempts of an AMLworld patterns file (empty
     /// for other layouts).
     pub attempts: Vec<LaunderingAttempt>,
+    /// The on-chain transactions of a UTXO file, as read (empty for other
+    /// layouts): what address clustering works on.
+    pub utxo: Vec<crate::utxo::UtxoTransaction>,
 }
 
 /// Load a file of transfers.
@@ -197,6 +201,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
             ledger,
             report,
             attempts: Vec::new(),
+            utxo: transactions,
         });
     }
     let mut sink = Sink::new(path, layout, detected, options);
@@ -236,6 +241,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
         ledger,
         report,
         attempts,
+        utxo: Vec::new(),
     })
 }
 

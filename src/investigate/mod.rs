@@ -18,7 +18,7 @@ mod pseudonym;
 pub use pseudonym::Pseudonymiser;
 
 use crate::detect::{Finding, Valued};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{AccountId, AssetId, TransferId};
 use crate::paths::{find_paths, PathOptions};
 use crate::time;
@@ -45,48 +45,24 @@ pub struct SubjectSpec {
 /// When the file cannot be read, lacks a column, or a row has an empty
 /// value (named by row and column).
 pub fn read_subjects(path: &Path) -> Result<Vec<SubjectSpec>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
+    let Some(table) = crate::ingest::small_csv::SmallCsv::read(path)? else {
         return Ok(Vec::new());
     };
-    let names: Vec<String> = header
-        .split(',')
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let col = |n: &str| {
-        names.iter().position(|h| h == n).ok_or_else(|| {
-            Error::format(path, format!("no column \"{n}\"; the header is {header:?}"))
-        })
-    };
-    let (r, s) = (col("case_ref")?, col("subject")?);
-    let mut out = Vec::new();
-    for (row, (i, line)) in lines.enumerate() {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        for (c, name) in [(r, "case_ref"), (s, "subject")] {
-            if fields.get(c).is_none_or(|v| v.is_empty()) {
-                return Err(crate::error::RowError {
-                    path: path.to_path_buf(),
-                    line: Some(i as u64 + 1),
-                    ..crate::error::RowError::new(
-                        row as u64,
-                        name,
-                        "",
-                        crate::error::Reason::MissingValue,
-                    )
+    let (r, s) = (table.require(&["case_ref"])?, table.require(&["subject"])?);
+    table
+        .rows()
+        .map(|row| {
+            for (c, name) in [(r, "case_ref"), (s, "subject")] {
+                if row.get(Some(c)).is_empty() {
+                    return Err(row.error(name, "", crate::error::Reason::MissingValue));
                 }
-                .into());
             }
-        }
-        out.push(SubjectSpec {
-            case_ref: fields[r].to_string(),
-            subject: fields[s].to_string(),
-        });
-    }
-    Ok(out)
+            Ok(SubjectSpec {
+                case_ref: row.get(Some(r)).to_string(),
+                subject: row.get(Some(s)).to_string(),
+            })
+        })
+        .collect()
 }
 
 /// How far to look.

@@ -987,7 +987,7 @@ pub fn write_cases(
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let mut written = Written::new();
     let mut index = Vec::new();
-    for c in cases {
+    for (i, c) in cases.iter().enumerate() {
         let n = seen.entry(&c.case_ref).or_default();
         *n += 1;
         let name = if per_ref[c.case_ref.as_str()] > 1 {
@@ -999,7 +999,7 @@ pub fn write_cases(
         let text =
             serde_json::to_string_pretty(c).map_err(|e| Error::format(&path, e.to_string()))?;
         write_text(dir, &name, &(text + "\n"), &mut written)?;
-        if let (Some(format), Some(Some(picture))) = (options.export, pictures.get(index.len())) {
+        if let (Some(format), Some(Some(picture))) = (options.export, pictures.get(i)) {
             let stem = name.trim_end_matches(".json");
             let graph = format!("graphs/{stem}.{}", format.extension());
             write_text(dir, &graph, &format.render(picture), &mut written)?;
