@@ -51,6 +51,7 @@ pub fn temporal_cycles(
         min_return_share: 0.0,
         max_return_share: f64::INFINITY,
         max_degree: usize::MAX,
+        max_routes_per_account: 0,
         max_cycles_per_start: max_per_start,
         max_reach_per_start: usize::MAX,
         max_steps_per_start: max_per_start.saturating_mul(1_000),

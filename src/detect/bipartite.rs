@@ -69,9 +69,10 @@ impl BipartiteDetector {
     /// Run the detector: bipartite blocks, then stacks of them.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {
         let g = data.graph;
+        let peers = Counterparties::of(data);
         let mut blocks: Vec<Block> = (0..g.account_count() as u32)
             .into_par_iter()
-            .filter_map(|p| self.block(data, AccountId(p)))
+            .filter_map(|p| self.block(data, &peers, AccountId(p)))
             .collect();
         blocks.sort_by_key(|b| (b.transfers[0], b.payers.clone()));
         let mut findings: Vec<Finding> = blocks.iter().map(|b| self.finding(data, b)).collect();
@@ -79,23 +80,24 @@ impl BipartiteDetector {
         finish(findings, false, self.max_findings)
     }
 
-    fn payees(&self, data: &Valued<'_>, p: AccountId) -> Option<FxHashSet<AccountId>> {
-        let out = data.graph.outgoing(p, ..);
-        let set: FxHashSet<AccountId> = out.peer.iter().copied().filter(|&q| q != p).collect();
-        (set.len() >= self.min_payees.max(2) && set.len() <= self.max_degree).then_some(set)
+    /// `p`'s distinct payees (itself left out) when their number is within
+    /// bounds.
+    fn payees<'p>(&self, peers: &'p Counterparties, p: AccountId) -> Option<&'p [AccountId]> {
+        let all = peers.payees(p);
+        let n = all.len() - usize::from(all.binary_search(&p).is_ok());
+        (n >= self.min_payees.max(2) && n <= self.max_degree).then_some(all)
     }
 
-    fn block(&self, data: &Valued<'_>, p: AccountId) -> Option<Block> {
+    fn block(&self, data: &Valued<'_>, peers: &Counterparties, p: AccountId) -> Option<Block> {
         let g = data.graph;
-        let qs = self.payees(data, p)?;
+        let qs = self.payees(peers, p)?;
         let mut shared: FxHashMap<AccountId, usize> = FxHashMap::default();
-        for &q in &qs {
-            let inc = g.incoming(q, ..);
-            let payers: FxHashSet<AccountId> = inc.peer.iter().copied().collect();
+        for &q in qs.iter().filter(|&&q| q != p) {
+            let payers = peers.payers(q);
             if payers.len() > self.max_degree {
                 continue;
             }
-            for p2 in payers {
+            for &p2 in payers {
                 if p2 != p && p2 != q {
                     *shared.entry(p2).or_insert(0) += 1;
                 }
@@ -105,37 +107,47 @@ impl BipartiteDetector {
             .into_iter()
             .filter(|&(_, n)| n >= self.min_payees.max(2))
             .map(|(a, _)| a)
-            .filter(|&a| self.payees(data, a).is_some())
+            .filter(|&a| self.payees(peers, a).is_some())
             .collect();
         group.push(p);
         group.sort_unstable();
         if group.len() < self.min_payers.max(2) || group[0] != p {
             return None;
         }
-        let members: FxHashSet<AccountId> = group.iter().copied().collect();
+        let is_payee = |q: AccountId| q != p && qs.binary_search(&q).is_ok();
         // transfers from the group to p's payees, in time order
         let mut transfers: Vec<(i64, TransferId, AccountId, AccountId)> = Vec::new();
         for &a in &group {
             let out = g.outgoing(a, ..);
             for ((&t, &x), &q) in out.time_us.iter().zip(out.transfer).zip(out.peer) {
-                if qs.contains(&q) && !members.contains(&q) {
+                if is_payee(q) && group.binary_search(&q).is_err() {
                     transfers.push((t, x, a, q));
                 }
             }
         }
         transfers.sort_unstable_by_key(|x| x.1);
-        // the window holding the most distinct pairs
+        // the window holding the most distinct pairs (the first such), by
+        // sliding it over the transfers with a count per pair
         let w = self.window.micros();
         let mut best: Option<(usize, usize, usize)> = None;
+        let mut in_window: FxHashMap<(AccountId, AccountId), u32> = FxHashMap::default();
         let mut hi = 0;
         for lo in 0..transfers.len() {
             while hi < transfers.len() && transfers[hi].0 <= transfers[lo].0.saturating_add(w) {
+                *in_window
+                    .entry((transfers[hi].2, transfers[hi].3))
+                    .or_insert(0) += 1;
                 hi += 1;
             }
-            let pairs: FxHashSet<(AccountId, AccountId)> =
-                transfers[lo..hi].iter().map(|x| (x.2, x.3)).collect();
-            if best.is_none_or(|(_, _, n)| pairs.len() > n) {
-                best = Some((lo, hi, pairs.len()));
+            if best.is_none_or(|(_, _, n)| in_window.len() > n) {
+                best = Some((lo, hi, in_window.len()));
+            }
+            let pair = (transfers[lo].2, transfers[lo].3);
+            if let Some(n) = in_window.get_mut(&pair) {
+                *n -= 1;
+                if *n == 0 {
+                    in_window.remove(&pair);
+                }
             }
         }
         let (lo, hi, _) = best?;
@@ -267,6 +279,59 @@ impl BipartiteDetector {
             }
         }
         out
+    }
+}
+
+/// Every account's distinct counterparties, both ways, sorted: computed
+/// once per run instead of once per payer that looks at them.
+struct Counterparties {
+    payee_offsets: Vec<usize>,
+    payees: Vec<AccountId>,
+    payer_offsets: Vec<usize>,
+    payers: Vec<AccountId>,
+}
+
+impl Counterparties {
+    fn of(data: &Valued<'_>) -> Counterparties {
+        let g = data.graph;
+        let distinct = |incoming: bool| -> (Vec<usize>, Vec<AccountId>) {
+            let lists: Vec<Vec<AccountId>> = (0..g.account_count() as u32)
+                .into_par_iter()
+                .map(|a| {
+                    let side = if incoming {
+                        g.incoming(AccountId(a), ..)
+                    } else {
+                        g.outgoing(AccountId(a), ..)
+                    };
+                    let mut peers = side.peer.to_vec();
+                    peers.sort_unstable();
+                    peers.dedup();
+                    peers
+                })
+                .collect();
+            let mut offsets = Vec::with_capacity(lists.len() + 1);
+            offsets.push(0);
+            for list in &lists {
+                offsets.push(offsets[offsets.len() - 1] + list.len());
+            }
+            (offsets, lists.concat())
+        };
+        let (payee_offsets, payees) = distinct(false);
+        let (payer_offsets, payers) = distinct(true);
+        Counterparties {
+            payee_offsets,
+            payees,
+            payer_offsets,
+            payers,
+        }
+    }
+
+    fn payees(&self, a: AccountId) -> &[AccountId] {
+        &self.payees[self.payee_offsets[a.index()]..self.payee_offsets[a.index() + 1]]
+    }
+
+    fn payers(&self, a: AccountId) -> &[AccountId] {
+        &self.payers[self.payer_offsets[a.index()]..self.payer_offsets[a.index() + 1]]
     }
 }
 
