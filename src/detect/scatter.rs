@@ -130,7 +130,20 @@ impl ScatterGatherDetector {
         }
         paths.sort_by_key(|p| (p.sink, p.t1, p.first, p.second));
         let mut findings = Vec::new();
+        let mut mids: Vec<AccountId> = Vec::new();
         for group in paths.chunk_by(|a, b| a.sink == b.sink) {
+            // most sinks are reached through too few intermediaries in all:
+            // skip them before looking at windows
+            if group.len() < k {
+                continue;
+            }
+            mids.clear();
+            mids.extend(group.iter().map(|p| p.mid));
+            mids.sort_unstable();
+            mids.dedup();
+            if mids.len() < k {
+                continue;
+            }
             let mut lo = 0;
             while lo < group.len() {
                 let end = group[lo].t1.saturating_add(w);
@@ -139,7 +152,8 @@ impl ScatterGatherDetector {
                     .take_while(|p| p.t1 <= end)
                     .filter(|p| p.t2 <= end)
                     .collect();
-                let mut mids: Vec<AccountId> = inside.iter().map(|p| p.mid).collect();
+                mids.clear();
+                mids.extend(inside.iter().map(|p| p.mid));
                 mids.sort_unstable();
                 mids.dedup();
                 if mids.len() >= k {
