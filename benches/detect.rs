@@ -1,6 +1,7 @@
 //! Each detector on generated AMLworld-layout data of 100k and 1M rows
 //! (fixed seed), loaded and valued once before timing.
-//! Run: `cargo bench --bench detect` (add `-- 100000` to run one size).
+//! Run: `cargo bench --bench detect` (add `-- detect_100000/` to run one
+//! size); with `MONEYTRAIL_BENCH_LARGE=1` also 10M rows (the large group).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use moneytrail::detect::{DetectConfig, Direction, FanDetector, Valued};
@@ -19,7 +20,11 @@ fn graph(rows: usize) -> FlowGraph {
 
 fn detectors(c: &mut Criterion) {
     let config = DetectConfig::default();
-    for rows in [100_000usize, 1_000_000] {
+    let mut sizes = vec![100_000usize, 1_000_000];
+    if std::env::var_os("MONEYTRAIL_BENCH_LARGE").is_some() {
+        sizes.push(10_000_000);
+    }
+    for rows in sizes {
         let g = graph(rows);
         let data = Valued::implied(&g, "USD");
         let mut group = c.benchmark_group(format!("detect_{rows}"));

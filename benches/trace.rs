@@ -1,5 +1,7 @@
 //! Fund tracing (each rule) and path search on generated AMLworld-layout
-//! data of 1M rows (fixed seed). Run: `cargo bench --bench trace`.
+//! data of 100k and 1M rows (fixed seed). Run: `cargo bench --bench
+//! trace` (add `-- trace_1000000` to run one size); with
+//! `MONEYTRAIL_BENCH_LARGE=1` also 10M rows (the large group).
 //!
 //! * one seed: all inflows of the busiest sending account, traced to the
 //!   end of the data with the default stop conditions;
@@ -47,7 +49,17 @@ fn endpoints(g: &FlowGraph, hops: usize) -> (AccountId, AccountId) {
 }
 
 fn tracing(c: &mut Criterion) {
-    let g = graph(1_000_000);
+    let mut sizes = vec![100_000usize, 1_000_000];
+    if std::env::var_os("MONEYTRAIL_BENCH_LARGE").is_some() {
+        sizes.push(10_000_000);
+    }
+    for rows in sizes {
+        trace_group(c, rows);
+    }
+}
+
+fn trace_group(c: &mut Criterion, rows: usize) {
+    let g = graph(rows);
     let balances = Balances::new(g.ledger(), &Default::default());
     let mut busiest: Vec<u32> = (0..g.account_count() as u32).collect();
     busiest.sort_by_key(|&a| std::cmp::Reverse(g.out_degree(AccountId(a))));
@@ -58,7 +70,7 @@ fn tracing(c: &mut Criterion) {
             amount: None,
         }]
     };
-    let mut group = c.benchmark_group("trace_1000000");
+    let mut group = c.benchmark_group(format!("trace_{rows}"));
     group.sample_size(10);
     group.bench_function("balances", |b| {
         b.iter(|| black_box(Balances::new(g.ledger(), &Default::default())))

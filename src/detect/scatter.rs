@@ -60,6 +60,81 @@ impl Default for ScatterGatherDetector {
     }
 }
 
+/// Whether `s` pays at least `k` distinct other accounts within some
+/// window of `w` microseconds: a scatter needs that many first hops.
+fn pays_enough_within(outs: crate::graph::Adjacent<'_>, s: AccountId, k: usize, w: i64) -> bool {
+    let mut count: FxHashMap<AccountId, u32> = FxHashMap::default();
+    let mut lo = 0;
+    for hi in 0..outs.peer.len() {
+        while outs.time_us[lo] < outs.time_us[hi].saturating_sub(w) {
+            let p = outs.peer[lo];
+            if p != s {
+                if let Some(n) = count.get_mut(&p) {
+                    *n -= 1;
+                    if *n == 0 {
+                        count.remove(&p);
+                    }
+                }
+            }
+            lo += 1;
+        }
+        if outs.peer[hi] != s {
+            *count.entry(outs.peer[hi]).or_insert(0) += 1;
+            if count.len() >= k {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+thread_local! {
+    /// Each worker's per-sink tally, reused from source to source.
+    static TALLY: std::cell::RefCell<SinkTally> = std::cell::RefCell::default();
+}
+
+/// Per sink, how many times the intermediary changed from one two-hop
+/// path to the next: at least the number of distinct intermediaries. Dense
+/// slots marked with the source that wrote them (no clearing).
+#[derive(Default)]
+struct SinkTally {
+    mark: Vec<u32>,
+    last_mid: Vec<AccountId>,
+    changes: Vec<u32>,
+    source: u32,
+}
+
+impl SinkTally {
+    fn begin(&mut self, accounts: usize) {
+        if self.mark.len() < accounts {
+            self.mark.resize(accounts, 0);
+            self.last_mid.resize(accounts, AccountId(0));
+            self.changes.resize(accounts, 0);
+        }
+        self.source = self.source.wrapping_add(1);
+        if self.source == 0 {
+            self.mark.iter_mut().for_each(|m| *m = 0);
+            self.source = 1;
+        }
+    }
+
+    fn count(&mut self, sink: AccountId, mid: AccountId) {
+        let d = sink.index();
+        if self.mark[d] != self.source {
+            self.mark[d] = self.source;
+            self.last_mid[d] = mid;
+            self.changes[d] = 1;
+        } else if self.last_mid[d] != mid {
+            self.last_mid[d] = mid;
+            self.changes[d] += 1;
+        }
+    }
+
+    fn at_least(&self, sink: AccountId, k: usize) -> bool {
+        self.mark[sink.index()] == self.source && self.changes[sink.index()] as usize >= k
+    }
+}
+
 #[derive(Clone, Copy)]
 struct TwoHop {
     sink: AccountId,
@@ -94,6 +169,9 @@ impl ScatterGatherDetector {
             return (Vec::new(), false);
         }
         let w = self.window.micros();
+        if !pays_enough_within(outs, s, k, w) {
+            return (Vec::new(), false);
+        }
         let mut paths = Vec::new();
         let mut truncated = false;
         'outer: for ((&t1, &e1), &m) in outs.time_us.iter().zip(outs.transfer).zip(outs.peer) {
@@ -101,11 +179,11 @@ impl ScatterGatherDetector {
                 continue;
             }
             let onward = g.outgoing(m, t1..=t1.saturating_add(w));
+            let before = data.value_f64[e1.index()];
             for ((&t2, &e2), &d) in onward.time_us.iter().zip(onward.transfer).zip(onward.peer) {
                 if e2 <= e1 || d == s || d == m {
                     continue;
                 }
-                let before = data.value_f64[e1.index()];
                 let ratio = if before > 0.0 {
                     data.value_f64[e2.index()] / before
                 } else {
@@ -128,7 +206,18 @@ impl ScatterGatherDetector {
                 });
             }
         }
-        paths.sort_by_key(|p| (p.sink, p.t1, p.first, p.second));
+        // most sinks are reached through fewer than k intermediaries: drop
+        // their paths before sorting (an upper bound on the distinct
+        // intermediaries per sink, counted in per-thread dense slots)
+        TALLY.with(|cell| {
+            let mut tally = cell.borrow_mut();
+            tally.begin(g.account_count());
+            for p in &paths {
+                tally.count(p.sink, p.mid);
+            }
+            paths.retain(|p| tally.at_least(p.sink, k));
+        });
+        paths.sort_unstable_by_key(|p| (p.sink, p.t1, p.first, p.second));
         let mut findings = Vec::new();
         let mut mids: Vec<AccountId> = Vec::new();
         for group in paths.chunk_by(|a, b| a.sink == b.sink) {
@@ -144,28 +233,78 @@ impl ScatterGatherDetector {
             if mids.len() < k {
                 continue;
             }
-            let mut lo = 0;
-            while lo < group.len() {
-                let end = group[lo].t1.saturating_add(w);
-                let inside: Vec<&TwoHop> = group[lo..]
-                    .iter()
-                    .take_while(|p| p.t1 <= end)
-                    .filter(|p| p.t2 <= end)
-                    .collect();
-                mids.clear();
-                mids.extend(inside.iter().map(|p| p.mid));
-                mids.sort_unstable();
-                mids.dedup();
-                if mids.len() >= k {
-                    findings.push(self.finding(data, s, group[lo].sink, &mids, &inside));
-                    let consumed = group[lo..].iter().take_while(|p| p.t1 <= end).count();
-                    lo += consumed;
-                } else {
-                    lo += 1;
-                }
-            }
+            self.windows(group, w, k, &mut |inside, mids| {
+                findings.push(self.finding(data, s, inside[0].sink, mids, inside));
+            });
         }
         (findings, truncated)
+    }
+
+    /// The windows of one sink's two-hop paths (sorted by first hop) that
+    /// reach `k` distinct intermediaries: from the earliest path not yet
+    /// used, a window holds the paths whose first hop falls within `w` of
+    /// it and whose second hop also ends by then. A window that reaches
+    /// `k` becomes a finding and uses its paths; otherwise the window
+    /// moves on by one path. Sliding, with a count per intermediary and
+    /// the paths whose second hop is still too late kept by that time, so
+    /// a busy sink costs O(n log n), not O(n²).
+    fn windows(
+        &self,
+        group: &[TwoHop],
+        w: i64,
+        k: usize,
+        found: &mut dyn FnMut(&[&TwoHop], &[AccountId]),
+    ) {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut count: FxHashMap<AccountId, u32> = FxHashMap::default();
+        // paths inside the first-hop range whose second hop ends after the
+        // current window: (second-hop time, index), earliest first
+        let mut waiting: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
+        let mut admitted = vec![false; group.len()];
+        let (mut lo, mut hi) = (0, 0);
+        while lo < group.len() {
+            let end = group[lo].t1.saturating_add(w);
+            while hi < group.len() && group[hi].t1 <= end {
+                waiting.push(Reverse((group[hi].t2, hi)));
+                hi += 1;
+            }
+            while let Some(&Reverse((t2, j))) = waiting.peek() {
+                if t2 > end {
+                    break;
+                }
+                waiting.pop();
+                if j >= lo {
+                    admitted[j] = true;
+                    *count.entry(group[j].mid).or_insert(0) += 1;
+                }
+            }
+            if count.len() >= k {
+                let inside: Vec<&TwoHop> = (lo..hi)
+                    .filter(|&j| admitted[j])
+                    .map(|j| &group[j])
+                    .collect();
+                let mut mids: Vec<AccountId> = count.keys().copied().collect();
+                mids.sort_unstable();
+                found(&inside, &mids);
+                // the window's paths are used: start afresh after them
+                count.clear();
+                waiting.clear();
+                lo = hi;
+                continue;
+            }
+            if admitted[lo] {
+                let mid = group[lo].mid;
+                if let Some(n) = count.get_mut(&mid) {
+                    *n -= 1;
+                    if *n == 0 {
+                        count.remove(&mid);
+                    }
+                }
+            }
+            lo += 1;
+            hi = hi.max(lo);
+        }
     }
 
     fn finding(
@@ -413,6 +552,80 @@ impl GatherScatterDetector {
 mod tests {
     use super::*;
     use crate::detect::testkit::{with_threads, Kit, H};
+    use proptest::prelude::*;
+
+    /// The window scan as first written: rebuild each window from scratch.
+    fn windows_by_rebuilding(
+        group: &[TwoHop],
+        w: i64,
+        k: usize,
+    ) -> Vec<(Vec<u32>, Vec<AccountId>)> {
+        let mut out = Vec::new();
+        let mut lo = 0;
+        while lo < group.len() {
+            let end = group[lo].t1.saturating_add(w);
+            let inside: Vec<&TwoHop> = group[lo..]
+                .iter()
+                .take_while(|p| p.t1 <= end)
+                .filter(|p| p.t2 <= end)
+                .collect();
+            let mut mids: Vec<AccountId> = inside.iter().map(|p| p.mid).collect();
+            mids.sort_unstable();
+            mids.dedup();
+            if mids.len() >= k {
+                out.push((inside.iter().map(|p| p.first.0).collect(), mids));
+                lo += group[lo..].iter().take_while(|p| p.t1 <= end).count();
+            } else {
+                lo += 1;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn sliding_windows_equal_rebuilt_windows(
+            hops in prop::collection::vec((0i64..60, 0i64..30, 0u32..6), 0..40),
+            w in 1i64..40,
+            k in 2usize..5,
+        ) {
+            let mut group: Vec<TwoHop> = hops
+                .iter()
+                .enumerate()
+                .map(|(i, &(t1, wait, mid))| TwoHop {
+                    sink: AccountId(99),
+                    t1,
+                    first: TransferId(i as u32),
+                    mid: AccountId(mid),
+                    t2: t1 + wait,
+                    second: TransferId(1000 + i as u32),
+                })
+                .collect();
+            group.sort_unstable_by_key(|p| (p.t1, p.first, p.second));
+            let mut sliding = Vec::new();
+            ScatterGatherDetector::default().windows(&group, w, k, &mut |inside, mids| {
+                sliding.push((inside.iter().map(|p| p.first.0).collect::<Vec<u32>>(), mids.to_vec()));
+            });
+            prop_assert_eq!(sliding, windows_by_rebuilding(&group, w, k));
+        }
+    }
+
+    #[test]
+    fn a_source_needs_k_distinct_payees_within_one_window() {
+        let mut k = Kit::new();
+        // three payees, but a day and more apart; and one paid twice
+        k.pay("s", "a", 0, 10)
+            .pay("s", "a", H, 10)
+            .pay("s", "b", 30 * H, 10)
+            .pay("s", "c", 60 * H, 10);
+        let g = k.graph();
+        let s = g.ledger().account_id("s").expect("s");
+        let outs = g.outgoing(s, ..);
+        assert!(!pays_enough_within(outs, s, 3, 24 * H));
+        assert!(pays_enough_within(outs, s, 3, 60 * H));
+        assert!(pays_enough_within(outs, s, 2, 30 * H - H));
+        assert!(!pays_enough_within(outs, s, 2, 29 * H - 1));
+    }
 
     #[test]
     fn finds_scatter_gather_and_not_when_the_sink_differs() {
