@@ -34,7 +34,8 @@ pub struct Enumeration {
 /// `max_per_start` cycles per first transfer.
 ///
 /// This is the cycle detector's search (strongly connected components,
-/// backward reachability layers) with every value filter off.
+/// closing times per hop count) with every value filter and the
+/// dense-network filter off.
 pub fn temporal_cycles(
     data: &Valued<'_>,
     max_hops: usize,
