@@ -33,6 +33,7 @@
 //! through an account that lies on more than `max_routes_per_account`
 //! distinct routes (a dense trading network) are left out.
 
+use super::marks::{grow, Marks};
 use super::{finish, span_words, Detection, Finding, Typology, Valued};
 use crate::model::{AccountId, TransferId};
 use crate::time::Span;
@@ -427,12 +428,10 @@ thread_local! {
 /// marked with the search that wrote them (no clearing between searches).
 #[derive(Default)]
 struct Closing {
-    /// Per account: the search that last reached it.
-    mark: Vec<u32>,
-    /// Per account: its row in `latest` when `mark` is current.
+    /// Which accounts this search reached.
+    marks: Marks,
+    /// Per account: its row in `latest` when marked.
     row: Vec<u32>,
-    /// The current search.
-    search: u32,
     /// Per reached account and hop count `d`: 1 + the latest transfer
     /// starting a `d`-transfer closing path (0: none); after
     /// [`Closing::accumulate`], for paths of at most `d` transfers.
@@ -441,20 +440,13 @@ struct Closing {
 
 impl Closing {
     fn begin(&mut self, accounts: usize) {
-        if self.mark.len() < accounts {
-            self.mark.resize(accounts, 0);
-            self.row.resize(accounts, 0);
-        }
-        self.search = self.search.wrapping_add(1);
-        if self.search == 0 {
-            self.mark.iter_mut().for_each(|m| *m = 0);
-            self.search = 1;
-        }
+        self.marks.begin(accounts);
+        grow(&mut self.row, accounts, 0);
         self.latest.clear();
     }
 
     fn slot(&self, a: AccountId) -> Option<usize> {
-        (self.mark[a.index()] == self.search).then(|| self.row[a.index()] as usize)
+        self.marks.is_set(a).then(|| self.row[a.index()] as usize)
     }
 
     /// Record a `d`-transfer closing path from `a` starting with the
@@ -463,7 +455,7 @@ impl Closing {
         let at = match self.slot(a) {
             Some(at) => at,
             None => {
-                self.mark[a.index()] = self.search;
+                self.marks.set(a);
                 self.row[a.index()] = self.latest.len() as u32;
                 self.latest.push([0; LAYERS]);
                 self.latest.len() - 1

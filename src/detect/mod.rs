@@ -28,6 +28,7 @@ mod bipartite;
 mod chain;
 mod cycle;
 mod fan;
+mod marks;
 mod pass_through;
 mod scatter;
 mod structuring;

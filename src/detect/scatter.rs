@@ -1,6 +1,7 @@
 //! `scatter_gather` (one source → many intermediaries → one sink) and
 //! `gather_scatter` (many sources → one hub → many sinks).
 
+use super::marks::{grow, Marks};
 use super::{finish, ratio, span_words, Detection, Finding, Typology, Valued};
 use crate::model::{AccountId, TransferId};
 use crate::time::Span;
@@ -98,30 +99,23 @@ thread_local! {
 /// slots marked with the source that wrote them (no clearing).
 #[derive(Default)]
 struct SinkTally {
-    mark: Vec<u32>,
+    /// Which sinks this source reached.
+    marks: Marks,
     last_mid: Vec<AccountId>,
     changes: Vec<u32>,
-    source: u32,
 }
 
 impl SinkTally {
     fn begin(&mut self, accounts: usize) {
-        if self.mark.len() < accounts {
-            self.mark.resize(accounts, 0);
-            self.last_mid.resize(accounts, AccountId(0));
-            self.changes.resize(accounts, 0);
-        }
-        self.source = self.source.wrapping_add(1);
-        if self.source == 0 {
-            self.mark.iter_mut().for_each(|m| *m = 0);
-            self.source = 1;
-        }
+        self.marks.begin(accounts);
+        grow(&mut self.last_mid, accounts, AccountId(0));
+        grow(&mut self.changes, accounts, 0);
     }
 
     fn count(&mut self, sink: AccountId, mid: AccountId) {
         let d = sink.index();
-        if self.mark[d] != self.source {
-            self.mark[d] = self.source;
+        if !self.marks.is_set(sink) {
+            self.marks.set(sink);
             self.last_mid[d] = mid;
             self.changes[d] = 1;
         } else if self.last_mid[d] != mid {
@@ -131,7 +125,7 @@ impl SinkTally {
     }
 
     fn at_least(&self, sink: AccountId, k: usize) -> bool {
-        self.mark[sink.index()] == self.source && self.changes[sink.index()] as usize >= k
+        self.marks.is_set(sink) && self.changes[sink.index()] as usize >= k
     }
 }
 
