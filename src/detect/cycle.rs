@@ -37,7 +37,6 @@ use super::marks::{grow, Marks};
 use super::{finish, span_words, Detection, Finding, Typology, Valued};
 use crate::model::{AccountId, TransferId};
 use crate::time::Span;
-use petgraph::algo::kosaraju_scc;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -157,14 +156,7 @@ impl CycleDetector {
     pub(crate) fn cycles(&self, data: &Valued<'_>) -> (Vec<Hit>, bool) {
         let g = data.graph;
         let l = g.ledger();
-        let mut component = vec![0u32; g.account_count()];
-        // kosaraju_scc is iterative: petgraph's tarjan_scc recurses once per
-        // node on a path and overflows the stack on large graphs
-        for (c, nodes) in kosaraju_scc(g.graph()).into_iter().enumerate() {
-            for n in nodes {
-                component[n.index()] = c as u32;
-            }
-        }
+        let component = g.strongly_connected_components();
         let (froms, tos) = (l.froms(), l.tos());
         let hub: Vec<bool> = (0..g.account_count() as u32)
             .map(|a| self.is_hub(data, AccountId(a)))
