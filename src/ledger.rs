@@ -462,6 +462,12 @@ impl LedgerBuilder {
         self.ledger.cols.reserve(n);
     }
 
+    /// The id of the account with this key if it is already known (a
+    /// read-only lookup: many threads may look up at once).
+    pub fn known_account(&self, key: &str) -> Option<AccountId> {
+        self.ledger.account_index.get(key).copied()
+    }
+
     /// The id of the account with this key, adding a bank account if new.
     pub fn account(&mut self, key: &str) -> AccountId {
         if let Some(&id) = self.ledger.account_index.get(key) {

@@ -180,6 +180,26 @@ pub(crate) struct Key<'a> {
     pub(crate) id: &'a str,
 }
 
+impl<'a> Key<'a> {
+    /// The account key: `prefix:id`, or the id alone; `buffer` holds the
+    /// joined text when there is a prefix.
+    pub(crate) fn joined<'b>(&self, buffer: &'b mut String) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.prefix {
+            None => self.id,
+            Some(prefix) => {
+                buffer.clear();
+                buffer.push_str(prefix);
+                buffer.push(':');
+                buffer.push_str(self.id);
+                buffer
+            }
+        }
+    }
+}
+
 /// One record, parsed, before its accounts and assets are interned.
 #[derive(Debug)]
 pub(crate) struct ParsedRow<'a> {

@@ -527,14 +527,23 @@ impl<'o> Sink<'o> {
         let mut start = 0;
         while start < batch.len() {
             let end = (start + PARSE_STEP).min(batch.len());
+            // parse, and look up the accounts the ledger already has, in
+            // parallel (most rows name known accounts); only new keys are
+            // added one by one below, in row order, so ids do not depend
+            // on the thread count
+            let builder = &self.builder;
             let parsed: Vec<_> = (start..end)
                 .into_par_iter()
-                .map(|i| parse(batch.row(i)))
+                .map_init(String::new, |key, i| {
+                    let row = parse(batch.row(i))?;
+                    let known = [row.from, row.to].map(|k| builder.known_account(k.joined(key)));
+                    Ok((row, known))
+                })
                 .collect();
             for (offset, result) in parsed.into_iter().enumerate() {
                 let i = start + offset;
                 match result {
-                    Ok(row) => self.push(row, batch.rows[i] as u32),
+                    Ok((row, known)) => self.push(row, known, batch.rows[i] as u32),
                     Err(e) => bad.push(self.row_error(batch, i, spec, e)),
                 }
             }
@@ -555,28 +564,23 @@ impl<'o> Sink<'o> {
     }
 
     fn intern(&mut self, key: Key<'_>) -> AccountId {
-        let id = match key.prefix {
-            None => self.builder.account(key.id),
-            Some(prefix) => {
-                self.key.clear();
-                self.key.push_str(prefix);
-                self.key.push(':');
-                self.key.push_str(key.id);
-                let key = std::mem::take(&mut self.key);
-                let id = self.builder.account(&key);
-                self.key = key;
-                id
-            }
-        };
-        if id.index() >= self.known.len() {
-            self.known.resize(id.index() + 1, 0);
-        }
+        let mut text = std::mem::take(&mut self.key);
+        let id = self.builder.account(key.joined(&mut text));
+        self.key = text;
         id
     }
 
-    fn push(&mut self, row: ParsedRow<'_>, source_row: u32) {
-        let from = self.intern(row.from);
-        let to = self.intern(row.to);
+    /// Add one parsed row; `known` holds the ids of its accounts that the
+    /// ledger had before this step.
+    fn push(&mut self, row: ParsedRow<'_>, known: [Option<AccountId>; 2], source_row: u32) {
+        let from = known[0].unwrap_or_else(|| self.intern(row.from));
+        let to = known[1].unwrap_or_else(|| self.intern(row.to));
+        // accounts can also enter the ledger before any row (AMLSim's
+        // accounts file), so the flags may not cover them yet
+        let most = from.index().max(to.index());
+        if most >= self.known.len() {
+            self.known.resize(most + 1, 0);
+        }
         for (side, id) in [from, to].into_iter().enumerate() {
             // the flags say what is already known, so that most rows need
             // not touch the account record (a cache miss per row otherwise)

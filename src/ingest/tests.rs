@@ -581,3 +581,37 @@ fn a_conversion_on_the_virtual_currency_channel_leaves_fiat_fiat() {
     assert!(!l.asset(l.asset_id("USD").unwrap()).virtual_currency);
     assert!(l.asset(l.asset_id("BTC").unwrap()).virtual_currency);
 }
+
+#[test]
+fn account_ids_do_not_depend_on_threads_or_chunks() {
+    // known accounts are looked up in parallel, new ones numbered in row
+    // order: the ledger must come out the same whatever the thread count
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("aml.csv");
+    crate::synth::write_amlworld_file(&path, &crate::synth::AmlWorldSpec::with_rows(6_000))
+        .unwrap();
+    let load_with = |threads: usize, chunk_bytes: usize| {
+        let loaded = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                load(
+                    &path,
+                    &LoadOptions {
+                        chunk_bytes,
+                        ..LoadOptions::default()
+                    },
+                )
+            })
+            .unwrap();
+        let l = loaded.ledger;
+        let keys: Vec<String> = l.accounts().iter().map(|a| a.key.clone()).collect();
+        (keys, l.froms().to_vec(), l.tos().to_vec())
+    };
+    let one = load_with(1, 1 << 20);
+    // many small chunks: most rows name accounts an earlier chunk added
+    let four = load_with(4, 16 * 1024);
+    assert!(one.0.len() > 1_000);
+    assert_eq!(one, four);
+}
