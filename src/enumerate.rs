@@ -394,11 +394,7 @@ mod tests {
             hops in 1usize..5,
             window_hours in 1i64..30,
         ) {
-            let mut k = Kit::new();
-            for &(f, t, h) in &edges {
-                k.pay(&format!("n{f}"), &format!("n{t}"), i64::from(h) * H, 10);
-            }
-            let g = k.graph();
+            let g = Kit::hourly(&edges, 10);
             let seed = g.ledger().froms()[0];
             proptest::prop_assert_eq!(
                 reachable(&g, seed, Span::hours(window_hours), hops),
@@ -412,11 +408,7 @@ mod tests {
             max_hops in 2usize..5,
             window_hours in 1i64..30,
         ) {
-            let mut k = Kit::new();
-            for &(f, t, h) in &edges {
-                k.pay(&format!("n{f}"), &format!("n{t}"), i64::from(h) * H, 10);
-            }
-            let g = k.graph();
+            let g = Kit::hourly(&edges, 10);
             let data = Kit::valued(&g);
             let e = temporal_cycles(&data, max_hops, Span::hours(window_hours), 1_000_000);
             let got: Vec<Vec<u32>> = e.items.iter().map(|c| c.iter().map(|t| t.0).collect()).collect();

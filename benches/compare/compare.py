@@ -241,14 +241,21 @@ def worker_rustworkx_reach(csv, threads):
     return found, time.perf_counter() - t0
 
 
-def worker_snapml_cycles(csv, threads):
+def snapml_input(csv):
+    """Snap ML's input array: one row per transfer (data row, payer id,
+    payee id, whole seconds)."""
     import numpy as np
-    from snapml import GraphFeaturePreprocessor
     rows = read_transfers(csv)
     ids = {}
     x = np.zeros((len(rows), 4), dtype=np.float64)
     for pos, (us, row, a, b, *_rest) in enumerate(rows):
         x[pos] = (row, ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids)), us // 1_000_000)
+    return x
+
+
+def worker_snapml_cycles(csv, threads):
+    from snapml import GraphFeaturePreprocessor
+    x = snapml_input(csv)
     tw = CYCLE_WINDOW_HOURS * 3_600
     g = GraphFeaturePreprocessor()
     g.set_params({
@@ -265,13 +272,8 @@ def worker_snapml_cycles(csv, threads):
 
 
 def worker_snapml_fan_sg(csv, threads):
-    import numpy as np
     from snapml import GraphFeaturePreprocessor
-    rows = read_transfers(csv)
-    ids = {}
-    x = np.zeros((len(rows), 4), dtype=np.float64)
-    for pos, (us, row, a, b, *_rest) in enumerate(rows):
-        x[pos] = (row, ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids)), us // 1_000_000)
+    x = snapml_input(csv)
     tw = 4 * 24 * 3_600
     g = GraphFeaturePreprocessor()
     g.set_params({

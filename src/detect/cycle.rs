@@ -697,11 +697,7 @@ mod tests {
     }
 
     fn random_graph(edges: &[(u8, u8, u8)]) -> crate::graph::FlowGraph {
-        let mut k = Kit::new();
-        for &(a, b, t) in edges {
-            k.pay(&format!("n{a}"), &format!("n{b}"), i64::from(t) * H, 100);
-        }
-        k.graph()
+        Kit::hourly(edges, 100)
     }
 
     proptest! {

@@ -212,21 +212,10 @@ impl ScatterGatherDetector {
             paths.retain(|p| tally.at_least(p.sink, k));
         });
         paths.sort_unstable_by_key(|p| (p.sink, p.t1, p.first, p.second));
+        // (the tally above already dropped the sinks reached through fewer
+        // than k intermediaries)
         let mut findings = Vec::new();
-        let mut mids: Vec<AccountId> = Vec::new();
         for group in paths.chunk_by(|a, b| a.sink == b.sink) {
-            // most sinks are reached through too few intermediaries in all:
-            // skip them before looking at windows
-            if group.len() < k {
-                continue;
-            }
-            mids.clear();
-            mids.extend(group.iter().map(|p| p.mid));
-            mids.sort_unstable();
-            mids.dedup();
-            if mids.len() < k {
-                continue;
-            }
             self.windows(group, w, k, &mut |inside, mids| {
                 findings.push(self.finding(data, s, inside[0].sink, mids, inside));
             });

@@ -52,6 +52,21 @@ impl Kit {
         FlowGraph::new(self.b.finish().expect("ledger"))
     }
 
+    /// A graph of transfers `(from, to, hour)` between accounts `n0`,
+    /// `n1`…, each of `amount` USD: the random graphs of property tests.
+    pub(crate) fn hourly(edges: &[(u8, u8, u8)], amount: i64) -> FlowGraph {
+        let mut k = Kit::new();
+        for &(from, to, hour) in edges {
+            k.pay(
+                &format!("n{from}"),
+                &format!("n{to}"),
+                i64::from(hour) * H,
+                amount,
+            );
+        }
+        k.graph()
+    }
+
     /// USD reporting, every asset at par.
     pub(crate) fn valued(g: &FlowGraph) -> Valued<'_> {
         let rates: BTreeMap<String, Decimal> = g
