@@ -502,6 +502,9 @@ struct ScoreArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
+    /// Also list the attempts not found (the JSON form always has them).
+    #[arg(long)]
+    missed: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -894,6 +897,9 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
         writeln!(out)?;
     } else {
         write!(out, "{card}")?;
+        if args.missed {
+            write!(out, "\n{}", card.missed_report())?;
+        }
     }
     out.flush()?;
     Ok(())

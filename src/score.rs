@@ -275,6 +275,19 @@ pub struct TypologyRecall {
     pub recall: f64,
     /// For the found attempts: how often each finding typology covered them.
     pub named_as: BTreeMap<String, usize>,
+    /// The attempts not found, in answer-key order.
+    pub missed: Vec<MissedAttempt>,
+}
+
+/// An attempt that the findings did not cover, with how close they came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MissedAttempt {
+    /// Its id in the answer key.
+    pub id: String,
+    /// Its transfers (0-based data rows).
+    pub rows: Vec<u32>,
+    /// How many of them lie in findings (fewer than half).
+    pub covered: usize,
 }
 
 /// The grade of a set of findings.
@@ -333,6 +346,7 @@ pub fn grade(
                 found: 0,
                 recall: 0.0,
                 named_as: BTreeMap::new(),
+                missed: Vec::new(),
             });
         entry.attempts += 1;
         let covered = a.rows.iter().filter(|r| flagged_rows.contains(r)).count();
@@ -349,6 +363,12 @@ pub fn grade(
             for n in names {
                 *entry.named_as.entry(n.to_string()).or_insert(0) += 1;
             }
+        } else {
+            entry.missed.push(MissedAttempt {
+                id: a.id.clone(),
+                rows: a.rows.clone(),
+                covered,
+            });
         }
     }
     for p in patterns.values_mut() {
@@ -384,6 +404,36 @@ pub fn grade(
             .as_ref()
             .map(|labelled| Rates::of(&flagged_accounts, labelled)),
         unmatched_rows: truth.unmatched_rows,
+    }
+}
+
+impl Scorecard {
+    /// The missed attempts as text, one line per attempt grouped by
+    /// typology: id, transfers covered of all, and the first rows.
+    pub fn missed_report(&self) -> String {
+        let mut out = String::new();
+        for (t, p) in &self.patterns {
+            if p.missed.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "missed {t} ({} of {}):\n",
+                p.missed.len(),
+                p.attempts
+            ));
+            for m in &p.missed {
+                let shown: Vec<String> = m.rows.iter().take(8).map(u32::to_string).collect();
+                let more = if m.rows.len() > 8 { ", …" } else { "" };
+                out.push_str(&format!(
+                    "  {:<8} {} of {} transfers in findings; rows {}{more}\n",
+                    m.id,
+                    m.covered,
+                    m.rows.len(),
+                    shown.join(", ")
+                ));
+            }
+        }
+        out
     }
 }
 
@@ -508,6 +558,18 @@ mod tests {
             card.patterns["fan_out"].found, 0,
             "1 of 3 rows is not enough"
         );
+        assert_eq!(
+            card.patterns["fan_out"].missed,
+            vec![MissedAttempt {
+                id: "b".into(),
+                rows: vec![10, 11, 12],
+                covered: 1
+            }]
+        );
+        assert!(card.patterns["cycle"].missed.is_empty());
+        assert!(card
+            .missed_report()
+            .contains("b        1 of 3 transfers in findings; rows 10, 11, 12"));
         assert_eq!(card.pattern_recall, Some(0.5));
         let t = card.transfers.unwrap();
         assert_eq!((t.true_positives, t.flagged, t.labelled), (3, 4, 7));

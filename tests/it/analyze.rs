@@ -161,6 +161,34 @@ fn analyze_writes_the_contracted_files_and_score_grades_them() {
         );
     }
     assert!(card["transfers"]["recall"].as_f64().unwrap() >= 0.9);
+    for t in card["patterns"].as_object().unwrap().values() {
+        assert_eq!(
+            t["missed"].as_array().unwrap().len() as u64,
+            t["attempts"].as_u64().unwrap() - t["found"].as_u64().unwrap()
+        );
+    }
+
+    // graded on structuring findings alone, the fan-out goes missing
+    let out = Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args([
+            "score",
+            "--findings",
+            dir.path().join("findings.json").to_str().unwrap(),
+            "--truth",
+            crate::root()
+                .join("data/sample_truth.json")
+                .to_str()
+                .unwrap(),
+            "--typology",
+            "structuring",
+            "--missed",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("missed fan_out (1 of 1):"), "{stdout}");
+    assert!(!stdout.contains("missed structuring"), "{stdout}");
 }
 
 #[test]
