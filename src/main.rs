@@ -860,6 +860,9 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
             if truncated { "yes" } else { "" }
         )?;
     }
+    for w in &analysis.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
     let mut top: Vec<&FindingRecord> = records.iter().collect();
     top.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     if args.top > 0 && !top.is_empty() {

@@ -428,6 +428,9 @@ pub struct Analysis {
     pub truncated: BTreeMap<String, bool>,
     /// Seconds each detector took.
     pub seconds: BTreeMap<String, f64>,
+    /// Parameters that cannot work on this data, in words (see
+    /// [`burst_warnings`]).
+    pub warnings: Vec<String>,
 }
 
 impl Analysis {
@@ -446,6 +449,70 @@ impl Analysis {
     }
 }
 
+/// Warnings about burst tests that this data set makes meaningless.
+///
+/// The burst ratio ([`Valued::burst`]) is at most span ÷ window (all of an
+/// account's transfers in one window), so a detector whose `min_burst`
+/// exceeds that can find nothing at all; and on data spanning less than
+/// two windows the test is off. Both are said rather than left to be
+/// discovered from an empty or crowded result.
+///
+/// ```
+/// use moneytrail::detect::{burst_warnings, DetectConfig};
+/// use moneytrail::time::DAY;
+/// let mut config = DetectConfig::default();
+/// config.fan_in.window = "10d".parse().unwrap();
+/// let warnings = burst_warnings(&config, 28 * DAY);
+/// assert_eq!(warnings.len(), 1);
+/// assert!(warnings[0].starts_with("fan_in: no account can pass the burst test"));
+/// ```
+pub fn burst_warnings(config: &DetectConfig, span_us: i64) -> Vec<String> {
+    let tests = [
+        (
+            Typology::FanOut,
+            "fan_out",
+            config.fan_out.window,
+            config.fan_out.min_burst,
+        ),
+        (
+            Typology::FanIn,
+            "fan_in",
+            config.fan_in.window,
+            config.fan_in.min_burst,
+        ),
+        (
+            Typology::GatherScatter,
+            "gather_scatter",
+            config.gather_scatter.window,
+            config.gather_scatter.min_burst,
+        ),
+    ];
+    let mut warnings = Vec::new();
+    for (typology, name, window, min_burst) in tests {
+        let w = window.micros().max(1);
+        if !config.enabled.contains(&typology) || min_burst <= 0.0 {
+            continue;
+        }
+        let days = |us: i64| us as f64 / time::DAY as f64;
+        if span_us < 2 * w {
+            warnings.push(format!(
+                "{name}: the data span ({:.1} d) is under two windows of {:.1} d, so the burst test is off and every {name} that reaches the other thresholds is reported",
+                days(span_us),
+                days(w)
+            ));
+        } else if (span_us as f64 / w as f64) < min_burst {
+            warnings.push(format!(
+                "{name}: no account can pass the burst test: the data span ({:.1} d) is {:.2} windows of {:.1} d, and the burst ratio is at most that, below min_burst {min_burst}; lower min_burst or the window",
+                days(span_us),
+                // rounded down: "3.00" must not show for 2.9999
+                (span_us as f64 / w as f64 * 100.0).floor() / 100.0,
+                days(w)
+            ));
+        }
+    }
+    warnings
+}
+
 /// Run every enabled detector of `config` on valued data, one after the
 /// other (each is parallel inside).
 pub fn analyze(
@@ -453,7 +520,10 @@ pub fn analyze(
     config: &DetectConfig,
     mut on_detector: impl FnMut(&str),
 ) -> Analysis {
-    let mut analysis = Analysis::default();
+    let mut analysis = Analysis {
+        warnings: burst_warnings(config, data.span_us),
+        ..Analysis::default()
+    };
     let enabled = |t: Typology| config.enabled.contains(&t);
     let mut run = |name: &str, detect: &dyn Fn() -> Detection| {
         on_detector(name);
@@ -541,6 +611,26 @@ mod tests {
             last_time_us: time,
             explanation: String::new(),
         }
+    }
+
+    #[test]
+    fn burst_warnings_name_what_the_data_span_rules_out() {
+        let defaults = DetectConfig::default();
+        assert!(burst_warnings(&defaults, 30 * time::DAY).is_empty());
+        // 6 days: under two 4-day windows for the fans, two 5-day ones for gather-scatter
+        let short = burst_warnings(&defaults, 6 * time::DAY);
+        assert_eq!(short.len(), 3, "{short:?}");
+        assert!(short.iter().all(|w| w.contains("the burst test is off")));
+        let mut wide = DetectConfig::default();
+        wide.fan_out.window = "10d".parse().unwrap();
+        wide.gather_scatter.window = "10d".parse().unwrap();
+        wide.gather_scatter.min_burst = 0.0; // no test, nothing to say
+        let w = burst_warnings(&wide, 29 * time::DAY);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("fan_out: no account can pass"), "{w:?}");
+        assert!(w[0].contains("2.90 windows of 10.0 d"), "{w:?}");
+        wide.enabled.retain(|&t| t != Typology::FanOut);
+        assert!(burst_warnings(&wide, 29 * time::DAY).is_empty());
     }
 
     #[test]

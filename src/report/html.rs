@@ -513,6 +513,9 @@ pub fn analysis_html(
         ],
         &rows,
     );
+    for w in &analysis.warnings {
+        page.note(&format!("Warning: {w}."));
+    }
 
     // top accounts
     page.heading(2, "accounts", "Top accounts by score");

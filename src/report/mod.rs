@@ -125,6 +125,8 @@ pub struct RunSummary<'a> {
     pub truncated_per_detector: &'a BTreeMap<String, bool>,
     /// Seconds each detector took.
     pub seconds_per_detector: &'a BTreeMap<String, f64>,
+    /// Parameters that cannot work on this data, in words.
+    pub warnings: &'a [String],
     /// Seconds to load and build the graph.
     pub seconds_load: f64,
     /// The parameters used.
@@ -265,6 +267,7 @@ pub fn write_analysis(
         truncated: analysis.any_truncated(),
         truncated_per_detector: &analysis.truncated,
         seconds_per_detector: &analysis.seconds,
+        warnings: &analysis.warnings,
         seconds_load,
         parameters: config,
         fx: &data.fx,

@@ -296,3 +296,50 @@ fn the_readme_configuration_is_the_default_configuration() {
         "README.md's configuration is out of date"
     );
 }
+
+#[test]
+fn the_shipped_wide_configuration_runs_and_finds_every_sample_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::root().join("data/wide.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args([
+            "analyze",
+            "--config",
+            config.to_str().unwrap(),
+            "--top",
+            "0",
+            "--no-report",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["parameters"]["fan_in"]["window"], "10d");
+    assert_eq!(summary["parameters"]["fan_in"]["min_burst"], 2.0);
+    // the sample spans 31 days: 3.1 windows of 10 days, burst 2 reachable
+    assert_eq!(summary["warnings"], serde_json::json!([]));
+    let out = Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args([
+            "score",
+            "--findings",
+            dir.path().join("findings.json").to_str().unwrap(),
+            "--truth",
+            crate::root()
+                .join("data/sample_truth.json")
+                .to_str()
+                .unwrap(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let card: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(card["pattern_recall"], 1.0, "{}", card["patterns"]);
+}
