@@ -55,7 +55,7 @@ impl<'b> Record<'b> {
             Col::Text(v) => v[self.i],
             Col::Owned(v) => v[self.i].as_deref(),
         }?;
-        let trimmed = raw.trim();
+        let trimmed = trim(raw);
         (!trimmed.is_empty()).then_some(trimmed)
     }
 
@@ -64,6 +64,42 @@ impl<'b> Record<'b> {
         match &self.batch.cols[col] {
             Col::Micros(v) => v[self.i],
             _ => None,
+        }
+    }
+}
+
+/// `str::trim`, with a fast path for the usual field that starts and ends
+/// with a visible ASCII character (then there is nothing to trim, and the
+/// Unicode whitespace scan is skipped; it was a tenth of loading time).
+fn trim(raw: &str) -> &str {
+    match (raw.as_bytes().first(), raw.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => raw,
+        _ => raw.trim(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim;
+
+    #[test]
+    fn trim_agrees_with_str_trim() {
+        for s in [
+            "",
+            " ",
+            "abc",
+            " abc",
+            "abc ",
+            "\tabc\r",
+            "a b",
+            "\u{a0}abc",
+            "abc\u{a0}",
+            "é",
+            " é ",
+            "x\u{2003}",
+            "\u{2003}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
         }
     }
 }
