@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::{Account, AccountId, AccountKind, Asset, AssetId, Channel, TransferId};
 use crate::time;
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -167,7 +168,9 @@ pub struct NewTransfer<'a> {
 pub struct Ledger {
     source: Option<PathBuf>,
     accounts: Vec<Account>,
-    account_index: FxHashMap<String, AccountId>,
+    /// Keys up to 24 bytes (AMLworld's `bank:account` is 17) sit inside
+    /// the table, so a lookup compares them without a second cache miss.
+    account_index: FxHashMap<CompactString, AccountId>,
     assets: Vec<Asset>,
     asset_index: FxHashMap<String, AssetId>,
     cols: Columns,
@@ -422,14 +425,17 @@ impl Ledger {
             .accounts
             .iter()
             .map(|a| {
-                // the key is stored twice: in the account and in the index
-                2 * a.key.capacity()
+                // the key is stored in the account, and again on the heap
+                // by the index when it is too long to sit inline
+                a.key.capacity()
+                    + if a.key.len() > 24 { a.key.len() } else { 0 }
                     + a.institution.as_ref().map_or(0, String::capacity)
                     + a.jurisdiction.as_ref().map_or(0, String::capacity)
             })
             .sum::<usize>()
             + self.accounts.capacity() * std::mem::size_of::<Account>()
-            + self.account_index.capacity() * (std::mem::size_of::<(String, AccountId)>() + 1);
+            + self.account_index.capacity()
+                * (std::mem::size_of::<(CompactString, AccountId)>() + 1);
         fixed + text + accounts
     }
 }
@@ -475,7 +481,9 @@ impl LedgerBuilder {
         }
         let id = AccountId(self.ledger.accounts.len() as u32);
         self.ledger.accounts.push(Account::new(key));
-        self.ledger.account_index.insert(key.to_string(), id);
+        self.ledger
+            .account_index
+            .insert(CompactString::from(key), id);
         id
     }
 
