@@ -116,7 +116,8 @@ pub struct LoadOptions {
     pub amlsim_nodes: Option<PathBuf>,
     /// How many rejected rows the report lists (all are counted).
     pub max_listed_rejections: usize,
-    /// Bytes of CSV or JSON lines read per chunk.
+    /// Bytes of CSV or JSON lines read per chunk; for Parquet, decoded
+    /// bytes of the row groups read per batch.
     pub chunk_bytes: usize,
     /// Progress callback, for a progress bar.
     pub progress: Option<ProgressFn>,

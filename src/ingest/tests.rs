@@ -443,6 +443,86 @@ fn parquet_reads_typed_and_text_columns() {
 }
 
 #[test]
+fn parquet_is_read_in_row_group_chunks_with_file_row_numbers() {
+    use polars::prelude::*;
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("t.parquet");
+    let n = 1000;
+    let ids: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+    // row 700 has a bad amount; times run backwards so the ledger reorders
+    let times: Vec<String> = (0..n)
+        .map(|i| {
+            crate::time::to_rfc3339(
+                crate::time::parse_rfc3339("2024-03-01T00:00:00Z").unwrap()
+                    + (n - i) as i64 * crate::time::MINUTE,
+            )
+        })
+        .collect();
+    let froms: Vec<String> = (0..n).map(|i| format!("a{}", i % 37)).collect();
+    let tos: Vec<String> = (0..n).map(|i| format!("a{}", (i * 7 + 3) % 41)).collect();
+    let amounts: Vec<String> = (0..n)
+        .map(|i| {
+            if i == 700 {
+                "ten".into()
+            } else {
+                format!("{i}.5")
+            }
+        })
+        .collect();
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("tx_id".into(), &ids),
+            Column::new("time".into(), &times),
+            Column::new("from".into(), &froms),
+            Column::new("to".into(), &tos),
+            Column::new("amount".into(), &amounts),
+            Column::new("asset".into(), vec!["EUR"; n]),
+            Column::new("remarks".into(), vec!["not read"; n]),
+        ],
+    )
+    .unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    ParquetWriter::new(file)
+        .with_row_group_size(Some(128))
+        .finish(&mut df)
+        .unwrap();
+    let mut reader = ParquetReader::new(std::fs::File::open(&path).unwrap());
+    let groups = reader.get_metadata().unwrap().row_groups.len();
+    assert!(groups >= 4, "{groups} row groups: too few to test chunks");
+    let load_with = |chunk_bytes: usize, lenient: bool| {
+        load(
+            &path,
+            &LoadOptions {
+                chunk_bytes,
+                lenient,
+                ..LoadOptions::default()
+            },
+        )
+    };
+    // one row group per batch, a few per batch, the whole file in one
+    for chunk_bytes in [1, 4 << 10, 1 << 30] {
+        let err = load_with(chunk_bytes, false).unwrap_err();
+        let row = match err.kind() {
+            crate::ErrorKind::Row(r) => r.row,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(row, 700, "chunk_bytes {chunk_bytes}");
+        let loaded = load_with(chunk_bytes, true).unwrap();
+        assert_eq!(loaded.report.rows_loaded, n as u64 - 1);
+        assert_eq!(loaded.report.rejected[0].0.row, 700);
+        let l = &loaded.ledger;
+        assert_eq!(l.len(), n - 1);
+        // the earliest transfer is the file's last row
+        assert_eq!(l.source_rows()[0], n as u32 - 1);
+        let t = l.transfer(TransferIdAt(0).id());
+        assert_eq!(t.tx_id.as_deref(), Some("t999"));
+        assert_eq!(l.amounts_paid()[0].to_string(), "999.5");
+        assert!(loaded.report.notes.iter().any(|n| n.contains("remarks")));
+    }
+}
+
+#[test]
 fn patterns_file_gives_transfers_and_attempts() {
     let dir = TempDir::new().unwrap();
     let path = write(
