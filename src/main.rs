@@ -559,7 +559,7 @@ struct TraceArgs {
     /// Drop taint below this amount on a transfer (counted as dust).
     #[arg(long, default_value = "0.01")]
     min_amount: Decimal,
-    /// Folder for trace.json, holdings.csv, flows.csv and report.html (trace.json and sources.csv with --backward).
+    /// Folder for trace.json, holdings.csv, flows.csv and report.html (trace.json, sources.csv and report.html with --backward).
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Holdings or sources to print.
@@ -951,8 +951,7 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
             Some(t) => parse_time(t)?,
             None => l.times_us().last().copied().unwrap_or(0),
         };
-        let mut rows: Vec<(String, String, u32, String, String, String)> = Vec::new();
-        let mut report = Vec::new();
+        let mut explained = Vec::new();
         for asset in 0..l.assets().len() {
             let asset = moneytrail::AssetId(asset as u16);
             let target = Target::Balance { account, asset, at };
@@ -983,49 +982,16 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
                     moneytrail::time::to_rfc3339(l.times_us()[s.transfer.index()])
                 )?;
             }
-            for s in &sof.sources {
-                rows.push((
-                    code.clone(),
-                    l.account(s.account).key.clone(),
-                    l.source_rows()[s.transfer.index()],
-                    moneytrail::time::to_rfc3339(l.times_us()[s.transfer.index()]),
-                    s.amount.normalize().to_string(),
-                    options.rule.name().to_string(),
-                ));
-            }
-            report.push(serde_json::json!({
-                "asset": code,
-                "balance": sof.target_amount.normalize().to_string(),
-                "traced": sof.traced.normalize().to_string(),
-                "untraced": sof.untraced.normalize().to_string(),
-                "truncated": sof.truncated,
-                "sources": sof.sources.iter().map(|s| serde_json::json!({
-                    "account": l.account(s.account).key,
-                    "row": l.source_rows()[s.transfer.index()],
-                    "amount": s.amount.normalize().to_string(),
-                })).collect::<Vec<_>>(),
-            }));
+            explained.push(sof);
         }
         if let Some(dir) = &args.out {
-            let value = serde_json::json!({
-                "direction": "backward",
-                "rule": options.rule.name(),
-                "account": args.account,
-                "at": moneytrail::time::to_rfc3339(at),
-                "balances": report,
-            });
-            let lines: Vec<report::SourceLine> = rows
-                .into_iter()
-                .map(|r| report::SourceLine {
-                    asset: r.0,
-                    source_account: r.1,
-                    row: r.2,
-                    time: r.3,
-                    amount: r.4,
-                    rule: r.5,
-                })
-                .collect();
-            let written = report::write_sources(dir, &value, &lines, &args.output.options())?;
+            let backward = report::BackwardTrace {
+                account: &args.account,
+                at,
+                rule: options.rule.name(),
+                balances: &explained,
+            };
+            let written = report::write_sources(dir, l, &backward, &args.output.options())?;
             print_written(&mut out, dir, &written)?;
         }
         return Ok(());

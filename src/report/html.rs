@@ -674,6 +674,171 @@ pub fn analysis_html(
     )
 }
 
+/// The report of a backward trace (`trace --backward`): per asset, the
+/// balance and how much of it the sources explain; the source accounts
+/// ranked by what they explain; the source transfers, largest first; and
+/// the data overview. Tables stop at [`ReportLimits::rows_per_table`] and
+/// say so (sources.csv has every row).
+pub fn sources_html(
+    ledger: &Ledger,
+    backward: &super::BackwardTrace<'_>,
+    limits: &ReportLimits,
+) -> String {
+    let mut page = Page::new();
+    page.heading(1, "top", "moneytrail backward trace");
+    page.note(&format!(
+        "{} · rule {} · the balance of {} at {}",
+        ledger
+            .source()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        backward.rule,
+        backward.account,
+        time::to_rfc3339(backward.at)
+    ));
+    page.heading(2, "balances", "The balance and how much of it is explained");
+    let code = |sof: &crate::trace::SourceOfFunds| ledger.asset(sof.asset).code.clone();
+    let rows: Vec<Vec<String>> = backward
+        .balances
+        .iter()
+        .map(|sof| {
+            vec![
+                code(sof),
+                amount(sof.target_amount),
+                amount(sof.traced),
+                amount(sof.untraced),
+                group_thousands((sof.sources.len() as u64).into()),
+                if sof.truncated {
+                    "source list cut".to_string()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    page.table(
+        "balances",
+        &[
+            "asset",
+            "#balance",
+            "#explained by sources",
+            "#untraced",
+            "#source transfers",
+            "note",
+        ],
+        &rows,
+    );
+    page.note(
+        "Untraced: opening balances, money beyond the hop limit, and claims the rule could not follow.",
+    );
+
+    page.heading(2, "accounts", "Source accounts, by the amount they explain");
+    let mut per_account: BTreeMap<(String, String), (Decimal, usize)> = BTreeMap::new();
+    for sof in backward.balances {
+        for src in &sof.sources {
+            let e = per_account
+                .entry((code(sof), ledger.account(src.account).key.clone()))
+                .or_default();
+            e.0 += src.amount;
+            e.1 += 1;
+        }
+    }
+    let balance_of = |asset: &str| {
+        backward
+            .balances
+            .iter()
+            .find(|sof| code(sof) == asset)
+            .map_or(Decimal::ZERO, |sof| sof.target_amount)
+    };
+    let mut ranked: Vec<((String, String), (Decimal, usize))> = per_account.into_iter().collect();
+    ranked.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
+    if ranked.len() > limits.rows_per_table {
+        page.note(&format!(
+            "The {} largest of {} source accounts; all sources are in sources.csv.",
+            limits.rows_per_table,
+            ranked.len()
+        ));
+    }
+    let rows: Vec<Vec<String>> = ranked
+        .iter()
+        .take(limits.rows_per_table)
+        .map(|((asset, account), (total, count))| {
+            let balance = balance_of(asset);
+            let share = if balance.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    "{:.1}%",
+                    super::super::detect::ratio(*total, balance) * 100.0
+                )
+            };
+            vec![
+                account.clone(),
+                asset.clone(),
+                amount(*total),
+                share,
+                count.to_string(),
+            ]
+        })
+        .collect();
+    page.table(
+        "accounts",
+        &[
+            "account",
+            "asset",
+            "#amount",
+            "#share of the balance",
+            "#transfers",
+        ],
+        &rows,
+    );
+
+    page.heading(2, "sources", "Source transfers, largest first");
+    let mut transfers: Vec<(&crate::trace::SourceOfFunds, &crate::trace::Source)> = backward
+        .balances
+        .iter()
+        .flat_map(|sof| sof.sources.iter().map(move |x| (sof, x)))
+        .collect();
+    transfers.sort_by(|a, b| {
+        b.1.amount
+            .cmp(&a.1.amount)
+            .then_with(|| a.1.transfer.cmp(&b.1.transfer))
+    });
+    if transfers.len() > limits.rows_per_table {
+        page.note(&format!(
+            "The {} largest of {} source transfers; all are in sources.csv.",
+            limits.rows_per_table,
+            transfers.len()
+        ));
+    }
+    let rows: Vec<Vec<String>> = transfers
+        .iter()
+        .take(limits.rows_per_table)
+        .map(|(sof, x)| {
+            let i = x.transfer.index();
+            vec![
+                ledger.source_rows()[i].to_string(),
+                short_time(ledger.times_us()[i]),
+                ledger.account(x.account).key.clone(),
+                ledger.account(ledger.tos()[i]).key.clone(),
+                amount(x.amount),
+                code(sof),
+            ]
+        })
+        .collect();
+    page.table(
+        "transfers",
+        &["#row", "time", "from", "to", "#amount explained", "asset"],
+        &rows,
+    );
+    page.heading(2, "overview", "The data set");
+    data_overview(&mut page, ledger, None);
+    page.finish(
+        "moneytrail backward trace",
+        &format!(" data-sources=\"{}\"", transfers.len()),
+    )
+}
+
 /// The report `trace` writes: the data overview, the trace's books
 /// (traced in, held, exited, dust, converted), a picture of where the
 /// traced value went (arrow width by traced value), the holdings, and the

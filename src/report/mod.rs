@@ -734,60 +734,104 @@ pub fn write_trace(
     Ok(written)
 }
 
-/// One line of `sources.csv` (a backward trace).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceLine {
-    /// Asset code of the balance explained.
-    pub asset: String,
-    /// The account the money came from.
-    pub source_account: String,
-    /// Data row of the transfer it came by.
-    pub row: u32,
-    /// Time of that transfer (RFC 3339).
-    pub time: String,
-    /// Amount (decimal string).
-    pub amount: String,
-    /// The allocation rule.
-    pub rule: String,
+/// A backward trace to write: the balance of `account` at `at` explained,
+/// asset by asset, under `rule`.
+#[derive(Debug, Clone, Copy)]
+pub struct BackwardTrace<'a> {
+    /// The account's key.
+    pub account: &'a str,
+    /// The time of the balance (microseconds).
+    pub at: i64,
+    /// The allocation rule's name.
+    pub rule: &'a str,
+    /// One result per asset with a non-zero balance.
+    pub balances: &'a [crate::trace::SourceOfFunds],
 }
 
-/// Write a backward trace: `trace.json` (`value`) and `sources.csv` (and
-/// `sources.parquet` with [`OutputOptions::parquet`]).
+/// Write a backward trace: `trace.json`, `sources.csv` (one row per source
+/// transfer; `sources.parquet` too with [`OutputOptions::parquet`]) and,
+/// with [`OutputOptions::html`], `report.html` (see
+/// [`html::sources_html`]).
 ///
 /// # Errors
 ///
 /// When a file cannot be written.
 pub fn write_sources(
     dir: &Path,
-    value: &serde_json::Value,
-    lines: &[SourceLine],
+    ledger: &crate::Ledger,
+    backward: &BackwardTrace<'_>,
     options: &OutputOptions,
 ) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let at = time::to_rfc3339(backward.at);
+    let code = |sof: &crate::trace::SourceOfFunds| ledger.asset(sof.asset).code.clone();
+    let value = serde_json::json!({
+        "direction": "backward",
+        "rule": backward.rule,
+        "account": backward.account,
+        "at": at,
+        "balances": backward.balances.iter().map(|sof| serde_json::json!({
+            "asset": code(sof),
+            "balance": sof.target_amount.normalize().to_string(),
+            "traced": sof.traced.normalize().to_string(),
+            "untraced": sof.untraced.normalize().to_string(),
+            "truncated": sof.truncated,
+            "sources": sof.sources.iter().map(|s| serde_json::json!({
+                "account": ledger.account(s.account).key,
+                "row": ledger.source_rows()[s.transfer.index()],
+                "amount": s.amount.normalize().to_string(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    });
     let path = dir.join("trace.json");
     let text =
-        serde_json::to_string_pretty(value).map_err(|e| Error::format(&path, e.to_string()))?;
+        serde_json::to_string_pretty(&value).map_err(|e| Error::format(&path, e.to_string()))?;
     let mut written = Written::new();
     write_text(dir, "trace.json", &(text + "\n"), &mut written)?;
-    let text =
-        |f: fn(&SourceLine) -> &str| lines.iter().map(|l| f(l).to_string()).collect::<Vec<_>>();
+    let sources: Vec<(&crate::trace::SourceOfFunds, &crate::trace::Source)> = backward
+        .balances
+        .iter()
+        .flat_map(|sof| sof.sources.iter().map(move |s| (sof, s)))
+        .collect();
+    let column = |f: &dyn Fn(&crate::trace::SourceOfFunds, &crate::trace::Source) -> String| {
+        sources
+            .iter()
+            .map(|(sof, s)| f(sof, s))
+            .collect::<Vec<String>>()
+    };
     let path = dir.join("sources.csv");
     let mut df = DataFrame::new(
-        lines.len(),
+        sources.len(),
         vec![
-            Column::new("asset".into(), text(|l| &l.asset)),
-            Column::new("source_account".into(), text(|l| &l.source_account)),
+            Column::new("asset".into(), column(&|sof, _| code(sof))),
+            Column::new(
+                "source_account".into(),
+                column(&|_, s| ledger.account(s.account).key.clone()),
+            ),
             Column::new(
                 "row".into(),
-                lines.iter().map(|l| l.row).collect::<Vec<u32>>(),
+                sources
+                    .iter()
+                    .map(|(_, s)| ledger.source_rows()[s.transfer.index()])
+                    .collect::<Vec<u32>>(),
             ),
-            Column::new("time".into(), text(|l| &l.time)),
-            Column::new("amount".into(), text(|l| &l.amount)),
-            Column::new("rule".into(), text(|l| &l.rule)),
+            Column::new(
+                "time".into(),
+                column(&|_, s| time::to_rfc3339(ledger.times_us()[s.transfer.index()])),
+            ),
+            Column::new(
+                "amount".into(),
+                column(&|_, s| s.amount.normalize().to_string()),
+            ),
+            Column::new("rule".into(), column(&|_, _| backward.rule.to_string())),
         ],
     )
     .map_err(polars_error(&path))?;
     write_table(dir, "sources", &mut df, options.parquet, &mut written)?;
+    if options.html {
+        let page = html::sources_html(ledger, backward, &options.limits);
+        write_text(dir, "report.html", &page, &mut written)?;
+    }
     Ok(written)
 }
 

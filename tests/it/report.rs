@@ -350,6 +350,75 @@ fn the_trace_report_and_graphml_show_the_tainted_transfers() {
 }
 
 /// Write a goAML-style report of the sample's cycle findings.
+#[test]
+fn the_backward_trace_report_lists_every_source_that_sources_csv_has() {
+    let dir = tempfile::tempdir().unwrap();
+    moneytrail(&[
+        "trace",
+        "--account",
+        "ES-BS-M0611",
+        "--backward",
+        "--rule",
+        "fifo",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(dir.path().join("sources.csv")).unwrap();
+    // row, amount of each source transfer
+    let from_csv: BTreeSet<(String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[2].to_string(), f[4].to_string())
+        })
+        .collect();
+    assert!(!from_csv.is_empty());
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let doc = parse_html(&html);
+    let body = doc.descendants().find(|n| n.has_tag_name("body")).unwrap();
+    assert_eq!(
+        body.attribute("data-sources"),
+        Some(from_csv.len().to_string().as_str())
+    );
+    let table = doc
+        .descendants()
+        .find(|n| n.has_tag_name("table") && has_class(n, "transfers"))
+        .unwrap();
+    let shown: BTreeSet<(String, String)> = table
+        .descendants()
+        .filter(|n| n.has_tag_name("tr"))
+        .filter_map(|tr| {
+            let cells: Vec<String> = tr
+                .children()
+                .filter(|c| c.has_tag_name("td"))
+                .map(|c| c.text().unwrap_or("").to_string())
+                .collect();
+            // row, and the amount without its thousands separators
+            (cells.len() == 6).then(|| (cells[0].clone(), cells[4].replace(',', "")))
+        })
+        .collect();
+    assert_eq!(shown, from_csv);
+    // the balances table: what the sources explain adds up to the CSV
+    let total: rust_decimal::Decimal = from_csv
+        .iter()
+        .map(|(_, a)| a.parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    let balances = doc
+        .descendants()
+        .find(|n| n.has_tag_name("table") && has_class(n, "balances"))
+        .unwrap();
+    let explained: Vec<String> = balances
+        .descendants()
+        .filter(|n| n.has_tag_name("td"))
+        .map(|c| c.text().unwrap_or("").replace(',', ""))
+        .collect();
+    assert_eq!(
+        explained[2].parse::<rust_decimal::Decimal>().unwrap(),
+        total
+    );
+}
+
 fn goaml_of_cycles(dir: &Path) -> (Vec<FindingRecord>, String) {
     let records = analyze_sample(dir, &["--no-report"]);
     let out = dir.join("str.xml");
