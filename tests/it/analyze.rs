@@ -7,6 +7,31 @@ use moneytrail::ingest::{load, LoadOptions};
 use moneytrail::FlowGraph;
 use std::process::Command;
 
+/// `moneytrail score` of `dir/findings.json` against the sample's answer
+/// key, with `extra` flags; fails the test when the command fails.
+fn score_sample(dir: &std::path::Path, extra: &[&str]) -> String {
+    let findings = dir.join("findings.json");
+    let truth = crate::root().join("data/sample_truth.json");
+    let mut args = vec![
+        "score",
+        "--findings",
+        findings.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn sample_graph() -> FlowGraph {
     let loaded = load(
         &crate::root().join("data/sample_transfers.csv"),
@@ -118,26 +143,8 @@ fn analyze_writes_the_contracted_files_and_score_grades_them() {
     assert_eq!(csv.lines().count(), findings.len() + 1);
 
     // grade against the sample's answer key
-    let out = Command::new(env!("CARGO_BIN_EXE_moneytrail"))
-        .args([
-            "score",
-            "--findings",
-            dir.path().join("findings.json").to_str().unwrap(),
-            "--truth",
-            crate::root()
-                .join("data/sample_truth.json")
-                .to_str()
-                .unwrap(),
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let card: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = score_sample(dir.path(), &["--json"]);
+    let card: serde_json::Value = serde_json::from_str(&out).unwrap();
     // every planted shape the detectors cover is found on the sample
     for t in [
         "structuring",
@@ -169,24 +176,7 @@ fn analyze_writes_the_contracted_files_and_score_grades_them() {
     }
 
     // graded on structuring findings alone, the fan-out goes missing
-    let out = Command::new(env!("CARGO_BIN_EXE_moneytrail"))
-        .args([
-            "score",
-            "--findings",
-            dir.path().join("findings.json").to_str().unwrap(),
-            "--truth",
-            crate::root()
-                .join("data/sample_truth.json")
-                .to_str()
-                .unwrap(),
-            "--typology",
-            "structuring",
-            "--missed",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = score_sample(dir.path(), &["--typology", "structuring", "--missed"]);
     assert!(stdout.contains("missed fan_out (1 of 1):"), "{stdout}");
     assert!(!stdout.contains("missed structuring"), "{stdout}");
 }
@@ -326,20 +316,7 @@ fn the_shipped_wide_configuration_runs_and_finds_every_sample_instance() {
     assert_eq!(summary["parameters"]["fan_in"]["min_burst"], 2.0);
     // the sample spans 31 days: 3.1 windows of 10 days, burst 2 reachable
     assert_eq!(summary["warnings"], serde_json::json!([]));
-    let out = Command::new(env!("CARGO_BIN_EXE_moneytrail"))
-        .args([
-            "score",
-            "--findings",
-            dir.path().join("findings.json").to_str().unwrap(),
-            "--truth",
-            crate::root()
-                .join("data/sample_truth.json")
-                .to_str()
-                .unwrap(),
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    let card: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let card: serde_json::Value =
+        serde_json::from_str(&score_sample(dir.path(), &["--json"])).unwrap();
     assert_eq!(card["pattern_recall"], 1.0, "{}", card["patterns"]);
 }
