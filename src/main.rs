@@ -1394,6 +1394,9 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
     };
     config.currency = currency;
     let analysis = detect::analyze(&data, &config, |_| {});
+    for w in &analysis.warnings {
+        eprintln!("warning: {w}");
+    }
     let balances = moneytrail::trace::Balances::new(graph.ledger(), &Default::default());
     let prepared = started.elapsed().as_secs_f64();
     let options = InvestigateOptions {
