@@ -428,7 +428,11 @@ impl Ledger {
                 // the key is stored in the account, and again on the heap
                 // by the index when it is too long to sit inline
                 a.key.capacity()
-                    + if a.key.len() > 24 { a.key.len() } else { 0 }
+                    + if a.key.len() > std::mem::size_of::<CompactString>() {
+                        a.key.len()
+                    } else {
+                        0
+                    }
                     + a.institution.as_ref().map_or(0, String::capacity)
                     + a.jurisdiction.as_ref().map_or(0, String::capacity)
             })

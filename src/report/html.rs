@@ -767,10 +767,7 @@ pub fn sources_html(
             let share = if balance.is_zero() {
                 String::new()
             } else {
-                format!(
-                    "{:.1}%",
-                    super::super::detect::ratio(*total, balance) * 100.0
-                )
+                format!("{:.1}%", crate::detect::ratio(*total, balance) * 100.0)
             };
             vec![
                 account.clone(),
