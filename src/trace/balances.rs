@@ -7,8 +7,9 @@
 //! account had from the start — spent first under FIFO, last under LIFO).
 //! Given opening balances replace the default where they are larger.
 
+use crate::graph::FlowGraph;
 use crate::ledger::Ledger;
-use crate::model::{AccountId, AssetId};
+use crate::model::{AccountId, AssetId, TransferId};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -96,6 +97,44 @@ impl Balances {
     /// The payee's balance (asset received) just before transfer `i`.
     pub fn payee_before(&self, i: usize) -> Decimal {
         self.payee_before[i]
+    }
+
+    /// The balance of an account in an asset after every transfer up to
+    /// time `at` (microseconds) of `graph`, the graph these balances were
+    /// made from.
+    pub fn at(&self, graph: &FlowGraph, account: AccountId, asset: AssetId, at: i64) -> Decimal {
+        let l = graph.ledger();
+        // the account's last transfer in this asset up to `at`, either way
+        let last_in = graph
+            .incoming(account, ..=at)
+            .transfer
+            .iter()
+            .rev()
+            .find(|t| l.assets_received()[t.index()] == asset)
+            .copied();
+        let last_out = graph
+            .outgoing(account, ..=at)
+            .transfer
+            .iter()
+            .rev()
+            .find(|t| l.assets_paid()[t.index()] == asset)
+            .copied();
+        match (last_in, last_out) {
+            (None, None) => self.opening(account, asset),
+            (Some(i), o) if o.is_none_or(|o| o < i) => {
+                self.payee_before[i.index()] + l.amounts_received()[i.index()]
+            }
+            (_, o) => {
+                let o = o.map_or(0, TransferId::index);
+                // a transfer to itself: received after it paid
+                let back = if l.tos()[o] == account && l.assets_received()[o] == asset {
+                    l.amounts_received()[o]
+                } else {
+                    Decimal::ZERO
+                };
+                self.payer_before[o] - l.amounts_paid()[o] + back
+            }
+        }
     }
 
     /// The balance of an account in an asset after the last transfer.

@@ -132,10 +132,17 @@ impl FromStr for Rule {
 }
 
 /// Where tainted value enters a trace.
+///
+/// Proceeds are what enters the trace from outside it. Seeds are taken in
+/// time order, at their transfer's turn: a seeded transfer that already
+/// carries taint of this trace (money that left the seed account and came
+/// back, or reached it from another seed) contributes only its untainted
+/// part, so returning taint is never counted twice and the books balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Seed {
     /// The proceeds an account receives from `since` (microseconds) on,
     /// capped at `amount` per asset when given (the first inflows count).
+    /// Transfers from the account to itself are not proceeds.
     Inflows {
         /// The account.
         account: AccountId,
@@ -144,7 +151,8 @@ pub enum Seed {
         /// At most this much per asset.
         amount: Option<Decimal>,
     },
-    /// One transfer's amount received (or `amount` of it).
+    /// One transfer's amount received (or at most `amount` of its part
+    /// not already tainted by this trace).
     Transfer {
         /// The transfer.
         transfer: TransferId,
@@ -225,6 +233,9 @@ pub struct Trace {
     pub rule: Rule,
     /// Taint put in by the seeds.
     pub traced_in: Totals,
+    /// The proceeds taken from each seeded transfer (asset received), in
+    /// time order; per asset they sum to `traced_in`.
+    pub proceeds: Vec<(TransferId, Decimal)>,
     /// Taint held at the end (the sum of the holdings).
     pub held: Totals,
     /// Taint that left the data, per reason (`fee`, `cash`, `hop_limit`,
@@ -345,6 +356,16 @@ struct Delivery {
     first: i64,
 }
 
+/// A claim of a seed on one transfer: how much of its untainted part it
+/// may take.
+#[derive(Debug, Clone, Copy)]
+enum Claim {
+    /// At most this much (`None`: all of it).
+    Upto(Option<Decimal>),
+    /// Within the per-asset budget of an inflow seed.
+    Budget(usize),
+}
+
 struct Tracer<'a> {
     graph: &'a FlowGraph,
     balances: &'a Balances,
@@ -354,11 +375,21 @@ struct Tracer<'a> {
     cursors: FxHashMap<AccountId, (usize, usize)>,
     queue: BinaryHeap<Reverse<(TransferId, u8, AccountId)>>,
     pending: FxHashMap<TransferId, Delivery>,
+    /// Seeded transfers and the seeds' claims on them, in seed order.
+    claims: FxHashMap<TransferId, Vec<Claim>>,
+    /// Per inflow seed: the cap, and what is left of it per asset.
+    budgets: Vec<(Option<Decimal>, FxHashMap<AssetId, Decimal>)>,
+    /// Taint this trace carried onto seeded transfers (not fresh proceeds).
+    carried_onto_seeds: FxHashMap<TransferId, Decimal>,
     trace: Trace,
 }
 
+/// Event kinds, in the order they are handled for one transfer: the payer
+/// pays (and taint arrives at the payee), then seeds take the untainted
+/// rest, then the payee books the lot (FIFO/LIFO).
 const OUT: u8 = 0;
-const IN: u8 = 1;
+const SEED: u8 = 1;
+const IN: u8 = 2;
 
 /// Trace seeds forward through a graph.
 ///
@@ -407,6 +438,9 @@ pub fn trace(
         cursors: FxHashMap::default(),
         queue: BinaryHeap::new(),
         pending: FxHashMap::default(),
+        claims: FxHashMap::default(),
+        budgets: Vec::new(),
+        carried_onto_seeds: FxHashMap::default(),
         trace: Trace {
             rule: options.rule,
             ..Trace::default()
@@ -432,17 +466,17 @@ pub fn trace_many(
 }
 
 impl Tracer<'_> {
+    /// Record each seed's claims on its transfers and queue them; the
+    /// proceeds are taken at each transfer's turn ([`Tracer::take_proceeds`]).
     fn seed(&mut self, seeds: &[Seed]) -> Result<()> {
         let l = self.graph.ledger();
-        let mut transfers: Vec<(TransferId, Decimal)> = Vec::new();
         for seed in seeds {
             match *seed {
                 Seed::Transfer { transfer, amount } => {
                     if transfer.index() >= l.len() {
                         return Err(Error::invalid(format!("no transfer {}", transfer.0)));
                     }
-                    let y = l.amounts_received()[transfer.index()];
-                    transfers.push((transfer, amount.map_or(y, |a| a.min(y))));
+                    self.claim(transfer, Claim::Upto(amount));
                 }
                 Seed::Inflows {
                     account,
@@ -452,71 +486,90 @@ impl Tracer<'_> {
                     if account.index() >= l.accounts().len() {
                         return Err(Error::invalid(format!("no account {}", account.0)));
                     }
-                    let mut left: FxHashMap<AssetId, Decimal> = FxHashMap::default();
+                    let budget = self.budgets.len();
+                    self.budgets.push((amount, FxHashMap::default()));
                     for (_, t, from) in self.graph.incoming(account, since..).iter() {
-                        if from == account {
-                            continue;
-                        }
-                        let asset = l.assets_received()[t.index()];
-                        let y = l.amounts_received()[t.index()];
-                        let take = match amount {
-                            None => y,
-                            Some(cap) => {
-                                let rest = left.entry(asset).or_insert(cap);
-                                let take = y.min(*rest);
-                                *rest -= take;
-                                take
-                            }
-                        };
-                        if take > Decimal::ZERO {
-                            transfers.push((t, take));
+                        if from != account {
+                            self.claim(t, Claim::Budget(budget));
                         }
                     }
                 }
             }
         }
-        transfers.sort_by_key(|&(t, _)| t);
-        for (t, amount) in transfers {
-            let i = t.index();
-            let asset = l.assets_received()[i];
-            *self.trace.traced_in.entry(asset).or_default() += amount;
+        Ok(())
+    }
+
+    fn claim(&mut self, t: TransferId, claim: Claim) {
+        let claims = self.claims.entry(t).or_default();
+        if claims.is_empty() {
+            let to = self.graph.ledger().tos()[t.index()];
+            self.queue.push(Reverse((t, SEED, to)));
+        }
+        claims.push(claim);
+    }
+
+    /// A seeded transfer's turn: each claim takes what it may of the part
+    /// of the amount received that this trace has not already tainted.
+    fn take_proceeds(&mut self, t: TransferId) {
+        let Some(claims) = self.claims.remove(&t) else {
+            return;
+        };
+        let l = self.graph.ledger();
+        let i = t.index();
+        let asset = l.assets_received()[i];
+        let carried = self
+            .carried_onto_seeds
+            .get(&t)
+            .copied()
+            .unwrap_or(Decimal::ZERO);
+        let mut free = (l.amounts_received()[i] - carried).max(Decimal::ZERO);
+        for claim in claims {
+            let cap = match claim {
+                Claim::Upto(cap) => cap,
+                Claim::Budget(b) => {
+                    let (cap, left) = &mut self.budgets[b];
+                    cap.map(|c| *left.entry(asset).or_insert(c))
+                }
+            };
+            let take = cap.map_or(free, |c| c.min(free));
+            if take <= Decimal::ZERO {
+                continue;
+            }
+            free -= take;
+            if let Claim::Budget(b) = claim {
+                if let Some(left) = self.budgets[b].1.get_mut(&asset) {
+                    *left -= take;
+                }
+            }
+            *self.trace.traced_in.entry(asset).or_default() += take;
+            match self.trace.proceeds.last_mut() {
+                Some((last, amount)) if *last == t => *amount += take,
+                _ => self.trace.proceeds.push((t, take)),
+            }
             let delivery = Delivery {
-                taint: amount,
+                taint: take,
                 hops: 0,
                 first: l.times_us()[i],
             };
             self.deliver(t, l.tos()[i], asset, delivery);
         }
-        Ok(())
     }
 
     /// Taint arrives with transfer `t` at `account`.
     fn deliver(&mut self, t: TransferId, account: AccountId, asset: AssetId, d: Delivery) {
-        let rule = self.options.rule;
-        if rule.uses_lots() {
-            if self.cursors.contains_key(&account) {
-                // the account's in-event for `t` will make the lot
-                let entry = self.pending.entry(t).or_insert(Delivery {
-                    taint: Decimal::ZERO,
-                    ..d
-                });
-                entry.taint += d.taint;
-                entry.hops = entry.hops.min(d.hops);
-                return;
-            }
-            // first taint here: everything held before is one clean lot
-            let i = t.index();
-            let before = self.balances.payee_before(i);
-            let amount = self.graph.ledger().amounts_received()[i];
-            let mut lots = clean_lots(before);
-            lots.push_back(Lot {
-                amount,
-                taint: d.taint.min(amount),
-                hops: d.hops,
-                first: d.first,
+        if self.options.rule.uses_lots() {
+            // the account's in-event for `t`, which comes after every
+            // delivery on `t`, books the lot
+            let entry = self.pending.entry(t).or_insert(Delivery {
+                taint: Decimal::ZERO,
+                ..d
             });
-            self.purses.insert((account, asset), Purse::Lots(lots));
-            self.follow(account, t);
+            entry.taint += d.taint;
+            entry.hops = entry.hops.min(d.hops);
+            entry.first = entry.first.min(d.first);
+            if !self.cursors.contains_key(&account) {
+                self.follow(account, t);
+            }
             return;
         }
         match self.purses.get_mut(&(account, asset)) {
@@ -541,12 +594,13 @@ impl Tracer<'_> {
         }
     }
 
-    /// Start following an account's transfers after `t`.
+    /// Start following an account that taint reaches with transfer `t`:
+    /// its payments after `t`, and (FIFO/LIFO) its receipts from `t` on.
     fn follow(&mut self, account: AccountId, t: TransferId) {
         let out = self.graph.outgoing(account, ..);
         let inc = self.graph.incoming(account, ..);
         let o = out.transfer.partition_point(|&x| x <= t);
-        let i = inc.transfer.partition_point(|&x| x <= t);
+        let i = inc.transfer.partition_point(|&x| x < t);
         self.cursors.insert(account, (o, i));
         if let Some(&x) = out.transfer.get(o) {
             self.queue.push(Reverse((x, OUT, account)));
@@ -565,6 +619,10 @@ impl Tracer<'_> {
                 if l.times_us()[t.index()] > h {
                     break;
                 }
+            }
+            if kind == SEED {
+                self.take_proceeds(t);
+                continue;
             }
             let Some(&(o, i)) = self.cursors.get(&account) else {
                 continue;
@@ -594,16 +652,19 @@ impl Tracer<'_> {
         let asset = l.assets_received()[i];
         let amount = l.amounts_received()[i];
         let d = self.pending.remove(&t);
+        // deliveries never exceed the amount received: a seed takes only
+        // the untainted part, and a carried share is at most the amount
         let lot = Lot {
             amount,
-            taint: d.map_or(Decimal::ZERO, |d| d.taint.min(amount)),
+            taint: d.map_or(Decimal::ZERO, |d| d.taint),
             hops: d.map_or(0, |d| d.hops),
             first: d.map_or(l.times_us()[i], |d| d.first),
         };
+        debug_assert!(lot.taint <= lot.amount, "lot tainted above its amount");
         match self.purses.get_mut(&(account, asset)) {
             Some(Purse::Lots(lots)) => lots.push_back(lot),
             _ => {
-                // a new asset for this account: what it held before is clean
+                // the first lot of this asset here: what it held before is clean
                 let before = self.balances.payee_before(i);
                 let mut lots = clean_lots(before);
                 lots.push_back(lot);
@@ -631,10 +692,15 @@ impl Tracer<'_> {
                 let out = match rule {
                     Rule::Poison => paid,
                     Rule::Haircut => {
-                        if before <= Decimal::ZERO {
+                        if before <= paid {
                             *taint
                         } else {
-                            share(paid, *taint, before).min(*taint)
+                            // the pro-rata share, rounded; never leaving
+                            // more taint than the balance that stays
+                            let left_after = before - paid;
+                            share(paid, *taint, before)
+                                .max(*taint - left_after)
+                                .min(*taint)
                         }
                     }
                     _ => {
@@ -670,7 +736,10 @@ impl Tracer<'_> {
                     let part = if take == lot.amount {
                         lot.taint
                     } else {
-                        share(lot.taint, take, lot.amount).min(lot.taint)
+                        // the rounded share, never leaving more taint than money
+                        share(lot.taint, take, lot.amount)
+                            .max(lot.taint - (lot.amount - take))
+                            .min(lot.taint)
                     };
                     if part > Decimal::ZERO {
                         hops = hops.min(lot.hops);
@@ -705,7 +774,7 @@ impl Tracer<'_> {
         let i = t.index();
         let (paid, received) = (l.amounts_paid()[i], l.amounts_received()[i]);
         let (ap, ar) = (l.assets_paid()[i], l.assets_received()[i]);
-        let mut taint_in = share(taint_out, received, paid);
+        let mut taint_in = share(taint_out, received, paid).min(received);
         if ap == ar {
             taint_in = taint_in.min(taint_out);
             let fee = taint_out - taint_in;
@@ -715,6 +784,9 @@ impl Tracer<'_> {
         } else {
             *self.trace.converted_out.entry(ap).or_default() += taint_out;
             *self.trace.converted_in.entry(ar).or_default() += taint_in;
+        }
+        if self.claims.contains_key(&t) {
+            *self.carried_onto_seeds.entry(t).or_default() += taint_in;
         }
         let hop = hops.saturating_add(1);
         self.trace.flows.push(Flow {
@@ -755,29 +827,12 @@ impl Tracer<'_> {
     }
 
     fn finish(mut self) -> Trace {
-        // taint delivered to a lot whose in-event was never processed
-        // (beyond the horizon) stays held by the receiver
-        let l = self.graph.ledger();
-        let pending: Vec<(TransferId, Delivery)> = self.pending.drain().collect();
-        for (t, d) in pending {
-            let i = t.index();
-            let key = (l.tos()[i], l.assets_received()[i]);
-            let lot = Lot {
-                amount: d.taint,
-                taint: d.taint,
-                hops: d.hops,
-                first: d.first,
-            };
-            match self.purses.get_mut(&key) {
-                Some(Purse::Lots(lots)) => lots.push_back(lot),
-                _ => {
-                    self.purses.insert(key, Purse::Lots(VecDeque::from([lot])));
-                }
-            }
-        }
+        // every delivery is booked by its in-event, which has the same time
+        // and so is never beyond the horizon
+        debug_assert!(self.pending.is_empty(), "taint delivered but not booked");
         let mut holdings = Vec::new();
         for (&(account, asset), purse) in &self.purses {
-            let amount = purse.taint();
+            let mut amount = purse.taint();
             if amount.is_zero() {
                 continue;
             }
@@ -790,9 +845,19 @@ impl Tracer<'_> {
                         (h.min(l.hops), f.min(l.first))
                     }),
             };
-            let closing = self.balances.closing(account, asset);
-            let share = if closing > Decimal::ZERO {
-                rust_decimal::prelude::ToPrimitive::to_f64(&(amount / closing))
+            let balance = match self.options.horizon {
+                Some(at) => self.balances.at(self.graph, account, asset, at),
+                None => self.balances.closing(account, asset),
+            };
+            if self.trace.rule == Rule::Poison {
+                // a poisoned account's whole balance is tainted, and no more
+                amount = balance.max(Decimal::ZERO);
+                if amount.is_zero() {
+                    continue;
+                }
+            }
+            let share = if balance > Decimal::ZERO {
+                rust_decimal::prelude::ToPrimitive::to_f64(&(amount / balance))
                     .unwrap_or(0.0)
                     .min(1.0)
             } else {

@@ -115,7 +115,7 @@ pub fn sources_of_funds(
                         balances.payer_before(i) - l.amounts_paid()[i]
                     } else {
                         // the last transfer was in another asset: replay this one
-                        balance_at(graph, balances, account, asset, at)
+                        balances.at(graph, account, asset, at)
                     }
                 }
             };
@@ -223,27 +223,4 @@ pub fn sources_of_funds(
         sources,
         truncated,
     })
-}
-
-/// An account's balance in an asset after every transfer up to `at`.
-fn balance_at(
-    graph: &FlowGraph,
-    balances: &Balances,
-    account: AccountId,
-    asset: AssetId,
-    at: i64,
-) -> Decimal {
-    let l = graph.ledger();
-    let mut b = balances.opening(account, asset);
-    for (_, t, _) in graph.incoming(account, ..=at).iter() {
-        if l.assets_received()[t.index()] == asset {
-            b += l.amounts_received()[t.index()];
-        }
-    }
-    for (_, t, _) in graph.outgoing(account, ..=at).iter() {
-        if l.assets_paid()[t.index()] == asset {
-            b -= l.amounts_paid()[t.index()];
-        }
-    }
-    b
 }
