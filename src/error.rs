@@ -141,6 +141,12 @@ pub enum Reason {
     /// An on-chain transaction whose inputs do not equal its outputs plus
     /// its fee.
     Unbalanced,
+    /// A CSV record whose quotes break RFC 4180 (a quote inside an unquoted
+    /// field, text after a closing quote, a quote that never closes).
+    BadQuoting,
+    /// An amount with more digits than moneytrail keeps exactly (28 decimal
+    /// places, 28 significant digits): rejected rather than rounded.
+    TooPrecise,
 }
 
 impl Reason {
@@ -157,6 +163,8 @@ impl Reason {
             Reason::BadJson => "bad_json",
             Reason::BadValue => "bad_value",
             Reason::Unbalanced => "unbalanced",
+            Reason::BadQuoting => "bad_quoting",
+            Reason::TooPrecise => "too_precise",
         }
     }
 
@@ -172,6 +180,8 @@ impl Reason {
             Reason::BadJson => "not a valid JSON record",
             Reason::BadValue => "value not allowed here",
             Reason::Unbalanced => "inputs do not equal outputs plus fee",
+            Reason::BadQuoting => "badly quoted record",
+            Reason::TooPrecise => "more digits than an exact decimal holds (28)",
         }
     }
 }

@@ -19,12 +19,10 @@
 //! Assets that no chain of conversions reaches have no rate; their amounts
 //! value at zero and [`FxTable::unpriced`] lists them (analyses report it).
 
-use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BinaryHeap};
-use std::path::Path;
 
 /// The largest value of one transfer in the reporting currency: 10^18.
 const MAX_VALUE: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6B3, 0, false, 0);
@@ -53,45 +51,6 @@ impl FxTable {
             source: "given".to_string(),
             unpriced: Vec::new(),
         }
-    }
-
-    /// Read `asset,rate` lines (a header line is allowed; `#` starts a
-    /// comment). The rate is units of `reporting` per unit of the asset.
-    ///
-    /// # Errors
-    ///
-    /// When the file cannot be read or a line is not `code,decimal`.
-    pub fn from_csv(path: &Path, reporting: &str) -> Result<FxTable> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut rates = BTreeMap::new();
-        let mut first = true;
-        for (i, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            let header_allowed = std::mem::replace(&mut first, false);
-            let Some((code, rate)) = line.split_once(',') else {
-                return Err(Error::format(
-                    path,
-                    format!("line {}: expected asset,rate", i + 1),
-                ));
-            };
-            let (code, rate) = (code.trim(), rate.trim());
-            match rate.parse::<Decimal>() {
-                Ok(r) if r > Decimal::ZERO => {
-                    rates.insert(code.to_ascii_uppercase(), r);
-                }
-                _ if header_allowed => {} // a header
-                _ => {
-                    return Err(Error::format(
-                        path,
-                        format!("line {}: rate {rate:?} is not a positive decimal", i + 1),
-                    ))
-                }
-            }
-        }
-        Ok(FxTable::given(reporting, rates))
     }
 
     /// Rates implied by the ledger's own cross-asset transfers (see the
@@ -326,18 +285,5 @@ mod tests {
             BTreeMap::from([("ODD".to_string(), Decimal::from(1_000_000_000i64))]),
         );
         assert_eq!(fx.value_paid(&l)[0], MAX_VALUE);
-    }
-
-    #[test]
-    fn reads_rate_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("fx.csv");
-        std::fs::write(&path, "# comment\nasset,rate\nbtc,65000\nEUR,1.08 # note\n").unwrap();
-        let fx = FxTable::from_csv(&path, "USD").unwrap();
-        assert_eq!(fx.rates["BTC"], Decimal::from(65000));
-        assert_eq!(fx.rates["EUR"], Decimal::new(108, 2));
-        std::fs::write(&path, "asset,rate\nEUR,-1\n").unwrap();
-        let e = FxTable::from_csv(&path, "USD").unwrap_err().to_string();
-        assert!(e.contains("line 2"), "{e}");
     }
 }

@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+mod contain;
 pub mod detect;
 pub mod enumerate;
 mod error;

@@ -62,6 +62,15 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [AccountKind; 5] = [
+        AccountKind::BankAccount,
+        AccountKind::VirtualAssetAddress,
+        AccountKind::Exchange,
+        AccountKind::CashOrUnknown,
+        AccountKind::OnChainTransaction,
+    ];
+
     /// The snake_case name used in files (`bank_account`, `virtual_asset_address`,
     /// `exchange`, `cash_or_unknown`).
     pub fn name(self) -> &'static str {

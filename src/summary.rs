@@ -152,12 +152,7 @@ impl Summary {
             );
         }
         let mut accounts_per_kind = BTreeMap::new();
-        for kind in [
-            AccountKind::BankAccount,
-            AccountKind::VirtualAssetAddress,
-            AccountKind::Exchange,
-            AccountKind::CashOrUnknown,
-        ] {
+        for kind in AccountKind::ALL {
             let count = ledger.accounts().iter().filter(|a| a.kind == kind).count() as u64;
             if count > 0 {
                 accounts_per_kind.insert(kind.name().to_string(), count);

@@ -16,6 +16,39 @@ pub const HOUR: i64 = 60 * MINUTE;
 /// Microseconds in one day.
 pub const DAY: i64 = 24 * HOUR;
 
+/// The earliest time a transfer may have: 1900-01-01T00:00:00Z.
+pub const EARLIEST: i64 = -2_208_988_800 * SECOND;
+/// The first time after the latest a transfer may have:
+/// 2200-01-01T00:00:00Z. Input times outside `EARLIEST..LATEST` are
+/// rejected as row errors: they are typos or sentinel values, and keeping
+/// them out means no sum of a time and a window can overflow.
+pub const LATEST: i64 = 7_258_118_400 * SECOND;
+
+/// The accepted range in words, as row errors give it.
+pub(crate) const RANGE_TEXT: &str =
+    "times must lie from 1900-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z";
+
+/// `Ok(time)` when it lies in the accepted range `EARLIEST..LATEST`.
+///
+/// ```
+/// use moneytrail::time::{check_range, EARLIEST, LATEST};
+/// assert!(check_range(0).is_ok());
+/// assert!(check_range(EARLIEST).is_ok());
+/// assert!(check_range(LATEST).is_err());
+/// assert!(check_range(i64::MIN).is_err());
+/// ```
+///
+/// # Errors
+///
+/// When the time is outside the range; the error says what the range is.
+pub fn check_range(time: i64) -> Result<i64, &'static str> {
+    if (EARLIEST..LATEST).contains(&time) {
+        Ok(time)
+    } else {
+        Err(RANGE_TEXT)
+    }
+}
+
 /// Convert stored microseconds to a `chrono` UTC time.
 ///
 /// ```
@@ -180,6 +213,12 @@ mod tests {
         assert_eq!(parse_flexible("2022-09-01 00:00:00"), Some(b));
         assert_eq!(parse_flexible("2022/09/01 00:00"), Some(b));
         assert_eq!(parse_flexible("01.09.2022"), None);
+    }
+
+    #[test]
+    fn the_accepted_range_is_what_its_constants_say() {
+        assert_eq!(to_rfc3339(EARLIEST), "1900-01-01T00:00:00Z");
+        assert_eq!(to_rfc3339(LATEST), "2200-01-01T00:00:00Z");
     }
 
     #[test]

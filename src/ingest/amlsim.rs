@@ -60,8 +60,7 @@ pub(super) fn read_labels(
             bad: Vec::new(),
             ..chunk
         };
-        let batch =
-            csv_chunks::parse_chunk(&path, &chunk, header.names.len(), &mut frame, &wanted)?;
+        let batch = csv_chunks::parse_chunk(&chunk, header.names.len(), &mut frame, &wanted);
         for i in 0..batch.len() {
             let r: Record<'_> = batch.row(i);
             let fail = |col: usize, reason: Reason, detail: &str| -> Error {

@@ -9,8 +9,53 @@ pub(crate) enum Col<'a> {
     Text(Vec<Option<&'a str>>),
     /// Text owned by the batch (JSON values, cast Parquet columns).
     Owned(Vec<Option<String>>),
-    /// Times already in microseconds (typed Parquet timestamps).
-    Micros(Vec<Option<i64>>),
+    /// Typed timestamps (Parquet): raw values in a unit.
+    Times(Vec<Option<i64>>, TimeUnit),
+}
+
+impl<'a> Col<'a> {
+    /// The rows at `keep`, in order.
+    pub(crate) fn select(self, keep: &[usize]) -> Col<'a> {
+        fn pick<T: Clone>(v: &[T], keep: &[usize]) -> Vec<T> {
+            keep.iter().map(|&k| v[k].clone()).collect()
+        }
+        match self {
+            Col::Absent => Col::Absent,
+            Col::Text(v) => Col::Text(pick(&v, keep)),
+            Col::Owned(v) => Col::Owned(pick(&v, keep)),
+            Col::Times(v, unit) => Col::Times(pick(&v, keep), unit),
+        }
+    }
+}
+
+/// The unit of typed timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeUnit {
+    /// Nanoseconds since the epoch.
+    Nanos,
+    /// Microseconds since the epoch.
+    Micros,
+    /// Milliseconds since the epoch.
+    Millis,
+}
+
+impl TimeUnit {
+    /// A raw value in microseconds; `None` when it overflows.
+    fn to_micros(self, raw: i64) -> Option<i64> {
+        match self {
+            TimeUnit::Nanos => Some(raw.div_euclid(1000)),
+            TimeUnit::Micros => Some(raw),
+            TimeUnit::Millis => raw.checked_mul(1000),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Nanos => "ns",
+            TimeUnit::Micros => "µs",
+            TimeUnit::Millis => "ms",
+        }
+    }
 }
 
 /// Records in the column order of a layout's spec, with each record's data
@@ -51,7 +96,7 @@ impl<'b> Record<'b> {
     /// The trimmed text of a column; `None` when absent, null or blank.
     pub(crate) fn text(self, col: usize) -> Option<&'b str> {
         let raw = match &self.batch.cols[col] {
-            Col::Absent | Col::Micros(_) => None,
+            Col::Absent | Col::Times(..) => None,
             Col::Text(v) => v[self.i],
             Col::Owned(v) => v[self.i].as_deref(),
         }?;
@@ -59,10 +104,24 @@ impl<'b> Record<'b> {
         (!trimmed.is_empty()).then_some(trimmed)
     }
 
-    /// A typed time, when the column holds times rather than text.
-    pub(crate) fn micros(self, col: usize) -> Option<i64> {
+    /// A typed time as stored, with its unit (`1700000000000 ms`), for
+    /// error messages.
+    pub(crate) fn typed_raw(self, col: usize) -> Option<String> {
         match &self.batch.cols[col] {
-            Col::Micros(v) => v[self.i],
+            Col::Times(v, unit) => v[self.i].map(|raw| format!("{raw} {}", unit.name())),
+            _ => None,
+        }
+    }
+
+    /// A typed time in microseconds, when the column holds times rather
+    /// than text and the value is not null; `Err` holds the raw value and
+    /// unit when it does not fit in microseconds.
+    pub(crate) fn typed_time(self, col: usize) -> Option<Result<i64, String>> {
+        match &self.batch.cols[col] {
+            Col::Times(v, unit) => v[self.i].map(|raw| {
+                unit.to_micros(raw)
+                    .ok_or_else(|| format!("{raw} {}", unit.name()))
+            }),
             _ => None,
         }
     }

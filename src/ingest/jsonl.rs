@@ -7,52 +7,57 @@
 //! ```
 
 use super::batch::{Batch, Col};
+use super::json::{strip_bom, text_of, Object};
 use super::layouts::{Layout, TRANSFERS};
 use super::{layouts, Sink};
 use crate::error::{Error, Reason, Result, RowError};
 use rayon::prelude::*;
-use serde_json::value::RawValue;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-/// One line: its values in the order of [`TRANSFERS`], or why it is bad.
-type Line = std::result::Result<Vec<Option<String>>, (String, &'static str)>;
+/// Why a line is bad: the column (or `(record)`), and what is wrong.
+type BadLine = (&'static str, String);
 
+/// One line: its values in the order of [`TRANSFERS`], or why it is bad.
+type Line = std::result::Result<Vec<Option<String>>, BadLine>;
+
+/// Keys are matched to columns exactly first, then in any case; a key
+/// repeated, or case variants of a column without its exact name, make the
+/// line bad (so which value is read never depends on key order).
 fn parse_line(line: &str, unknown: &mut BTreeSet<String>) -> Line {
-    let object: HashMap<&str, &RawValue> = serde_json::from_str(line).map_err(|e| {
-        (
-            line.to_string(),
-            if e.is_syntax() || e.is_eof() {
-                "not valid JSON"
-            } else {
-                "expected a JSON object of named values"
-            },
-        )
+    let object = Object::parse(line).map_err(|e| {
+        let why = if e.is_syntax() || e.is_eof() {
+            "not valid JSON"
+        } else {
+            "expected a JSON object of named values"
+        };
+        ("(record)", why.to_string())
     })?;
     let mut values = vec![None; TRANSFERS.len()];
-    for (key, raw) in object {
-        let Some(col) = TRANSFERS
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(key))
-        else {
-            unknown.insert(key.to_string());
-            continue;
-        };
+    for (col, spec) in TRANSFERS.iter().enumerate() {
+        let raw = object
+            .get(spec.name, true)
+            .map_err(|e| (spec.label, e.to_string()))?;
+        let Some(raw) = raw else { continue };
         let text = raw.get();
-        values[col] = if text == "null" {
-            None
-        } else if text.starts_with('"') {
-            Some(
-                serde_json::from_str::<String>(text)
-                    .map_err(|_| (line.to_string(), "bad string"))?,
-            )
-        } else if text.starts_with('{') || text.starts_with('[') {
-            return Err((line.to_string(), "a value is an object or array"));
-        } else {
-            Some(text.to_string())
-        };
+        if text.starts_with('{') || text.starts_with('[') {
+            return Err((spec.label, "the value is an object or array".to_string()));
+        }
+        values[col] = text_of(raw);
+    }
+    for key in object.keys() {
+        match TRANSFERS.iter().find(|c| c.name.eq_ignore_ascii_case(key)) {
+            None => {
+                unknown.insert(key.to_string());
+            }
+            // a case variant beside the exact name is not read: say so
+            Some(c) if c.name != key && object.keys().any(|k| k == c.name) => {
+                unknown.insert(format!("{key} (beside {})", c.name));
+            }
+            Some(_) => {}
+        }
     }
     Ok(values)
 }
@@ -89,6 +94,10 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         };
         carry = buf[cut..].to_vec();
         buf.truncate(cut);
+        if done == 0 {
+            let bom = buf.len() - strip_bom(&buf).len();
+            buf.drain(..bom);
+        }
         done += cut as u64;
         // lines of this chunk: (row, line, text)
         let mut lines: Vec<(u64, u64, &[u8])> = Vec::new();
@@ -110,7 +119,10 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
                 let mut unknown = BTreeSet::new();
                 let line = match std::str::from_utf8(raw) {
                     Ok(text) => parse_line(text.trim(), &mut unknown),
-                    Err(_) => Err((String::from_utf8_lossy(raw).into_owned(), "not valid UTF-8")),
+                    Err(e) => Err((
+                        "(record)",
+                        format!("not valid UTF-8 at byte {}", e.valid_up_to()),
+                    )),
                 };
                 (line, unknown)
             })
@@ -118,7 +130,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         let mut cols: Vec<Vec<Option<String>>> =
             vec![Vec::with_capacity(lines.len()); TRANSFERS.len()];
         let (mut rows, mut line_nos, mut bad) = (Vec::new(), Vec::new(), Vec::new());
-        for ((row, line_no, _), (result, keys)) in lines.iter().zip(parsed) {
+        for ((row, line_no, raw), (result, keys)) in lines.iter().zip(parsed) {
             unknown.extend(keys);
             match result {
                 Ok(values) => {
@@ -128,10 +140,11 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
                     rows.push(*row);
                     line_nos.push(*line_no);
                 }
-                Err((text, why)) => bad.push(RowError {
+                Err((column, why)) => bad.push(RowError {
                     path: path.to_path_buf(),
                     line: Some(*line_no),
-                    ..RowError::new(*row, "(record)", &text, Reason::BadJson).with_detail(why)
+                    ..RowError::new(*row, column, &String::from_utf8_lossy(raw), Reason::BadJson)
+                        .with_detail(why)
                 }),
             }
         }

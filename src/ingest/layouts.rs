@@ -234,9 +234,11 @@ pub(crate) struct ParsedRow<'a> {
 /// `Decimal`, so no arithmetic on loaded data can overflow.
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xA4C6_8000, 0x0003_8D7E, 0, false, 0);
 
-/// Parse a non-negative decimal amount: digits with at most one point, an
-/// optional leading `+`; no exponent, no thousands separators; at most
-/// [`MAX_AMOUNT`].
+/// Parse a non-negative decimal amount exactly: digits with at most one
+/// point, an optional leading `+`; no exponent, no thousands separators; at
+/// most [`MAX_AMOUNT`]. An amount a `Decimal` cannot hold exactly (more than
+/// 28 decimal places, or more than 28 significant digits, trailing zeros of
+/// the fraction aside) is an error, never rounded.
 pub(crate) fn parse_amount(text: &str) -> Result<Decimal, Reason> {
     let body = text.strip_prefix('+').unwrap_or(text);
     let (negative, digits) = match body.strip_prefix('-') {
@@ -255,7 +257,32 @@ pub(crate) fn parse_amount(text: &str) -> Result<Decimal, Reason> {
     if !any_digit || points > 1 {
         return Err(Reason::BadAmount);
     }
-    let value: Decimal = digits.parse().map_err(|_| Reason::BadAmount)?;
+    // leading zeros and trailing zeros of the fraction change nothing; the
+    // written scale is kept where a Decimal holds it
+    let digits = match digits.split_once('.') {
+        Some((whole, fraction)) => {
+            let whole = whole.trim_start_matches('0');
+            let significant = fraction.trim_end_matches('0');
+            if significant.len() > 28 || whole.len() + significant.len() > 28 {
+                return Err(Reason::TooPrecise);
+            }
+            let whole = if whole.is_empty() { "0" } else { whole };
+            let kept = if fraction.len() <= 28 && whole.len() + fraction.len() <= 28 {
+                fraction
+            } else {
+                significant
+            };
+            std::borrow::Cow::Owned(format!("{whole}.{kept}"))
+        }
+        None => {
+            let whole = digits.trim_start_matches('0');
+            if whole.len() > 28 {
+                return Err(Reason::BadAmount); // above the cap in any case
+            }
+            std::borrow::Cow::Borrowed(if whole.is_empty() { "0" } else { whole })
+        }
+    };
+    let value = Decimal::from_str_exact(&digits).map_err(|_| Reason::TooPrecise)?;
     if negative && !value.is_zero() {
         return Err(Reason::NegativeAmount);
     }
@@ -280,12 +307,12 @@ fn required<'a>(r: Record<'a>, col: usize, reason: Reason) -> Result<&'a str, Fi
 fn amount(r: Record<'_>, col: usize) -> Result<Decimal, FieldError> {
     let text = required(r, col, Reason::MissingValue)?;
     parse_amount(text).map_err(|reason| {
-        bad(
-            col,
-            text,
-            reason,
-            Some("expected a non-negative decimal such as 1234.56, at most 10^15"),
-        )
+        let detail = if reason == Reason::TooPrecise {
+            "amounts are kept exactly: at most 28 decimal places and 28 significant digits"
+        } else {
+            "expected a non-negative decimal such as 1234.56, at most 10^15"
+        };
+        bad(col, text, reason, Some(detail))
     })
 }
 
@@ -319,11 +346,23 @@ fn time_with(
     parse: fn(&str) -> Option<i64>,
     expected: &'static str,
 ) -> Result<i64, FieldError> {
-    if let Some(t) = r.micros(col) {
-        return Ok(t);
-    }
-    let text = required(r, col, Reason::MissingValue)?;
-    parse(text).ok_or_else(|| bad(col, text, Reason::BadTime, Some(expected)))
+    let time = match r.typed_time(col) {
+        Some(Ok(t)) => t,
+        Some(Err(raw)) => {
+            return Err(bad(col, &raw, Reason::BadTime, Some(time::RANGE_TEXT)));
+        }
+        None => {
+            let text = required(r, col, Reason::MissingValue)?;
+            parse(text).ok_or_else(|| bad(col, text, Reason::BadTime, Some(expected)))?
+        }
+    };
+    time::check_range(time).map_err(|_| {
+        let shown = r
+            .typed_raw(col)
+            .or_else(|| r.text(col).map(str::to_string))
+            .unwrap_or_default();
+        bad(col, &shown, Reason::BadTime, Some(time::RANGE_TEXT))
+    })
 }
 
 fn simple_row<'a>(
@@ -533,6 +572,37 @@ mod tests {
             parse_amount("123456789012345678901234567890123"),
             Err(Reason::BadAmount)
         );
+        // never rounded: 0.(400 zeros)1 and 10^15 + 10^-22 (regressions/amount-silent-rounding)
+        let tiny = format!("0.{}1", "0".repeat(400));
+        assert_eq!(parse_amount(&tiny), Err(Reason::TooPrecise));
+        assert_eq!(
+            parse_amount("1000000000000000.0000000000000000000001"),
+            Err(Reason::TooPrecise)
+        );
+        // trailing zeros are exact, whatever their number
+        assert_eq!(
+            parse_amount(&format!("2.5{}", "0".repeat(60)))
+                .unwrap()
+                .normalize()
+                .to_string(),
+            "2.5"
+        );
+        assert_eq!(
+            parse_amount("0000000000000000000000000000000012").unwrap(),
+            Decimal::from(12)
+        );
+        assert_eq!(
+            parse_amount("0.0000000000000000000000000001")
+                .unwrap()
+                .scale(),
+            28
+        );
+        assert_eq!(
+            parse_amount("0.00000000000000000000000000001"),
+            Err(Reason::TooPrecise)
+        );
+        assert_eq!(parse_amount("5.").unwrap(), Decimal::from(5));
+        assert_eq!(parse_amount(".5").unwrap().to_string(), "0.5");
         assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000_000i64));
         assert!(parse_amount("1000000000000000").is_ok());
         assert_eq!(parse_amount("1000000000000000.01"), Err(Reason::BadAmount));

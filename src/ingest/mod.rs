@@ -27,16 +27,21 @@
 mod amlsim;
 mod batch;
 mod csv_chunks;
+pub(crate) mod json;
 mod jsonl;
 pub(crate) mod layouts;
 mod parquet;
+mod parquet_check;
 mod patterns;
 mod report;
+mod side;
 pub(crate) mod small_csv;
+mod thrift;
 
 pub use layouts::{Layout, MAX_AMOUNT};
 pub use patterns::LaunderingAttempt;
 pub use report::{LoadReport, RejectedRow};
+pub use side::{read_fx, read_opening};
 
 use crate::error::{Error, Result, RowError};
 use crate::ledger::{Ledger, LedgerBuilder, NewTransfer};
@@ -290,15 +295,26 @@ fn sniff(path: &Path) -> Result<Container> {
     Ok(Container::Csv(csv_chunks::read_header(path)?.names))
 }
 
-/// Whether a JSON-lines file holds UTXO transactions (its first record has
-/// `inputs` and `outputs`).
-fn first_line_is_utxo(path: &Path) -> Result<bool> {
-    use std::io::BufRead;
+/// Whether a JSON-lines file holds UTXO transactions: the first of its
+/// first 100 lines that is a JSON object has an `inputs` or `outputs` key
+/// (lines that are not JSON objects are passed over, so one bad line does
+/// not change how the whole file is read).
+fn json_lines_are_utxo(path: &Path) -> Result<bool> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    for line in std::io::BufReader::new(file).lines() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        if !line.trim().is_empty() {
-            return Ok(crate::utxo::looks_like_utxo(&line));
+    let mut head = Vec::new();
+    file.take(1 << 20)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
+    let lines = json::strip_bom(&head)
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(100);
+    for line in lines {
+        let Ok(text) = std::str::from_utf8(line) else {
+            continue;
+        };
+        if let Ok(object) = json::Object::parse(text.trim()) {
+            return Ok(object.keys().any(|k| k == "inputs" || k == "outputs"));
         }
     }
     Ok(false)
@@ -333,7 +349,7 @@ fn choose_layout(path: &Path, format: Format) -> Result<(Layout, bool)> {
     };
     let layout = match (format, &container) {
         (Format::Utxo, _) => Layout::UtxoJsonLines,
-        (Format::Auto, Container::JsonLines) if first_line_is_utxo(path)? => Layout::UtxoJsonLines,
+        (Format::Auto, Container::JsonLines) if json_lines_are_utxo(path)? => Layout::UtxoJsonLines,
         (Format::Parquet, _) | (Format::Transfers | Format::Auto, Container::Parquet) => {
             Layout::TransfersParquet
         }
@@ -442,7 +458,7 @@ where
     while let Some(mut chunk) = chunks.next_chunk()? {
         let bad = std::mem::take(&mut chunk.bad);
         let mut frame = None;
-        let batch = csv_chunks::parse_chunk(path, &chunk, header.names.len(), &mut frame, &wanted)?;
+        let batch = csv_chunks::parse_chunk(&chunk, header.names.len(), &mut frame, &wanted);
         sink.take_batch(&batch, layout.spec(), bad, &parse)?;
         if let Some(progress) = &sink.options.progress {
             let (done, total) = chunks.progress();

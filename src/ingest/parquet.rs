@@ -7,33 +7,53 @@
 //! integer columns (exact), or floating point (converted through their
 //! shortest round-trip decimal text, e.g. `0.1` stays `0.1`; prefer text or
 //! decimal columns for money). Other columns are read as text.
+//!
+//! Before polars sees the file, [`parquet_check`](super::parquet_check)
+//! reads its footer and walks the pages of the columns to be read, so that
+//! a corrupt file is an error naming it, never a panic or an abort. Text
+//! columns are read as bytes and checked value by value, so text that is
+//! not UTF-8 costs one row (named by row and column), not the file.
 
-use super::batch::{Batch, Col};
+use super::batch::{self, Batch, Col};
 use super::layouts::{Layout, TRANSFERS};
+use super::parquet_check;
 use super::{layouts, resolve_by_name, Sink};
-use crate::error::{Error, Result};
+use crate::contain::contain;
+use crate::error::{Error, ErrorKind, Reason, Result, RowError};
 use polars::prelude::*;
+use polars_parquet::parquet::metadata::SchemaDescriptor;
+use polars_parquet::parquet::schema::types::{
+    ParquetType, PrimitiveConvertedType, PrimitiveLogicalType,
+};
 use std::path::Path;
 
 pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     let open = || std::fs::File::open(path).map_err(|e| Error::io(path, e));
-    let polars_error = |e: PolarsError| Error::format(path, format!("Parquet: {e}"));
-    let mut reader = ParquetReader::new(open()?);
-    let header: Vec<String> = reader
-        .schema()
-        .map_err(polars_error)?
-        .iter_names()
-        .map(|n| n.to_string())
-        .collect();
+    let corrupt = |e: String| Error::format(path, format!("Parquet: {e}"));
+    let mut file = open()?;
+    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let footer = parquet_check::footer(&mut file, size).map_err(corrupt)?;
+    if footer.rows > u64::from(u32::MAX) {
+        return Err(ErrorKind::TooManyRows {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    let header: Vec<String> = footer.fields.iter().map(|f| f.name.clone()).collect();
     let wanted = resolve_by_name(path, TRANSFERS, &header, &mut sink.report.notes)?;
-    let read_names: Vec<String> = wanted
-        .iter()
-        .flatten()
-        .map(|&i| header[i].clone())
-        .collect();
-    let metadata = reader.get_metadata().map_err(polars_error)?.clone();
+    let fields: Vec<usize> = wanted.iter().flatten().copied().collect();
+    parquet_check::pages(&mut file, &footer, &fields).map_err(corrupt)?;
+    let read_names: Vec<String> = fields.iter().map(|&i| header[i].clone()).collect();
+    // polars from here on: a panic it still raises becomes an error
+    let polars = |e: PolarsError| corrupt(e.to_string());
+    let panicked = |message: String| corrupt(format!("the decoder stopped: {message}"));
+    let metadata = contain(|| -> Result<_> {
+        let mut reader = ParquetReader::new(open()?);
+        let metadata = reader.get_metadata().map_err(polars)?;
+        Ok(std::sync::Arc::new(text_as_bytes(metadata)))
+    })
+    .map_err(panicked)??;
     let total_rows: usize = metadata.row_groups.iter().map(|g| g.num_rows()).sum();
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     // whole row groups per batch, about chunk_bytes of decoded data each,
     // so memory stays bounded however large the file
     let mut chunks: Vec<(usize, usize)> = Vec::new();
@@ -50,11 +70,14 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         chunks.push((first, rows));
     }
     for (offset, len) in chunks {
-        let mut chunk_reader = ParquetReader::new(open()?)
-            .with_columns(Some(read_names.clone()))
-            .with_slice(Some((offset, len)));
-        chunk_reader.set_metadata(metadata.clone());
-        let df = chunk_reader.finish().map_err(polars_error)?;
+        let df = contain(|| -> Result<DataFrame> {
+            let mut chunk_reader = ParquetReader::new(open()?)
+                .with_columns(Some(read_names.clone()))
+                .with_slice(Some((offset, len)));
+            chunk_reader.set_metadata(metadata.clone());
+            chunk_reader.finish().map_err(polars)
+        })
+        .map_err(panicked)??;
         read_frame(path, sink, &df, &header, &wanted, offset)?;
         if let Some(progress) = &sink.options.progress {
             let done = (offset + len) as u128 * size as u128 / total_rows.max(1) as u128;
@@ -64,8 +87,38 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The file's metadata with its text columns marked as plain bytes (and
+/// the stored Arrow schema, which would mark them again, left out), so that
+/// polars hands over bytes and the UTF-8 check is per value.
+fn text_as_bytes(
+    metadata: &polars_parquet::parquet::metadata::FileMetadata,
+) -> polars_parquet::parquet::metadata::FileMetadata {
+    fn strip(t: &ParquetType) -> ParquetType {
+        match t {
+            ParquetType::PrimitiveType(p) => {
+                let mut p = p.clone();
+                if p.logical_type == Some(PrimitiveLogicalType::String) {
+                    p.logical_type = None;
+                }
+                if p.converted_type == Some(PrimitiveConvertedType::Utf8) {
+                    p.converted_type = None;
+                }
+                ParquetType::PrimitiveType(p)
+            }
+            group => group.clone(),
+        }
+    }
+    let mut m = metadata.clone();
+    if let Some(kv) = &mut m.key_value_metadata {
+        kv.retain(|k| k.key != "ARROW:schema");
+    }
+    let fields = m.schema_descr.fields().iter().map(strip).collect();
+    m.schema_descr = SchemaDescriptor::new(m.schema_descr.name().into(), fields);
+    m
+}
+
 /// Hand one frame of the file, whose first row is data row `offset`, to
-/// the sink.
+/// the sink. Text that is not UTF-8 rejects its row.
 fn read_frame(
     path: &Path,
     sink: &mut Sink<'_>,
@@ -75,32 +128,62 @@ fn read_frame(
     offset: usize,
 ) -> Result<()> {
     let polars_error = |e: PolarsError| Error::format(path, format!("Parquet: {e}"));
+    let height = df.height();
     let mut cols = Vec::with_capacity(wanted.len());
-    for w in wanted {
+    let mut bad: Vec<Option<RowError>> = vec![None; height];
+    for (spec, w) in TRANSFERS.iter().zip(wanted) {
         let Some(i) = *w else {
             cols.push(Col::Absent);
             continue;
         };
         let column = df.column(&header[i]).map_err(polars_error)?;
+        if column.len() != height {
+            return Err(Error::format(
+                path,
+                format!(
+                    "Parquet: column {:?} has {} values in a batch of {height} rows",
+                    header[i],
+                    column.len()
+                ),
+            ));
+        }
         let col = match column.dtype() {
             DataType::String => Col::Text(column.str().map_err(polars_error)?.iter().collect()),
+            DataType::Binary => {
+                let values = column.binary().map_err(polars_error)?;
+                let mut text = Vec::with_capacity(height);
+                for (k, v) in values.iter().enumerate() {
+                    text.push(match v.map(std::str::from_utf8) {
+                        None => None,
+                        Some(Ok(s)) => Some(s),
+                        Some(Err(e)) => {
+                            if bad[k].is_none() {
+                                let row = (offset + k) as u64;
+                                let value = String::from_utf8_lossy(v.unwrap_or_default());
+                                let mut error =
+                                    RowError::new(row, spec.label, &value, Reason::BadValue)
+                                        .with_detail(format!(
+                                            "not valid UTF-8 at byte {}",
+                                            e.valid_up_to()
+                                        ));
+                                error.path = path.to_path_buf();
+                                bad[k] = Some(error);
+                            }
+                            None
+                        }
+                    });
+                }
+                Col::Text(text)
+            }
             DataType::Datetime(unit, _) => {
-                let per_micro: (i64, i64) = match unit {
-                    TimeUnit::Nanoseconds => (1, 1000),
-                    TimeUnit::Microseconds => (1, 1),
-                    TimeUnit::Milliseconds => (1000, 1),
+                let unit = match unit {
+                    TimeUnit::Nanoseconds => batch::TimeUnit::Nanos,
+                    TimeUnit::Microseconds => batch::TimeUnit::Micros,
+                    TimeUnit::Milliseconds => batch::TimeUnit::Millis,
                 };
                 let physical = column.cast(&DataType::Int64).map_err(polars_error)?;
                 let values = physical.i64().map_err(polars_error)?;
-                Col::Micros(
-                    values
-                        .iter()
-                        .map(|v| {
-                            v.and_then(|v| v.checked_mul(per_micro.0))
-                                .map(|v| v.div_euclid(per_micro.1))
-                        })
-                        .collect(),
-                )
+                Col::Times(values.iter().collect(), unit)
             }
             _ => {
                 let text = column.cast(&DataType::String).map_err(polars_error)?;
@@ -115,15 +198,26 @@ fn read_frame(
         };
         cols.push(col);
     }
-    let batch = Batch {
-        cols,
-        rows: (offset as u64..(offset + df.height()) as u64).collect(),
-        lines: None,
+    let rows: Vec<u64> = (offset as u64..(offset + height) as u64).collect();
+    let rejected: Vec<RowError> = bad.iter().flatten().cloned().collect();
+    let batch = if rejected.is_empty() {
+        Batch {
+            cols,
+            rows,
+            lines: None,
+        }
+    } else {
+        let keep: Vec<usize> = (0..height).filter(|&k| bad[k].is_none()).collect();
+        Batch {
+            cols: cols.into_iter().map(|c| c.select(&keep)).collect(),
+            rows: keep.iter().map(|&k| rows[k]).collect(),
+            lines: None,
+        }
     };
     sink.take_batch(
         &batch,
         Layout::TransfersParquet.spec(),
-        Vec::new(),
+        rejected,
         &layouts::parse_transfers,
     )
 }

@@ -46,18 +46,7 @@ const END: &str = "END LAUNDERING ATTEMPT - ";
 
 pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAttempt>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            return Err(Error::format(path, format!("line {line}: not valid UTF-8")));
-        }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bytes = super::json::strip_bom(&bytes);
     let mut attempts: Vec<LaunderingAttempt> = Vec::new();
     let mut open: Option<LaunderingAttempt> = None;
     let mut cols: Vec<Vec<Option<&str>>> = vec![Vec::new(); AMLWORLD.len()];
@@ -65,9 +54,17 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAtt
     let mut lines = Vec::new();
     let mut bad = Vec::new();
     let mut next_row: u64 = 0;
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = index as u64 + 1;
-        let line = raw.trim();
+        // a line that is not UTF-8 is a bad data row when it is one
+        let lossy: String;
+        let (line, invalid) = match std::str::from_utf8(raw) {
+            Ok(text) => (text.trim(), None),
+            Err(e) => {
+                lossy = String::from_utf8_lossy(raw).into_owned();
+                (lossy.trim(), Some(e.valid_up_to()))
+            }
+        };
         if line.is_empty() {
             continue;
         }
@@ -132,7 +129,19 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAtt
             })
         })?;
         attempt.rows.push(row_u32);
-        let fields: Vec<&str> = line.split(',').collect();
+        if let Some(at) = invalid {
+            bad.push(RowError {
+                path: path.to_path_buf(),
+                line: Some(line_no),
+                ..RowError::new(row, "(record)", line, Reason::BadValue)
+                    .with_detail(format!("not valid UTF-8 at byte {at}"))
+            });
+            continue;
+        }
+        let Ok(line) = std::str::from_utf8(raw) else {
+            continue; // not reached: checked just above
+        };
+        let fields: Vec<&str> = line.trim().split(',').collect();
         if fields.len() != AMLWORLD.len() {
             bad.push(RowError {
                 path: path.to_path_buf(),

@@ -1,48 +1,112 @@
-//! Small comma-separated files with a header (subject lists, tag files):
-//! read whole, columns found by name in any case, and errors that name the
-//! file, row, line and column like every other reader.
+//! Small comma-separated files (subject lists, tags, FX rates, opening
+//! balances): read whole, quoted as RFC 4180 says (the same structure scan
+//! as the transfers reader), columns found by name in any case, and errors
+//! that name the file, row, line and column like every other reader.
 
+use super::csv_chunks::{scan_record, split_clean};
 use crate::error::{Error, Reason, Result, RowError};
 use std::path::{Path, PathBuf};
 
-/// A small file: its header and data lines (blank lines skipped).
+/// One record of a small file: its fields, unquoted and trimmed.
+#[derive(Debug, Clone)]
+pub(crate) struct SmallRecord {
+    /// 1-based line where the record starts.
+    pub(crate) line: u64,
+    /// The fields.
+    pub(crate) fields: Vec<String>,
+}
+
+/// Every record of a small file, in order: blank lines skipped, and with
+/// `comments` lines whose first visible character is `#` too. A UTF-8 byte
+/// order mark at the start is dropped. A badly quoted record or one that is
+/// not UTF-8 is an error: these files are short and must be right. With
+/// `header`, the first record is the header and data rows count from the
+/// second.
+pub(crate) fn records(path: &Path, comments: bool, header: bool) -> Result<Vec<SmallRecord>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = super::json::strip_bom(&bytes);
+    let mut out = Vec::new();
+    let (mut pos, mut line) = (0usize, 1u64);
+    while pos < bytes.len() {
+        let Some(scanned) = scan_record(bytes, pos, true) else {
+            break; // not reached: at the end, every record ends
+        };
+        let raw = &bytes[pos..scanned.end];
+        let here = line;
+        line += scanned.newlines;
+        pos = scanned.end;
+        let visible = raw.iter().find(|b| !b.is_ascii_whitespace());
+        if visible.is_none() || (comments && visible == Some(&b'#')) {
+            continue;
+        }
+        let bad = |reason: Reason, column: &str, detail: String| -> Error {
+            if header && out.is_empty() {
+                return Error::format(path, format!("line {here}: the header: {detail}"));
+            }
+            let row = out.len() as u64 - u64::from(header);
+            RowError {
+                path: path.to_path_buf(),
+                line: Some(here),
+                ..RowError::new(row, column, &String::from_utf8_lossy(raw), reason)
+            }
+            .with_detail(detail)
+            .into()
+        };
+        if let Some((field, quoting)) = scanned.problem {
+            return Err(bad(
+                Reason::BadQuoting,
+                &format!("(field {})", field + 1),
+                quoting.detail().to_string(),
+            ));
+        }
+        let text = std::str::from_utf8(raw).map_err(|e| {
+            bad(
+                Reason::BadValue,
+                "(record)",
+                format!("not valid UTF-8 at byte {}", e.valid_up_to()),
+            )
+        })?;
+        let text = text.trim_end_matches(['\n', '\r']);
+        let fields = split_clean(text)
+            .into_iter()
+            .map(|f| f.map(|f| f.trim().to_string()).unwrap_or_default())
+            .collect();
+        out.push(SmallRecord { line: here, fields });
+    }
+    Ok(out)
+}
+
+/// A small file whose first record is its header.
 pub(crate) struct SmallCsv {
     path: PathBuf,
     header: String,
     names: Vec<String>,
-    /// (1-based line, text) of each data row.
-    lines: Vec<(u64, String)>,
+    records: Vec<SmallRecord>,
 }
 
 /// One data row.
 pub(crate) struct SmallRow<'a> {
     path: &'a Path,
     row: u64,
-    line: u64,
-    fields: Vec<&'a str>,
+    record: &'a SmallRecord,
 }
 
 impl SmallCsv {
     /// Read a file; `None` when it holds no header.
     pub(crate) fn read(path: &Path) -> Result<Option<SmallCsv>> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| (i as u64 + 1, l.to_string()));
-        let Some((_, header)) = lines.next() else {
+        let mut records = records(path, false, true)?.into_iter();
+        let Some(header) = records.next() else {
             return Ok(None);
         };
-        let names = header
-            .split(',')
-            .map(|h| h.trim().to_ascii_lowercase())
-            .collect();
         Ok(Some(SmallCsv {
             path: path.to_path_buf(),
-            header,
-            names,
-            lines: lines.collect(),
+            header: header.fields.join(","),
+            names: header
+                .fields
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            records: records.collect(),
         }))
     }
 
@@ -64,14 +128,13 @@ impl SmallCsv {
 
     /// The data rows, in order (0-based row numbers, header excluded).
     pub(crate) fn rows(&self) -> impl Iterator<Item = SmallRow<'_>> {
-        self.lines
+        self.records
             .iter()
             .enumerate()
-            .map(|(row, (line, text))| SmallRow {
+            .map(|(row, record)| SmallRow {
                 path: &self.path,
                 row: row as u64,
-                line: *line,
-                fields: text.split(',').map(str::trim).collect(),
+                record,
             })
     }
 }
@@ -80,18 +143,48 @@ impl SmallRow<'_> {
     /// A field, trimmed; empty when the column is absent or the row short.
     pub(crate) fn get(&self, column: Option<usize>) -> &str {
         column
-            .and_then(|c| self.fields.get(c))
-            .copied()
-            .unwrap_or("")
+            .and_then(|c| self.record.fields.get(c))
+            .map_or("", String::as_str)
     }
 
     /// An error about this row.
     pub(crate) fn error(&self, column: &str, value: &str, reason: Reason) -> Error {
         RowError {
             path: self.path.to_path_buf(),
-            line: Some(self.line),
+            line: Some(self.record.line),
             ..RowError::new(self.row, column, value, reason)
         }
         .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_fields_keep_their_commas_and_quotes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        std::fs::write(
+            &path,
+            "\u{feff}case_ref,subject\n\"OP,1\",\"say \"\"hi\"\"\"\n\n# not a comment here\n",
+        )
+        .unwrap();
+        let t = SmallCsv::read(&path).unwrap().unwrap();
+        let rows: Vec<(String, String)> = t
+            .rows()
+            .map(|r| (r.get(Some(0)).to_string(), r.get(Some(1)).to_string()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("OP,1".to_string(), "say \"hi\"".to_string()),
+                ("# not a comment here".to_string(), String::new())
+            ]
+        );
+        std::fs::write(&path, "a,b\nx,y\"z\n").unwrap();
+        let e = SmallCsv::read(&path).err().unwrap().to_string();
+        assert!(e.contains("row 0 (line 2)"), "{e}");
     }
 }

@@ -35,13 +35,13 @@
 pub mod cluster;
 
 use crate::error::{Error, Reason, Result, RowError};
+use crate::ingest::json::{strip_bom, text_of, Object};
 use crate::ingest::layouts::{parse_amount, Layout};
 use crate::ingest::LoadReport;
 use crate::ledger::{Ledger, LedgerBuilder, NewTransfer};
 use crate::model::{AccountKind, Channel};
 use rust_decimal::Decimal;
-use serde_json::value::RawValue;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// One input or output.
@@ -97,31 +97,25 @@ fn native_asset(chain: &str) -> Option<&'static str> {
     })
 }
 
-/// The text of a raw JSON value: a string's content, a number's digits.
-fn text_of(raw: &RawValue) -> Option<String> {
-    let t = raw.get();
-    if t.starts_with('"') {
-        serde_json::from_str::<String>(t).ok()
-    } else if t == "null" || t.starts_with('{') || t.starts_with('[') {
-        None
-    } else {
-        Some(t.to_string())
-    }
-}
-
 /// Parse one line; errors carry the column and value (row and path are
-/// filled in by the caller).
+/// filled in by the caller). Keys are matched exactly; a repeated key is an
+/// error.
 fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<RowError>> {
     let bad = |column: &str, value: &str, reason: Reason| {
         Box::new(RowError::new(row.into(), column, value, reason))
     };
-    let object: HashMap<&str, &RawValue> = serde_json::from_str(line).map_err(|_| {
+    let object = Object::parse(line).map_err(|_| {
         bad("(record)", line, Reason::BadJson).with_detail("expected a JSON object")
     })?;
-    let field = |name: &str| object.get(name).copied();
+    let field =
+        |o: &Object<'_>, name: &str| -> std::result::Result<Option<String>, Box<RowError>> {
+            match o.get(name, false) {
+                Ok(raw) => Ok(raw.and_then(text_of)),
+                Err(e) => Err(bad(name, "", Reason::BadJson).with_detail(e.to_string())),
+            }
+        };
     let required_text = |name: &str| -> std::result::Result<String, Box<RowError>> {
-        field(name)
-            .and_then(text_of)
+        field(&object, name)?
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| bad(name, "", Reason::MissingValue))
     };
@@ -129,8 +123,10 @@ fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<
     let time_text = required_text("time")?;
     let time_us = crate::time::parse_flexible(&time_text)
         .ok_or_else(|| bad("time", &time_text, Reason::BadTime))?;
+    let time_us = crate::time::check_range(time_us)
+        .map_err(|why| bad("time", &time_text, Reason::BadTime).with_detail(why))?;
     let chain = required_text("chain")?;
-    let asset = match field("asset").and_then(text_of) {
+    let asset = match field(&object, "asset")? {
         Some(a) if !a.trim().is_empty() => a.trim().to_ascii_uppercase(),
         _ => native_asset(&chain).map(str::to_string).ok_or_else(|| {
             bad("asset", "", Reason::MissingValue).with_detail(format!(
@@ -139,27 +135,31 @@ fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<
         })?,
     };
     let legs = |name: &str| -> std::result::Result<Vec<Leg>, Box<RowError>> {
-        let Some(raw) = field(name) else {
-            return Err(bad(name, "", Reason::MissingValue));
-        };
-        let items: Vec<HashMap<&str, &RawValue>> =
-            serde_json::from_str(raw.get()).map_err(|_| {
-                bad(name, raw.get(), Reason::BadJson)
-                    .with_detail("expected an array of {\"address\", \"amount\"} objects")
-            })?;
+        let raw = object
+            .get(name, false)
+            .map_err(|e| bad(name, "", Reason::BadJson).with_detail(e.to_string()))?
+            .ok_or_else(|| bad(name, "", Reason::MissingValue))?;
+        let items: Vec<Object<'_>> = serde_json::from_str(raw.get()).map_err(|_| {
+            bad(name, raw.get(), Reason::BadJson)
+                .with_detail("expected an array of {\"address\", \"amount\"} objects")
+        })?;
         items
             .iter()
             .enumerate()
             .map(|(i, item)| {
                 let column = format!("{name}[{i}]");
-                let address = item
-                    .get("address")
-                    .and_then(|r| text_of(r))
+                let text = |key: &str| -> std::result::Result<Option<String>, Box<RowError>> {
+                    item.get(key, false)
+                        .map(|r| r.and_then(text_of))
+                        .map_err(|e| {
+                            bad(&format!("{column}.{key}"), "", Reason::BadJson)
+                                .with_detail(e.to_string())
+                        })
+                };
+                let address = text("address")?
                     .filter(|a| !a.trim().is_empty())
                     .ok_or_else(|| bad(&format!("{column}.address"), "", Reason::EmptyAccount))?;
-                let amount_text = item
-                    .get("amount")
-                    .and_then(|r| text_of(r))
+                let amount_text = text("amount")?
                     .ok_or_else(|| bad(&format!("{column}.amount"), "", Reason::MissingValue))?;
                 let amount = parse_amount(amount_text.trim())
                     .map_err(|reason| bad(&format!("{column}.amount"), &amount_text, reason))?;
@@ -179,21 +179,46 @@ fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<
     }
     let total_in: Decimal = inputs.iter().map(|l| l.amount).sum();
     let total_out: Decimal = outputs.iter().map(|l| l.amount).sum();
-    let fee = match field("fee").and_then(text_of) {
-        Some(text) => parse_amount(text.trim()).map_err(|reason| bad("fee", &text, reason))?,
-        None if inputs.is_empty() => Decimal::ZERO,
-        None => total_in - total_out,
+    let given_fee = match field(&object, "fee")? {
+        Some(text) => Some(parse_amount(text.trim()).map_err(|reason| bad("fee", &text, reason))?),
+        None => None,
     };
-    if !inputs.is_empty() && total_in != total_out + fee {
-        return Err(
-            bad("fee", &fee.to_string(), Reason::Unbalanced).with_detail(format!(
-                "inputs {} ≠ outputs {} + fee {}",
-                total_in.normalize(),
-                total_out.normalize(),
-                fee.normalize()
-            )),
-        );
-    }
+    let unbalanced = |fee: &str, why: String| bad("fee", fee, Reason::Unbalanced).with_detail(why);
+    let fee = if inputs.is_empty() {
+        // a coinbase mints its outputs: it pays no fee of its own
+        match given_fee {
+            Some(fee) if !fee.is_zero() => {
+                return Err(unbalanced(
+                    &fee.to_string(),
+                    format!(
+                    "a coinbase (no inputs) mints its outputs ({}) and pays no fee; fee {} given",
+                    total_out.normalize(),
+                    fee.normalize()
+                ),
+                ))
+            }
+            _ => Decimal::ZERO,
+        }
+    } else {
+        let fee = given_fee.unwrap_or(total_in - total_out);
+        if fee < Decimal::ZERO || total_in != total_out + fee {
+            return Err(unbalanced(
+                &fee.to_string(),
+                format!(
+                    "inputs {} ≠ outputs {} + fee {}{}",
+                    total_in.normalize(),
+                    total_out.normalize(),
+                    fee.normalize(),
+                    if given_fee.is_none() {
+                        " (the fee left out is inputs − outputs, and cannot be negative)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        fee
+    };
     Ok(UtxoTransaction {
         hash,
         time_us,
@@ -206,16 +231,11 @@ fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<
     })
 }
 
-/// Whether a file looks like UTXO JSON lines: its first non-blank line is
-/// a JSON object with `inputs` and `outputs`.
-pub(crate) fn looks_like_utxo(first_line: &str) -> bool {
-    serde_json::from_str::<HashMap<&str, &RawValue>>(first_line.trim())
-        .is_ok_and(|o| o.contains_key("inputs") && o.contains_key("outputs"))
-}
-
 /// Read UTXO transactions from a JSON-lines file. Strict: the first bad
 /// line is an error naming file, row, line, column (`inputs[2].amount`…)
-/// and value; lenient: bad lines are skipped and listed in the report.
+/// and value; lenient: bad lines (invalid JSON or UTF-8, unbalanced
+/// transactions…) are skipped and listed in the report. A UTF-8 byte order
+/// mark at the start is dropped.
 ///
 /// # Errors
 ///
@@ -225,16 +245,28 @@ pub fn read(
     lenient: bool,
     max_listed: usize,
 ) -> Result<(Vec<UtxoTransaction>, LoadReport)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut report = LoadReport::new(path.to_path_buf(), Layout::UtxoJsonLines, false);
     let mut out = Vec::new();
     let mut row = 0u32;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+    for (i, raw) in strip_bom(&bytes).split(|&b| b == b'\n').enumerate() {
+        if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         report.rows_read += 1;
-        match parse_line(line, row) {
+        let parsed = match std::str::from_utf8(raw) {
+            Ok(line) => parse_line(line.trim(), row),
+            Err(e) => Err(Box::new(
+                RowError::new(
+                    row.into(),
+                    "(record)",
+                    &String::from_utf8_lossy(raw),
+                    Reason::BadJson,
+                )
+                .with_detail(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
+            )),
+        };
+        match parsed {
             Ok(tx) => {
                 out.push(tx);
                 report.rows_loaded += 1;
@@ -249,7 +281,11 @@ pub fn read(
                 report.reject(e, max_listed);
             }
         }
-        row += 1;
+        row = row.checked_add(1).ok_or_else(|| {
+            Error::from(crate::error::ErrorKind::TooManyRows {
+                path: path.to_path_buf(),
+            })
+        })?;
     }
     let outputs: usize = out.iter().map(|t| t.outputs.len()).sum();
     let inputs: usize = out.iter().map(|t| t.inputs.len()).sum();

@@ -42,7 +42,8 @@ fn sample_graph() -> FlowGraph {
 }
 
 fn sample_fx(graph: &FlowGraph) -> FxTable {
-    let given = FxTable::from_csv(&crate::root().join("data/sample_fx.csv"), "USD").unwrap();
+    let given =
+        moneytrail::ingest::read_fx(&crate::root().join("data/sample_fx.csv"), "USD").unwrap();
     FxTable::implied_with(graph.ledger(), &given)
 }
 

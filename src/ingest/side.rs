@@ -1,0 +1,205 @@
+//! The small files that come beside a transfers file: FX rates and known
+//! opening balances. Each is read with the one small-CSV reader, so its
+//! errors name the file, row, line, column and value.
+
+use super::layouts::parse_amount;
+use super::small_csv::{records, SmallRecord};
+use crate::error::{Error, Reason, Result, RowError};
+use crate::fx::FxTable;
+use crate::ledger::Ledger;
+use crate::model::{AccountId, AssetId};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A row error about one field of a headerless small file's record.
+fn field_error(
+    path: &Path,
+    row: u64,
+    record: &SmallRecord,
+    column: &str,
+    value: &str,
+    reason: Reason,
+) -> Error {
+    RowError {
+        path: path.to_path_buf(),
+        line: Some(record.line),
+        ..RowError::new(row, column, value, reason)
+    }
+    .into()
+}
+
+/// The data records of a file whose header is optional: the first record
+/// is a header when `is_header` says so.
+fn data_records(
+    path: &Path,
+    comments: bool,
+    is_header: impl Fn(&SmallRecord) -> bool,
+) -> Result<Vec<SmallRecord>> {
+    let mut all = records(path, comments, false)?;
+    if all.first().is_some_and(is_header) {
+        all.remove(0);
+    }
+    Ok(all)
+}
+
+/// Read an FX table: `asset,rate` lines, units of `reporting` per unit of
+/// the asset; an optional header; `#` starts a comment (a whole line, or the
+/// rest of a line).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("fx.csv");
+/// std::fs::write(&path, "asset,rate\nBTC,65000 # March\neur,1.08\n").unwrap();
+/// let fx = moneytrail::ingest::read_fx(&path, "USD").unwrap();
+/// assert_eq!(fx.rates["EUR"].to_string(), "1.08");
+/// ```
+///
+/// # Errors
+///
+/// When the file cannot be read, or a line lacks a field or has a rate that
+/// is not a positive decimal (named by row, line and column).
+pub fn read_fx(path: &Path, reporting: &str) -> Result<FxTable> {
+    let uncomment = |f: &str| f.split('#').next().unwrap_or("").trim().to_string();
+    let rate_of = |r: &SmallRecord| -> Option<Decimal> {
+        r.fields
+            .get(1)
+            .map(|f| uncomment(f))
+            .and_then(|t| parse_amount(&t).ok())
+    };
+    let rows = data_records(path, true, |r| rate_of(r).is_none())?;
+    let mut rates = BTreeMap::new();
+    for (row, record) in rows.iter().enumerate() {
+        let row = row as u64;
+        let code = record
+            .fields
+            .first()
+            .map(|f| uncomment(f))
+            .unwrap_or_default();
+        if code.is_empty() {
+            return Err(field_error(
+                path,
+                row,
+                record,
+                "asset",
+                "",
+                Reason::MissingValue,
+            ));
+        }
+        let text = record
+            .fields
+            .get(1)
+            .map(|f| uncomment(f))
+            .unwrap_or_default();
+        match parse_amount(&text) {
+            Ok(rate) if rate > Decimal::ZERO => {
+                rates.insert(code.to_ascii_uppercase(), rate);
+            }
+            Ok(_) => {
+                return Err(field_error(
+                    path,
+                    row,
+                    record,
+                    "rate",
+                    &text,
+                    Reason::BadAmount,
+                ))
+            }
+            Err(reason) => return Err(field_error(path, row, record, "rate", &text, reason)),
+        }
+    }
+    Ok(FxTable::given(reporting, rates))
+}
+
+/// Read known opening balances: `account,asset,amount` lines (an optional
+/// header), for accounts and assets of `ledger`.
+///
+/// # Errors
+///
+/// When the file cannot be read, or a line names an account or asset the
+/// ledger does not have, or its amount is not a non-negative decimal.
+pub fn read_opening(
+    path: &Path,
+    ledger: &Ledger,
+) -> Result<FxHashMap<(AccountId, AssetId), Decimal>> {
+    let amount_of = |r: &SmallRecord| r.fields.get(2).and_then(|t| parse_amount(t).ok());
+    let rows = data_records(path, false, |r| amount_of(r).is_none())?;
+    let mut opening = FxHashMap::default();
+    for (row, record) in rows.iter().enumerate() {
+        let row = row as u64;
+        let get = |i: usize| record.fields.get(i).map_or("", String::as_str);
+        if record.fields.len() != 3 {
+            let e = RowError {
+                path: path.to_path_buf(),
+                line: Some(record.line),
+                ..RowError::new(
+                    row,
+                    "(record)",
+                    &record.fields.join(","),
+                    Reason::WrongFieldCount,
+                )
+            }
+            .with_detail("expected account,asset,amount");
+            return Err(e.into());
+        }
+        let account = ledger
+            .account_id(get(0))
+            .ok_or_else(|| field_error(path, row, record, "account", get(0), Reason::BadValue))?;
+        let asset = ledger
+            .asset_id(&get(1).to_ascii_uppercase())
+            .ok_or_else(|| field_error(path, row, record, "asset", get(1), Reason::BadValue))?;
+        let amount = parse_amount(get(2))
+            .map_err(|reason| field_error(path, row, record, "amount", get(2), reason))?;
+        opening.insert((account, asset), amount);
+    }
+    Ok(opening)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{LedgerBuilder, NewTransfer};
+
+    #[test]
+    fn reads_rate_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fx.csv");
+        std::fs::write(&path, "# comment\nasset,rate\nbtc,65000\nEUR,1.08 # note\n").unwrap();
+        let fx = read_fx(&path, "USD").unwrap();
+        assert_eq!(fx.rates["BTC"], Decimal::from(65000));
+        assert_eq!(fx.rates["EUR"], Decimal::new(108, 2));
+        std::fs::write(&path, "asset,rate\nEUR,-1\n").unwrap();
+        let e = read_fx(&path, "USD").unwrap_err().to_string();
+        assert!(
+            e.contains("row 0 (line 2), column \"rate\": value \"-1\""),
+            "{e}"
+        );
+        // no header: the first line is data
+        std::fs::write(&path, "GBP,1.27\n").unwrap();
+        assert_eq!(
+            read_fx(&path, "USD").unwrap().rates["GBP"],
+            Decimal::new(127, 2)
+        );
+    }
+
+    #[test]
+    fn reads_opening_balances_of_known_accounts() {
+        let mut b = LedgerBuilder::new();
+        let (x, y) = (b.account("x"), b.account("y, Ltd"));
+        let usd = b.asset("USD").unwrap();
+        b.push(NewTransfer::simple(0, x, y, Decimal::from(5), usd, 0));
+        let ledger = b.finish().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("open.csv");
+        std::fs::write(&path, "account,asset,amount\n\"y, Ltd\",usd,12.50\n").unwrap();
+        let opening = read_opening(&path, &ledger).unwrap();
+        assert_eq!(opening[&(y, usd)], Decimal::new(1250, 2));
+        std::fs::write(&path, "x,USD,1\nnobody,USD,2\n").unwrap();
+        let e = read_opening(&path, &ledger).unwrap_err().to_string();
+        assert!(
+            e.contains("row 1 (line 2), column \"account\": value \"nobody\""),
+            "{e}"
+        );
+    }
+}
