@@ -7,6 +7,7 @@ use moneytrail::detect::{self, DetectConfig, Valued};
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, Format, LoadOptions, Loaded};
 use moneytrail::paths::{find_paths, PathOptions};
+use moneytrail::report::terminal::{terminal_safe, TerminalSafe};
 use moneytrail::report::{self, FindingRecord};
 use moneytrail::score::Truth;
 use moneytrail::summary::Summary;
@@ -187,6 +188,9 @@ struct InvestigateArgs {
     /// Do not write report.html.
     #[arg(long)]
     no_report: bool,
+    /// Write CSV cells as they are (no `'` before formula-like cells).
+    #[arg(long)]
+    raw_csv: bool,
     /// Also export each subject's neighbourhood (its 200 largest transfers)
     /// as graphs/case-<ref>.dot or .graphml.
     #[arg(long, value_enum)]
@@ -219,6 +223,9 @@ struct ClusterArgs {
     /// Write a Parquet file next to every CSV file.
     #[arg(long)]
     parquet: bool,
+    /// Write CSV cells as they are (no `'` before formula-like cells).
+    #[arg(long)]
+    raw_csv: bool,
 }
 
 #[derive(Args, Debug)]
@@ -400,6 +407,10 @@ struct OutputArgs {
     /// Do not write report.html.
     #[arg(long)]
     no_report: bool,
+    /// Write CSV cells as they are: no `'` before cells a spreadsheet would
+    /// run as formulas (=, +, -, @…), for programs that read the CSV files.
+    #[arg(long)]
+    raw_csv: bool,
 }
 
 impl OutputArgs {
@@ -416,6 +427,7 @@ impl OutputArgs {
                 ExportArg::Graphml => report::GraphFormat::GraphMl,
             }),
             export_top: self.export_top,
+            neutralise_formulas: !self.raw_csv,
         }
     }
 }
@@ -712,7 +724,7 @@ fn summary(args: &SummaryArgs) -> anyhow::Result<()> {
     let loaded = load(&args.input)?;
     let summary = Summary::of(&loaded.ledger);
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = TerminalSafe::new(stdout.lock());
     if args.json {
         let value = serde_json::json!({
             "layout": loaded.report.layout,
@@ -757,7 +769,7 @@ fn fx_table(
         (input.input.is_none() && sample.is_file()).then_some(sample)
     });
     let table = match &fx_file {
-        Some(path) => FxTable::implied_with(graph.ledger(), &FxTable::from_csv(path, currency)?),
+        Some(path) => FxTable::implied_with(graph.ledger(), &ingest::read_fx(path, currency)?),
         None => FxTable::implied(graph.ledger(), currency),
     };
     Ok((table, fx_file))
@@ -823,7 +835,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
         ),
     };
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = TerminalSafe::new(stdout.lock());
     writeln!(
         out,
         "{}: {} transfers ({} rejected), {} accounts, loaded in {:.2}s; amounts in {} ({} rates{}{})",
@@ -894,7 +906,7 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
     let truth = Truth::load(&args.truth, args.input.as_deref())?;
     let card = moneytrail::score::grade(&findings, &truth, &args.typology, args.min_score);
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = TerminalSafe::new(stdout.lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &card)?;
         writeln!(out)?;
@@ -933,7 +945,7 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
     let l = graph.ledger();
     let account = account_id(l, &args.account)?;
     let opening = match &args.opening {
-        Some(path) => read_opening(path, l)?,
+        Some(path) => ingest::read_opening(path, l)?,
         None => Default::default(),
     };
     let balances = Balances::new(l, &opening);
@@ -945,7 +957,7 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
         ..TraceOptions::default()
     };
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = TerminalSafe::new(stdout.lock());
     if args.backward {
         let at = match &args.at {
             Some(t) => parse_time(t)?,
@@ -1063,10 +1075,12 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
         out,
         "{} tainted transfers; books {}",
         trace.flows.len(),
-        if trace.conserved() {
+        if !trace.rule.conserves() {
+            "are not kept (poison counts tainted volume, not value)"
+        } else if trace.conserved() {
             "balance"
         } else {
-            "do not balance (poison)"
+            "do not balance"
         }
     )?;
     let fx = FxTable::implied(l, &args.currency.to_ascii_uppercase());
@@ -1111,49 +1125,6 @@ fn trace_command(args: &TraceArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-fn read_opening(
-    path: &std::path::Path,
-    ledger: &moneytrail::Ledger,
-) -> anyhow::Result<rustc_hash::FxHashMap<(moneytrail::AccountId, moneytrail::AssetId), Decimal>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut opening = rustc_hash::FxHashMap::default();
-    for (i, line) in text.lines().enumerate() {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if fields.len() != 3 || (i == 0 && fields[2].parse::<Decimal>().is_err()) {
-            if i == 0 {
-                continue; // a header
-            }
-            anyhow::bail!(
-                "{}: line {}: expected account,asset,amount",
-                path.display(),
-                i + 1
-            );
-        }
-        let account = account_id(ledger, fields[0])?;
-        let asset = ledger
-            .asset_id(&fields[1].to_ascii_uppercase())
-            .with_context(|| {
-                format!(
-                    "{}: line {}: no asset {:?} in the data",
-                    path.display(),
-                    i + 1,
-                    fields[1]
-                )
-            })?;
-        let amount: Decimal = fields[2].parse().with_context(|| {
-            format!(
-                "{}: line {}: {:?} is not an amount",
-                path.display(),
-                i + 1,
-                fields[2]
-            )
-        })?;
-        opening.insert((account, asset), amount);
-    }
-    Ok(opening)
 }
 
 fn generate_command(args: &GenerateArgs) -> anyhow::Result<()> {
@@ -1288,7 +1259,7 @@ fn cluster_command(args: &ClusterArgs) -> anyhow::Result<()> {
     };
     let applied = tags::propagate(&clusters, &tag_list);
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = TerminalSafe::new(stdout.lock());
     let multi = clusters.members.iter().filter(|m| m.len() > 1).count();
     writeln!(
         out,
@@ -1362,6 +1333,7 @@ fn cluster_command(args: &ClusterArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.out {
         let options = report::OutputOptions {
             parquet: args.parquet,
+            neutralise_formulas: !args.raw_csv,
             ..report::OutputOptions::default()
         };
         let written = report::write_clusters(dir, &clusters, &applied, &options)?;
@@ -1395,7 +1367,7 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
     config.currency = currency;
     let analysis = detect::analyze(&data, &config, |_| {});
     for w in &analysis.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", terminal_safe(&w.to_string()));
     }
     let balances = moneytrail::trace::Balances::new(graph.ledger(), &Default::default());
     let prepared = started.elapsed().as_secs_f64();
@@ -1455,6 +1427,7 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
     let output = report::OutputOptions {
         parquet: args.parquet,
         html: !args.no_report,
+        neutralise_formulas: !args.raw_csv,
         export: args.export.map(|e| match e {
             ExportArg::Dot => report::GraphFormat::Dot,
             ExportArg::Graphml => report::GraphFormat::GraphMl,
@@ -1469,7 +1442,7 @@ fn investigate_command(args: &InvestigateArgs) -> anyhow::Result<()> {
         &output,
     )?;
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = TerminalSafe::new(stdout.lock());
     writeln!(
         out,
         "{} subjects ({} found) from {}: data loaded and analysed in {prepared:.2}s ({} findings), \
@@ -1545,7 +1518,7 @@ fn exposure_command(args: &ExposureArgs) -> anyhow::Result<()> {
     };
     let e = moneytrail::exposure::exposure(&data, &balances, &subject, &tagged, &options)?;
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = TerminalSafe::new(stdout.lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &e)?;
         writeln!(out)?;
@@ -1717,7 +1690,7 @@ fn paths_command(args: &PathsArgs) -> anyhow::Result<()> {
     };
     let found = find_paths(&data, from, to, &options);
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = TerminalSafe::new(stdout.lock());
     writeln!(
         out,
         "{} time-respecting paths from {} to {} (at most {} hops within {}){}",
@@ -1785,7 +1758,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", terminal_safe(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

@@ -14,6 +14,7 @@ pub mod html;
 pub mod layout;
 mod picture;
 pub mod svg;
+pub mod terminal;
 mod xml;
 
 pub use dot::dot;
@@ -199,6 +200,12 @@ pub struct OutputOptions {
     pub export: Option<GraphFormat>,
     /// Findings exported: 200.
     pub export_top: usize,
+    /// Neutralise spreadsheet formulas in CSV files (on by default): a text
+    /// cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+    /// gets a `'` in front, as OWASP recommends against CSV injection, so a
+    /// spreadsheet shows it instead of running it. Parquet files are never
+    /// changed. Turn it off for machine consumers of the CSV files.
+    pub neutralise_formulas: bool,
 }
 
 impl Default for OutputOptions {
@@ -209,6 +216,7 @@ impl Default for OutputOptions {
             limits: ReportLimits::default(),
             export: None,
             export_top: 200,
+            neutralise_formulas: true,
         }
     }
 }
@@ -256,8 +264,8 @@ pub fn write_analysis(
     serde_json::to_writer_pretty(std::io::BufWriter::new(file), &records)
         .map_err(|e| Error::format(&path, e.to_string()))?;
     let mut written = vec!["findings.json".to_string()];
-    write_findings_csv(dir, &records, options.parquet, &mut written)?;
-    write_accounts_csv(dir, data, &analysis.findings, options.parquet, &mut written)?;
+    write_findings_csv(dir, &records, options, &mut written)?;
+    write_accounts_csv(dir, data, &analysis.findings, options, &mut written)?;
     let summary = RunSummary {
         input: load.path.display().to_string(),
         layout: load.layout.name().to_string(),
@@ -301,23 +309,62 @@ fn joined<T: ToString>(items: &[T]) -> String {
         .join(";")
 }
 
-/// Write a table as `<name>.csv` and, with `parquet`, `<name>.parquet`.
+/// Text cells a spreadsheet would run as a formula (OWASP's list).
+fn is_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// `df` with every text cell that [`is_formula`] quoted with a leading `'`.
+fn neutralised(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| match c.str() {
+            Ok(text) if text.iter().flatten().any(is_formula) => {
+                let guarded: Vec<Option<String>> = text
+                    .iter()
+                    .map(|v| {
+                        v.map(|v| {
+                            if is_formula(v) {
+                                format!("'{v}")
+                            } else {
+                                v.to_string()
+                            }
+                        })
+                    })
+                    .collect();
+                Column::new(c.name().clone(), guarded)
+            }
+            _ => c.clone(),
+        })
+        .collect();
+    DataFrame::new(df.height(), columns)
+}
+
+/// Write a table as `<name>.csv` and, with [`OutputOptions::parquet`],
+/// `<name>.parquet`; the CSV file's formulas neutralised as
+/// [`OutputOptions::neutralise_formulas`] says.
 fn write_table(
     dir: &Path,
     name: &str,
     df: &mut DataFrame,
-    parquet: bool,
+    options: &OutputOptions,
     written: &mut Written,
 ) -> Result<()> {
     let csv = format!("{name}.csv");
     let path = dir.join(&csv);
     let file = std::fs::File::create(&path).map_err(io(&path))?;
+    let mut guarded = if options.neutralise_formulas {
+        neutralised(df).map_err(polars_error(&path))?
+    } else {
+        df.clone()
+    };
     CsvWriter::new(std::io::BufWriter::new(file))
         .include_header(true)
-        .finish(df)
+        .finish(&mut guarded)
         .map_err(polars_error(&path))?;
     written.push(csv);
-    if parquet {
+    if options.parquet {
         let name = format!("{name}.parquet");
         let path = dir.join(&name);
         let file = std::fs::File::create(&path).map_err(io(&path))?;
@@ -332,7 +379,7 @@ fn write_table(
 fn write_findings_csv(
     dir: &Path,
     records: &[FindingRecord],
-    parquet: bool,
+    options: &OutputOptions,
     written: &mut Written,
 ) -> Result<()> {
     let path = &dir.join("findings.csv");
@@ -377,7 +424,7 @@ fn write_findings_csv(
         ],
     )
     .map_err(polars_error(path))?;
-    write_table(dir, "findings", &mut df, parquet, written)
+    write_table(dir, "findings", &mut df, options, written)
 }
 
 /// A flagged account: its combined score, typologies and amounts.
@@ -440,7 +487,7 @@ fn write_accounts_csv(
     dir: &Path,
     data: &Valued<'_>,
     findings: &[Finding],
-    parquet: bool,
+    options: &OutputOptions,
     written: &mut Written,
 ) -> Result<()> {
     let path = &dir.join("accounts.csv");
@@ -502,7 +549,7 @@ fn write_accounts_csv(
         ],
     )
     .map_err(polars_error(path))?;
-    write_table(dir, "accounts", &mut df, parquet, written)
+    write_table(dir, "accounts", &mut df, options, written)
 }
 
 /// Asset totals as `{code: decimal string}`.
@@ -601,7 +648,6 @@ pub fn write_trace(
         .map_err(|e| Error::format(&path, e.to_string()))?;
     let mut written = Written::new();
     write_text(dir, "trace.json", &(text + "\n"), &mut written)?;
-    let parquet = options.parquet;
     let h = &trace.holdings;
     let path = dir.join("holdings.csv");
     let mut df = DataFrame::new(
@@ -644,7 +690,7 @@ pub fn write_trace(
         ],
     )
     .map_err(polars_error(&path))?;
-    write_table(dir, "holdings", &mut df, parquet, &mut written)?;
+    write_table(dir, "holdings", &mut df, options, &mut written)?;
     let f = &trace.flows;
     let path = dir.join("flows.csv");
     let mut df = DataFrame::new(
@@ -720,7 +766,7 @@ pub fn write_trace(
         ],
     )
     .map_err(polars_error(&path))?;
-    write_table(dir, "flows", &mut df, parquet, &mut written)?;
+    write_table(dir, "flows", &mut df, options, &mut written)?;
     if options.html {
         let page = html::trace_html(ledger, trace, seeds, fx, &options.limits);
         write_text(dir, "report.html", &page, &mut written)?;
@@ -827,7 +873,7 @@ pub fn write_sources(
         ],
     )
     .map_err(polars_error(&path))?;
-    write_table(dir, "sources", &mut df, options.parquet, &mut written)?;
+    write_table(dir, "sources", &mut df, options, &mut written)?;
     if options.html {
         let page = html::sources_html(ledger, backward, &options.limits);
         write_text(dir, "report.html", &page, &mut written)?;
@@ -901,7 +947,7 @@ pub fn write_clusters(
         ],
     )
     .map_err(polars_error(&path))?;
-    write_table(dir, "clusters", &mut df, options.parquet, &mut written)?;
+    write_table(dir, "clusters", &mut df, options, &mut written)?;
     // one row per address and tag (or one row without a tag)
     let mut rows: Vec<(String, u32, String, String, bool, String, f64)> = Vec::new();
     for &c in &ids {
@@ -968,7 +1014,7 @@ pub fn write_clusters(
         ],
     )
     .map_err(polars_error(&path))?;
-    write_table(dir, "addresses", &mut df, options.parquet, &mut written)?;
+    write_table(dir, "addresses", &mut df, options, &mut written)?;
     Ok(written)
 }
 
@@ -1008,8 +1054,46 @@ fn file_part(text: &str) -> String {
         .collect()
 }
 
-/// Write an investigation: `case-<ref>.json` per subject (`case-<ref>-<n>.json`
-/// when a reference has several subjects), `index.json` and `index.csv`
+/// One file name per case, distinct even on file systems that ignore case:
+/// `case-<ref>.json`, or `case-<ref>-<n>.json` when a reference has several
+/// subjects. A reference that is not all letters, digits, `.`, `-` and `_`
+/// has the rest replaced and the first 8 hex digits of its SHA-256 added
+/// (`a/b` → `case-a_b-<hash>.json`), so that `a/b`, `a?b` and `a_b` stay
+/// apart; should two names still meet, a counter tells them apart.
+fn case_file_names(refs: &[&str]) -> Vec<String> {
+    use sha2::Digest;
+    let mut per_ref: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in refs {
+        *per_ref.entry(r).or_default() += 1;
+    }
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut used: std::collections::BTreeSet<String> = Default::default();
+    refs.iter()
+        .map(|r| {
+            let n = seen.entry(r).or_default();
+            *n += 1;
+            let mut stem = file_part(r);
+            if stem != *r || stem.is_empty() {
+                let hash = sha2::Sha256::digest(r.as_bytes());
+                let hex: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+                stem = format!("{stem}-{hex}");
+            }
+            if per_ref[r] > 1 {
+                stem = format!("{stem}-{n}");
+            }
+            let mut name = format!("case-{stem}.json");
+            let mut k = 1;
+            while !used.insert(name.to_ascii_lowercase()) {
+                k += 1;
+                name = format!("case-{stem}~{k}.json");
+            }
+            name
+        })
+        .collect()
+}
+
+/// Write an investigation: a case file per subject (named as
+/// [`case_file_names`] says), `index.json` and `index.csv`
 /// (Parquet twin with `options.parquet`), `report.html` (with
 /// `options.html`), and with `options.export` each subject's picture
 /// (`pictures`, aligned with `cases`) as `graphs/case-<ref>.dot` or
@@ -1027,21 +1111,11 @@ pub fn write_cases(
     options: &OutputOptions,
 ) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut per_ref: BTreeMap<&str, usize> = BTreeMap::new();
-    for c in cases {
-        *per_ref.entry(&c.case_ref).or_default() += 1;
-    }
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let refs: Vec<&str> = cases.iter().map(|c| c.case_ref.as_str()).collect();
+    let names = case_file_names(&refs);
     let mut written = Written::new();
     let mut index = Vec::new();
-    for (i, c) in cases.iter().enumerate() {
-        let n = seen.entry(&c.case_ref).or_default();
-        *n += 1;
-        let name = if per_ref[c.case_ref.as_str()] > 1 {
-            format!("case-{}-{}.json", file_part(&c.case_ref), n)
-        } else {
-            format!("case-{}.json", file_part(&c.case_ref))
-        };
+    for (i, (c, name)) in cases.iter().zip(names).enumerate() {
         let path = dir.join(&name);
         let text =
             serde_json::to_string_pretty(c).map_err(|e| Error::format(&path, e.to_string()))?;
@@ -1103,10 +1177,34 @@ pub fn write_cases(
         ],
     )
     .map_err(polars_error(&path))?;
-    write_table(dir, "index", &mut df, options.parquet, &mut written)?;
+    write_table(dir, "index", &mut df, options, &mut written)?;
     if options.html {
         let page = html::investigation_html(cases, &index, pseudonymised, &options.limits);
         write_text(dir, "report.html", &page, &mut written)?;
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::case_file_names;
+
+    #[test]
+    fn case_file_names_never_meet() {
+        let refs = ["a/b", "a_b", "a?b", "A_B", "x", "x", "x-1", ""];
+        let names = case_file_names(&refs);
+        let mut lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        lower.sort();
+        lower.dedup();
+        assert_eq!(lower.len(), refs.len(), "{names:?}");
+        assert_eq!(names[1], "case-a_b.json");
+        assert!(
+            names[0].starts_with("case-a_b-") && names[0].len() == "case-a_b-12345678.json".len()
+        );
+        assert_eq!(names[4], "case-x-1.json");
+        assert_eq!(names[5], "case-x-2.json");
+        assert_eq!(names[6], "case-x-1~2.json");
+        // the same references give the same names
+        assert_eq!(case_file_names(&refs), names);
+    }
 }
