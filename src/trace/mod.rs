@@ -31,9 +31,11 @@
 
 mod balances;
 mod sources;
+mod verify;
 
 pub use balances::Balances;
 pub use sources::{sources_of_funds, Source, SourceOfFunds, Target};
+pub use verify::{verify, Horizons};
 
 use crate::error::{Error, Result};
 use crate::graph::FlowGraph;

@@ -589,108 +589,6 @@ fn seed_sets(g: &FlowGraph, pick: usize, cap: Decimal) -> Vec<Vec<Seed>> {
     ]
 }
 
-/// Check the invariants of one trace; `Err` says which failed.
-fn check_invariants(
-    g: &FlowGraph,
-    balances: &Balances,
-    seeds: &[Seed],
-    options: &TraceOptions,
-) -> std::result::Result<(), String> {
-    let l = g.ledger();
-    let t = trace(g, balances, seeds, options).map_err(|e| e.to_string())?;
-    let rule = options.rule;
-    if rule.conserves() && !t.conserved() {
-        return Err(format!("{rule}: books do not balance: {t:?}"));
-    }
-    // traced in is the sum of the proceeds, and no seeded transfer gives
-    // more than its amount received less the taint it already carried
-    let mut from_proceeds = Totals::new();
-    for &(x, amount) in &t.proceeds {
-        let i = x.index();
-        *from_proceeds.entry(l.assets_received()[i]).or_default() += amount;
-        let carried = t
-            .flows
-            .iter()
-            .find(|f| f.transfer == x)
-            .map_or(Decimal::ZERO, |f| f.received);
-        if amount + carried > l.amounts_received()[i] {
-            return Err(format!(
-                "{rule}: transfer {} gives {amount} of proceeds on top of {carried} of returning taint, but received {}",
-                x.0,
-                l.amounts_received()[i]
-            ));
-        }
-    }
-    if from_proceeds != t.traced_in {
-        return Err(format!(
-            "{rule}: traced in {:?} ≠ proceeds {from_proceeds:?}",
-            t.traced_in
-        ));
-    }
-    // inflow seeds: never more than the account received from others
-    for seed in seeds {
-        if let Seed::Inflows {
-            account,
-            since,
-            amount,
-        } = *seed
-        {
-            let mut received = Totals::new();
-            for (_, x, from) in g.incoming(account, since..).iter() {
-                if from != account {
-                    *received.entry(l.assets_received()[x.index()]).or_default() +=
-                        l.amounts_received()[x.index()];
-                }
-            }
-            for (asset, &v) in &t.traced_in {
-                let most = received.get(asset).copied().unwrap_or(Decimal::ZERO);
-                if seeds.len() == 1 && (v > most || amount.is_some_and(|cap| v > cap)) {
-                    return Err(format!(
-                        "{rule}: traced in {v} but the seed received {most}"
-                    ));
-                }
-            }
-        }
-    }
-    for f in &t.flows {
-        let i = f.transfer.index();
-        if f.paid > l.amounts_paid()[i] || f.received > l.amounts_received()[i] {
-            return Err(format!(
-                "{rule}: transfer {} tainted above its amount",
-                f.transfer.0
-            ));
-        }
-    }
-    // no holding above the account's balance, at the end and at every time
-    let mut times: Vec<i64> = l.times_us().to_vec();
-    times.dedup();
-    let ends = times.into_iter().map(Some).chain([None]);
-    for horizon in ends {
-        let options = TraceOptions {
-            horizon,
-            ..options.clone()
-        };
-        let at = trace(g, balances, seeds, &options).map_err(|e| e.to_string())?;
-        if rule.conserves() && !at.conserved() {
-            return Err(format!("{rule}: books do not balance at {horizon:?}"));
-        }
-        for h in &at.holdings {
-            let balance = match horizon {
-                Some(time) => balances.at(g, h.account, h.asset, time),
-                None => balances.closing(h.account, h.asset),
-            };
-            if h.amount > balance {
-                return Err(format!(
-                    "{rule}: {} holds {} tainted at {horizon:?} but its balance is {balance}",
-                    l.account(h.account).key,
-                    h.amount
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Random ledgers checked per run: `MONEYTRAIL_TRACE_CASES`, 48 by
 /// default (the acceptance run used 10,000).
 fn invariant_cases() -> u32 {
@@ -720,7 +618,7 @@ proptest! {
                     min_amount: Decimal::new(dust, 2),
                     ..TraceOptions::default()
                 };
-                if let Err(why) = check_invariants(&g, &balances, &seeds, &options) {
+                if let Err(why) = verify(&g, &balances, &seeds, &options, Horizons::Every) {
                     prop_assert!(false, "{why}\nseeds {seeds:?}");
                 }
             }
