@@ -178,6 +178,20 @@ fn extend_chain(
     false
 }
 
+/// [`reachable`] for many seeds in parallel, in the seeds' order.
+pub fn reach_from(
+    graph: &FlowGraph,
+    seeds: &[AccountId],
+    window: Span,
+    max_hops: usize,
+) -> Vec<Vec<(AccountId, TransferId)>> {
+    use rayon::prelude::*;
+    seeds
+        .par_iter()
+        .map(|&s| reachable(graph, s, window, max_hops))
+        .collect()
+}
+
 /// Every account a seed's money can reach along time-respecting paths of
 /// at most `max_hops` transfers, all within `window` of the seed's first
 /// payment, with the earliest transfer (in ledger order) by which it is

@@ -40,11 +40,11 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+pub mod attribution;
 mod contain;
 pub mod detect;
 pub mod enumerate;
 mod error;
-pub mod exposure;
 pub mod fx;
 mod graph;
 pub mod ingest;
@@ -56,10 +56,8 @@ pub mod report;
 pub mod score;
 pub mod summary;
 pub mod synth;
-pub mod tags;
 pub mod time;
 pub mod trace;
-pub mod utxo;
 
 pub use error::{Error, ErrorKind, Reason, Result, RowError};
 pub use graph::{Adjacent, FlowGraph};

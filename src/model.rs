@@ -57,7 +57,7 @@ pub enum AccountKind {
     /// Cash, or a counterparty the data does not identify.
     CashOrUnknown,
     /// An on-chain (UTXO) transaction: the node its inputs pay into and its
-    /// outputs are paid from (see [`utxo`](crate::utxo)).
+    /// outputs are paid from (see [`read_utxo`](crate::ingest::read_utxo)).
     OnChainTransaction,
 }
 
@@ -275,4 +275,74 @@ impl fmt::Display for AccountKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// What an entity named by an attribution tag is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// A virtual-asset exchange or other VASP.
+    Exchange,
+    /// A mixer or tumbler.
+    Mixer,
+    /// A darknet market.
+    DarknetMarket,
+    /// A sanctioned person or entity.
+    Sanctioned,
+    /// Gambling.
+    Gambling,
+    /// Ransomware proceeds.
+    Ransomware,
+    /// A scam or fraud.
+    Scam,
+    /// Anything else.
+    Other,
+}
+
+impl Category {
+    /// Parse a category name (any case; `-` or space for `_`; `vasp` is
+    /// `exchange`, `darknet` is `darknet_market`).
+    pub fn parse(text: &str) -> Option<Category> {
+        let t = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Some(match t.as_str() {
+            "exchange" | "vasp" => Category::Exchange,
+            "mixer" | "tumbler" => Category::Mixer,
+            "darknet_market" | "darknet" => Category::DarknetMarket,
+            "sanctioned" | "sanctions" => Category::Sanctioned,
+            "gambling" => Category::Gambling,
+            "ransomware" => Category::Ransomware,
+            "scam" | "fraud" => Category::Scam,
+            "other" => Category::Other,
+            _ => return None,
+        })
+    }
+
+    /// The snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Exchange => "exchange",
+            Category::Mixer => "mixer",
+            Category::DarknetMarket => "darknet_market",
+            Category::Sanctioned => "sanctioned",
+            Category::Gambling => "gambling",
+            Category::Ransomware => "ransomware",
+            Category::Scam => "scam",
+            Category::Other => "other",
+        }
+    }
+}
+
+/// One attribution tag: who an address or account is known to belong to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Tag {
+    /// The address or account tagged.
+    pub address: String,
+    /// The entity's name.
+    pub entity: String,
+    /// What the entity is.
+    pub category: Category,
+    /// Where the attribution comes from.
+    pub source: String,
+    /// How sure the source is, 0 to 1.
+    pub confidence: f64,
 }

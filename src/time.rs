@@ -124,6 +124,29 @@ pub fn format_duration(micros: i64) -> String {
     format!("{}us", micros)
 }
 
+/// Parse a time given by a person (a command-line flag): RFC 3339
+/// (`2024-03-01T12:00:00Z`), or a date (`2024-03-01`, midnight UTC).
+///
+/// ```
+/// use moneytrail::time::parse_time;
+/// assert_eq!(parse_time("2024-03-01"), parse_time("2024-03-01T00:00:00Z"));
+/// assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339 or YYYY-MM-DD"));
+/// ```
+///
+/// # Errors
+///
+/// When the text is neither, in words.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_micros());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_micros())
+        .ok_or_else(|| format!("{text:?} is not a time (RFC 3339 or YYYY-MM-DD)"))
+}
+
 /// Parse `YYYY/MM/DD HH:MM` (the AMLworld timestamp) to microseconds.
 pub(crate) fn parse_amlworld(text: &str) -> Option<i64> {
     let b = text.trim().as_bytes();

@@ -30,12 +30,12 @@ fuzz_target!(
                 }
             }
             2 => {
-                if let Ok(tags) = moneytrail::tags::read_tags(path) {
+                if let Ok(tags) = moneytrail::ingest::read_tags(path) {
                     assert!(tags.iter().all(|t| !t.address.is_empty()));
                 }
             }
             _ => {
-                if let Ok(subjects) = moneytrail::investigate::read_subjects(path) {
+                if let Ok(subjects) = moneytrail::ingest::read_subjects(path) {
                     assert!(subjects.iter().all(|s| !s.subject.is_empty()));
                 }
             }

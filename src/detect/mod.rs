@@ -419,6 +419,44 @@ impl Default for DetectConfig {
     }
 }
 
+impl DetectConfig {
+    /// Read a configuration written in TOML (keys left out keep their
+    /// defaults).
+    ///
+    /// ```
+    /// use moneytrail::detect::DetectConfig;
+    /// let c = DetectConfig::from_toml("currency = \"EUR\"\n[cycle]\nmax_hops = 4\n").unwrap();
+    /// assert_eq!((c.currency.as_str(), c.cycle.max_hops), ("EUR", 4));
+    /// assert_eq!(DetectConfig::from_toml(&DetectConfig::default().to_toml().unwrap()).unwrap(), DetectConfig::default());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the text is not TOML or a value does not fit its key.
+    pub fn from_toml(text: &str) -> crate::Result<DetectConfig> {
+        toml::from_str(text).map_err(|e| crate::error::Error::invalid(e.to_string()))
+    }
+
+    /// Read a configuration written in JSON (keys left out keep their
+    /// defaults).
+    ///
+    /// # Errors
+    ///
+    /// When the text is not JSON or a value does not fit its key.
+    pub fn from_json(text: &str) -> crate::Result<DetectConfig> {
+        serde_json::from_str(text).map_err(|e| crate::error::Error::invalid(e.to_string()))
+    }
+
+    /// The configuration as TOML (what `analyze --print-config` prints).
+    ///
+    /// # Errors
+    ///
+    /// When a value has no TOML form (none does today).
+    pub fn to_toml(&self) -> crate::Result<String> {
+        toml::to_string(self).map_err(|e| crate::error::Error::invalid(e.to_string()))
+    }
+}
+
 /// The result of running every enabled detector.
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
@@ -437,6 +475,30 @@ impl Analysis {
     /// Whether any detector hit a budget.
     pub fn any_truncated(&self) -> bool {
         self.truncated.values().any(|&t| t)
+    }
+
+    /// The run as `analyze` prints it: per detector, its findings, seconds
+    /// and whether it hit a budget.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut t = format!(
+            "{:<16} {:>9} {:>9}  truncated\n",
+            "typology", "findings", "seconds"
+        );
+        for (name, seconds) in &self.seconds {
+            let count = self
+                .findings
+                .iter()
+                .filter(|f| f.typology.detector() == name)
+                .count();
+            let truncated = self.truncated.get(name).copied().unwrap_or(false);
+            let _ = writeln!(
+                t,
+                "{name:<16} {count:>9} {seconds:>9.3}  {}",
+                if truncated { "yes" } else { "" }
+            );
+        }
+        t
     }
 
     /// Number of findings per typology name.

@@ -27,7 +27,7 @@ pub enum Layout {
     TransfersParquet,
     /// moneytrail's transfers layout in JSON lines.
     TransfersJsonLines,
-    /// On-chain UTXO transactions in JSON lines (see [`utxo`](crate::utxo)).
+    /// On-chain UTXO transactions in JSON lines (see [`read_utxo`](crate::ingest::read_utxo)).
     UtxoJsonLines,
 }
 

@@ -37,11 +37,15 @@ mod report;
 mod side;
 pub(crate) mod small_csv;
 mod thrift;
+mod truth;
+mod utxo;
 
 pub use layouts::{Layout, MAX_AMOUNT};
 pub use patterns::LaunderingAttempt;
 pub use report::{LoadReport, RejectedRow};
-pub use side::{read_fx, read_opening};
+pub use side::{read_fx, read_opening, read_subjects, read_tags, SubjectSpec};
+pub use truth::{read_truth, Truth, TruthAttempt};
+pub use utxo::{read_utxo, utxo_ledger, Leg, UtxoTransaction};
 
 use crate::error::{Error, Result, RowError};
 use crate::ledger::{Ledger, LedgerBuilder, NewTransfer};
@@ -170,7 +174,28 @@ pub struct Loaded {
     pub attempts: Vec<LaunderingAttempt>,
     /// The on-chain transactions of a UTXO file, as read (empty for other
     /// layouts): what address clustering works on.
-    pub utxo: Vec<crate::utxo::UtxoTransaction>,
+    pub utxo: Vec<UtxoTransaction>,
+}
+
+/// The load report, and the laundering attempts a patterns file labels.
+impl fmt::Display for Loaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.report)?;
+        if !self.attempts.is_empty() {
+            let mut per: BTreeMap<String, usize> = BTreeMap::new();
+            for a in &self.attempts {
+                *per.entry(a.typology_name()).or_default() += 1;
+            }
+            let list: Vec<String> = per.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            writeln!(
+                f,
+                "laundering attempts {}: {}",
+                self.attempts.len(),
+                list.join(", ")
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Load a file of transfers.
@@ -200,9 +225,9 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
     let (layout, detected) = choose_layout(path, options.format)?;
     if layout == Layout::UtxoJsonLines {
         let (transactions, mut report) =
-            crate::utxo::read(path, options.lenient, options.max_listed_rejections)?;
+            utxo::read_utxo(path, options.lenient, options.max_listed_rejections)?;
         report.layout_detected = detected;
-        let ledger = crate::utxo::ledger(&transactions, Some(path))?;
+        let ledger = utxo::utxo_ledger(&transactions, Some(path))?;
         return Ok(Loaded {
             ledger,
             report,

@@ -5,6 +5,7 @@ use crate::error::{Reason, RowError};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
 /// The account of one load. It always reconciles:
@@ -95,5 +96,46 @@ impl LoadReport {
             .get(reason.name())
             .copied()
             .unwrap_or(0)
+    }
+}
+
+/// The report as `summary` prints it: layout, the reconciled counts, the
+/// reasons and the first ten rejected rows, and the notes.
+impl fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: layout {}{}",
+            self.path.display(),
+            self.layout,
+            if self.layout_detected {
+                " (recognised from the file)"
+            } else {
+                " (as asked)"
+            }
+        )?;
+        writeln!(
+            f,
+            "rows read {} = loaded {} + rejected {}",
+            self.rows_read, self.rows_loaded, self.rows_rejected
+        )?;
+        for (reason, n) in &self.rejected_by_reason {
+            writeln!(f, "  rejected {n:>8}  {reason}")?;
+        }
+        for rejected in self.rejected.iter().take(10) {
+            writeln!(f, "  {}", rejected.0)?;
+        }
+        let listed = self.rejected.len().min(10) as u64;
+        if self.rows_rejected > listed {
+            writeln!(
+                f,
+                "  … and {} more rejected rows",
+                self.rows_rejected - listed
+            )?;
+        }
+        for note in &self.notes {
+            writeln!(f, "note: {note}")?;
+        }
+        Ok(())
     }
 }

@@ -1,13 +1,13 @@
-//! The small files that come beside a transfers file: FX rates and known
-//! opening balances. Each is read with the one small-CSV reader, so its
+//! The small files that come beside a transfers file: FX rates, known
+//! opening balances, attribution tags and subject lists. Each is read with the one small-CSV reader, so its
 //! errors name the file, row, line, column and value.
 
 use super::layouts::parse_amount;
-use super::small_csv::{records, SmallRecord};
+use super::small_csv::{records, SmallCsv, SmallRecord};
 use crate::error::{Error, Reason, Result, RowError};
 use crate::fx::FxTable;
 use crate::ledger::Ledger;
-use crate::model::{AccountId, AssetId};
+use crate::model::{AccountId, AssetId, Category, Tag};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
@@ -154,6 +154,95 @@ pub fn read_opening(
         opening.insert((account, asset), amount);
     }
     Ok(opening)
+}
+
+/// Read a file of attribution tags: a header and the columns
+/// `address,entity,category,source,confidence` (`account` is accepted for
+/// `address`; `source` and `confidence` may be empty; confidence is a
+/// number from 0 to 1, 1 when empty).
+///
+/// # Errors
+///
+/// When the file cannot be read, lacks a column, or a row has an unknown
+/// category, an empty address or entity, or a confidence outside 0–1; the
+/// error names the row, column and value.
+pub fn read_tags(path: &Path) -> Result<Vec<Tag>> {
+    let Some(table) = SmallCsv::read(path)? else {
+        return Ok(Vec::new());
+    };
+    let (a, e, c) = (
+        table.require(&["address", "account"])?,
+        table.require(&["entity"])?,
+        table.require(&["category"])?,
+    );
+    let (s, k) = (table.column(&["source"]), table.column(&["confidence"]));
+    let mut tags = Vec::new();
+    for row in table.rows() {
+        let bad = |column: &str, value: &str, reason: Reason| row.error(column, value, reason);
+        let get = |j: Option<usize>| row.get(j);
+        let address = get(Some(a));
+        if address.is_empty() {
+            return Err(bad("address", address, Reason::EmptyAccount));
+        }
+        let entity = get(Some(e));
+        if entity.is_empty() {
+            return Err(bad("entity", entity, Reason::MissingValue));
+        }
+        let category = Category::parse(get(Some(c)))
+            .ok_or_else(|| bad("category", get(Some(c)), Reason::BadValue))?;
+        let confidence = match get(k) {
+            "" => 1.0,
+            t => t
+                .parse::<f64>()
+                .ok()
+                .filter(|v| (0.0..=1.0).contains(v))
+                .ok_or_else(|| bad("confidence", t, Reason::BadNumber))?,
+        };
+        tags.push(Tag {
+            address: address.to_string(),
+            entity: entity.to_string(),
+            category,
+            source: get(s).to_string(),
+            confidence,
+        });
+    }
+    Ok(tags)
+}
+
+/// A subject as the subjects file names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectSpec {
+    /// The case reference.
+    pub case_ref: String,
+    /// The account or address key, or `cluster:<address>`.
+    pub subject: String,
+}
+
+/// Read a subjects file: a header and the columns `case_ref,subject`.
+///
+/// # Errors
+///
+/// When the file cannot be read, lacks a column, or a row has an empty
+/// value (named by row and column).
+pub fn read_subjects(path: &Path) -> Result<Vec<SubjectSpec>> {
+    let Some(table) = SmallCsv::read(path)? else {
+        return Ok(Vec::new());
+    };
+    let (r, s) = (table.require(&["case_ref"])?, table.require(&["subject"])?);
+    table
+        .rows()
+        .map(|row| {
+            for (c, name) in [(r, "case_ref"), (s, "subject")] {
+                if row.get(Some(c)).is_empty() {
+                    return Err(row.error(name, "", Reason::MissingValue));
+                }
+            }
+            Ok(SubjectSpec {
+                case_ref: row.get(Some(r)).to_string(),
+                subject: row.get(Some(s)).to_string(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub use pseudonym::Pseudonymiser;
 
 use crate::detect::{Finding, Valued};
 use crate::error::Result;
+pub use crate::ingest::SubjectSpec;
 use crate::model::{AccountId, AssetId, TransferId};
 use crate::paths::{find_paths, PathOptions};
 use crate::time;
@@ -27,43 +28,6 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
-
-/// A subject as the subjects file names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubjectSpec {
-    /// The case reference.
-    pub case_ref: String,
-    /// The account or address key, or `cluster:<address>`.
-    pub subject: String,
-}
-
-/// Read a subjects file: a header and the columns `case_ref,subject`.
-///
-/// # Errors
-///
-/// When the file cannot be read, lacks a column, or a row has an empty
-/// value (named by row and column).
-pub fn read_subjects(path: &Path) -> Result<Vec<SubjectSpec>> {
-    let Some(table) = crate::ingest::small_csv::SmallCsv::read(path)? else {
-        return Ok(Vec::new());
-    };
-    let (r, s) = (table.require(&["case_ref"])?, table.require(&["subject"])?);
-    table
-        .rows()
-        .map(|row| {
-            for (c, name) in [(r, "case_ref"), (s, "subject")] {
-                if row.get(Some(c)).is_empty() {
-                    return Err(row.error(name, "", crate::error::Reason::MissingValue));
-                }
-            }
-            Ok(SubjectSpec {
-                case_ref: row.get(Some(r)).to_string(),
-                subject: row.get(Some(s)).to_string(),
-            })
-        })
-        .collect()
-}
 
 /// How far to look.
 #[derive(Debug, Clone, PartialEq)]
@@ -267,7 +231,7 @@ pub struct CaseFile {
     pub freezable: Vec<Held>,
     /// Exposure to tagged categories (when the investigation has tags).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exposure: Option<crate::exposure::Exposure>,
+    pub exposure: Option<crate::attribution::Exposure>,
 }
 
 /// The investigation: data, findings, and shared precomputations.
@@ -278,10 +242,10 @@ pub struct Investigation<'a> {
     options: InvestigateOptions,
     by_account: HashMap<AccountId, Vec<usize>>,
     tagged: Option<(
-        HashMap<AccountId, crate::tags::Category>,
-        crate::exposure::ExposureOptions,
+        HashMap<AccountId, crate::model::Category>,
+        crate::attribution::ExposureOptions,
     )>,
-    clusters: Option<crate::utxo::cluster::Clusters>,
+    clusters: Option<crate::attribution::Clusters>,
 }
 
 impl<'a> Investigation<'a> {
@@ -313,7 +277,7 @@ impl<'a> Investigation<'a> {
 
     /// Address clusters of UTXO data: subjects written `cluster:<address>`
     /// stand for every address of that address's cluster.
-    pub fn with_clusters(mut self, clusters: crate::utxo::cluster::Clusters) -> Investigation<'a> {
+    pub fn with_clusters(mut self, clusters: crate::attribution::Clusters) -> Investigation<'a> {
         self.clusters = Some(clusters);
         self
     }
@@ -338,11 +302,11 @@ impl<'a> Investigation<'a> {
     }
 
     /// Also compute each subject's exposure to the categories of these
-    /// tagged accounts (see [`exposure`](crate::exposure)).
+    /// tagged accounts (see [`exposure`](crate::attribution::exposure)).
     pub fn with_tags(
         mut self,
-        tagged: HashMap<AccountId, crate::tags::Category>,
-        options: crate::exposure::ExposureOptions,
+        tagged: HashMap<AccountId, crate::model::Category>,
+        options: crate::attribution::ExposureOptions,
     ) -> Investigation<'a> {
         self.tagged = Some((tagged, options));
         self
@@ -688,7 +652,7 @@ impl<'a> Investigation<'a> {
             });
         }
         let exposure = match &self.tagged {
-            Some((tagged, options)) => Some(crate::exposure::exposure(
+            Some((tagged, options)) => Some(crate::attribution::exposure(
                 self.data,
                 self.balances,
                 members,

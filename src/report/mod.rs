@@ -63,7 +63,27 @@ pub struct FindingRecord {
     pub explanation: String,
 }
 
+/// Read a `findings.json` written by `analyze`.
+///
+/// # Errors
+///
+/// When the file cannot be read or is not a findings.json.
+pub fn read_findings(path: &Path) -> Result<Vec<FindingRecord>> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::format(path, format!("not a findings.json: {e}")))
+}
+
 impl FindingRecord {
+    /// Every finding described, with ids in order (`F000001`…).
+    pub fn all(findings: &[Finding], data: &Valued<'_>) -> Vec<FindingRecord> {
+        findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| FindingRecord::new(i, f, data))
+            .collect()
+    }
+
     /// Describe a finding with the ledger's keys and rows.
     pub fn new(index: usize, f: &Finding, data: &Valued<'_>) -> FindingRecord {
         let l = data.graph.ledger();
@@ -893,8 +913,8 @@ pub fn write_sources(
 /// When a file cannot be written.
 pub fn write_clusters(
     dir: &Path,
-    clusters: &crate::utxo::cluster::Clusters,
-    applied: &BTreeMap<u32, Vec<crate::tags::AppliedTag>>,
+    clusters: &crate::attribution::Clusters,
+    applied: &BTreeMap<u32, Vec<crate::attribution::AppliedTag>>,
     options: &OutputOptions,
 ) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -903,7 +923,7 @@ pub fn write_clusters(
         clusters.members[c].len() > 1 || clusters.members[c].iter().any(|m| applied.contains_key(m))
     };
     let ids: Vec<usize> = (0..clusters.members.len()).filter(|&c| shown(c)).collect();
-    let tag_text = |c: usize, f: fn(&crate::tags::AppliedTag) -> String| {
+    let tag_text = |c: usize, f: fn(&crate::attribution::AppliedTag) -> String| {
         let mut set: std::collections::BTreeSet<String> = Default::default();
         for m in &clusters.members[c] {
             for t in applied.get(m).into_iter().flatten() {
@@ -1092,13 +1112,19 @@ fn case_file_names(refs: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Write an investigation: a case file per subject (named as
-/// [`case_file_names`] says), `index.json` and `index.csv`
+/// Write an investigation: a case file per subject, `index.json` and
+/// `index.csv`
 /// (Parquet twin with `options.parquet`), `report.html` (with
 /// `options.html`), and with `options.export` each subject's picture
 /// (`pictures`, aligned with `cases`) as `graphs/case-<ref>.dot` or
 /// `.graphml`. Pseudonymise the case files and pictures first if they are
 /// to be shared: everything written here comes from them.
+///
+/// Case files are `case-<ref>.json` (`case-<ref>-<n>.json` when a reference
+/// has several subjects), distinct even on file systems that ignore case: a
+/// reference that is not all letters, digits, `.`, `-` and `_` has the rest
+/// replaced and the first 8 hex digits of its SHA-256 added, and a counter
+/// tells apart any names that still meet.
 ///
 /// # Errors
 ///

@@ -136,6 +136,23 @@ impl TrainingSpec {
     }
 }
 
+/// Read a plan (per-typology settings, TOML) and check its typologies.
+///
+/// # Errors
+///
+/// When the text is not a plan, or names a typology the generator does
+/// not plant.
+pub fn plan_from_toml(text: &str) -> crate::Result<BTreeMap<String, TypologyPlan>> {
+    let plan: BTreeMap<String, TypologyPlan> =
+        toml::from_str(text).map_err(|e| crate::error::Error::invalid(e.to_string()))?;
+    if let Some(name) = plan.keys().find(|n| !TYPOLOGIES.contains(&n.as_str())) {
+        return Err(crate::error::Error::invalid(format!(
+            "unknown typology {name:?}"
+        )));
+    }
+    Ok(plan)
+}
+
 /// The typologies the generator plants, in answer-key order.
 pub const TYPOLOGIES: [&str; 11] = [
     "fan_out",

@@ -34,7 +34,7 @@ mod sources;
 mod verify;
 
 pub use balances::Balances;
-pub use sources::{sources_of_funds, Source, SourceOfFunds, Target};
+pub use sources::{sources_of_balances, sources_of_funds, Source, SourceOfFunds, Target};
 pub use verify::{verify, Horizons};
 
 use crate::error::{Error, Result};
@@ -179,7 +179,7 @@ pub struct TraceOptions {
     /// Accounts where tracing stops: taint that reaches one leaves the
     /// trace (exit reason `stopped`), and a backward walk takes money from
     /// one as a source without looking further back. Empty by default;
-    /// [`exposure`](crate::exposure) stops at tagged services.
+    /// [`exposure`](crate::attribution::exposure) stops at tagged services.
     pub stop_at: std::sync::Arc<std::collections::HashSet<AccountId>>,
 }
 

@@ -224,3 +224,32 @@ pub fn sources_of_funds(
         truncated,
     })
 }
+
+/// Explain an account's balance at `at` in every asset it holds: one
+/// [`SourceOfFunds`] per asset with a balance, in asset order.
+///
+/// # Errors
+///
+/// When the account is not in the graph.
+pub fn sources_of_balances(
+    graph: &FlowGraph,
+    balances: &Balances,
+    account: AccountId,
+    at: i64,
+    options: &TraceOptions,
+    max_sources: usize,
+) -> Result<Vec<SourceOfFunds>> {
+    let mut explained = Vec::new();
+    for asset in 0..graph.ledger().assets().len() {
+        let target = Target::Balance {
+            account,
+            asset: AssetId(asset as u16),
+            at,
+        };
+        let sof = sources_of_funds(graph, balances, target, options, max_sources)?;
+        if !sof.target_amount.is_zero() {
+            explained.push(sof);
+        }
+    }
+    Ok(explained)
+}

@@ -291,9 +291,9 @@ fn patterns_file_matches_transactions_by_content_in_the_amlworld_layout() {
     .unwrap();
     let input = dir.path().join("transactions.csv");
     let from_patterns =
-        moneytrail::score::Truth::load(&dir.path().join("patterns.txt"), Some(&input)).unwrap();
+        moneytrail::ingest::read_truth(&dir.path().join("patterns.txt"), Some(&input)).unwrap();
     assert_eq!(from_patterns.unmatched_rows, 0);
-    let from_key = moneytrail::score::Truth::load(&dir.path().join("truth.json"), None).unwrap();
+    let from_key = moneytrail::ingest::read_truth(&dir.path().join("truth.json"), None).unwrap();
     assert_eq!(
         from_patterns.rows, from_key.rows,
         "both answer keys point at the same rows"

@@ -23,8 +23,8 @@
 
 use crate::detect::Valued;
 use crate::error::Result;
+use crate::model::Category;
 use crate::model::{AccountId, TransferId};
-use crate::tags::Category;
 use crate::trace::{sources_of_funds, trace, Balances, Seed, Target, TraceOptions};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;

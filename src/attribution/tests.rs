@@ -2,10 +2,14 @@
 //! clustering with a CoinJoin that must not merge, provenance and tags.
 
 use super::cluster::{cluster, ClusterOptions};
-use super::*;
+use super::{propagate, Category};
 use crate::graph::FlowGraph;
-use crate::tags::{propagate, read_tags, Category};
+use crate::ingest::{
+    read_tags, read_utxo as read, utxo_ledger as ledger, Layout, Leg, UtxoTransaction,
+};
+use crate::model::AccountKind;
 use crate::trace::{trace, Balances, Rule, Seed, TraceOptions};
+use rust_decimal::Decimal;
 
 fn write(lines: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@
 //! provenance: for two addresses of one cluster, the transactions that
 //! joined them.
 
-use super::UtxoTransaction;
+use crate::ingest::UtxoTransaction;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, VecDeque};
 
@@ -76,10 +76,17 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
     x
 }
 
+/// The clusters of a UTXO input, with the default options; `None` for a
+/// load of another layout (no on-chain transactions).
+pub fn clusters_of(transactions: &[UtxoTransaction]) -> Option<Clusters> {
+    (!transactions.is_empty()).then(|| cluster(transactions, &ClusterOptions::default()))
+}
+
 /// Cluster the addresses of some transactions.
 ///
 /// ```
-/// use moneytrail::utxo::{Leg, UtxoTransaction, cluster::{cluster, ClusterOptions}};
+/// use moneytrail::attribution::{cluster, ClusterOptions};
+/// use moneytrail::ingest::{Leg, UtxoTransaction};
 /// use rust_decimal::Decimal;
 /// let leg = |a: &str, x: i64| Leg { address: a.into(), amount: Decimal::from(x) };
 /// let tx = |h: &str, ins: Vec<Leg>, outs: Vec<Leg>| UtxoTransaction {
@@ -181,6 +188,16 @@ impl Clusters {
     /// Index of an address.
     pub fn address_index(&self, address: &str) -> Option<u32> {
         self.index.get(address).copied()
+    }
+
+    /// The accounts of `ledger` that are members of cluster `cluster`.
+    pub fn member_accounts(&self, cluster: u32, ledger: &crate::Ledger) -> Vec<crate::AccountId> {
+        self.members
+            .get(cluster as usize)
+            .into_iter()
+            .flatten()
+            .filter_map(|&m| ledger.account_id(&self.addresses[m as usize]))
+            .collect()
     }
 
     /// The transactions that joined two addresses of one cluster, in order

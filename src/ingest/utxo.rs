@@ -1,6 +1,6 @@
 //! On-chain (UTXO) transactions: several inputs and several outputs each,
 //! read from JSON lines, modelled exactly in the [`Ledger`], clustered
-//! into probable owners ([`cluster`]) and tagged ([`tags`](crate::tags)).
+//! into probable owners and tagged ([`attribution`](crate::attribution)).
 //!
 //! One line per transaction:
 //!
@@ -32,12 +32,10 @@
 //! inputs in their order across the outputs in theirs, `lifo` the last
 //! input first, `haircut` spreads every output pro rata over the inputs.
 
-pub mod cluster;
-
+use super::json::{strip_bom, text_of, Object};
+use super::layouts::{parse_amount, Layout};
+use super::LoadReport;
 use crate::error::{Error, Reason, Result, RowError};
-use crate::ingest::json::{strip_bom, text_of, Object};
-use crate::ingest::layouts::{parse_amount, Layout};
-use crate::ingest::LoadReport;
 use crate::ledger::{Ledger, LedgerBuilder, NewTransfer};
 use crate::model::{AccountKind, Channel};
 use rust_decimal::Decimal;
@@ -240,7 +238,7 @@ fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<
 /// # Errors
 ///
 /// When the file cannot be read, or (strict) a line is bad.
-pub fn read(
+pub fn read_utxo(
     path: &Path,
     lenient: bool,
     max_listed: usize,
@@ -291,7 +289,7 @@ pub fn read(
     let inputs: usize = out.iter().map(|t| t.inputs.len()).sum();
     report.notes.push(format!(
         "{} on-chain transactions with {inputs} inputs and {outputs} outputs, \
-         modelled as transfers through one tx:<hash> account each (see moneytrail::utxo)",
+         modelled as transfers through one tx:<hash> account each (see moneytrail::ingest::read_utxo)",
         out.len()
     ));
     Ok((out, report))
@@ -303,7 +301,7 @@ pub fn read(
 /// # Errors
 ///
 /// When an asset code is empty or there are too many assets.
-pub fn ledger(transactions: &[UtxoTransaction], source: Option<&Path>) -> Result<Ledger> {
+pub fn utxo_ledger(transactions: &[UtxoTransaction], source: Option<&Path>) -> Result<Ledger> {
     let mut b = LedgerBuilder::new();
     if let Some(path) = source {
         b.source(path);
@@ -352,6 +350,3 @@ pub fn ledger(transactions: &[UtxoTransaction], source: Option<&Path>) -> Result
     }
     b.finish()
 }
-
-#[cfg(test)]
-mod tests;

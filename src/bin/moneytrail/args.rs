@@ -1,0 +1,591 @@
+//! The command line as clap reads it: every command's flags, spelled as
+//! DESIGN.md's contract says. Turning them into the library's option
+//! structs is [`setup`](crate::setup)'s job.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use moneytrail::ingest::Format;
+use moneytrail::report::GraphFormat;
+use moneytrail::time::Span;
+use moneytrail::trace::Rule;
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+
+/// Financial-flow investigation analytics.
+#[derive(Parser, Debug)]
+#[command(name = "moneytrail", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Load a transfers file and print what it holds: rows, accounts,
+    /// assets, time span, volume per asset and channel, and the load report.
+    Summary(SummaryArgs),
+    /// Run every typology detector and write findings, flagged accounts and
+    /// a run summary.
+    Analyze(AnalyzeArgs),
+    /// Grade findings against an answer key: pattern, transfer and account
+    /// level.
+    Score(ScoreArgs),
+    /// Follow an account's proceeds forward under an allocation rule, or
+    /// (--backward) explain where the money in its balance came from.
+    Trace(TraceArgs),
+    /// List time-respecting paths between two accounts, shortest first.
+    Paths(PathsArgs),
+    /// Write a synthetic training set with planted laundering and its answer key.
+    Generate(GenerateArgs),
+    /// Export selected findings as a goAML-style suspicious-transaction
+    /// report (XML; see docs/goaml.md for the field mapping).
+    Goaml(GoamlArgs),
+    /// Cluster the addresses of on-chain (UTXO) transactions by common
+    /// input ownership, apply attribution tags, and explain why two
+    /// addresses share a cluster.
+    Cluster(ClusterArgs),
+    /// Build a case file for each subject (accounts or addresses with a case
+    /// reference), in parallel: flows, findings, traces, links, what could be frozen.
+    Investigate(InvestigateArgs),
+    /// The share of an account's (address's, cluster's) money that came
+    /// from or went to each category of tagged entity, directly and within N hops.
+    Exposure(ExposureArgs),
+    /// Exact enumerations for benchmarks and cross-checks with other tools:
+    /// every temporal cycle, or every layering chain (see moneytrail::enumerate).
+    Enumerate(EnumerateArgs),
+}
+
+impl Command {
+    /// The worker threads asked for (`--threads`), if any.
+    pub(crate) fn threads(&self) -> Option<usize> {
+        let input = match self {
+            Command::Summary(a) => &a.input,
+            Command::Analyze(a) => &a.input,
+            Command::Trace(a) => &a.input,
+            Command::Paths(a) => &a.input,
+            Command::Goaml(a) => &a.input,
+            Command::Investigate(a) => &a.input,
+            Command::Exposure(a) => &a.input,
+            Command::Enumerate(a) => &a.input,
+            Command::Score(_) | Command::Generate(_) | Command::Cluster(_) => return None,
+        };
+        input.threads
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EnumerateTask {
+    Cycles,
+    Chains,
+    Reach,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct EnumerateArgs {
+    /// What to enumerate.
+    #[arg(value_enum)]
+    pub(crate) task: EnumerateTask,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Most transfers in a cycle (at most 16) or chain.
+    #[arg(long, default_value_t = 4)]
+    pub(crate) max_hops: usize,
+    /// Cycles: the whole cycle within this of its first transfer.
+    #[arg(long, default_value = "2d")]
+    pub(crate) window: Span,
+    /// Chains: fewest transfers.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) min_hops: usize,
+    /// Chains: longest wait between a transfer and the next.
+    #[arg(long, default_value = "24h")]
+    pub(crate) max_dwell: Span,
+    /// Chains: the next transfer pays at least this multiple of what the
+    /// previous one delivered.
+    #[arg(long, default_value = "0.9")]
+    pub(crate) min_ratio: Decimal,
+    /// Chains: … and at most this multiple.
+    #[arg(long, default_value = "1.02")]
+    pub(crate) max_ratio: Decimal,
+    /// Results kept per first transfer.
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) max_per_start: usize,
+    /// Reach: the seed accounts, one key per line.
+    #[arg(long)]
+    pub(crate) seeds: Option<PathBuf>,
+    /// Write the items, one per line as the data rows of their transfers
+    /// (reach: `seed account row` of the earliest arrival).
+    #[arg(long, short)]
+    pub(crate) out: Option<PathBuf>,
+    /// Print one JSON line (task, items, truncated, seconds) instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExposureArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Attribution tags: `address,entity,category,source,confidence`.
+    #[arg(long)]
+    pub(crate) tags: PathBuf,
+    /// The account or address.
+    #[arg(long)]
+    pub(crate) account: String,
+    /// UTXO data: the address's whole cluster (common-input ownership,
+    /// CoinJoins left out) is the subject.
+    #[arg(long)]
+    pub(crate) cluster: bool,
+    /// Most transfers between the subject and a tagged account (1: direct only).
+    #[arg(long, default_value_t = 3)]
+    pub(crate) max_hops: u16,
+    /// Allocation rule of the traces.
+    #[arg(long, value_enum, default_value = "fifo")]
+    pub(crate) rule: RuleArg,
+    /// Reporting currency.
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+    /// FX table: `asset,rate` lines.
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct InvestigateArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Subjects: `case_ref,subject` lines, a subject being an account or
+    /// address key, or `cluster:<address>` (UTXO input); data/sample_subjects.csv
+    /// when neither this nor --input is given.
+    #[arg(long)]
+    pub(crate) subjects: Option<PathBuf>,
+    /// Allocation rule for the traces.
+    #[arg(long, value_enum, default_value = "fifo")]
+    pub(crate) rule: RuleArg,
+    /// Hops the traces follow.
+    #[arg(long, default_value_t = 4)]
+    pub(crate) max_hops: u16,
+    /// Rows per table in the case files.
+    #[arg(long, default_value_t = 25)]
+    pub(crate) top: usize,
+    /// Detector parameters for the findings, TOML or JSON.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Reporting currency.
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+    /// FX table: `asset,rate` lines.
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
+    /// Attribution tags: each case file then holds the subject's exposure
+    /// to each category (within 3 hops).
+    #[arg(long)]
+    pub(crate) tags: Option<PathBuf>,
+    /// Replace every account and address key by HMAC-SHA-256 under this
+    /// key, the same in every file (for sharing across borders).
+    #[arg(long, value_name = "KEY")]
+    pub(crate) pseudonymise: Option<String>,
+    /// Folder for the case files, index.json, index.csv and report.html.
+    #[arg(long, short)]
+    pub(crate) out: PathBuf,
+    /// Write a Parquet file next to every CSV file.
+    #[arg(long)]
+    pub(crate) parquet: bool,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub(crate) no_report: bool,
+    /// Write CSV cells as they are (no `'` before formula-like cells).
+    #[arg(long)]
+    pub(crate) raw_csv: bool,
+    /// Also export each subject's neighbourhood (its 200 largest transfers)
+    /// as graphs/case-<ref>.dot or .graphml.
+    #[arg(long, value_enum)]
+    pub(crate) export: Option<ExportArg>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ClusterArgs {
+    /// UTXO transactions, JSON lines (data/sample_utxo.jsonl when omitted).
+    #[arg(long, short)]
+    pub(crate) input: Option<PathBuf>,
+    /// Skip bad lines and list them, instead of stopping at the first.
+    #[arg(long)]
+    pub(crate) lenient: bool,
+    /// Attribution tags: `address,entity,category,source,confidence`.
+    #[arg(long)]
+    pub(crate) tags: Option<PathBuf>,
+    /// Let likely CoinJoins merge their inputs too (off by default).
+    #[arg(long)]
+    pub(crate) keep_coinjoin: bool,
+    /// Explain why two addresses share a cluster: `A,B`.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) explain: Vec<String>,
+    /// Clusters to print, largest first.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) top: usize,
+    /// Folder for clusters.csv and addresses.csv.
+    #[arg(long, short)]
+    pub(crate) out: Option<PathBuf>,
+    /// Write a Parquet file next to every CSV file.
+    #[arg(long)]
+    pub(crate) parquet: bool,
+    /// Write CSV cells as they are (no `'` before formula-like cells).
+    #[arg(long)]
+    pub(crate) raw_csv: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct GoamlArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// findings.json written by `analyze` on the same input.
+    #[arg(long)]
+    pub(crate) findings: PathBuf,
+    /// Finding ids to report (F000001…); repeat or separate with commas.
+    #[arg(long = "id", value_delimiter = ',')]
+    pub(crate) ids: Vec<String>,
+    /// Report every finding of this typology (with --min-score).
+    #[arg(long)]
+    pub(crate) typology: Option<String>,
+    /// Report findings scoring at least this (with --typology, or alone).
+    #[arg(long)]
+    pub(crate) min_score: Option<f64>,
+    /// The reporting entity's id at the FIU.
+    #[arg(long)]
+    pub(crate) entity_id: String,
+    /// The reporting entity's reference for this report (default: the
+    /// finding ids).
+    #[arg(long)]
+    pub(crate) entity_reference: Option<String>,
+    /// Why the transactions are suspicious (the findings' explanations are appended).
+    #[arg(
+        long,
+        default_value = "Transactions flagged by moneytrail typology detection."
+    )]
+    pub(crate) reason: String,
+    /// What the reporting entity has done.
+    #[arg(long, default_value = "")]
+    pub(crate) action: String,
+    /// Local currency of the report (amount_local).
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+    /// FX table: `asset,rate` lines, units of the local currency per unit
+    /// (default: rates implied by the data).
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
+    /// The XML file to write.
+    #[arg(long, short)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum PresetArg {
+    Tiny,
+    Small,
+    Medium,
+    Large,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum DifficultyArg {
+    Easy,
+    Normal,
+    Hard,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum GenFormatArg {
+    Transfers,
+    Amlworld,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct GenerateArgs {
+    /// Size: tiny (5k transfers), small (100k), medium (1M), large (10M).
+    #[arg(long, value_enum, default_value = "small")]
+    pub(crate) preset: PresetArg,
+    /// Honest accounts (overrides the preset).
+    #[arg(long)]
+    pub(crate) accounts: Option<usize>,
+    /// Honest transfers (overrides the preset).
+    #[arg(long)]
+    pub(crate) transfers: Option<usize>,
+    /// Days covered (overrides the preset).
+    #[arg(long)]
+    pub(crate) days: Option<u32>,
+    /// Instances planted per typology (overrides the preset).
+    #[arg(long)]
+    pub(crate) per_typology: Option<usize>,
+    /// How hard the planted patterns are to see.
+    #[arg(long, value_enum, default_value = "normal")]
+    pub(crate) difficulty: DifficultyArg,
+    /// Seed: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Layout of transactions.csv.
+    #[arg(long, value_enum, default_value = "transfers")]
+    pub(crate) format: GenFormatArg,
+    /// Write transactions.parquet instead of transactions.csv (transfers
+    /// layout), and accounts.parquet beside accounts.csv.
+    #[arg(long)]
+    pub(crate) parquet: bool,
+    /// Per-typology settings (TOML): `[fan_out] count = 10, size = 12,
+    /// span_hours = 48, noise = 0.1`; `hops` for cycle and layering_chain.
+    #[arg(long)]
+    pub(crate) plan: Option<PathBuf>,
+    /// Folder to write into.
+    #[arg(long, short)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum FormatArg {
+    Auto,
+    Amlworld,
+    Patterns,
+    Amlsim,
+    Transfers,
+    Parquet,
+    Jsonl,
+    Utxo,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Auto => Format::Auto,
+            FormatArg::Amlworld => Format::AmlWorld,
+            FormatArg::Patterns => Format::Patterns,
+            FormatArg::Amlsim => Format::AmlSim,
+            FormatArg::Transfers => Format::Transfers,
+            FormatArg::Parquet => Format::Parquet,
+            FormatArg::Jsonl => Format::JsonLines,
+            FormatArg::Utxo => Format::Utxo,
+        }
+    }
+}
+
+/// Options every command that reads transfers shares.
+#[derive(Args, Debug)]
+pub(crate) struct InputArgs {
+    /// Transfers file; the shipped sample (data/sample_transfers.csv) when omitted.
+    #[arg(long, short)]
+    pub(crate) input: Option<PathBuf>,
+    /// Layout of the input.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) format: FormatArg,
+    /// Skip bad rows and list them, instead of stopping at the first.
+    #[arg(long)]
+    pub(crate) lenient: bool,
+    /// AMLSim account labels (default: nodes.csv beside the input).
+    #[arg(long)]
+    pub(crate) nodes: Option<PathBuf>,
+    /// Asset of layouts that name none (AMLSim).
+    #[arg(long, default_value = "USD")]
+    pub(crate) asset: String,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum ExportArg {
+    Dot,
+    Graphml,
+}
+
+impl From<ExportArg> for GraphFormat {
+    fn from(e: ExportArg) -> GraphFormat {
+        match e {
+            ExportArg::Dot => GraphFormat::Dot,
+            ExportArg::Graphml => GraphFormat::GraphMl,
+        }
+    }
+}
+
+/// Options of the commands that write a results folder.
+#[derive(Args, Debug)]
+pub(crate) struct OutputArgs {
+    /// Write a Parquet file next to every CSV file.
+    #[arg(long)]
+    pub(crate) parquet: bool,
+    /// Also export flow pictures: one file per finding in graphs/ (the
+    /// --export-top highest-scoring), or trace.dot / trace.graphml.
+    #[arg(long, value_enum)]
+    pub(crate) export: Option<ExportArg>,
+    /// Findings to export with --export.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) export_top: usize,
+    /// Findings drawn in report.html (highest score first).
+    #[arg(long, default_value_t = 100)]
+    pub(crate) report_drawn: usize,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub(crate) no_report: bool,
+    /// Write CSV cells as they are: no `'` before cells a spreadsheet would
+    /// run as formulas (=, +, -, @…), for programs that read the CSV files.
+    #[arg(long)]
+    pub(crate) raw_csv: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SummaryArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Print JSON (layout, load report and summary) instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct AnalyzeArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Folder for findings.json, findings.csv, accounts.csv, summary.json and report.html.
+    #[arg(long, short)]
+    pub(crate) out: Option<PathBuf>,
+    /// Detector parameters, TOML or JSON (see the README for every key).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Reporting currency (overrides the config's `currency`).
+    #[arg(long)]
+    pub(crate) currency: Option<String>,
+    /// FX table: `asset,rate` lines, units of the reporting currency per unit
+    /// (default: rates implied by the data's own conversions).
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
+    /// Findings to print, highest score first.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) top: usize,
+    /// Print the default configuration (TOML) and exit.
+    #[arg(long)]
+    pub(crate) print_config: bool,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ScoreArgs {
+    /// findings.json written by `analyze`.
+    #[arg(long)]
+    pub(crate) findings: PathBuf,
+    /// Answer key: moneytrail truth.json, an AMLworld patterns file, AMLSim
+    /// nodes.csv, or a labelled transactions file.
+    #[arg(long)]
+    pub(crate) truth: PathBuf,
+    /// The analysed input (needed to match a patterns file by content).
+    #[arg(long)]
+    pub(crate) input: Option<PathBuf>,
+    /// Grade only findings of these typologies (repeatable).
+    #[arg(long)]
+    pub(crate) typology: Vec<String>,
+    /// Grade only findings scoring at least this.
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) min_score: f64,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Also list the attempts not found (the JSON form always has them).
+    #[arg(long)]
+    pub(crate) missed: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum RuleArg {
+    Fifo,
+    Lifo,
+    Haircut,
+    Poison,
+    Libr,
+}
+
+impl From<RuleArg> for Rule {
+    fn from(r: RuleArg) -> Rule {
+        match r {
+            RuleArg::Fifo => Rule::Fifo,
+            RuleArg::Lifo => Rule::Lifo,
+            RuleArg::Haircut => Rule::Haircut,
+            RuleArg::Poison => Rule::Poison,
+            RuleArg::Libr => Rule::Libr,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TraceArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// The account whose proceeds (or, with --backward, whose balance) to trace.
+    #[arg(long)]
+    pub(crate) account: String,
+    /// Trace what the account receives from this time on (RFC 3339 or YYYY-MM-DD).
+    #[arg(long)]
+    pub(crate) since: Option<String>,
+    /// At most this much of the proceeds, per asset.
+    #[arg(long)]
+    pub(crate) amount: Option<Decimal>,
+    /// Allocation rule.
+    #[arg(long, value_enum, default_value = "fifo")]
+    pub(crate) rule: RuleArg,
+    /// Explain where the account's balance came from instead (source of funds).
+    #[arg(long)]
+    pub(crate) backward: bool,
+    /// With --backward: the balance at this time (default: the end of the data).
+    #[arg(long)]
+    pub(crate) at: Option<String>,
+    /// Follow at most this many transfers.
+    #[arg(long, default_value_t = 12)]
+    pub(crate) max_hops: u16,
+    /// Follow transfers up to this time only.
+    #[arg(long)]
+    pub(crate) horizon: Option<String>,
+    /// Drop taint below this amount on a transfer (counted as dust).
+    #[arg(long, default_value = "0.01")]
+    pub(crate) min_amount: Decimal,
+    /// Folder for trace.json, holdings.csv, flows.csv and report.html (trace.json, sources.csv and report.html with --backward).
+    #[arg(long, short)]
+    pub(crate) out: Option<PathBuf>,
+    /// Holdings or sources to print.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) top: usize,
+    /// Known opening balances: `account,asset,amount` lines (others default
+    /// to the least that keeps each account from going negative).
+    #[arg(long)]
+    pub(crate) opening: Option<PathBuf>,
+    /// Reporting currency for the value of holdings (rates implied by the data).
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PathsArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Start account.
+    #[arg(long)]
+    pub(crate) from: String,
+    /// End account.
+    #[arg(long)]
+    pub(crate) to: String,
+    /// Most transfers in a path.
+    #[arg(long, default_value_t = 6)]
+    pub(crate) max_hops: usize,
+    /// The whole path within this of its first transfer (24h, 7d…).
+    #[arg(long, default_value = "30d")]
+    pub(crate) window: Span,
+    /// Most paths to list.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) limit: usize,
+    /// Smallest hop value, in the reporting currency.
+    #[arg(long, default_value = "0")]
+    pub(crate) min_amount: Decimal,
+    /// Smallest share of the previous hop each hop carries (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) min_retention: f64,
+    /// Reporting currency for bottlenecks.
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+}

@@ -1,0 +1,86 @@
+//! `moneytrail exposure`: a subject's money from and to tagged categories.
+
+use crate::args::ExposureArgs;
+use crate::{output, setup};
+use anyhow::Context;
+use moneytrail::attribution::{clusters_of, exposure, tagged_accounts, ExposureOptions};
+use moneytrail::detect::Valued;
+use moneytrail::ingest::read_tags;
+use moneytrail::summary::group_thousands;
+use moneytrail::trace::{Balances, TraceOptions};
+use moneytrail::{AccountId, FlowGraph};
+use std::io::Write;
+
+pub(crate) fn run(args: &ExposureArgs) -> anyhow::Result<()> {
+    let loaded = setup::load(&args.input)?;
+    let clusters = clusters_of(&loaded.utxo);
+    let graph = FlowGraph::new(loaded.ledger);
+    let l = graph.ledger();
+    let currency = args.currency.to_ascii_uppercase();
+    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
+    let data = Valued::new(&graph, fx);
+    let balances = Balances::new(l, &Default::default());
+    let tags = read_tags(&args.tags)?;
+    let tagged = tagged_accounts(l, &tags, clusters.as_ref());
+    let account = setup::account_id(l, &args.account)?;
+    let subject: Vec<AccountId> = match (&clusters, args.cluster) {
+        (Some(c), true) => {
+            let cluster = c
+                .cluster(&args.account)
+                .with_context(|| format!("{} is not an address of the data", args.account))?;
+            c.member_accounts(cluster, l)
+        }
+        (None, true) => anyhow::bail!("--cluster needs UTXO input"),
+        (_, false) => vec![account],
+    };
+    let options = ExposureOptions {
+        max_hops: args.max_hops,
+        trace: TraceOptions {
+            rule: args.rule.into(),
+            ..TraceOptions::default()
+        },
+        ..Default::default()
+    };
+    let e = exposure(&data, &balances, &subject, &tagged, &options)?;
+    let mut out = output::stdout();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &e)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} ({} accounts): {} {} in, {} {} out; within {} hops under {}{}",
+        args.account,
+        subject.len(),
+        group_thousands(e.total_in),
+        e.currency,
+        group_thousands(e.total_out),
+        e.currency,
+        args.max_hops,
+        options.trace.rule,
+        if e.truncated {
+            " (only the largest transfers followed)"
+        } else {
+            ""
+        }
+    )?;
+    for (title, list) in [("from", &e.incoming), ("to", &e.outgoing)] {
+        writeln!(out, "\nmoney {title} tagged entities")?;
+        if list.is_empty() {
+            writeln!(out, "  none")?;
+        }
+        for c in list {
+            writeln!(
+                out,
+                "  {:<16} {:>6.1}%  direct {:>14}  indirect {:>14}",
+                c.category.name(),
+                c.share * 100.0,
+                group_thousands(c.direct),
+                group_thousands(c.indirect)
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

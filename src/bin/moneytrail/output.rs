@@ -1,0 +1,35 @@
+//! What every command prints the same way: standard output made safe for
+//! a terminal, and the list of files a command wrote.
+
+use moneytrail::report::terminal::TerminalSafe;
+use std::io::{StdoutLock, Write};
+use std::path::Path;
+
+/// Standard output, locked, with control characters shown as escapes.
+pub(crate) fn stdout() -> TerminalSafe<StdoutLock<'static>> {
+    TerminalSafe::new(std::io::stdout().lock())
+}
+
+/// Say which files a command wrote: case files and pictures as counts.
+pub(crate) fn print_written(
+    out: &mut impl Write,
+    dir: &Path,
+    written: &[String],
+) -> std::io::Result<()> {
+    let cases = written.iter().filter(|w| w.starts_with("case-")).count();
+    let graphs = written.iter().filter(|w| w.starts_with("graphs/")).count();
+    let mut names: Vec<String> = Vec::new();
+    if cases > 0 {
+        names.push(format!("{cases} case files"));
+    }
+    names.extend(
+        written
+            .iter()
+            .filter(|w| !w.starts_with("case-") && !w.starts_with("graphs/"))
+            .cloned(),
+    );
+    if graphs > 0 {
+        names.push(format!("{graphs} pictures in graphs/"));
+    }
+    writeln!(out, "\nwrote {} to {}", names.join(", "), dir.display())
+}

@@ -1,0 +1,151 @@
+//! From flags to the library's option structs, each built once here: the
+//! thread pool, the load (with a progress bar on a terminal), detector
+//! configurations, FX tables, trace and output options, times and keys.
+
+use crate::args::{InputArgs, OutputArgs};
+use anyhow::Context;
+use moneytrail::detect::DetectConfig;
+use moneytrail::fx::FxTable;
+use moneytrail::ingest::{self, LoadOptions, Loaded};
+use moneytrail::report::{OutputOptions, ReportLimits};
+use moneytrail::{AccountId, FlowGraph, Ledger};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Size rayon's pool, once, before any parallel work: an error if it
+/// cannot be built.
+pub(crate) fn threads(threads: Option<usize>) -> anyhow::Result<()> {
+    if let Some(n) = threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .with_context(|| format!("cannot start {n} worker threads"))?;
+    }
+    Ok(())
+}
+
+/// A file shipped in `data/`, found from the source tree (as with
+/// `cargo run`) or the working directory.
+pub(crate) fn shipped(name: &str) -> PathBuf {
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name);
+    if built.is_file() {
+        built
+    } else {
+        PathBuf::from("data").join(name)
+    }
+}
+
+/// The shipped sample of transfers.
+pub(crate) fn sample_path() -> PathBuf {
+    shipped("sample_transfers.csv")
+}
+
+/// Load the input (the shipped sample when none is given).
+pub(crate) fn load(args: &InputArgs) -> anyhow::Result<Loaded> {
+    let path = args.input.clone().unwrap_or_else(sample_path);
+    let mut options = LoadOptions {
+        format: args.format.into(),
+        lenient: args.lenient,
+        default_asset: args.asset.clone(),
+        amlsim_nodes: args.nodes.clone(),
+        ..LoadOptions::default()
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} loading {bytes}/{total_bytes} [{bar:30}] {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        options.progress = Some(Arc::new(move |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        }));
+    }
+    let loaded = ingest::load(&path, &options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    loaded.with_context(|| format!("cannot load {}", path.display()))
+}
+
+/// Detector parameters from `--config` (TOML, or JSON by extension), or
+/// the defaults; `currency` overrides the file's.
+pub(crate) fn detect_config(
+    path: Option<&Path>,
+    currency: Option<&str>,
+) -> anyhow::Result<DetectConfig> {
+    let mut config = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let parsed = if path.extension().is_some_and(|e| e == "json") {
+                DetectConfig::from_json(&text)
+            } else {
+                DetectConfig::from_toml(&text)
+            };
+            parsed.with_context(|| format!("{}: not a valid config", path.display()))?
+        }
+        None => DetectConfig::default(),
+    };
+    if let Some(currency) = currency {
+        config.currency = currency.to_ascii_uppercase();
+    }
+    Ok(config)
+}
+
+/// The FX table: `--fx` completed by implied rates, or implied rates
+/// alone. The shipped sample comes with its own rates for BTC and USDT,
+/// which its data does not imply; they are used when no input is given.
+pub(crate) fn fx_table(
+    graph: &FlowGraph,
+    input: &InputArgs,
+    fx: Option<&PathBuf>,
+    currency: &str,
+) -> anyhow::Result<(FxTable, Option<PathBuf>)> {
+    let fx_file = fx.cloned().or_else(|| {
+        let sample = shipped("sample_fx.csv");
+        (input.input.is_none() && sample.is_file()).then_some(sample)
+    });
+    let table = match &fx_file {
+        Some(path) => FxTable::implied_with(graph.ledger(), &ingest::read_fx(path, currency)?),
+        None => FxTable::implied(graph.ledger(), currency),
+    };
+    Ok((table, fx_file))
+}
+
+/// What the results folder gets.
+pub(crate) fn output_options(args: &OutputArgs) -> OutputOptions {
+    OutputOptions {
+        parquet: args.parquet,
+        html: !args.no_report,
+        limits: ReportLimits {
+            drawn: args.report_drawn,
+            ..ReportLimits::default()
+        },
+        export: args.export.map(Into::into),
+        export_top: args.export_top,
+        neutralise_formulas: !args.raw_csv,
+    }
+}
+
+/// A time given on the command line (RFC 3339 or YYYY-MM-DD).
+pub(crate) fn time(text: &str) -> anyhow::Result<i64> {
+    moneytrail::time::parse_time(text).map_err(anyhow::Error::msg)
+}
+
+/// An account of the data, by key.
+pub(crate) fn account_id(ledger: &Ledger, key: &str) -> anyhow::Result<AccountId> {
+    ledger
+        .account_id(key)
+        .with_context(|| format!("no account {key:?} in the data"))
+}
