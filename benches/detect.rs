@@ -1,13 +1,13 @@
-//! Each detector on generated AMLworld-layout data of 100k and 1M rows
+//! Each detector of the registry on generated AMLworld-layout data of 100k and 1M rows
 //! (fixed seed), loaded and valued once before timing.
 //! Run: `cargo bench --bench detect` (add `-- detect_100000/` to run one
 //! size); with `MONEYTRAIL_BENCH_LARGE=1` also 10M rows (the large group).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use moneytrail::detect::{DetectConfig, Direction, FanDetector, Valued};
+use moneytrail::detect::DetectConfig;
 use moneytrail::ingest::{load, LoadOptions};
 use moneytrail::synth::{write_amlworld_file, AmlWorldSpec};
-use moneytrail::FlowGraph;
+use moneytrail::{FlowGraph, Valued};
 use std::hint::black_box;
 
 fn graph(rows: usize) -> FlowGraph {
@@ -30,35 +30,9 @@ fn detectors(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("detect_{rows}"));
         group.sample_size(10);
         group.throughput(Throughput::Elements(rows as u64));
-        group.bench_function("fan_out", |b| {
-            b.iter(|| black_box(config.fan_out.detect(&data)))
-        });
-        let fan_in = FanDetector {
-            direction: Direction::In,
-            ..config.fan_in.clone()
-        };
-        group.bench_function("fan_in", |b| b.iter(|| black_box(fan_in.detect(&data))));
-        group.bench_function("cycle", |b| {
-            b.iter(|| black_box(config.cycle.detect(&data)))
-        });
-        group.bench_function("scatter_gather", |b| {
-            b.iter(|| black_box(config.scatter_gather.detect(&data)))
-        });
-        group.bench_function("gather_scatter", |b| {
-            b.iter(|| black_box(config.gather_scatter.detect(&data)))
-        });
-        group.bench_function("bipartite_stack", |b| {
-            b.iter(|| black_box(config.bipartite.detect(&data)))
-        });
-        group.bench_function("layering_chain", |b| {
-            b.iter(|| black_box(config.layering_chain.detect(&data)))
-        });
-        group.bench_function("structuring", |b| {
-            b.iter(|| black_box(config.structuring.detect(&data)))
-        });
-        group.bench_function("pass_through", |b| {
-            b.iter(|| black_box(config.pass_through.detect(&data)))
-        });
+        for (name, detector) in config.detectors() {
+            group.bench_function(name, |b| b.iter(|| black_box(detector.detect(&data))));
+        }
         group.finish();
     }
 }

@@ -10,11 +10,11 @@
 //! * paths between two accounts six time-respecting hops apart.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use moneytrail::detect::Valued;
 use moneytrail::ingest::{load, LoadOptions};
 use moneytrail::paths::{find_paths, PathOptions};
 use moneytrail::synth::{write_amlworld_file, AmlWorldSpec};
 use moneytrail::trace::{trace, trace_many, Balances, Rule, Seed, TraceOptions};
+use moneytrail::Valued;
 use moneytrail::{AccountId, FlowGraph};
 use std::hint::black_box;
 

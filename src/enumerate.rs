@@ -7,10 +7,11 @@
 //! *Ledger order* is time order with ties in input order; "later" below
 //! means later in ledger order.
 
-use crate::detect::{CycleDetector, Valued};
+use crate::detect::CycleDetector;
 use crate::graph::FlowGraph;
 use crate::model::{AccountId, TransferId};
 use crate::time::Span;
+use crate::Valued;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 

@@ -45,6 +45,7 @@ mod contain;
 pub mod detect;
 pub mod enumerate;
 mod error;
+pub mod format;
 pub mod fx;
 mod graph;
 pub mod ingest;
@@ -58,6 +59,7 @@ pub mod summary;
 pub mod synth;
 pub mod time;
 pub mod trace;
+mod valued;
 
 pub use error::{Error, ErrorKind, Reason, Result, RowError};
 pub use graph::{Adjacent, FlowGraph};
@@ -65,3 +67,4 @@ pub use ledger::{Ledger, LedgerBuilder, NewTransfer, TextColumn, Transfer};
 pub use model::{
     amlworld_currency_code, Account, AccountId, AccountKind, Asset, AssetId, Channel, TransferId,
 };
+pub use valued::Valued;

@@ -12,9 +12,9 @@
 //! so the forward search only enters accounts that can still arrive within
 //! the hop bound.
 
-use crate::detect::Valued;
 use crate::model::{AccountId, TransferId};
 use crate::time::Span;
+use crate::valued::Valued;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -77,7 +77,7 @@ pub struct PathSearch {
 /// # Example
 ///
 /// ```
-/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, detect::Valued, paths::{find_paths, PathOptions}};
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued, paths::{find_paths, PathOptions}};
 /// use rust_decimal::Decimal;
 /// let mut b = LedgerBuilder::new();
 /// let (a, m, z) = (b.account("a"), b.account("m"), b.account("z"));

@@ -1,6 +1,7 @@
 //! A ledger at a glance: counts, time span, and volume per asset and
 //! channel (what `moneytrail summary` prints).
 
+use crate::format::group_thousands;
 use crate::ledger::Ledger;
 use crate::model::{AccountKind, Channel};
 use crate::time;
@@ -187,32 +188,6 @@ impl Summary {
                 .count() as u64,
         }
     }
-}
-
-/// Format a decimal with thousands separators: `1234567.5` → `1,234,567.5`.
-pub fn group_thousands(value: Decimal) -> String {
-    let text = value.to_string();
-    let (sign, body) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (int, frac) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
-    };
-    let mut out = String::with_capacity(text.len() + int.len() / 3);
-    out.push_str(sign);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
 }
 
 impl fmt::Display for Summary {

@@ -21,11 +21,11 @@
 //! payments are followed indirectly; when more exist the result says
 //! `truncated`.
 
-use crate::detect::Valued;
 use crate::error::Result;
 use crate::model::Category;
 use crate::model::{AccountId, TransferId};
 use crate::trace::{sources_of_funds, trace, Balances, Seed, Target, TraceOptions};
+use crate::valued::Valued;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;

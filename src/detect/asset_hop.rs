@@ -104,6 +104,16 @@ struct Search<'a, 'g> {
     truncated: bool,
 }
 
+impl super::Detector for AssetHopDetector {
+    fn typologies(&self) -> &'static [Typology] {
+        &[Typology::OnOffRamp, Typology::ChainHopping]
+    }
+
+    fn detect(&self, data: &Valued<'_>) -> Detection {
+        AssetHopDetector::detect(self, data)
+    }
+}
+
 impl AssetHopDetector {
     /// Run the detector.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {
@@ -221,12 +231,12 @@ impl AssetHopDetector {
         let explanation = format!(
             "{} {} from {} into {}, on as {}, out as {} {} to {} within {} \
              ({} transfers, {} asset changes, {:.0}% of the value back)",
-            crate::summary::group_thousands(l.amounts_paid()[s].round_dp(2)),
+            crate::format::group_thousands(l.amounts_paid()[s].round_dp(2)),
             l.asset(l.assets_paid()[s]).code,
             data.key(l.froms()[s]),
             data.key(l.tos()[s]),
             assets[1..assets.len().saturating_sub(1)].join(" → "),
-            crate::summary::group_thousands(l.amounts_received()[e].round_dp(2)),
+            crate::format::group_thousands(l.amounts_received()[e].round_dp(2)),
             l.asset(l.assets_received()[e]).code,
             data.key(l.tos()[e]),
             span_words(span),

@@ -65,6 +65,16 @@ struct Block {
     density: f64,
 }
 
+impl super::Detector for BipartiteDetector {
+    fn typologies(&self) -> &'static [Typology] {
+        &[Typology::Bipartite, Typology::Stack]
+    }
+
+    fn detect(&self, data: &Valued<'_>) -> Detection {
+        BipartiteDetector::detect(self, data)
+    }
+}
+
 impl BipartiteDetector {
     /// Run the detector: bipartite blocks, then stacks of them.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {

@@ -80,6 +80,16 @@ struct Search<'a, 'g> {
     truncated: bool,
 }
 
+impl super::Detector for ChainDetector {
+    fn typologies(&self) -> &'static [Typology] {
+        &[Typology::LayeringChain]
+    }
+
+    fn detect(&self, data: &Valued<'_>) -> Detection {
+        ChainDetector::detect(self, data)
+    }
+}
+
 impl ChainDetector {
     /// Run the detector.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {

@@ -143,6 +143,16 @@ pub(crate) struct Hit {
     pub(crate) transfers: Vec<TransferId>,
 }
 
+impl super::Detector for CycleDetector {
+    fn typologies(&self) -> &'static [Typology] {
+        &[Typology::Cycle]
+    }
+
+    fn detect(&self, data: &Valued<'_>) -> Detection {
+        CycleDetector::detect(self, data)
+    }
+}
+
 impl CycleDetector {
     /// Run the detector.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {

@@ -77,6 +77,23 @@ impl Default for FanDetector {
     }
 }
 
+impl super::Detector for FanDetector {
+    fn typologies(&self) -> &'static [Typology] {
+        match self.direction {
+            Direction::Out => &[Typology::FanOut],
+            Direction::In => &[Typology::FanIn],
+        }
+    }
+
+    fn detect(&self, data: &Valued<'_>) -> Detection {
+        FanDetector::detect(self, data)
+    }
+
+    fn burst_test(&self) -> Option<(crate::time::Span, f64)> {
+        Some((self.window, self.min_burst))
+    }
+}
+
 impl FanDetector {
     /// Run the detector.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {

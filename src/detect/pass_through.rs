@@ -56,6 +56,16 @@ impl Default for PassThroughDetector {
     }
 }
 
+impl super::Detector for PassThroughDetector {
+    fn typologies(&self) -> &'static [Typology] {
+        &[Typology::PassThrough]
+    }
+
+    fn detect(&self, data: &Valued<'_>) -> Detection {
+        PassThroughDetector::detect(self, data)
+    }
+}
+
 impl PassThroughDetector {
     /// Run the detector.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {

@@ -53,6 +53,16 @@ impl Default for StructuringDetector {
     }
 }
 
+impl super::Detector for StructuringDetector {
+    fn typologies(&self) -> &'static [Typology] {
+        &[Typology::Structuring]
+    }
+
+    fn detect(&self, data: &Valued<'_>) -> Detection {
+        StructuringDetector::detect(self, data)
+    }
+}
+
 impl StructuringDetector {
     /// Run the detector.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {
@@ -152,13 +162,13 @@ impl StructuringDetector {
         let explanation = format!(
             "{} transfers of {}–{} {currency}{} into {} within {}, {} {currency} in all, each under the {} threshold",
             run.len(),
-            crate::summary::group_thousands(low),
-            crate::summary::group_thousands(high),
+            crate::format::group_thousands(low),
+            crate::format::group_thousands(high),
             if cash > 0 { format!(" ({cash} in cash)") } else { String::new() },
             data.key(a),
             span_words(span),
-            crate::summary::group_thousands(total),
-            crate::summary::group_thousands(self.threshold),
+            crate::format::group_thousands(total),
+            crate::format::group_thousands(self.threshold),
         );
         let value = data.total(&transfers);
         data.finding(

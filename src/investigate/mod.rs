@@ -17,13 +17,14 @@ mod pseudonym;
 
 pub use pseudonym::Pseudonymiser;
 
-use crate::detect::{Finding, Valued};
+use crate::detect::Finding;
 use crate::error::Result;
 pub use crate::ingest::SubjectSpec;
 use crate::model::{AccountId, AssetId, TransferId};
 use crate::paths::{find_paths, PathOptions};
 use crate::time;
 use crate::trace::{sources_of_funds, trace, Balances, Seed, Target, TraceOptions};
+use crate::valued::Valued;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -2,10 +2,10 @@
 //! between subjects, one thread equals many, pseudonyms hide every key.
 
 use super::*;
-use crate::detect::Valued;
 use crate::fx::FxTable;
 use crate::graph::FlowGraph;
 use crate::ledger::{LedgerBuilder, NewTransfer};
+use crate::valued::Valued;
 
 const H: i64 = 3_600_000_000;
 

@@ -11,9 +11,9 @@
 
 use super::xml::escape;
 use super::FindingRecord;
-use crate::detect::Valued;
 use crate::error::{Error, Result};
 use crate::model::{AccountKind, Channel, TransferId};
+use crate::valued::Valued;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;

@@ -23,11 +23,12 @@ pub use html::ReportLimits;
 pub use picture::{Arrow, HopKind, Item, Node, Picture};
 pub use xml::escape;
 
-use crate::detect::{Analysis, DetectConfig, Finding, Valued};
+use crate::detect::{Analysis, DetectConfig, Finding};
 use crate::error::{Error, Result};
 use crate::ingest::LoadReport;
 use crate::model::AccountId;
 use crate::time;
+use crate::Valued;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

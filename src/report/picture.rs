@@ -241,7 +241,7 @@ impl Picture {
     /// The picture of a finding (its transfers weighted by value), titled
     /// with its id, typology and explanation as written to findings.json.
     pub fn of_finding(
-        data: &crate::detect::Valued<'_>,
+        data: &crate::Valued<'_>,
         finding: &crate::detect::Finding,
         record: &super::FindingRecord,
         max_arrows: usize,
@@ -267,7 +267,7 @@ impl Picture {
     /// The neighbourhood of an account: its own transfers in and out (the
     /// `max_arrows` largest by value), for the picture of a subject.
     pub fn neighbourhood(
-        data: &crate::detect::Valued<'_>,
+        data: &crate::Valued<'_>,
         account: AccountId,
         id: &str,
         max_arrows: usize,

@@ -9,8 +9,8 @@
 use super::layout::{layout, Layout};
 use super::picture::{Arrow, HopKind, Picture};
 use super::xml::{escape, shorten};
+use crate::format::group_thousands;
 use crate::model::AccountKind;
-use crate::summary::group_thousands;
 use crate::time;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;

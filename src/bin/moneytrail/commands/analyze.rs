@@ -3,9 +3,10 @@
 
 use crate::args::AnalyzeArgs;
 use crate::{output, setup};
-use moneytrail::detect::{self, DetectConfig, Valued};
+use moneytrail::detect::{self, DetectConfig};
 use moneytrail::report::{self, FindingRecord};
 use moneytrail::FlowGraph;
+use moneytrail::Valued;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 

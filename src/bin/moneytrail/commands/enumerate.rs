@@ -4,10 +4,10 @@
 use crate::args::{EnumerateArgs, EnumerateTask};
 use crate::{output, setup};
 use anyhow::Context;
-use moneytrail::detect::Valued;
 use moneytrail::enumerate::{chains, reach_from, temporal_cycles, ChainRule};
 use moneytrail::fx::FxTable;
 use moneytrail::FlowGraph;
+use moneytrail::Valued;
 use std::io::Write;
 use std::time::Instant;
 

@@ -4,10 +4,10 @@ use crate::args::ExposureArgs;
 use crate::{output, setup};
 use anyhow::Context;
 use moneytrail::attribution::{clusters_of, exposure, tagged_accounts, ExposureOptions};
-use moneytrail::detect::Valued;
+use moneytrail::format::group_thousands;
 use moneytrail::ingest::read_tags;
-use moneytrail::summary::group_thousands;
 use moneytrail::trace::{Balances, TraceOptions};
+use moneytrail::Valued;
 use moneytrail::{AccountId, FlowGraph};
 use std::io::Write;
 

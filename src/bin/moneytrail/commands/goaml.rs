@@ -3,9 +3,9 @@
 use crate::args::GoamlArgs;
 use crate::setup;
 use anyhow::Context;
-use moneytrail::detect::Valued;
 use moneytrail::report::{self, read_findings, FindingRecord};
 use moneytrail::FlowGraph;
+use moneytrail::Valued;
 
 pub(crate) fn run(args: &GoamlArgs) -> anyhow::Result<()> {
     let findings = read_findings(&args.findings)?;

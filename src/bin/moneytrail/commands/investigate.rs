@@ -3,13 +3,14 @@
 use crate::args::InvestigateArgs;
 use crate::{output, setup};
 use moneytrail::attribution::{clusters_of, tagged_accounts, ExposureOptions};
-use moneytrail::detect::{self, Valued};
+use moneytrail::detect::{self};
+use moneytrail::format::group_thousands;
 use moneytrail::ingest::{read_subjects, read_tags};
 use moneytrail::investigate::{InvestigateOptions, Investigation, Pseudonymiser};
 use moneytrail::report::{self, terminal::terminal_safe, OutputOptions, Picture};
-use moneytrail::summary::group_thousands;
 use moneytrail::trace::{Balances, TraceOptions};
 use moneytrail::FlowGraph;
+use moneytrail::Valued;
 use std::io::Write;
 use std::time::Instant;
 

@@ -2,9 +2,9 @@
 
 use crate::args::PathsArgs;
 use crate::{output, setup};
-use moneytrail::detect::Valued;
 use moneytrail::paths::{find_paths, PathOptions};
 use moneytrail::FlowGraph;
+use moneytrail::Valued;
 use std::io::Write;
 
 pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {

@@ -3,9 +3,9 @@
 
 use crate::args::TraceArgs;
 use crate::{output, setup};
+use moneytrail::format::group_thousands;
 use moneytrail::fx::FxTable;
 use moneytrail::report;
-use moneytrail::summary::group_thousands;
 use moneytrail::trace::{Balances, Seed, Totals, TraceOptions};
 use moneytrail::{AssetId, FlowGraph, Ledger};
 use rust_decimal::Decimal;

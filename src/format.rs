@@ -1,0 +1,51 @@
+//! How numbers and durations read in explanations, reports and on the
+//! console.
+//!
+//! ```
+//! use moneytrail::format::{group_thousands, span_words};
+//! use moneytrail::time::HOUR;
+//! assert_eq!(group_thousands("1234567.5".parse().unwrap()), "1,234,567.5");
+//! assert_eq!(span_words(26 * HOUR), "26 h");
+//! ```
+
+use rust_decimal::Decimal;
+
+/// Format a decimal with thousands separators: `1234567.5` → `1,234,567.5`.
+pub fn group_thousands(value: Decimal) -> String {
+    let text = value.to_string();
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let mut out = String::with_capacity(text.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// Describe a duration for explanations (`26 h`, `3 d`, `45 min`).
+pub fn span_words(micros: i64) -> String {
+    if micros >= 2 * crate::time::DAY {
+        format!("{:.1} d", micros as f64 / crate::time::DAY as f64)
+    } else if micros >= 2 * crate::time::HOUR {
+        format!("{} h", (micros + crate::time::HOUR / 2) / crate::time::HOUR)
+    } else {
+        format!(
+            "{} min",
+            (micros + crate::time::MINUTE / 2) / crate::time::MINUTE
+        )
+    }
+}

@@ -1,0 +1,113 @@
+//! Transfers valued in one reporting currency: the graph every detector,
+//! path search and report works on.
+
+use crate::fx::FxTable;
+use crate::graph::FlowGraph;
+use crate::model::{AccountId, TransferId};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+/// The graph and every transfer's amount paid in the reporting currency.
+#[derive(Debug)]
+pub struct Valued<'g> {
+    /// The graph.
+    pub graph: &'g FlowGraph,
+    /// The FX table used.
+    pub fx: FxTable,
+    /// Amount paid of each transfer, in the reporting currency.
+    pub value: Vec<Decimal>,
+    /// The same as `f64`, for ratios in hot loops (never for totals).
+    pub value_f64: Vec<f64>,
+    /// Time from the first to the last transfer of the data set
+    /// (microseconds, at least one).
+    pub span_us: i64,
+}
+
+impl<'g> Valued<'g> {
+    /// Value a graph's transfers with an FX table.
+    pub fn new(graph: &'g FlowGraph, fx: FxTable) -> Valued<'g> {
+        let fx = fx.check(graph.ledger());
+        let value = fx.value_paid(graph.ledger());
+        let value_f64 = value.iter().map(|v| v.to_f64().unwrap_or(0.0)).collect();
+        let times = graph.ledger().times_us();
+        let span_us = match (times.first(), times.last()) {
+            (Some(a), Some(b)) => (b - a).max(1),
+            _ => 1,
+        };
+        Valued {
+            graph,
+            fx,
+            value,
+            value_f64,
+            span_us,
+        }
+    }
+
+    /// Value a graph with rates implied by its own conversions (see
+    /// [`FxTable::implied`]).
+    pub fn implied(graph: &'g FlowGraph, reporting: &str) -> Valued<'g> {
+        let fx = FxTable::implied(graph.ledger(), reporting);
+        Valued::new(graph, fx)
+    }
+
+    /// The reporting currency.
+    pub fn currency(&self) -> &str {
+        &self.fx.reporting
+    }
+
+    /// Whether an account is infrastructure rather than a party: cash or an
+    /// unidentified counterparty, or an exchange (VASP). Such accounts are
+    /// never the hub of a fan, a gather-scatter, a scatter-gather or a
+    /// pass-through: cash is not an account anyone controls, and an
+    /// exchange pays and is paid by many customers every day by design.
+    /// (They can still be on a path, a cycle or a chain.)
+    pub fn is_infrastructure(&self, a: AccountId) -> bool {
+        matches!(
+            self.graph.ledger().account(a).kind,
+            crate::model::AccountKind::CashOrUnknown | crate::model::AccountKind::Exchange
+        )
+    }
+
+    /// How much busier an account is inside a window than on average:
+    /// (its transfers in the window ÷ all its transfers) × (data span ÷
+    /// window). About 1 for steady activity (a merchant, a payroll); large
+    /// when the account does most of its business in one burst, as
+    /// laundering accounts do. When the whole data set spans less than two
+    /// windows the ratio cannot tell a burst from steady business, and it is
+    /// infinite (every test on it passes).
+    pub fn burst(&self, in_window: usize, total: usize, window: i64) -> f64 {
+        if self.span_us < 2 * window {
+            return f64::INFINITY;
+        }
+        if total == 0 {
+            return 0.0;
+        }
+        let share = in_window as f64 / total as f64;
+        share * (self.span_us as f64 / window.max(1) as f64).max(1.0)
+    }
+
+    /// Sum of the values of some transfers.
+    pub fn total(&self, transfers: &[TransferId]) -> Decimal {
+        transfers.iter().map(|t| self.value[t.index()]).sum()
+    }
+
+    /// The time of a transfer.
+    pub fn time(&self, t: TransferId) -> i64 {
+        self.graph.ledger().times_us()[t.index()]
+    }
+
+    /// An account's key.
+    pub fn key(&self, a: AccountId) -> &str {
+        &self.graph.ledger().account(a).key
+    }
+
+    /// Format an amount in the reporting currency, whole units with
+    /// thousands separators (`52,218 USD`).
+    pub fn money(&self, amount: Decimal) -> String {
+        format!(
+            "{} {}",
+            crate::format::group_thousands(amount.round_dp(0)),
+            self.fx.reporting
+        )
+    }
+}
