@@ -1,0 +1,490 @@
+//! What `analyze` writes: findings.json, findings.csv, accounts.csv,
+//! summary.json, pictures of the findings, and its report.html.
+
+use super::files::{io, joined, write_text, Table, Written};
+use super::page::{data_overview, legend, timeline_svg, transfer_headers, transfer_rows, Page};
+use super::picture::Picture;
+use super::record::FindingRecord;
+use super::svg::{picture_svg, short_time};
+use super::xml::escape;
+use super::{OutputOptions, ReportLimits};
+use crate::detect::{Analysis, DetectConfig, Finding};
+use crate::error::{Error, Result};
+use crate::format::group_thousands;
+use crate::ingest::LoadReport;
+use crate::model::AccountId;
+use crate::time::DAY;
+use crate::Valued;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+/// What `summary.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary<'a> {
+    /// The input file.
+    pub input: String,
+    /// The layout read.
+    pub layout: String,
+    /// Rows loaded.
+    pub rows_loaded: u64,
+    /// Rows rejected (lenient loading).
+    pub rows_rejected: u64,
+    /// Findings per typology.
+    pub findings_per_typology: BTreeMap<String, usize>,
+    /// Whether any detector hit a result budget.
+    pub truncated: bool,
+    /// Which detectors hit a budget.
+    pub truncated_per_detector: &'a BTreeMap<String, bool>,
+    /// Seconds each detector took.
+    pub seconds_per_detector: &'a BTreeMap<String, f64>,
+    /// Parameters that cannot work on this data, in words.
+    pub warnings: &'a [String],
+    /// Seconds to load and build the graph.
+    pub seconds_load: f64,
+    /// The parameters used.
+    pub parameters: &'a DetectConfig,
+    /// The FX table used.
+    pub fx: &'a crate::fx::FxTable,
+    /// Threads used.
+    pub threads: usize,
+}
+
+/// Positions of findings, highest score first (ties in output order).
+pub(crate) fn by_score(findings: &[Finding]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| {
+        findings[b]
+            .score
+            .total_cmp(&findings[a].score)
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// Write `findings.json`, `findings.csv`, `accounts.csv` and
+/// `summary.json` into `dir` (created if missing), and as `options` say,
+/// `report.html`, Parquet twins of the CSV files and DOT or GraphML
+/// pictures of the highest-scoring findings (`graphs/F000001.dot`…).
+/// Returns the findings as written and the names of the files.
+///
+/// # Errors
+///
+/// When a file cannot be written.
+pub fn write_analysis(
+    dir: &Path,
+    data: &Valued<'_>,
+    analysis: &Analysis,
+    config: &DetectConfig,
+    load: &LoadReport,
+    seconds_load: f64,
+    options: &OutputOptions,
+) -> Result<(Vec<FindingRecord>, Written)> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let records: Vec<FindingRecord> = analysis
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FindingRecord::new(i, f, data))
+        .collect();
+    let path = dir.join("findings.json");
+    let file = std::fs::File::create(&path).map_err(io(&path))?;
+    serde_json::to_writer_pretty(std::io::BufWriter::new(file), &records)
+        .map_err(|e| Error::format(&path, e.to_string()))?;
+    let mut written = vec!["findings.json".to_string()];
+    write_findings_csv(dir, &records, options, &mut written)?;
+    write_accounts_csv(dir, data, &analysis.findings, options, &mut written)?;
+    let summary = RunSummary {
+        input: load.path.display().to_string(),
+        layout: load.layout.name().to_string(),
+        rows_loaded: load.rows_loaded,
+        rows_rejected: load.rows_rejected,
+        findings_per_typology: analysis.per_typology(),
+        truncated: analysis.any_truncated(),
+        truncated_per_detector: &analysis.truncated,
+        seconds_per_detector: &analysis.seconds,
+        warnings: &analysis.warnings,
+        seconds_load,
+        parameters: config,
+        fx: &data.fx,
+        threads: rayon::current_num_threads(),
+    };
+    let path = dir.join("summary.json");
+    let text =
+        serde_json::to_string_pretty(&summary).map_err(|e| Error::format(&path, e.to_string()))?;
+    write_text(dir, "summary.json", &(text + "\n"), &mut written)?;
+    if options.html {
+        let page = analysis_html(data, analysis, &records, load, &options.limits);
+        write_text(dir, "report.html", &page, &mut written)?;
+    }
+    if let Some(format) = options.export {
+        let order = by_score(&analysis.findings);
+        for &i in order.iter().take(options.export_top) {
+            let (f, r) = (&analysis.findings[i], &records[i]);
+            let picture = Picture::of_finding(data, f, r, usize::MAX);
+            let name = format!("graphs/{}.{}", r.id, format.extension());
+            write_text(dir, &name, &format.render(&picture), &mut written)?;
+        }
+    }
+    Ok((records, written))
+}
+
+fn write_findings_csv(
+    dir: &Path,
+    records: &[FindingRecord],
+    options: &OutputOptions,
+    written: &mut Written,
+) -> Result<()> {
+    Table::of(records)
+        .column("id", |r| r.id.clone())
+        .column("typology", |r| r.typology.clone())
+        .column("score", |r| r.score)
+        .column("amount", |r| r.amount.to_string())
+        .column("currency", |r| r.currency.clone())
+        .column("first_time", |r| r.first_time.clone())
+        .column("last_time", |r| r.last_time.clone())
+        .column("accounts", |r| joined(&r.accounts))
+        .column("rows", |r| joined(&r.rows))
+        .column("explanation", |r| r.explanation.clone())
+        .write(dir, "findings", options, written)
+}
+
+/// A flagged account: its combined score, typologies and amounts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlaggedAccount {
+    /// The account.
+    pub account: AccountId,
+    /// 1 − ∏(1 − score) over its findings, rounded to 4 decimals.
+    pub score: f64,
+    /// Its highest finding score.
+    pub max_score: f64,
+    /// Findings it takes part in.
+    pub findings: u32,
+    /// Typologies of those findings.
+    pub typologies: std::collections::BTreeSet<&'static str>,
+    /// Sum of those findings' amounts (reporting currency).
+    pub amount: Decimal,
+}
+
+/// Every account that takes part in a finding, highest combined score
+/// first, then by key.
+pub fn flagged_accounts(data: &Valued<'_>, findings: &[Finding]) -> Vec<FlaggedAccount> {
+    let mut rows: BTreeMap<AccountId, (f64, FlaggedAccount)> = BTreeMap::new();
+    for f in findings {
+        for &a in &f.accounts {
+            let (complement, row) = rows.entry(a).or_insert((
+                1.0,
+                FlaggedAccount {
+                    account: a,
+                    score: 0.0,
+                    max_score: 0.0,
+                    findings: 0,
+                    typologies: Default::default(),
+                    amount: Decimal::ZERO,
+                },
+            ));
+            *complement *= 1.0 - f.score;
+            row.max_score = row.max_score.max(f.score);
+            row.findings += 1;
+            row.typologies.insert(f.typology.name());
+            row.amount += f.amount;
+        }
+    }
+    let mut order: Vec<FlaggedAccount> = rows
+        .into_values()
+        .map(|(complement, mut row)| {
+            row.score = ((1.0 - complement) * 10_000.0).round() / 10_000.0;
+            row
+        })
+        .collect();
+    order.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| data.key(a.account).cmp(data.key(b.account)))
+    });
+    order
+}
+
+fn write_accounts_csv(
+    dir: &Path,
+    data: &Valued<'_>,
+    findings: &[Finding],
+    options: &OutputOptions,
+    written: &mut Written,
+) -> Result<()> {
+    let order = flagged_accounts(data, findings);
+    let l = data.graph.ledger();
+    let acct = |r: &FlaggedAccount| l.account(r.account);
+    Table::of(&order)
+        .column("account", |r| acct(r).key.clone())
+        .column("institution", |r| {
+            acct(r).institution.clone().unwrap_or_default()
+        })
+        .column("jurisdiction", |r| {
+            acct(r).jurisdiction.clone().unwrap_or_default()
+        })
+        .column("kind", |r| acct(r).kind.name().to_string())
+        .column("score", |r| r.score)
+        .column("max_finding_score", |r| {
+            (r.max_score * 10_000.0).round() / 10_000.0
+        })
+        .column("findings", |r| r.findings)
+        .column("typologies", |r| {
+            r.typologies.iter().copied().collect::<Vec<_>>().join(";")
+        })
+        .column("amount_in_findings", |r| r.amount.to_string())
+        .column("currency", |_| data.currency().to_string())
+        .column("transfers_out", |r| data.graph.out_degree(r.account) as u32)
+        .column("transfers_in", |r| data.graph.in_degree(r.account) as u32)
+        .write(dir, "accounts", options, written)
+}
+
+/// The report `analyze` writes: overview, findings per typology, top
+/// accounts, timeline of flagged volume per day, and each finding (the
+/// highest-scoring [`ReportLimits::drawn`] with a drawing and transfer
+/// table, the next [`ReportLimits::listed`] in a table). `records` are the
+/// findings as written to `findings.json`, in the same order as
+/// `analysis.findings`.
+pub(super) fn analysis_html(
+    data: &Valued<'_>,
+    analysis: &Analysis,
+    records: &[FindingRecord],
+    load: &LoadReport,
+    limits: &ReportLimits,
+) -> String {
+    let ledger = data.graph.ledger();
+    let mut page = Page::new();
+    page.heading(1, "top", "moneytrail analysis");
+    page.note(&format!(
+        "{} · {} transfers · amounts in {} ({} rates)",
+        load.path.display(),
+        group_thousands(load.rows_loaded.into()),
+        data.currency(),
+        data.fx.source
+    ));
+    page.raw(
+        "<p><a href=\"#overview\">Overview</a> · <a href=\"#typologies\">Findings per typology</a> · \
+         <a href=\"#accounts\">Top accounts</a> · <a href=\"#timeline\">Timeline</a> · \
+         <a href=\"#findings\">Findings</a></p>\n",
+    );
+    page.heading(2, "overview", "Overview");
+    data_overview(&mut page, ledger, Some(load));
+
+    // findings per typology
+    page.heading(2, "typologies", "Findings per typology");
+    let mut per: BTreeMap<&str, (usize, f64, Decimal)> = BTreeMap::new();
+    for f in &analysis.findings {
+        let e = per
+            .entry(f.typology.name())
+            .or_insert((0, 0.0, Decimal::ZERO));
+        e.0 += 1;
+        e.1 = e.1.max(f.score);
+        e.2 += f.amount;
+    }
+    // one row per detector that ran and per typology found (`stack` comes
+    // from the bipartite detector)
+    let mut names: Vec<&str> = analysis.seconds.keys().map(String::as_str).collect();
+    names.extend(per.keys().copied());
+    names.sort_unstable();
+    names.dedup();
+    let rows: Vec<Vec<String>> = names
+        .iter()
+        .map(|name| {
+            let (n, max, total) = per.get(name).copied().unwrap_or((0, 0.0, Decimal::ZERO));
+            let detector = crate::detect::Typology::from_name(name).map_or(*name, |t| t.detector());
+            vec![
+                name.to_string(),
+                group_thousands((n as u64).into()),
+                if n > 0 {
+                    format!("{max:.2}")
+                } else {
+                    String::new()
+                },
+                data.money(total),
+                analysis
+                    .seconds
+                    .get(detector)
+                    .map(|s| format!("{s:.3}"))
+                    .unwrap_or_default(),
+                if analysis.truncated.get(detector).copied().unwrap_or(false) {
+                    "yes: a result budget was hit".to_string()
+                } else {
+                    "no".to_string()
+                },
+            ]
+        })
+        .collect();
+    page.table(
+        "typologies",
+        &[
+            "typology",
+            "#findings",
+            "#highest score",
+            "#amount in findings",
+            "#detector seconds",
+            "truncated",
+        ],
+        &rows,
+    );
+    for w in &analysis.warnings {
+        page.note(&format!("Warning: {w}."));
+    }
+
+    // top accounts
+    page.heading(2, "accounts", "Top accounts by score");
+    let flagged = flagged_accounts(data, &analysis.findings);
+    let rows: Vec<Vec<String>> = flagged
+        .iter()
+        .take(limits.top_accounts)
+        .map(|r| {
+            let a = ledger.account(r.account);
+            vec![
+                a.key.clone(),
+                a.institution.clone().unwrap_or_default(),
+                a.jurisdiction.clone().unwrap_or_default(),
+                format!("{:.2}", r.score),
+                r.findings.to_string(),
+                r.typologies.iter().copied().collect::<Vec<_>>().join(", "),
+                data.money(r.amount),
+            ]
+        })
+        .collect();
+    page.table(
+        "accounts",
+        &[
+            "account",
+            "institution",
+            "jurisdiction",
+            "#score",
+            "#findings",
+            "typologies",
+            "#amount in findings",
+        ],
+        &rows,
+    );
+    page.note(&format!(
+        "{} of {} flagged accounts shown; all are in accounts.csv.",
+        rows.len(),
+        flagged.len()
+    ));
+
+    // timeline
+    page.heading(2, "timeline", "Flagged volume per day");
+    let mut flagged_transfer = vec![false; ledger.len()];
+    let mut per_day: BTreeMap<i64, Decimal> = BTreeMap::new();
+    for f in &analysis.findings {
+        for &t in &f.transfers {
+            if !std::mem::replace(&mut flagged_transfer[t.index()], true) {
+                *per_day.entry(data.time(t).div_euclid(DAY)).or_default() += data.value[t.index()];
+            }
+        }
+    }
+    page.raw(&timeline_svg(&per_day, data.currency()));
+    page.note("Each transfer counts once, however many findings it is in.");
+
+    // findings
+    page.heading(2, "findings", "Findings");
+    let mut order = by_score(&analysis.findings);
+    order.retain(|&i| i < records.len());
+    let drawn = order.len().min(limits.drawn);
+    page.note(&format!(
+        "{} findings. Drawn: the {drawn} highest-scoring; listed below them: {} more; all are in findings.json. \
+         A drawing shows at most {} transfers (the largest by value) and says when it leaves some out.",
+        order.len(),
+        order.len().saturating_sub(drawn).min(limits.listed),
+        limits.arrows_per_picture
+    ));
+    page.raw(&legend());
+    let typologies: Vec<&str> = per.keys().copied().collect();
+    page.raw("<div class=\"controls\"><label>typology <select id=\"typology-filter\"><option value=\"all\" selected=\"selected\">all</option>");
+    for t in &typologies {
+        let _ = write!(page.body, "<option value=\"{t}\">{t}</option>");
+    }
+    page.raw(
+        "</select></label> <button type=\"button\" id=\"expand-all\">expand all</button>\
+              <button type=\"button\" id=\"collapse-all\">collapse all</button></div>\n",
+    );
+    for (rank, &i) in order.iter().take(drawn).enumerate() {
+        let f = &analysis.findings[i];
+        let r = &records[i];
+        let picture = Picture::of_finding(data, f, r, limits.arrows_per_picture);
+        let _ = write!(
+            page.body,
+            "<details class=\"finding\" id=\"{id}\" data-typology=\"{}\" data-transfers=\"{}\"{}>\
+             <summary><span class=\"score\">{:.2}</span> <span class=\"typology\">{}</span> \
+             {id} · {} · {} – {}</summary>\n<p>{}</p>\n",
+            escape(&r.typology),
+            f.transfers.len(),
+            if rank < 3 { " open=\"open\"" } else { "" },
+            f.score,
+            escape(&r.typology),
+            escape(&data.money(f.amount)),
+            short_time(f.first_time_us),
+            short_time(f.last_time_us),
+            escape(&r.explanation),
+            id = escape(&r.id),
+        );
+        if picture.omitted > 0 {
+            page.note(&format!(
+                "The drawing shows the {} largest of {} transfers.",
+                picture.arrows.len(),
+                f.transfers.len()
+            ));
+        }
+        let _ = writeln!(
+            page.body,
+            "<div class=\"drawing\">{}</div>",
+            picture_svg(&picture)
+        );
+        let mut rows = transfer_rows(ledger, &picture, |t| data.money(data.value[t]));
+        rows.truncate(limits.rows_per_table);
+        page.table("transfers", &transfer_headers(ledger, "#value"), &rows);
+        page.raw("</details>\n");
+    }
+    let listed: Vec<Vec<String>> = order
+        .iter()
+        .skip(drawn)
+        .take(limits.listed)
+        .map(|&i| {
+            let r = &records[i];
+            vec![
+                r.id.clone(),
+                r.typology.clone(),
+                format!("{:.2}", r.score),
+                data.money(r.amount),
+                r.first_time.clone(),
+                r.explanation.clone(),
+            ]
+        })
+        .collect();
+    if !listed.is_empty() {
+        page.heading(3, "more-findings", "More findings (not drawn)");
+        page.table(
+            "more-findings",
+            &[
+                "id",
+                "typology",
+                "#score",
+                "#amount",
+                "first time",
+                "explanation",
+            ],
+            &listed,
+        );
+        if order.len() > drawn + listed.len() {
+            page.note(&format!(
+                "{} further findings are not shown here; see findings.json.",
+                order.len() - drawn - listed.len()
+            ));
+        }
+    }
+    page.finish(
+        "moneytrail analysis",
+        &format!(
+            " data-findings=\"{}\" data-findings-shown=\"{drawn}\"",
+            order.len()
+        ),
+    )
+}
