@@ -13,6 +13,7 @@
 //! account and address key in them is replaced by its keyed hash, the same
 //! in every file, for sharing across borders.
 
+mod case;
 mod pseudonym;
 
 pub use pseudonym::Pseudonymiser;
@@ -20,10 +21,9 @@ pub use pseudonym::Pseudonymiser;
 use crate::detect::Finding;
 use crate::error::Result;
 pub use crate::ingest::SubjectSpec;
-use crate::model::{AccountId, AssetId, TransferId};
-use crate::paths::{find_paths, PathOptions};
-use crate::time;
-use crate::trace::{sources_of_funds, trace, Balances, Seed, Target, TraceOptions};
+use crate::model::{AccountId, AssetId};
+use crate::paths::PathOptions;
+use crate::trace::{Balances, TraceOptions};
 use crate::valued::Valued;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -336,9 +336,15 @@ impl<'a> Investigation<'a> {
                 index.entry(c).or_default().push(s);
             }
         }
+        let cohort = case::Cohort {
+            subjects,
+            ids: &ids,
+            counterparties: &counterparties,
+            index: &index,
+        };
         (0..subjects.len())
             .into_par_iter()
-            .map(|s| self.case(s, subjects, &ids, &counterparties, &index))
+            .map(|s| self.case(s, &cohort))
             .collect()
     }
 
@@ -369,330 +375,6 @@ impl<'a> Investigation<'a> {
             amount: amount.normalize(),
             value: self.data.fx.rate(code).map(|r| (amount * r).round_dp(2)),
         }
-    }
-
-    fn case(
-        &self,
-        s: usize,
-        subjects: &[SubjectSpec],
-        ids: &[Option<Vec<AccountId>>],
-        counterparties: &[BTreeSet<AccountId>],
-        index: &HashMap<AccountId, Vec<usize>>,
-    ) -> Result<CaseFile> {
-        let spec = &subjects[s];
-        let currency = self.data.currency().to_string();
-        let empty = |key: &str| FlowSummary {
-            key: key.to_string(),
-            transfers_in: 0,
-            value_in: Decimal::ZERO,
-            transfers_out: 0,
-            value_out: Decimal::ZERO,
-        };
-        let Some(members) = ids[s].as_deref() else {
-            return Ok(CaseFile {
-                case_ref: spec.case_ref.clone(),
-                subject: spec.subject.clone(),
-                found: false,
-                member_count: 0,
-                members: Vec::new(),
-                currency,
-                first_time: None,
-                last_time: None,
-                total: empty("total"),
-                counterparties: Vec::new(),
-                counterparty_count: 0,
-                assets: Vec::new(),
-                jurisdictions: Vec::new(),
-                months: Vec::new(),
-                findings: Vec::new(),
-                forward: None,
-                backward: Vec::new(),
-                links: Vec::new(),
-                freezable: Vec::new(),
-                exposure: None,
-            });
-        };
-        let g = self.data.graph;
-        let l = g.ledger();
-        let top = self.options.top;
-        // flows by counterparty, asset, jurisdiction, month
-        let mut total = empty("total");
-        let mut by_cp: BTreeMap<AccountId, FlowSummary> = BTreeMap::new();
-        let mut by_asset: BTreeMap<String, FlowSummary> = BTreeMap::new();
-        let mut by_jur: BTreeMap<String, FlowSummary> = BTreeMap::new();
-        let mut by_month: BTreeMap<String, FlowSummary> = BTreeMap::new();
-        let mut times: Vec<i64> = Vec::new();
-        let mut flows: Vec<(bool, i64, TransferId, AccountId)> = Vec::new();
-        let member = |x: &AccountId| members.binary_search(x).is_ok();
-        let mut closing: BTreeMap<(AccountId, AssetId), Decimal> = BTreeMap::new();
-        let mut seeds: Vec<Seed> = Vec::new();
-        for &a in members {
-            for (incoming, adj) in [(true, g.incoming(a, ..)), (false, g.outgoing(a, ..))] {
-                for (t_us, t, peer) in adj.iter() {
-                    let i = t.index();
-                    if incoming {
-                        *closing.entry((a, l.assets_received()[i])).or_default() +=
-                            l.amounts_received()[i];
-                    } else {
-                        *closing.entry((a, l.assets_paid()[i])).or_default() -= l.amounts_paid()[i];
-                    }
-                    if member(&peer) {
-                        continue; // within the subject
-                    }
-                    if !incoming {
-                        seeds.push(Seed::Transfer {
-                            transfer: t,
-                            amount: None,
-                        });
-                    }
-                    flows.push((incoming, t_us, t, peer));
-                }
-            }
-        }
-        flows.sort_unstable_by_key(|f| (f.2, f.0));
-        for &(incoming, t_us, t, peer) in &flows {
-            let i = t.index();
-            times.push(t_us);
-            let value = self.data.value[i];
-            let asset = if incoming {
-                l.assets_received()[i]
-            } else {
-                l.assets_paid()[i]
-            };
-            let jur = l
-                .account(peer)
-                .jurisdiction
-                .clone()
-                .unwrap_or_else(|| "unknown".to_string());
-            let month = time::to_datetime(t_us).format("%Y-%m").to_string();
-            let code = l.asset(asset).code.clone();
-            let key_of_peer = l.account(peer).key.clone();
-            for summary in [
-                &mut total,
-                by_cp.entry(peer).or_insert_with(|| empty(&key_of_peer)),
-                by_asset.entry(code.clone()).or_insert_with(|| empty(&code)),
-                by_jur.entry(jur.clone()).or_insert_with(|| empty(&jur)),
-                by_month
-                    .entry(month.clone())
-                    .or_insert_with(|| empty(&month)),
-            ] {
-                if incoming {
-                    summary.transfers_in += 1;
-                    summary.value_in += value;
-                } else {
-                    summary.transfers_out += 1;
-                    summary.value_out += value;
-                }
-            }
-        }
-        let counterparty_count = by_cp.len();
-        let mut counterparties_list: Vec<FlowSummary> = by_cp.into_values().collect();
-        counterparties_list.sort_by(|x, y| {
-            (y.value_in + y.value_out)
-                .cmp(&(x.value_in + x.value_out))
-                .then_with(|| x.key.cmp(&y.key))
-        });
-        counterparties_list.truncate(top);
-        // findings
-        let mut finding_ids: Vec<usize> = members
-            .iter()
-            .flat_map(|a| self.by_account.get(a).into_iter().flatten().copied())
-            .collect();
-        finding_ids.sort_unstable();
-        finding_ids.dedup();
-        let mut findings: Vec<FindingRef> = finding_ids
-            .iter()
-            .map(|&i| {
-                let f = &self.findings[i];
-                FindingRef {
-                    id: format!("F{:06}", i + 1),
-                    typology: f.typology.name().to_string(),
-                    score: (f.score * 10_000.0).round() / 10_000.0,
-                    amount: f.amount,
-                    explanation: f.explanation.clone(),
-                }
-            })
-            .collect();
-        findings.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
-        // forward: the subject's payments to others
-        seeds.sort_unstable_by_key(|s| match s {
-            Seed::Transfer { transfer, .. } => *transfer,
-            Seed::Inflows { .. } => TransferId(0),
-        });
-        let forward = if seeds.is_empty() {
-            None
-        } else {
-            let tr = trace(g, self.balances, &seeds, &self.options.trace)?;
-            let holdings: Vec<Held> = tr
-                .holdings
-                .iter()
-                .take(top)
-                .map(|h| self.held(h.account, h.asset, h.amount))
-                .collect();
-            Some(ForwardTrace {
-                rule: tr.rule.name().to_string(),
-                seeded_transfers: seeds.len(),
-                traced_in: self.money_map(&tr.traced_in),
-                held: self.money_map(&tr.held),
-                exited: self.money_map(&tr.exited_total()),
-                conserved: tr.conserved(),
-                holdings,
-            })
-        };
-        // backward: where each positive closing balance came from
-        let end = times.iter().copied().max().unwrap_or(0);
-        let mut backward = Vec::new();
-        let mut freezable = Vec::new();
-        // the largest closing balances (a cluster may have many): at most `top`
-        let mut balances: Vec<(AccountId, AssetId, Decimal)> = closing
-            .iter()
-            .map(|(&(a, asset), &flow)| (a, asset, self.balances.opening(a, asset) + flow))
-            .filter(|x| x.2 > Decimal::ZERO)
-            .collect();
-        balances.sort_by(|x, y| y.2.cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
-        balances.truncate(top);
-        for (a, asset, balance) in balances {
-            freezable.push(self.held(a, asset, balance));
-            let sof = sources_of_funds(
-                g,
-                self.balances,
-                Target::Balance {
-                    account: a,
-                    asset,
-                    at: end,
-                },
-                &self.options.trace,
-                self.options.max_sources,
-            )?;
-            backward.push(BackwardTrace {
-                account: l.account(a).key.clone(),
-                asset: l.asset(asset).code.clone(),
-                balance: sof.target_amount.normalize(),
-                traced: sof.traced.normalize(),
-                untraced: sof.untraced.normalize(),
-                truncated: sof.truncated,
-                sources: sof
-                    .sources
-                    .iter()
-                    .take(top)
-                    .map(|x| SourceRef {
-                        account: l.account(x.account).key.clone(),
-                        row: l.source_rows()[x.transfer.index()],
-                        amount: x.amount.normalize(),
-                    })
-                    .collect(),
-            });
-        }
-        if let Some(f) = &forward {
-            freezable.extend(
-                f.holdings
-                    .iter()
-                    .filter(|h| l.account_id(&h.account).is_none_or(|x| !member(&x)))
-                    .cloned(),
-            );
-        }
-        // links: shared counterparties with every subject, paths within the case
-        let mut sharing: BTreeMap<usize, Vec<AccountId>> = BTreeMap::new();
-        for &c in &counterparties[s] {
-            for &o in index.get(&c).into_iter().flatten() {
-                if o != s && ids[o].as_deref() != Some(members) {
-                    sharing.entry(o).or_default().push(c);
-                }
-            }
-        }
-        for (o, other) in subjects.iter().enumerate() {
-            if o != s
-                && other.case_ref == spec.case_ref
-                && ids[o].as_deref().is_some_and(|b| b != members)
-            {
-                sharing.entry(o).or_default();
-            }
-        }
-        let path_refs = |from: AccountId, to: AccountId| -> Vec<PathRef> {
-            find_paths(self.data, from, to, &self.options.paths)
-                .paths
-                .iter()
-                .map(|p| PathRef {
-                    accounts: p
-                        .accounts
-                        .iter()
-                        .map(|&x| l.account(x).key.clone())
-                        .collect(),
-                    rows: p
-                        .transfers
-                        .iter()
-                        .map(|t: &TransferId| l.source_rows()[t.index()])
-                        .collect(),
-                    bottleneck: p.bottleneck,
-                })
-                .collect()
-        };
-        let mut links = Vec::new();
-        for (o, shared) in sharing {
-            let other = &subjects[o];
-            let same_case = other.case_ref == spec.case_ref;
-            // paths between single accounts (not searched for clusters)
-            let (paths_to, paths_from) = match (same_case, members, ids[o].as_deref()) {
-                (true, &[a], Some(&[b])) => (path_refs(a, b), path_refs(b, a)),
-                _ => (Vec::new(), Vec::new()),
-            };
-            if shared.is_empty() && paths_to.is_empty() && paths_from.is_empty() {
-                continue;
-            }
-            links.push(Link {
-                case_ref: other.case_ref.clone(),
-                subject: other.subject.clone(),
-                shared_count: shared.len(),
-                shared_counterparties: shared
-                    .iter()
-                    .take(top)
-                    .map(|&c| l.account(c).key.clone())
-                    .collect(),
-                paths_to,
-                paths_from,
-            });
-        }
-        let exposure = match &self.tagged {
-            Some((tagged, options)) => Some(crate::attribution::exposure(
-                self.data,
-                self.balances,
-                members,
-                tagged,
-                options,
-            )?),
-            None => None,
-        };
-        let sorted = |m: BTreeMap<String, FlowSummary>| m.into_values().collect::<Vec<_>>();
-        Ok(CaseFile {
-            case_ref: spec.case_ref.clone(),
-            subject: spec.subject.clone(),
-            found: true,
-            member_count: members.len(),
-            members: if members.len() > 1 {
-                members
-                    .iter()
-                    .take(top)
-                    .map(|&m| l.account(m).key.clone())
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            currency,
-            first_time: times.iter().min().map(|&t| time::to_rfc3339(t)),
-            last_time: times.iter().max().map(|&t| time::to_rfc3339(t)),
-            total,
-            counterparties: counterparties_list,
-            counterparty_count,
-            assets: sorted(by_asset),
-            jurisdictions: sorted(by_jur),
-            months: sorted(by_month),
-            findings,
-            forward,
-            backward,
-            links,
-            freezable,
-            exposure,
-        })
     }
 }
 
