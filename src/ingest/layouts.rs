@@ -46,6 +46,18 @@ impl Layout {
         }
     }
 
+    /// The layout's header line (its column names, comma-separated; the
+    /// patterns layout has the transactions layout's columns), for writers.
+    ///
+    /// ```
+    /// use moneytrail::ingest::Layout;
+    /// assert!(Layout::TransfersCsv.header().starts_with("tx_id,time,from,to,amount,asset,"));
+    /// ```
+    pub fn header(self) -> String {
+        let names: Vec<&str> = self.spec().iter().map(|c| c.name).collect();
+        names.join(",")
+    }
+
     pub(crate) fn spec(self) -> &'static [ColSpec] {
         match self {
             Layout::AmlWorld | Layout::AmlWorldPatterns => AMLWORLD,

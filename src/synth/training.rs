@@ -32,7 +32,13 @@
 //! amounts, fewer participants, and (hard) participants who also do honest
 //! business.
 
+use super::plant::{
+    Canvas, Chain, Chan, Count, Cycle, Delay, Dwell, Fan, GatherScatter, Layers, Leg, Minutes,
+    Mixing, PassThrough, Planted, ScatterGather, Side, Structuring, VcCanvas, VcLayering,
+};
 use super::Rng;
+use crate::detect::{Direction, Typology};
+use crate::ingest::Layout;
 use crate::time::{self, DAY, HOUR, MINUTE};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -145,28 +151,13 @@ impl TrainingSpec {
 pub fn plan_from_toml(text: &str) -> crate::Result<BTreeMap<String, TypologyPlan>> {
     let plan: BTreeMap<String, TypologyPlan> =
         toml::from_str(text).map_err(|e| crate::error::Error::invalid(e.to_string()))?;
-    if let Some(name) = plan.keys().find(|n| !TYPOLOGIES.contains(&n.as_str())) {
+    if let Some(name) = plan.keys().find(|n| Planted::from_name(n).is_none()) {
         return Err(crate::error::Error::invalid(format!(
             "unknown typology {name:?}"
         )));
     }
     Ok(plan)
 }
-
-/// The typologies the generator plants, in answer-key order.
-pub const TYPOLOGIES: [&str; 11] = [
-    "fan_out",
-    "fan_in",
-    "cycle",
-    "scatter_gather",
-    "gather_scatter",
-    "bipartite",
-    "stack",
-    "layering_chain",
-    "structuring",
-    "pass_through",
-    "virtual_currency_layering",
-];
 
 struct Bank {
     name: &'static str,
@@ -750,9 +741,9 @@ fn knobs(d: Difficulty) -> Knobs {
 fn plant_all(spec: &TrainingSpec, world: &mut World) -> (Vec<Plant>, Vec<Gen>) {
     let mut plants = Vec::new();
     let mut rows = Vec::new();
-    for (ti, &typology) in TYPOLOGIES.iter().enumerate() {
+    for (ti, planted) in Planted::ALL.into_iter().enumerate() {
         let mut k = knobs(spec.difficulty);
-        let plan = spec.plan.get(typology).cloned().unwrap_or_default();
+        let plan = spec.plan.get(planted.name()).cloned().unwrap_or_default();
         if let Some(size) = plan.size {
             k.size = (size.max(2), size.max(2));
         }
@@ -778,19 +769,20 @@ fn plant_all(spec: &TrainingSpec, world: &mut World) -> (Vec<Plant>, Vec<Gen>) {
                 knobs: &k,
                 seed: spec.seed,
                 id,
+                route: (0.0, 1),
             };
-            let (parameters, description) = ctx.plant(typology, t0);
+            let (parameters, description) = ctx.plant(planted, t0);
             for row in &mut ctx.rows {
                 row.attempt = Some(id);
             }
             let PlantCtx {
-                rows: planted,
+                rows: planted_rows,
                 accounts,
                 ..
             } = ctx;
-            rows.extend(planted);
+            rows.extend(planted_rows);
             plants.push(Plant {
-                typology,
+                typology: planted.name(),
                 accounts,
                 parameters,
                 description,
@@ -808,6 +800,8 @@ struct PlantCtx<'w> {
     knobs: &'w Knobs,
     seed: u64,
     id: u32,
+    /// A virtual-currency route's amount (US cents) and layer wallets.
+    route: (f64, usize),
 }
 
 impl PlantCtx<'_> {
@@ -842,295 +836,308 @@ impl PlantCtx<'_> {
         usd_cents * (1.0 + n * (2.0 * self.r.unit() - 1.0))
     }
 
-    fn at(&mut self, t0: i64, within_hours: i64) -> i64 {
-        t0 + self.r.range(0, (within_hours * 60).max(1)) * MINUTE
+    fn size_count(&self, fit: fn(usize) -> usize) -> Count {
+        Count::Drawn {
+            lo: self.knobs.size.0 as i64,
+            hi: self.knobs.size.1 as i64,
+            fit,
+        }
     }
 
-    fn send(&mut self, time: i64, from: u32, to: u32, usd_cents: f64, channel: u8) -> usize {
-        let g = pay(time, from, to, usd_cents, self.world, channel);
-        self.rows.push(g);
-        self.rows.len() - 1
+    fn hops_count(&self) -> Count {
+        Count::drawn(self.knobs.hops.0, self.knobs.hops.1)
     }
 
-    fn size(&mut self) -> usize {
-        self.r
-            .range(self.knobs.size.0 as i64, self.knobs.size.1 as i64) as usize
-    }
-
-    fn plant(&mut self, typology: &str, t0: i64) -> (BTreeMap<String, serde_json::Value>, String) {
+    /// Plant one instance of `typology` from `t0`: its parameters for the
+    /// answer key, and its description.
+    fn plant(
+        &mut self,
+        planted: Planted,
+        t0: i64,
+    ) -> (BTreeMap<String, serde_json::Value>, String) {
+        use Typology as T;
         let span = self.knobs.span_hours;
+        let span_us = span * HOUR;
         let mut p: BTreeMap<String, serde_json::Value> = BTreeMap::new();
         p.insert("span_hours".into(), span.into());
         p.insert("amount_noise".into(), self.knobs.noise.into());
-        let description = match typology {
-            "fan_out" | "fan_in" => {
-                let hub = self.party();
-                let k = self.size();
+        let description = match planted {
+            Planted::Typology(typology @ (T::FanOut | T::FanIn)) => {
+                let (direction, channel) = if typology == T::FanOut {
+                    (Direction::Out, Chan::Wire)
+                } else {
+                    (Direction::In, Chan::Ach)
+                };
+                let fan = Fan {
+                    direction,
+                    counterparties: self.size_count(|n| n),
+                    start: t0,
+                    span: span_us,
+                    base: 500_000.0,
+                    spread: 0.0,
+                    channel,
+                };
+                let k = fan.plant(self);
                 p.insert("counterparties".into(), k.into());
-                for i in 0..k {
-                    let other = self.party();
-                    let t = t0 + (i as i64) * span * HOUR / k as i64;
-                    let cents = self.noisy(500_000.0);
-                    if typology == "fan_out" {
-                        self.send(t, hub, other, cents, WIRE);
-                    } else {
-                        self.send(t, other, hub, cents, ACH);
-                    }
-                }
                 format!(
                     "{} with {k} counterparties within {span} hours",
-                    typology.replace('_', "-")
+                    typology.name().replace('_', "-")
                 )
             }
-            "cycle" => {
-                let hops = self
-                    .r
-                    .range(self.knobs.hops.0 as i64, self.knobs.hops.1 as i64)
-                    as usize;
+            Planted::Typology(T::Cycle) => {
+                let cycle = Cycle {
+                    hops: self.hops_count(),
+                    start: t0,
+                    span: span_us,
+                    jitter: Some(Minutes(0, 30)),
+                    base: 3_000_000.0,
+                    noisy: true,
+                    keep_per_mille: 990,
+                    channel: Chan::Wire,
+                };
+                let hops = cycle.plant(self);
                 p.insert("hops".into(), hops.into());
-                let ring: Vec<u32> = (0..hops).map(|_| self.party()).collect();
-                let mut cents = self.noisy(3_000_000.0);
-                for i in 0..hops {
-                    let t =
-                        t0 + (i as i64) * span * HOUR / hops as i64 + self.r.range(0, 30) * MINUTE;
-                    self.send(t, ring[i], ring[(i + 1) % hops], cents, WIRE);
-                    cents *= 0.99;
-                }
                 format!("{hops}-hop round trip within {span} hours, 1% kept per hop")
             }
-            "scatter_gather" | "gather_scatter" => {
-                let k = self.size().min(8);
-                p.insert("width".into(), k.into());
-                if typology == "scatter_gather" {
-                    let (src, dst) = (self.party(), self.party());
-                    for i in 0..k {
-                        let mid = self.party();
-                        let t = t0 + (i as i64) * span * HOUR / (2 * k as i64);
-                        let cents = self.noisy(800_000.0);
-                        self.send(t, src, mid, cents, ACH);
-                        let t2 = t + span * HOUR / 2;
-                        self.send(t2, mid, dst, cents * 0.97, ACH);
-                    }
-                    format!(
-                        "a source pays {k} intermediaries, each pays one sink, within {span} hours"
-                    )
-                } else {
-                    let hub = self.party();
-                    for i in 0..k {
-                        let src = self.party();
-                        let t = t0 + (i as i64) * span * HOUR / (2 * k as i64);
-                        let cents = self.noisy(600_000.0);
-                        self.send(t, src, hub, cents, ACH);
-                    }
-                    for i in 0..k {
-                        let dst = self.party();
-                        let t = t0 + span * HOUR / 2 + (i as i64) * span * HOUR / (2 * k as i64);
-                        let cents = self.noisy(580_000.0);
-                        self.send(t, hub, dst, cents, ACH);
-                    }
-                    format!("{k} sources pay a hub, which pays {k} sinks, within {span} hours")
+            Planted::Typology(T::ScatterGather) => {
+                let k = ScatterGather {
+                    width: self.size_count(|n| n.min(8)),
+                    start: t0,
+                    span: span_us / 2,
+                    gather_after: span_us / 2,
+                    base: 800_000.0,
+                    spread: 0.0,
+                    keep_per_mille: 970,
+                    channel: Chan::Ach,
                 }
+                .plant(self);
+                p.insert("width".into(), k.into());
+                format!("a source pays {k} intermediaries, each pays one sink, within {span} hours")
             }
-            "bipartite" | "stack" => {
-                let w = (self.size() / 2).clamp(3, 5);
-                let layers = if typology == "stack" { 3 } else { 2 };
+            Planted::Typology(T::GatherScatter) => {
+                let k = GatherScatter {
+                    width: self.size_count(|n| n.min(8)),
+                    gather: Side {
+                        start: t0,
+                        span: span_us / 2,
+                        base: 600_000.0,
+                    },
+                    scatter: Side {
+                        start: t0 + span_us / 2,
+                        span: span_us / 2,
+                        base: 580_000.0,
+                    },
+                    spread: 0.0,
+                    channel: Chan::Ach,
+                }
+                .plant(self);
+                p.insert("width".into(), k.into());
+                format!("{k} sources pay a hub, which pays {k} sinks, within {span} hours")
+            }
+            Planted::Typology(typology @ (T::Bipartite | T::Stack)) => {
+                let layers = if typology == T::Stack { 3 } else { 2 };
+                let w = Layers {
+                    layers,
+                    width: self.size_count(|n| (n / 2).clamp(3, 5)),
+                    start: t0,
+                    span: span_us,
+                    base: 300_000.0,
+                    spread: 0.0,
+                    channel: Chan::Ach,
+                }
+                .plant(self);
                 p.insert("width".into(), w.into());
                 p.insert("layers".into(), layers.into());
-                let sets: Vec<Vec<u32>> = (0..layers)
-                    .map(|_| (0..w).map(|_| self.party()).collect())
-                    .collect();
-                for layer in 0..layers - 1 {
-                    for (i, &a) in sets[layer].iter().enumerate() {
-                        for (j, &b) in sets[layer + 1].iter().enumerate() {
-                            let slot = (layer * w * w + i * w + j) as i64;
-                            let t = t0 + slot * span * HOUR / ((layers - 1) * w * w) as i64;
-                            let cents = self.noisy(300_000.0);
-                            self.send(t, a, b, cents, ACH);
-                        }
-                    }
-                }
                 format!("{layers} layers of {w} accounts, each paying every account of the next, within {span} hours")
             }
-            "layering_chain" => {
-                let hops = self
-                    .r
-                    .range(self.knobs.hops.0 as i64, self.knobs.hops.1 as i64)
-                    as usize;
-                let dwell = (span / hops as i64).clamp(1, 20);
+            Planted::Typology(T::LayeringChain) => {
+                let (hops, dwell) = Chain {
+                    hops: self.hops_count(),
+                    start: t0,
+                    dwell: Dwell::SpreadOver {
+                        lo: 20,
+                        span_hours: span,
+                    },
+                    base: 9_000_000.0,
+                    noisy: true,
+                    keep_per_mille: 985,
+                    channel: Chan::Wire,
+                }
+                .plant(self);
                 p.insert("hops".into(), hops.into());
                 p.insert("fee_per_hop".into(), 0.015.into());
                 p.insert("max_dwell_hours".into(), dwell.into());
-                let chain: Vec<u32> = (0..=hops).map(|_| self.party()).collect();
-                let mut cents = self.noisy(9_000_000.0);
-                let mut t = t0;
-                for i in 0..hops {
-                    self.send(t, chain[i], chain[i + 1], cents, WIRE);
-                    cents *= 0.985;
-                    t += self.r.range(20, dwell * 60) * MINUTE;
-                }
                 format!("{hops}-hop chain, 1.5% fee per hop, forwarded within {dwell} hours")
             }
-            "structuring" => {
-                let account = self.party();
-                let k = self.size().clamp(4, 10);
-                p.insert("deposits".into(), k.into());
-                let cash = self.world.cash;
-                self.accounts.push(cash);
-                let asset = self.world.currency(account);
-                for _ in 0..k {
-                    let t = self.at(t0, span);
-                    let amount = Decimal::new(self.r.range(910_000, 999_000), 2);
-                    self.rows.push(Gen {
-                        time: t,
-                        from: cash,
-                        to: account,
-                        amount,
-                        asset,
-                        received: amount,
-                        asset_received: asset,
-                        channel: CASH,
-                        attempt: None,
-                    });
+            Planted::Typology(T::Structuring) => {
+                let k = Structuring {
+                    deposits: self.size_count(|n| n.clamp(4, 10)),
+                    start: t0,
+                    step: 0,
+                    jitter: Minutes(0, (span * 60).max(1)),
+                    cents: (910_000, 999_000),
                 }
+                .plant(self);
+                p.insert("deposits".into(), k.into());
+                let asset = self.world.currency(self.accounts[0]);
                 format!(
                     "{k} cash deposits of 9,100–9,990 {} within {span} hours",
                     ASSETS[asset as usize].0
                 )
             }
-            "pass_through" => {
-                let mule = self.party();
-                let boss = self.party();
-                let k = self.size().clamp(3, 8);
-                p.insert("inflows".into(), k.into());
-                for i in 0..k {
-                    let victim = World::pick(&mut self.r, &self.world.persons);
-                    self.accounts.push(victim);
-                    let t = t0 + (i as i64) * span * HOUR / k as i64;
-                    let cents = self.noisy(250_000.0);
-                    self.send(t, victim, mule, cents, ACH);
-                    let delay = self.r.range(30, 300) * MINUTE;
-                    self.send(t + delay, mule, boss, cents * 0.97, WIRE);
+            Planted::Typology(T::PassThrough) => {
+                let k = PassThrough {
+                    inflows: self.size_count(|n| n.clamp(3, 8)),
+                    start: t0,
+                    span: span_us,
+                    delay: Minutes(30, 300),
+                    base: 250_000.0,
+                    spread: 0.0,
+                    keep_per_mille: 970,
+                    channel_in: Chan::Ach,
+                    channel_out: Chan::Wire,
                 }
+                .plant(self, |c, _| {
+                    let victim = World::pick(&mut c.r, &c.world.persons);
+                    c.accounts.push(victim);
+                    victim
+                });
+                p.insert("inflows".into(), k.into());
                 format!("a mule forwards 97% of {k} payments within 5 hours each")
             }
-            _ => {
-                // virtual-currency layering
-                let suspect = self.party();
-                let entry = World::pick(&mut self.r, &self.world.exchanges);
-                let exit =
-                    self.world.exchanges.start + (entry - self.world.exchanges.start + 1) % 3;
-                self.accounts.extend([entry, exit]);
-                let k = self.size().clamp(3, 5);
+            Planted::VirtualCurrencyLayering
+            | Planted::Typology(T::OnOffRamp | T::ChainHopping) => {
+                let k = VcLayering {
+                    wallets: self.size_count(|n| n.clamp(3, 5)),
+                    start: t0,
+                    base: 12_000_000.0,
+                    to_first_wallet: Delay::Minutes(20, 90),
+                    per_layer: Delay::Minutes(10, 60),
+                    mixing: Mixing::InTurn(Delay::Minutes(30, 180)),
+                    to_swap: Delay::Hours(2, 10),
+                    to_exit: Delay::Hours(1, 6),
+                    cash_out: Delay::Hours(2, 20),
+                }
+                .plant(self);
                 p.insert("wallets".into(), k.into());
-                let first = self.wallet();
-                let layer: Vec<u32> = (0..k).map(|_| self.wallet()).collect();
-                let mixer = self.wallet();
-                let swap = self.wallet();
-                let abroad = self.party();
-                let cents = self.noisy(12_000_000.0);
-                let mut t = t0;
-                // on-ramp: fiat paid in, bitcoin credited at the exchange
-                let fiat_in = self.world.currency(suspect);
-                let paid = money(cents, fiat_in);
-                let btc = money(cents, BTC);
-                self.rows.push(Gen {
-                    time: t,
-                    from: suspect,
-                    to: entry,
-                    amount: paid,
-                    asset: fiat_in,
-                    received: btc,
-                    asset_received: BTC,
-                    channel: WIRE,
-                    attempt: None,
-                });
-                t += self.r.range(20, 90) * MINUTE;
-                self.rows.push(Gen {
-                    time: t,
-                    from: entry,
-                    to: first,
-                    amount: btc,
-                    asset: BTC,
-                    received: btc,
-                    asset_received: BTC,
-                    channel: VC,
-                    attempt: None,
-                });
-                let part = money(cents / k as f64, BTC);
-                for &w in &layer {
-                    t += self.r.range(10, 60) * MINUTE;
-                    self.rows.push(Gen {
-                        time: t,
-                        from: first,
-                        to: w,
-                        amount: part,
-                        asset: BTC,
-                        received: part,
-                        asset_received: BTC,
-                        channel: VC,
-                        attempt: None,
-                    });
-                }
-                let mut t_mix = t;
-                for &w in &layer {
-                    t_mix += self.r.range(30, 180) * MINUTE;
-                    self.rows.push(Gen {
-                        time: t_mix,
-                        from: w,
-                        to: mixer,
-                        amount: part,
-                        asset: BTC,
-                        received: part,
-                        asset_received: BTC,
-                        channel: VC,
-                        attempt: None,
-                    });
-                }
-                let mixed = money(cents * 0.97, BTC);
-                let t_swap = t_mix + self.r.range(2, 10) * HOUR;
-                let usdt = money(cents * 0.97, USDT);
-                self.rows.push(Gen {
-                    time: t_swap,
-                    from: mixer,
-                    to: swap,
-                    amount: mixed,
-                    asset: BTC,
-                    received: usdt,
-                    asset_received: USDT,
-                    channel: VC,
-                    attempt: None,
-                });
-                let t_out = t_swap + self.r.range(1, 6) * HOUR;
-                self.rows.push(Gen {
-                    time: t_out,
-                    from: swap,
-                    to: exit,
-                    amount: usdt,
-                    asset: USDT,
-                    received: usdt,
-                    asset_received: USDT,
-                    channel: VC,
-                    attempt: None,
-                });
-                // off-ramp: USDT sold, fiat paid out to a bank account abroad
-                let fiat = self.world.currency(abroad);
-                let cash_out = money(cents * 0.96, fiat);
-                let sold = money(cents * 0.96, USDT);
-                self.rows.push(Gen {
-                    time: t_out + self.r.range(2, 20) * HOUR,
-                    from: exit,
-                    to: abroad,
-                    amount: sold,
-                    asset: USDT,
-                    received: cash_out,
-                    asset_received: fiat,
-                    channel: WIRE,
-                    attempt: None,
-                });
                 format!("fiat to an exchange, out as bitcoin through {k} wallets and a mixer, swapped to USDT, cashed out through another exchange")
             }
         };
         (p, description)
+    }
+}
+
+impl Canvas for PlantCtx<'_> {
+    type Money = f64;
+
+    fn rng(&mut self) -> &mut Rng {
+        &mut self.r
+    }
+
+    fn party(&mut self) -> u32 {
+        PlantCtx::party(self)
+    }
+
+    fn amount(&mut self, base: f64, _spread: f64) -> f64 {
+        self.noisy(base)
+    }
+
+    fn fixed(&self, base: f64) -> f64 {
+        base
+    }
+
+    fn keep(&self, money: f64, per_mille: i64) -> f64 {
+        money * (per_mille as f64 / 1000.0)
+    }
+
+    fn send(&mut self, time: i64, from: u32, to: u32, usd_cents: f64, channel: Chan) {
+        let channel = match channel {
+            Chan::Ach => ACH,
+            Chan::Wire => WIRE,
+        };
+        self.rows
+            .push(pay(time, from, to, usd_cents, self.world, channel));
+    }
+
+    fn deposit(&mut self, time: i64, to: u32, amount: Decimal) {
+        let cash = self.world.cash;
+        if !self.accounts.contains(&cash) {
+            self.accounts.push(cash);
+        }
+        let asset = self.world.currency(to);
+        self.push(time, cash, to, (amount, asset), (amount, asset), CASH);
+    }
+}
+
+impl VcCanvas for PlantCtx<'_> {
+    fn exchanges(&mut self) -> (u32, u32) {
+        let entry = World::pick(&mut self.r, &self.world.exchanges);
+        let exit = self.world.exchanges.start + (entry - self.world.exchanges.start + 1) % 3;
+        self.accounts.extend([entry, exit]);
+        (entry, exit)
+    }
+
+    fn wallet(&mut self) -> u32 {
+        PlantCtx::wallet(self)
+    }
+
+    fn price(&mut self, base: f64, wallets: usize) {
+        self.route = (self.noisy(base), wallets);
+    }
+
+    fn leg(&mut self, time: i64, from: u32, to: u32, leg: Leg) {
+        let (cents, k) = self.route;
+        let coins = |share: f64| (money(cents * share, BTC), BTC);
+        let (paid, received, channel) = match leg {
+            Leg::OnRamp => {
+                let fiat = self.world.currency(from);
+                ((money(cents, fiat), fiat), coins(1.0), WIRE)
+            }
+            Leg::Coins => (coins(1.0), coins(1.0), VC),
+            Leg::Layer | Leg::ToMixer => {
+                let part = (money(cents / k as f64, BTC), BTC);
+                (part, part, VC)
+            }
+            Leg::Swap => (coins(0.97), (money(cents * 0.97, USDT), USDT), VC),
+            Leg::ToExit => {
+                let usdt = (money(cents * 0.97, USDT), USDT);
+                (usdt, usdt, VC)
+            }
+            Leg::CashOut => {
+                let fiat = self.world.currency(to);
+                (
+                    (money(cents * 0.96, USDT), USDT),
+                    (money(cents * 0.96, fiat), fiat),
+                    WIRE,
+                )
+            }
+        };
+        self.push(time, from, to, paid, received, channel);
+    }
+}
+
+impl PlantCtx<'_> {
+    /// A transfer with its amounts and assets as given.
+    fn push(
+        &mut self,
+        time: i64,
+        from: u32,
+        to: u32,
+        paid: (Decimal, u8),
+        received: (Decimal, u8),
+        channel: u8,
+    ) {
+        self.rows.push(Gen {
+            time,
+            from,
+            to,
+            amount: paid.0,
+            asset: paid.1,
+            received: received.0,
+            asset_received: received.1,
+            channel,
+            attempt: None,
+        });
     }
 }
 
@@ -1161,9 +1168,6 @@ pub struct Generated {
     /// The answer key's attempts.
     pub attempts: Vec<Attempt>,
 }
-
-const TRANSFERS_HEADER: &str = "tx_id,time,from,to,amount,asset,amount_received,asset_received,channel,from_institution,to_institution,from_jurisdiction,to_jurisdiction,chain,tx_hash,label,from_kind,to_kind\n";
-const AMLWORLD_HEADER: &str = "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format,Is Laundering\n";
 
 fn bank_and_account(world: &World, a: u32) -> (&str, &str) {
     let key = world.keys[a as usize].as_str();
@@ -1277,10 +1281,11 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
     } else {
         let file = std::fs::File::create(dir.join("transactions.csv"))?;
         let mut out = io::BufWriter::with_capacity(1 << 20, file);
-        out.write_all(match spec.format {
-            OutputFormat::Transfers => TRANSFERS_HEADER.as_bytes(),
-            OutputFormat::AmlWorld => AMLWORLD_HEADER.as_bytes(),
-        })?;
+        let layout = match spec.format {
+            OutputFormat::Transfers => Layout::TransfersCsv,
+            OutputFormat::AmlWorld => Layout::AmlWorld,
+        };
+        writeln!(out, "{}", layout.header())?;
         Sink::Csv(out)
     };
     let mut attempt_rows: Vec<Vec<u32>> = vec![Vec::new(); plants.len()];
@@ -1410,9 +1415,9 @@ fn polars_io(e: polars::prelude::PolarsError) -> io::Error {
 impl ParquetSink {
     fn new(path: &Path) -> io::Result<ParquetSink> {
         use polars::prelude::*;
-        let schema: Schema = TRANSFERS_HEADER
-            .trim_end()
-            .split(',')
+        let schema: Schema = crate::ingest::layouts::TRANSFERS
+            .iter()
+            .map(|c| c.name)
             .map(|name| {
                 let dtype = if name == "label" {
                     DataType::Int32
@@ -1433,7 +1438,10 @@ impl ParquetSink {
     /// the generator writes contains a comma).
     fn write(&mut self, text: &str) -> io::Result<()> {
         use polars::prelude::*;
-        let names: Vec<&str> = TRANSFERS_HEADER.trim_end().split(',').collect();
+        let names: Vec<&str> = crate::ingest::layouts::TRANSFERS
+            .iter()
+            .map(|c| c.name)
+            .collect();
         let mut cols: Vec<Vec<&str>> = vec![Vec::new(); names.len()];
         for line in text.lines() {
             for (c, field) in cols.iter_mut().zip(line.split(',')) {
