@@ -272,7 +272,21 @@ pub(super) fn analysis_html(
     page.heading(2, "overview", "Overview");
     data_overview(&mut page, ledger, Some(load));
 
-    // findings per typology
+    let per = typologies_section(&mut page, data, analysis);
+    accounts_section(&mut page, data, analysis, limits);
+    timeline_section(&mut page, data, analysis);
+    let (shown, drawn) = findings_section(&mut page, data, analysis, records, limits, &per);
+    page.finish(
+        "moneytrail analysis",
+        &format!(" data-findings=\"{shown}\" data-findings-shown=\"{drawn}\""),
+    )
+}
+
+/// Findings, highest score and amount per typology.
+type PerTypology = BTreeMap<&'static str, (usize, f64, Decimal)>;
+
+/// The table of findings per typology (and the run's warnings).
+fn typologies_section(page: &mut Page, data: &Valued<'_>, analysis: &Analysis) -> PerTypology {
     page.heading(2, "typologies", "Findings per typology");
     let mut per: BTreeMap<&str, (usize, f64, Decimal)> = BTreeMap::new();
     for f in &analysis.findings {
@@ -331,7 +345,17 @@ pub(super) fn analysis_html(
     for w in &analysis.warnings {
         page.note(&format!("Warning: {w}."));
     }
+    per
+}
 
+/// The accounts with the highest combined scores.
+fn accounts_section(
+    page: &mut Page,
+    data: &Valued<'_>,
+    analysis: &Analysis,
+    limits: &ReportLimits,
+) {
+    let ledger = data.graph.ledger();
     // top accounts
     page.heading(2, "accounts", "Top accounts by score");
     let flagged = flagged_accounts(data, &analysis.findings);
@@ -369,7 +393,11 @@ pub(super) fn analysis_html(
         rows.len(),
         flagged.len()
     ));
+}
 
+/// The flagged volume per day.
+fn timeline_section(page: &mut Page, data: &Valued<'_>, analysis: &Analysis) {
+    let ledger = data.graph.ledger();
     // timeline
     page.heading(2, "timeline", "Flagged volume per day");
     let mut flagged_transfer = vec![false; ledger.len()];
@@ -383,7 +411,19 @@ pub(super) fn analysis_html(
     }
     page.raw(&timeline_svg(&per_day, data.currency()));
     page.note("Each transfer counts once, however many findings it is in.");
+}
 
+/// The findings: the highest-scoring drawn, more listed. Returns how many
+/// findings there are and how many are drawn.
+fn findings_section(
+    page: &mut Page,
+    data: &Valued<'_>,
+    analysis: &Analysis,
+    records: &[FindingRecord],
+    limits: &ReportLimits,
+    per: &PerTypology,
+) -> (usize, usize) {
+    let ledger = data.graph.ledger();
     // findings
     page.heading(2, "findings", "Findings");
     let mut order = by_score(&analysis.findings);
@@ -480,11 +520,5 @@ pub(super) fn analysis_html(
             ));
         }
     }
-    page.finish(
-        "moneytrail analysis",
-        &format!(
-            " data-findings=\"{}\" data-findings-shown=\"{drawn}\"",
-            order.len()
-        ),
-    )
+    (order.len(), drawn)
 }

@@ -224,124 +224,132 @@ pub(super) fn investigation_html(
     );
     let top = limits.top_accounts;
     for (i, c) in cases.iter().enumerate() {
-        let _ = writeln!(
-            page.body,
-            "<details class=\"case\" id=\"case-{i}\"{}><summary>{} · {} · in {} · out {} · {} findings</summary>",
-            if i == 0 { " open=\"open\"" } else { "" },
-            escape(&c.case_ref),
-            escape(&c.subject),
-            group_thousands(c.total.value_in.round_dp(0)),
-            group_thousands(c.total.value_out.round_dp(0)),
-            c.findings.len()
-        );
-        if !c.found {
-            page.note("Not in the data.");
-            page.raw("</details>\n");
-            continue;
-        }
-        page.note(&format!(
-            "{} to {}; {} counterparties",
-            c.first_time.clone().unwrap_or_default(),
-            c.last_time.clone().unwrap_or_default(),
-            c.counterparty_count
-        ));
-        let flows = |list: &[crate::investigate::FlowSummary]| -> Vec<Vec<String>> {
-            list.iter()
-                .take(top)
-                .map(|f| {
-                    vec![
-                        f.key.clone(),
-                        f.transfers_in.to_string(),
-                        group_thousands(f.value_in.round_dp(0)),
-                        f.transfers_out.to_string(),
-                        group_thousands(f.value_out.round_dp(0)),
-                    ]
-                })
-                .collect()
-        };
-        let headers = ["counterparty", "#in", "#value in", "#out", "#value out"];
-        page.raw("<h4>Counterparties, largest first</h4>");
-        page.table("counterparties", &headers, &flows(&c.counterparties));
-        let mut h = headers;
-        h[0] = "month";
-        page.raw("<h4>Per month</h4>");
-        page.table("months", &h, &flows(&c.months));
-        if !c.findings.is_empty() {
-            let rows: Vec<Vec<String>> = c
-                .findings
-                .iter()
-                .take(top)
-                .map(|f| {
-                    vec![
-                        f.id.clone(),
-                        f.typology.clone(),
-                        format!("{:.2}", f.score),
-                        group_thousands(f.amount.round_dp(0)),
-                        f.explanation.clone(),
-                    ]
-                })
-                .collect();
-            page.raw("<h4>Findings it takes part in</h4>");
-            page.table(
-                "findings",
-                &["finding", "typology", "#score", "#amount", "explanation"],
-                &rows,
-            );
-        }
-        if !c.links.is_empty() {
-            let rows: Vec<Vec<String>> = c
-                .links
-                .iter()
-                .take(top)
-                .map(|l| {
-                    vec![
-                        l.case_ref.clone(),
-                        l.subject.clone(),
-                        l.shared_count.to_string(),
-                        l.paths_to.len().to_string(),
-                        l.paths_from.len().to_string(),
-                    ]
-                })
-                .collect();
-            page.raw("<h4>Links to other subjects</h4>");
-            page.table(
-                "links",
-                &[
-                    "case",
-                    "subject",
-                    "#shared counterparties",
-                    "#paths to",
-                    "#paths from",
-                ],
-                &rows,
-            );
-        }
-        if !c.freezable.is_empty() {
-            let rows: Vec<Vec<String>> = c
-                .freezable
-                .iter()
-                .take(top)
-                .map(|h| {
-                    vec![
-                        h.account.clone(),
-                        format!("{} {}", amount(h.amount), h.asset),
-                        h.value
-                            .map(|v| group_thousands(v.round_dp(0)))
-                            .unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            page.raw(
-                "<h4>Could be frozen now (own balances, then where its payments are held)</h4>",
-            );
-            page.table("freezable", &["held by", "#amount", "#value"], &rows);
-        }
-        page.raw("</details>\n");
+        case_section(&mut page, i, c, top);
     }
     page.finish(
         "moneytrail investigation",
         &format!(" data-subjects=\"{}\"", cases.len()),
     )
+}
+
+/// One subject's part of the page: its flows, then its evidence.
+fn case_section(page: &mut Page, i: usize, c: &crate::investigate::CaseFile, top: usize) {
+    let _ = writeln!(
+        page.body,
+        "<details class=\"case\" id=\"case-{i}\"{}><summary>{} · {} · in {} · out {} · {} findings</summary>",
+        if i == 0 { " open=\"open\"" } else { "" },
+        escape(&c.case_ref),
+        escape(&c.subject),
+        group_thousands(c.total.value_in.round_dp(0)),
+        group_thousands(c.total.value_out.round_dp(0)),
+        c.findings.len()
+    );
+    if !c.found {
+        page.note("Not in the data.");
+        page.raw("</details>\n");
+        return;
+    }
+    page.note(&format!(
+        "{} to {}; {} counterparties",
+        c.first_time.clone().unwrap_or_default(),
+        c.last_time.clone().unwrap_or_default(),
+        c.counterparty_count
+    ));
+    let flows = |list: &[crate::investigate::FlowSummary]| -> Vec<Vec<String>> {
+        list.iter()
+            .take(top)
+            .map(|f| {
+                vec![
+                    f.key.clone(),
+                    f.transfers_in.to_string(),
+                    group_thousands(f.value_in.round_dp(0)),
+                    f.transfers_out.to_string(),
+                    group_thousands(f.value_out.round_dp(0)),
+                ]
+            })
+            .collect()
+    };
+    let headers = ["counterparty", "#in", "#value in", "#out", "#value out"];
+    page.raw("<h4>Counterparties, largest first</h4>");
+    page.table("counterparties", &headers, &flows(&c.counterparties));
+    let mut h = headers;
+    h[0] = "month";
+    page.raw("<h4>Per month</h4>");
+    page.table("months", &h, &flows(&c.months));
+    case_evidence(page, c, top);
+    page.raw("</details>\n");
+}
+
+/// A subject's findings, links to other subjects, and what could be frozen.
+fn case_evidence(page: &mut Page, c: &crate::investigate::CaseFile, top: usize) {
+    if !c.findings.is_empty() {
+        let rows: Vec<Vec<String>> = c
+            .findings
+            .iter()
+            .take(top)
+            .map(|f| {
+                vec![
+                    f.id.clone(),
+                    f.typology.clone(),
+                    format!("{:.2}", f.score),
+                    group_thousands(f.amount.round_dp(0)),
+                    f.explanation.clone(),
+                ]
+            })
+            .collect();
+        page.raw("<h4>Findings it takes part in</h4>");
+        page.table(
+            "findings",
+            &["finding", "typology", "#score", "#amount", "explanation"],
+            &rows,
+        );
+    }
+    if !c.links.is_empty() {
+        let rows: Vec<Vec<String>> = c
+            .links
+            .iter()
+            .take(top)
+            .map(|l| {
+                vec![
+                    l.case_ref.clone(),
+                    l.subject.clone(),
+                    l.shared_count.to_string(),
+                    l.paths_to.len().to_string(),
+                    l.paths_from.len().to_string(),
+                ]
+            })
+            .collect();
+        page.raw("<h4>Links to other subjects</h4>");
+        page.table(
+            "links",
+            &[
+                "case",
+                "subject",
+                "#shared counterparties",
+                "#paths to",
+                "#paths from",
+            ],
+            &rows,
+        );
+    }
+    if !c.freezable.is_empty() {
+        let rows: Vec<Vec<String>> = c
+            .freezable
+            .iter()
+            .take(top)
+            .map(|h| {
+                vec![
+                    h.account.clone(),
+                    format!("{} {}", amount(h.amount), h.asset),
+                    h.value
+                        .map(|v| group_thousands(v.round_dp(0)))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        page.raw("<h4>Could be frozen now (own balances, then where its payments are held)</h4>");
+        page.table("freezable", &["held by", "#amount", "#value"], &rows);
+    }
 }
 
 #[cfg(test)]

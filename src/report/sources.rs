@@ -113,6 +113,19 @@ pub(super) fn sources_html(
         backward.account,
         time::to_rfc3339(backward.at)
     ));
+    balances_section(&mut page, ledger, backward);
+    accounts_section(&mut page, ledger, backward, limits);
+    let shown = sources_section(&mut page, ledger, backward, limits);
+    page.heading(2, "overview", "The data set");
+    data_overview(&mut page, ledger, None);
+    page.finish(
+        "moneytrail backward trace",
+        &format!(" data-sources=\"{shown}\""),
+    )
+}
+
+/// Per asset: the balance, what the sources explain, the untraced rest.
+fn balances_section(page: &mut Page, ledger: &Ledger, backward: &BackwardTrace<'_>) {
     page.heading(2, "balances", "The balance and how much of it is explained");
     let code = |sof: &crate::trace::SourceOfFunds| ledger.asset(sof.asset).code.clone();
     let rows: Vec<Vec<String>> = backward
@@ -148,7 +161,16 @@ pub(super) fn sources_html(
     page.note(
         "Untraced: opening balances, money beyond the hop limit, and claims the rule could not follow.",
     );
+}
 
+/// The source accounts, ranked by what they explain.
+fn accounts_section(
+    page: &mut Page,
+    ledger: &Ledger,
+    backward: &BackwardTrace<'_>,
+    limits: &ReportLimits,
+) {
+    let code = |sof: &crate::trace::SourceOfFunds| ledger.asset(sof.asset).code.clone();
     page.heading(2, "accounts", "Source accounts, by the amount they explain");
     let mut per_account: BTreeMap<(String, String), (Decimal, usize)> = BTreeMap::new();
     for sof in backward.balances {
@@ -206,7 +228,16 @@ pub(super) fn sources_html(
         ],
         &rows,
     );
+}
 
+/// The source transfers, largest first; returns how many there are.
+fn sources_section(
+    page: &mut Page,
+    ledger: &Ledger,
+    backward: &BackwardTrace<'_>,
+    limits: &ReportLimits,
+) -> usize {
+    let code = |sof: &crate::trace::SourceOfFunds| ledger.asset(sof.asset).code.clone();
     page.heading(2, "sources", "Source transfers, largest first");
     let mut transfers: Vec<(&crate::trace::SourceOfFunds, &crate::trace::Source)> = backward
         .balances
@@ -245,10 +276,5 @@ pub(super) fn sources_html(
         &["#row", "time", "from", "to", "#amount explained", "asset"],
         &rows,
     );
-    page.heading(2, "overview", "The data set");
-    data_overview(&mut page, ledger, None);
-    page.finish(
-        "moneytrail backward trace",
-        &format!(" data-sources=\"{}\"", transfers.len()),
-    )
+    transfers.len()
 }

@@ -164,8 +164,6 @@ pub(super) fn trace_html(
     fx: Option<&FxTable>,
     limits: &ReportLimits,
 ) -> String {
-    let rate = |code: &str| fx.and_then(|f| f.rate(code));
-    let currency = fx.map_or("", |f| f.reporting.as_str());
     let mut page = Page::new();
     page.heading(1, "top", "moneytrail trace");
     page.note(&format!(
@@ -177,6 +175,24 @@ pub(super) fn trace_html(
         trace.rule,
         seeds.join("; ")
     ));
+    books_section(&mut page, ledger, trace);
+    flow_section(&mut page, ledger, trace, fx, limits);
+    holdings_section(&mut page, ledger, trace, fx, limits);
+    timeline_section(&mut page, ledger, trace, fx);
+    page.heading(2, "overview", "The data set");
+    data_overview(&mut page, ledger, None);
+    page.finish(
+        "moneytrail trace",
+        &format!(
+            " data-flows=\"{}\" data-holdings=\"{}\"",
+            trace.flows.len(),
+            trace.holdings.len()
+        ),
+    )
+}
+
+/// The books: traced in, held, exited, dust, converted.
+fn books_section(page: &mut Page, ledger: &Ledger, trace: &Trace) {
     page.heading(2, "books", "Books of the trace");
     let mut rows = vec![
         vec![
@@ -215,7 +231,17 @@ pub(super) fn trace_html(
         },
     ]);
     page.table("books", &["", "amount"], &rows);
+}
 
+/// A drawing of where the traced value went.
+fn flow_section(
+    page: &mut Page,
+    ledger: &Ledger,
+    trace: &Trace,
+    fx: Option<&FxTable>,
+    limits: &ReportLimits,
+) {
+    let rate = |code: &str| fx.and_then(|f| f.rate(code));
     page.heading(2, "flow", "Where the traced value went");
     let picture = Picture::of_trace(ledger, trace, rate, limits.arrows_per_picture);
     if picture.omitted > 0 {
@@ -232,7 +258,18 @@ pub(super) fn trace_html(
         "<div class=\"drawing\">{}</div>",
         picture_svg(&picture)
     );
+}
 
+/// The holdings that could be frozen.
+fn holdings_section(
+    page: &mut Page,
+    ledger: &Ledger,
+    trace: &Trace,
+    fx: Option<&FxTable>,
+    limits: &ReportLimits,
+) {
+    let rate = |code: &str| fx.and_then(|f| f.rate(code));
+    let currency = fx.map_or("", |f| f.reporting.as_str());
     page.heading(2, "holdings", "Holdings: traced value held at the end");
     let rows: Vec<Vec<String>> = trace
         .holdings
@@ -274,7 +311,12 @@ pub(super) fn trace_html(
         rows.len(),
         trace.holdings.len()
     ));
+}
 
+/// The traced volume per day.
+fn timeline_section(page: &mut Page, ledger: &Ledger, trace: &Trace, fx: Option<&FxTable>) {
+    let rate = |code: &str| fx.and_then(|f| f.rate(code));
+    let currency = fx.map_or("", |f| f.reporting.as_str());
     page.heading(2, "timeline", "Traced volume per day");
     let mut per_day: BTreeMap<i64, Decimal> = BTreeMap::new();
     for f in &trace.flows {
@@ -286,14 +328,4 @@ pub(super) fn trace_html(
         }
     }
     page.raw(&timeline_svg(&per_day, currency));
-    page.heading(2, "overview", "The data set");
-    data_overview(&mut page, ledger, None);
-    page.finish(
-        "moneytrail trace",
-        &format!(
-            " data-flows=\"{}\" data-holdings=\"{}\"",
-            trace.flows.len(),
-            trace.holdings.len()
-        ),
-    )
 }
