@@ -13,8 +13,9 @@
 //! structuring detector, prints what a trainee should find, and checks it
 //! against the answer key (exit code 1 if the check fails).
 
-use moneytrail::detect::{StructuringDetector, Valued};
+use moneytrail::detect::StructuringDetector;
 use moneytrail::synth::training::{generate, TrainingSpec};
+use moneytrail::Valued;
 use moneytrail::{ingest, FlowGraph};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

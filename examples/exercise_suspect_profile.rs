@@ -10,9 +10,10 @@
 //! cargo run --example exercise_suspect_profile
 //! ```
 
-use moneytrail::detect::{analyze, DetectConfig, Typology, Valued};
+use moneytrail::detect::{analyze, DetectConfig, Typology};
 use moneytrail::synth::training::{generate, TrainingSpec};
 use moneytrail::trace::{sources_of_funds, Balances, Rule, Target, TraceOptions};
+use moneytrail::Valued;
 use moneytrail::{ingest, FlowGraph};
 use std::collections::BTreeMap;
 

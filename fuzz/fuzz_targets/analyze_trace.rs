@@ -6,7 +6,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use moneytrail::detect::{self, DetectConfig, Valued};
+use moneytrail::detect::{self, DetectConfig};
+use moneytrail::Valued;
 use moneytrail::ingest::Format;
 use moneytrail::trace::{verify, Balances, Horizons, Rule, Seed, TraceOptions};
 use moneytrail::{AccountId, FlowGraph, TransferId};

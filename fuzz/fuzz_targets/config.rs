@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use moneytrail::detect::{self, DetectConfig, Valued};
+use moneytrail::detect::{self, DetectConfig};
+use moneytrail::Valued;
 use moneytrail::FlowGraph;
 use std::sync::OnceLock;
 

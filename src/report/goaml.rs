@@ -12,9 +12,12 @@
 use super::xml::escape;
 use super::FindingRecord;
 use crate::error::{Error, Result};
+use crate::ledger::{Ledger, Transfer};
+use crate::model::Account;
 use crate::model::{AccountKind, Channel, TransferId};
 use crate::valued::Valued;
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
@@ -118,15 +121,6 @@ pub fn goaml_xml(
     }
     let local = data.currency();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<report>\n");
-    let el = |out: &mut String, indent: usize, name: &str, value: &str| {
-        let _ = writeln!(
-            out,
-            "{:indent$}<{name}>{}</{name}>",
-            "",
-            escape(value),
-            indent = indent
-        );
-    };
     el(&mut out, 2, "rentity_id", &header.entity_id);
     el(&mut out, 2, "submission_code", "E");
     el(&mut out, 2, "report_code", "STR");
@@ -157,130 +151,17 @@ pub fn goaml_xml(
     for t in transfers {
         let tr = ledger.transfer(t);
         let paid = &ledger.asset(tr.asset_paid).code;
-        let received = &ledger.asset(tr.asset_received).code;
         let Some(rate) = data.fx.rate(paid) else {
             return Err(Error::invalid(format!(
                 "data row {} is paid in {paid}, which has no rate to {local}: give an FX table",
                 tr.source_row
             )));
         };
-        out.push_str("  <transaction>\n");
-        el(
-            &mut out,
-            4,
-            "transactionnumber",
-            &tr.tx_id
-                .clone()
-                .unwrap_or_else(|| format!("row-{}", tr.source_row)),
-        );
-        el(
-            &mut out,
-            4,
-            "internal_ref_number",
-            &format!("row {}", tr.source_row),
-        );
-        let mut description = format!(
-            "{} {paid} paid by {} to {}",
-            tr.amount_paid.normalize(),
-            ledger.account(tr.from).key,
-            ledger.account(tr.to).key
-        );
-        if paid != received {
-            let _ = write!(
-                description,
-                ", received as {} {received}",
-                tr.amount_received.normalize()
-            );
-        }
-        if let Some(hash) = &tr.tx_hash {
-            let _ = write!(description, "; on-chain hash {hash}");
-        }
-        el(&mut out, 4, "transaction_description", &description);
-        el(
-            &mut out,
-            4,
-            "date_transaction",
-            &date(tr.time.timestamp_micros()),
-        );
-        el(&mut out, 4, "transmode_code", transmode(tr.channel));
-        el(
-            &mut out,
-            4,
-            "amount_local",
-            &format!("{:.2}", (tr.amount_paid * rate).round_dp(2)),
-        );
-        for (side, account, asset, amount) in [
-            ("from", tr.from, paid, tr.amount_paid),
-            ("to", tr.to, received, tr.amount_received),
-        ] {
-            let acc = ledger.account(account);
-            let _ = writeln!(out, "    <t_{side}>");
-            el(
-                &mut out,
-                6,
-                &format!("{side}_funds_code"),
-                if tr.channel == Channel::Cash {
-                    "CASH"
-                } else {
-                    "ACCOUNT"
-                },
-            );
-            if side == "from" && asset != local {
-                let _ = writeln!(out, "      <from_foreign_currency>");
-                el(&mut out, 8, "foreign_currency_code", asset);
-                el(
-                    &mut out,
-                    8,
-                    "foreign_amount",
-                    &amount.normalize().to_string(),
-                );
-                el(
-                    &mut out,
-                    8,
-                    "foreign_exchange_rate",
-                    &rate.normalize().to_string(),
-                );
-                let _ = writeln!(out, "      </from_foreign_currency>");
-            }
-            let _ = writeln!(out, "      <{side}_account>");
-            el(
-                &mut out,
-                8,
-                "institution_name",
-                acc.institution.as_deref().unwrap_or("unknown"),
-            );
-            el(
-                &mut out,
-                8,
-                "non_bank_institution",
-                if matches!(
-                    acc.kind,
-                    AccountKind::Exchange | AccountKind::VirtualAssetAddress
-                ) {
-                    "true"
-                } else {
-                    "false"
-                },
-            );
-            el(&mut out, 8, "account", &acc.key);
-            el(&mut out, 8, "currency_code", asset);
-            let _ = writeln!(out, "      </{side}_account>");
-            if let Some(country) = &acc.jurisdiction {
-                el(&mut out, 6, &format!("{side}_country"), country);
-            }
-            let _ = writeln!(out, "    </t_{side}>");
-        }
         let ids = finding_ids
             .get(&tr.source_row)
             .map(|v| v.join(", "))
             .unwrap_or_default();
-        el(
-            &mut out,
-            4,
-            "comments",
-            &format!("moneytrail findings: {ids}"),
-        );
-        out.push_str("  </transaction>\n");
+        transaction(&mut out, ledger, &tr, rate, local, &ids);
     }
     out.push_str("  <report_indicators>\n");
     let typologies: BTreeSet<&str> = findings.iter().map(|f| f.typology.as_str()).collect();
@@ -294,4 +175,151 @@ pub fn goaml_xml(
     }
     out.push_str("  </report_indicators>\n</report>\n");
     Ok(out)
+}
+
+/// One `<transaction>`: what was paid, by whom to whom, in local currency.
+fn transaction(
+    out: &mut String,
+    ledger: &Ledger,
+    tr: &Transfer,
+    rate: Decimal,
+    local: &str,
+    ids: &str,
+) {
+    let paid = &ledger.asset(tr.asset_paid).code;
+    let received = &ledger.asset(tr.asset_received).code;
+    out.push_str("  <transaction>\n");
+    el(
+        out,
+        4,
+        "transactionnumber",
+        &tr.tx_id
+            .clone()
+            .unwrap_or_else(|| format!("row-{}", tr.source_row)),
+    );
+    el(
+        out,
+        4,
+        "internal_ref_number",
+        &format!("row {}", tr.source_row),
+    );
+    let mut description = format!(
+        "{} {paid} paid by {} to {}",
+        tr.amount_paid.normalize(),
+        ledger.account(tr.from).key,
+        ledger.account(tr.to).key
+    );
+    if paid != received {
+        let _ = write!(
+            description,
+            ", received as {} {received}",
+            tr.amount_received.normalize()
+        );
+    }
+    if let Some(hash) = &tr.tx_hash {
+        let _ = write!(description, "; on-chain hash {hash}");
+    }
+    el(out, 4, "transaction_description", &description);
+    el(
+        out,
+        4,
+        "date_transaction",
+        &date(tr.time.timestamp_micros()),
+    );
+    el(out, 4, "transmode_code", transmode(tr.channel));
+    el(
+        out,
+        4,
+        "amount_local",
+        &format!("{:.2}", (tr.amount_paid * rate).round_dp(2)),
+    );
+    for (side, account, asset, amount) in [
+        ("from", tr.from, paid, tr.amount_paid),
+        ("to", tr.to, received, tr.amount_received),
+    ] {
+        party(
+            out,
+            side,
+            ledger.account(account),
+            asset,
+            amount,
+            rate,
+            local,
+            tr.channel == Channel::Cash,
+        );
+    }
+    el(out, 4, "comments", &format!("moneytrail findings: {ids}"));
+    out.push_str("  </transaction>\n");
+}
+
+/// One side of a transaction (`<t_from>` or `<t_to>`): the account, and for
+/// a payment in another currency its foreign amount and rate.
+#[allow(clippy::too_many_arguments)]
+fn party(
+    out: &mut String,
+    side: &str,
+    acc: &Account,
+    asset: &str,
+    amount: Decimal,
+    rate: Decimal,
+    local: &str,
+    cash: bool,
+) {
+    let _ = writeln!(out, "    <t_{side}>");
+    el(
+        out,
+        6,
+        &format!("{side}_funds_code"),
+        if cash { "CASH" } else { "ACCOUNT" },
+    );
+    if side == "from" && asset != local {
+        let _ = writeln!(out, "      <from_foreign_currency>");
+        el(out, 8, "foreign_currency_code", asset);
+        el(out, 8, "foreign_amount", &amount.normalize().to_string());
+        el(
+            out,
+            8,
+            "foreign_exchange_rate",
+            &rate.normalize().to_string(),
+        );
+        let _ = writeln!(out, "      </from_foreign_currency>");
+    }
+    let _ = writeln!(out, "      <{side}_account>");
+    el(
+        out,
+        8,
+        "institution_name",
+        acc.institution.as_deref().unwrap_or("unknown"),
+    );
+    el(
+        out,
+        8,
+        "non_bank_institution",
+        if matches!(
+            acc.kind,
+            AccountKind::Exchange | AccountKind::VirtualAssetAddress
+        ) {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    el(out, 8, "account", &acc.key);
+    el(out, 8, "currency_code", asset);
+    let _ = writeln!(out, "      </{side}_account>");
+    if let Some(country) = &acc.jurisdiction {
+        el(out, 6, &format!("{side}_country"), country);
+    }
+    let _ = writeln!(out, "    </t_{side}>");
+}
+
+/// `<name>value</name>` on a line of its own, indented.
+fn el(out: &mut String, indent: usize, name: &str, value: &str) {
+    let _ = writeln!(
+        out,
+        "{:indent$}<{name}>{}</{name}>",
+        "",
+        escape(value),
+        indent = indent
+    );
 }

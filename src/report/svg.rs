@@ -7,7 +7,7 @@
 //! for (`data-rows`) and a tooltip listing its transfers.
 
 use super::layout::{layout, Layout};
-use super::picture::{Arrow, HopKind, Picture};
+use super::picture::{Arrow, HopKind, Node, Picture};
 use super::xml::{escape, shorten};
 use crate::format::group_thousands;
 use crate::model::AccountKind;
@@ -277,23 +277,7 @@ pub fn picture_svg(picture: &Picture) -> String {
         } else {
             0.38
         };
-        let (start, c1, c2, end) = if forward {
-            let s = (x1 + BOX_W, y1 + BOX_H / 2.0 + bend / 2.0);
-            let e = (x2, y2 + BOX_H / 2.0 + bend / 2.0);
-            let dx = (e.0 - s.0) / 2.0;
-            (s, (s.0 + dx, s.1), (e.0 - dx, e.1), e)
-        } else if group.from == group.to {
-            let s = (x1 + BOX_W * 0.7, y1 + BOX_H);
-            let e = (x1 + BOX_W * 0.3, s.1);
-            let low = s.1 + 34.0 + bend;
-            (s, (s.0, low), (e.0, low), e)
-        } else {
-            // back (or within a column): loop below the boxes
-            let s = (x1 + BOX_W / 2.0, y1 + BOX_H);
-            let e = (x2 + BOX_W / 2.0 + 12.0, y2 + BOX_H);
-            let low = s.1.max(e.1) + 40.0 + bend;
-            (s, (s.0, low), (e.0, low), e)
-        };
+        let [start, c1, c2, end] = curve((x1, y1), (x2, y2), forward, group.from == group.to, bend);
         let path = format!(
             "M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
             start.0, start.1, c1.0, c1.1, c2.0, c2.1, end.0, end.1
@@ -340,34 +324,7 @@ pub fn picture_svg(picture: &Picture) -> String {
         );
     }
     for (i, node) in picture.nodes.iter().enumerate() {
-        let (x, y) = (g.x(i), g.y(i, &column_size));
-        let detail: Vec<&str> = [node.institution.as_deref(), node.jurisdiction.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        let detail = if detail.is_empty() {
-            node.kind.name().replace('_', " ")
-        } else {
-            detail.join(" · ")
-        };
-        let _ = write!(
-            out,
-            "<g class=\"account\" data-key=\"{}\"><title>{} ({})</title>\
-             <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" \
-             fill=\"{}\" stroke=\"#374151\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-weight=\"bold\">{}</text>\
-             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#4b5563\">{}</text></g>",
-            escape(&node.key),
-            escape(&node.key),
-            node.kind.name(),
-            fill(node.kind),
-            x + 8.0,
-            y + 18.0,
-            escape(&shorten(&node.key, 30)),
-            x + 8.0,
-            y + 34.0,
-            escape(&shorten(&detail, 32)),
-        );
+        account_box(&mut out, (g.x(i), g.y(i, &column_size)), node);
     }
     // labels last, so that no box hides them
     out.push_str(&labels);
@@ -376,6 +333,71 @@ pub fn picture_svg(picture: &Picture) -> String {
     let height = (MARGIN + g.height_boxes.max(BOX_H)).max(lowest) + MARGIN;
     // the two placeholders come before any text from the data
     head.replacen("{HEIGHT}", &format!("{height:.0}"), 2) + &out
+}
+
+/// A point of the drawing.
+type Point = (f64, f64);
+
+/// The control points of an arrow from the box at `from` to the box at
+/// `to`: forward between columns, a loop under a box to itself, or back
+/// (or within a column) below the boxes; `bend` parts arrows between the
+/// same two boxes.
+fn curve(
+    (x1, y1): (f64, f64),
+    (x2, y2): (f64, f64),
+    forward: bool,
+    to_itself: bool,
+    bend: f64,
+) -> [Point; 4] {
+    if forward {
+        let s = (x1 + BOX_W, y1 + BOX_H / 2.0 + bend / 2.0);
+        let e = (x2, y2 + BOX_H / 2.0 + bend / 2.0);
+        let dx = (e.0 - s.0) / 2.0;
+        [s, (s.0 + dx, s.1), (e.0 - dx, e.1), e]
+    } else if to_itself {
+        let s = (x1 + BOX_W * 0.7, y1 + BOX_H);
+        let e = (x1 + BOX_W * 0.3, s.1);
+        let low = s.1 + 34.0 + bend;
+        [s, (s.0, low), (e.0, low), e]
+    } else {
+        // back (or within a column): loop below the boxes
+        let s = (x1 + BOX_W / 2.0, y1 + BOX_H);
+        let e = (x2 + BOX_W / 2.0 + 12.0, y2 + BOX_H);
+        let low = s.1.max(e.1) + 40.0 + bend;
+        [s, (s.0, low), (e.0, low), e]
+    }
+}
+
+/// An account's box: its key in bold, its institution and jurisdiction
+/// (or kind) below.
+fn account_box(out: &mut String, (x, y): (f64, f64), node: &Node) {
+    let detail: Vec<&str> = [node.institution.as_deref(), node.jurisdiction.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let detail = if detail.is_empty() {
+        node.kind.name().replace('_', " ")
+    } else {
+        detail.join(" · ")
+    };
+    let _ = write!(
+        out,
+        "<g class=\"account\" data-key=\"{}\"><title>{} ({})</title>\
+         <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" \
+         fill=\"{}\" stroke=\"#374151\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" font-weight=\"bold\">{}</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#4b5563\">{}</text></g>",
+        escape(&node.key),
+        escape(&node.key),
+        node.kind.name(),
+        fill(node.kind),
+        x + 8.0,
+        y + 18.0,
+        escape(&shorten(&node.key, 30)),
+        x + 8.0,
+        y + 34.0,
+        escape(&shorten(&detail, 32)),
+    );
 }
 
 /// A point of a cubic Bézier curve.

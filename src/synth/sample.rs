@@ -160,6 +160,16 @@ pub fn sample_set(seed: u64) -> SampleSet {
         patterns: Vec::new(),
         start,
     };
+    let cast = cast(&mut b, seed);
+    bank_traffic(&mut b, &cast);
+    crypto_traffic(&mut b, &cast);
+    plant_laundering(&mut b, &cast);
+    finish_sample(b)
+}
+
+/// The sample's accounts: 240 persons and 40 businesses at 4 banks, the
+/// cash counterparty, 2 exchanges and 40 wallets.
+fn cast(b: &mut SampleBuilder, seed: u64) -> Cast {
     let banks = [
         ("Northbank", "GB", "GB-NB", "GBP"),
         ("Rhein Bank", "DE", "DE-RB", "EUR"),
@@ -181,13 +191,6 @@ pub fn sample_set(seed: u64) -> SampleSet {
         let (name, j, prefix, _) = banks[(i * 3) % banks.len()];
         businesses.push(b.party(format!("{prefix}-B{:04}", 100 + i * 13), name, j, "bank"));
     }
-    let home_currency = |p: usize, parties: &[Party]| -> &'static str {
-        match parties[p].jurisdiction.as_str() {
-            "GB" => "GBP",
-            "US" => "USD",
-            _ => "EUR",
-        }
-    };
     let cash = b.party("CASH".to_string(), "", "", "cash");
     let coinhub = b.party("coinhub".to_string(), "CoinHub", "MT", "exchange");
     let kryptobank = b.party("kryptobank".to_string(), "KryptoBank", "LI", "exchange");
@@ -196,12 +199,32 @@ pub fn sample_set(seed: u64) -> SampleSet {
         let tag = Rng::new(seed ^ (i + 1)).next_u64();
         wallets.push(b.party(format!("bc1q{tag:016x}{i:02}"), "", "", "address"));
     }
+    Cast {
+        persons,
+        businesses,
+        wallets,
+        cash,
+        coinhub,
+        kryptobank,
+    }
+}
 
+/// A bank account's home currency, by its jurisdiction.
+fn home_currency(p: usize, parties: &[Party]) -> &'static str {
+    match parties[p].jurisdiction.as_str() {
+        "GB" => "GBP",
+        "US" => "USD",
+        _ => "EUR",
+    }
+}
+
+/// Honest bank traffic: salaries, purchases, bills, suppliers, cash.
+fn bank_traffic(b: &mut SampleBuilder, cast: &Cast) {
     // honest salaries: 12 employers pay 8 staff each on the 25th
-    for (e, &employer) in businesses.iter().take(12).enumerate() {
+    for (e, &employer) in cast.businesses.iter().take(12).enumerate() {
         let currency = home_currency(employer, &b.parties);
         for k in 0..8 {
-            let staff = persons[(e * 8 + k) % persons.len()];
+            let staff = cast.persons[(e * 8 + k) % cast.persons.len()];
             let t = b.at(24, 8, 10);
             let amount = b.cents(3_200.0, 0.3);
             b.pay(t, employer, staff, amount, currency, "ach");
@@ -209,11 +232,11 @@ pub fn sample_set(seed: u64) -> SampleSet {
     }
     // honest purchases: persons pay merchants (businesses 12..40), heavy-tailed
     for _ in 0..2_200 {
-        let payer = persons[b.rng.skewed(persons.len() as u64) as usize];
-        let mut merchant = businesses[12 + b.rng.below(28) as usize];
+        let payer = cast.persons[b.rng.skewed(cast.persons.len() as u64) as usize];
+        let mut merchant = cast.businesses[12 + b.rng.below(28) as usize];
         // most purchases stay at home: redraw a foreign merchant 3 times in 4
         if b.parties[merchant].jurisdiction != b.parties[payer].jurisdiction && b.rng.chance(0.75) {
-            merchant = businesses[12 + b.rng.below(28) as usize];
+            merchant = cast.businesses[12 + b.rng.below(28) as usize];
         }
         let day = b.rng.range(0, 29);
         let t = b.at(day, 7, 22);
@@ -232,8 +255,8 @@ pub fn sample_set(seed: u64) -> SampleSet {
         }
     }
     // monthly bills to three utilities
-    for (i, &p) in persons.iter().enumerate() {
-        let utility = businesses[12 + i % 3];
+    for (i, &p) in cast.persons.iter().enumerate() {
+        let utility = cast.businesses[12 + i % 3];
         let t = b.at(1 + (i as i64 % 5), 6, 8);
         let amount = b.cents(95.0, 0.3);
         let currency = home_currency(p, &b.parties);
@@ -247,9 +270,9 @@ pub fn sample_set(seed: u64) -> SampleSet {
         }
     }
     // businesses pay suppliers (honest fan-out over the month)
-    for (i, &biz) in businesses.iter().enumerate().skip(12).take(10) {
+    for (i, &biz) in cast.businesses.iter().enumerate().skip(12).take(10) {
         for k in 0..9 {
-            let supplier = businesses[(i + 1 + k * 3) % 40];
+            let supplier = cast.businesses[(i + 1 + k * 3) % 40];
             if supplier == biz {
                 continue;
             }
@@ -261,7 +284,7 @@ pub fn sample_set(seed: u64) -> SampleSet {
     }
     // cash deposits, a few honestly just under 10,000
     for i in 0..60 {
-        let p = persons[b.rng.below(persons.len() as u64) as usize];
+        let p = cast.persons[b.rng.below(cast.persons.len() as u64) as usize];
         let day = b.rng.range(0, 29);
         let t = b.at(day, 9, 16);
         let amount = if i % 20 == 0 {
@@ -270,13 +293,21 @@ pub fn sample_set(seed: u64) -> SampleSet {
             b.cents(600.0, 0.9)
         };
         let currency = home_currency(p, &b.parties);
-        b.pay(t, cash, p, amount, currency, "cash");
+        b.pay(t, cast.cash, p, amount, currency, "cash");
     }
+}
+
+/// Honest crypto traffic: on- and off-ramps, wallets trading.
+fn crypto_traffic(b: &mut SampleBuilder, cast: &Cast) {
     // crypto on-ramps and off-ramps
     for i in 0..40 {
-        let p = persons[(i * 5) % persons.len()];
-        let exchange = if i % 3 == 0 { kryptobank } else { coinhub };
-        let wallet = wallets[i];
+        let p = cast.persons[(i * 5) % cast.persons.len()];
+        let exchange = if i % 3 == 0 {
+            cast.kryptobank
+        } else {
+            cast.coinhub
+        };
+        let wallet = cast.wallets[i];
         let day = b.rng.range(0, 25);
         let t = b.at(day, 8, 20);
         let fiat = b.cents(900.0, 0.7);
@@ -298,8 +329,8 @@ pub fn sample_set(seed: u64) -> SampleSet {
     }
     // wallets trade among themselves
     for _ in 0..120 {
-        let from = wallets[b.rng.below(40) as usize];
-        let to = wallets[b.rng.below(40) as usize];
+        let from = cast.wallets[b.rng.below(40) as usize];
+        let to = cast.wallets[b.rng.below(40) as usize];
         if from == to {
             continue;
         }
@@ -309,17 +340,6 @@ pub fn sample_set(seed: u64) -> SampleSet {
         let row = b.pay(t, from, to, amount, "BTC", "virtual_currency");
         b.rows[row].chain = Some("bitcoin");
     }
-
-    let cast = Cast {
-        persons: &persons,
-        businesses: &businesses,
-        wallets: &wallets,
-        cash,
-        coinhub,
-        kryptobank,
-    };
-    plant_laundering(&mut b, &cast);
-    finish_sample(b)
 }
 
 /// Fixed sample exchange rates (units of `to` per unit of `from`).
@@ -335,10 +355,10 @@ fn fx(from: &str, to: &str) -> Decimal {
 }
 
 /// The accounts the sample's laundering uses beside its mules.
-struct Cast<'p> {
-    persons: &'p [usize],
-    businesses: &'p [usize],
-    wallets: &'p [usize],
+struct Cast {
+    persons: Vec<usize>,
+    businesses: Vec<usize>,
+    wallets: Vec<usize>,
     cash: usize,
     coinhub: usize,
     kryptobank: usize,
@@ -370,7 +390,7 @@ struct Route {
 impl<'b> SampleCanvas<'b> {
     fn new(
         b: &'b mut SampleBuilder,
-        cast: &Cast<'_>,
+        cast: &Cast,
         asset: &'static str,
         parties: Vec<usize>,
     ) -> SampleCanvas<'b> {
@@ -512,7 +532,7 @@ impl VcCanvas for SampleCanvas<'_> {
 }
 
 /// Plant the sample's ten laundering instances.
-fn plant_laundering(b: &mut SampleBuilder, cast: &Cast<'_>) {
+fn plant_laundering(b: &mut SampleBuilder, cast: &Cast) {
     let mule = |b: &mut SampleBuilder, n: usize| -> usize {
         let (name, j, prefix) = [("Northbank", "GB", "GB-NB"), ("Banco Sol", "ES", "ES-BS")][n % 2];
         b.party(format!("{prefix}-M{:04}", 500 + n), name, j, "bank")

@@ -490,14 +490,13 @@ fn background_day(spec: &TrainingSpec, world: &World, day: u32, budget: usize) -
     let mut r = Rng::stream(spec.seed, u64::from(day) + 1);
     let start = start_us() + i64::from(day) * DAY;
     let mut rows: Vec<Gen> = Vec::with_capacity(budget);
-    let minute = |r: &mut Rng, lo: i64, hi: i64| start + r.range(lo * 60, hi * 60 - 1) * MINUTE;
     // salaries on the 25th: each employer pays its staff
     if day % 30 == 24 {
         let staff = (world.persons.len() as u32 / 5).max(1);
         for p in 0..staff.min(budget as u32 / 2) {
             let person = world.persons.start + p * 5 % world.persons.len() as u32;
             let employer = world.local(&mut r, &world.businesses, world.banks[person as usize]);
-            let t = minute(&mut r, 8, 10);
+            let t = minute(&mut r, start, 8, 10);
             let cents = r.amount_cents(320_000.0, 0.3) as f64;
             rows.push(pay(t, employer, person, cents, world, ACH));
         }
@@ -508,170 +507,14 @@ fn background_day(spec: &TrainingSpec, world: &World, day: u32, budget: usize) -
         for k in 0..payers.min(budget as u32 / 4) {
             let person = world.persons.start + (k * 25 + day % 30 * 5) % world.persons.len() as u32;
             let utility = world.utilities.start + person % 10;
-            let t = minute(&mut r, 6, 9);
+            let t = minute(&mut r, start, 6, 9);
             let cents = r.amount_cents(9_500.0, 0.3) as f64;
             rows.push(pay(t, person, utility, cents, world, ACH));
         }
     }
     while rows.len() < budget {
         let kind = r.below(100);
-        let row = match kind {
-            // purchases: heavy-tailed shoppers, Zipf-popular merchants
-            0..=51 => {
-                let person = World::skewed(&mut r, &world.persons);
-                let merchant = if r.chance(0.85) {
-                    world.local(&mut r, &world.merchants, world.banks[person as usize])
-                } else {
-                    World::skewed(&mut r, &world.merchants)
-                };
-                let channel = if r.chance(0.7) { CARD } else { ACH };
-                let cents = r.amount_cents(6_000.0, 1.0) as f64;
-                pay(
-                    minute(&mut r, 7, 23),
-                    person,
-                    merchant,
-                    cents,
-                    world,
-                    channel,
-                )
-            }
-            // businesses pay their usual suppliers
-            52..=63 => {
-                let b = World::skewed(&mut r, &world.businesses);
-                // eight usual suppliers, most of them at home
-                let k = r.below(8) as u32;
-                let supplier = if k < 6 {
-                    let block = world.local(&mut r, &world.businesses, world.banks[b as usize]);
-                    let len = world.businesses.len() as u32;
-                    world.businesses.start + (block - world.businesses.start + k * 3) % len
-                } else {
-                    world.businesses.start + (b * 7 + k * 13) % world.businesses.len() as u32
-                };
-                let cents = r.amount_cents(400_000.0, 0.9) as f64;
-                pay(minute(&mut r, 9, 17), b, supplier, cents, world, WIRE)
-            }
-            // friends and family
-            64..=78 => {
-                let p = World::skewed(&mut r, &world.persons);
-                let friend =
-                    world.persons.start + (p + 1 + r.below(40) as u32) % world.persons.len() as u32;
-                let cents = r.amount_cents(15_000.0, 1.0) as f64;
-                pay(minute(&mut r, 8, 23), p, friend, cents, world, ACH)
-            }
-            // merchants bank their takings, pay rent
-            79..=83 => {
-                let m = World::pick(&mut r, &world.merchants);
-                let b = world.local(&mut r, &world.businesses, world.banks[m as usize]);
-                let cents = r.amount_cents(250_000.0, 0.8) as f64;
-                pay(minute(&mut r, 9, 17), m, b, cents, world, WIRE)
-            }
-            // cash deposits, a few honestly just under 10,000
-            84..=88 => {
-                let p = World::pick(&mut r, &world.persons);
-                let asset = world.currency(p);
-                let amount = if r.chance(0.02) {
-                    Decimal::new(r.range(900_000, 999_999), 2)
-                } else {
-                    money(r.amount_cents(50_000.0, 0.9) as f64, asset)
-                };
-                Gen {
-                    time: minute(&mut r, 9, 17),
-                    from: world.cash,
-                    to: p,
-                    amount,
-                    asset,
-                    received: amount,
-                    asset_received: asset,
-                    channel: CASH,
-                    attempt: None,
-                }
-            }
-            // on-ramps: a person pays an exchange
-            89..=92 => {
-                let p = World::skewed(&mut r, &world.persons);
-                let x = World::pick(&mut r, &world.exchanges);
-                let cents = r.amount_cents(90_000.0, 0.8) as f64;
-                let mut g = pay(minute(&mut r, 8, 22), p, x, cents, world, WIRE);
-                g.asset_received = g.asset;
-                g.received = g.amount;
-                g
-            }
-            // exchanges pay out bitcoin to wallets, or fiat to customers, or
-            // trade their treasury (the conversions that price crypto)
-            93..=96 => {
-                let x = World::pick(&mut r, &world.exchanges);
-                let cents = r.amount_cents(80_000.0, 0.8) as f64;
-                if r.chance(0.1) {
-                    let (asset, asset_received) = match r.below(3) {
-                        0 => (0, BTC),
-                        1 => (BTC, 0),
-                        _ => (0, USDT),
-                    };
-                    let amount = money(cents, asset);
-                    Gen {
-                        time: minute(&mut r, 0, 24),
-                        from: x,
-                        to: x,
-                        amount,
-                        asset,
-                        received: money(cents, asset_received),
-                        asset_received,
-                        channel: VC,
-                        attempt: None,
-                    }
-                } else if r.chance(0.6) {
-                    let w = World::skewed(&mut r, &world.wallets);
-                    let amount = money(cents, BTC);
-                    Gen {
-                        time: minute(&mut r, 0, 24),
-                        from: x,
-                        to: w,
-                        amount,
-                        asset: BTC,
-                        received: amount,
-                        asset_received: BTC,
-                        channel: VC,
-                        attempt: None,
-                    }
-                } else {
-                    let p = World::skewed(&mut r, &world.persons);
-                    let asset = world.currency(p);
-                    let amount = money(cents, asset);
-                    Gen {
-                        time: minute(&mut r, 8, 20),
-                        from: x,
-                        to: p,
-                        amount,
-                        asset,
-                        received: amount,
-                        asset_received: asset,
-                        channel: WIRE,
-                        attempt: None,
-                    }
-                }
-            }
-            // wallets trade, or sell back to an exchange
-            _ => {
-                let w = World::skewed(&mut r, &world.wallets);
-                let to = if r.chance(0.3) {
-                    World::pick(&mut r, &world.exchanges)
-                } else {
-                    World::pick(&mut r, &world.wallets)
-                };
-                let amount = money(r.amount_cents(40_000.0, 1.2) as f64, BTC);
-                Gen {
-                    time: minute(&mut r, 0, 24),
-                    from: w,
-                    to,
-                    amount,
-                    asset: BTC,
-                    received: amount,
-                    asset_received: BTC,
-                    channel: VC,
-                    attempt: None,
-                }
-            }
-        };
+        let row = honest_transfer(&mut r, world, start, kind);
         if row.from != row.to || world.roles[row.from as usize] == Role::Exchange {
             rows.push(row);
         } else {
@@ -687,6 +530,176 @@ fn background_day(spec: &TrainingSpec, world: &World, day: u32, budget: usize) -
     }
     rows.truncate(budget);
     rows
+}
+
+/// A time of day `start`'s day between hours `lo` and `hi`.
+fn minute(r: &mut Rng, start: i64, lo: i64, hi: i64) -> i64 {
+    start + r.range(lo * 60, hi * 60 - 1) * MINUTE
+}
+
+/// One honest transfer of kind `kind` (0–99: how common each is).
+fn honest_transfer(r: &mut Rng, world: &World, start: i64, kind: u64) -> Gen {
+    match kind {
+        // purchases: heavy-tailed shoppers, Zipf-popular merchants
+        0..=51 => {
+            let person = World::skewed(r, &world.persons);
+            let merchant = if r.chance(0.85) {
+                world.local(r, &world.merchants, world.banks[person as usize])
+            } else {
+                World::skewed(r, &world.merchants)
+            };
+            let channel = if r.chance(0.7) { CARD } else { ACH };
+            let cents = r.amount_cents(6_000.0, 1.0) as f64;
+            pay(
+                minute(r, start, 7, 23),
+                person,
+                merchant,
+                cents,
+                world,
+                channel,
+            )
+        }
+        // businesses pay their usual suppliers
+        52..=63 => {
+            let b = World::skewed(r, &world.businesses);
+            // eight usual suppliers, most of them at home
+            let k = r.below(8) as u32;
+            let supplier = if k < 6 {
+                let block = world.local(r, &world.businesses, world.banks[b as usize]);
+                let len = world.businesses.len() as u32;
+                world.businesses.start + (block - world.businesses.start + k * 3) % len
+            } else {
+                world.businesses.start + (b * 7 + k * 13) % world.businesses.len() as u32
+            };
+            let cents = r.amount_cents(400_000.0, 0.9) as f64;
+            pay(minute(r, start, 9, 17), b, supplier, cents, world, WIRE)
+        }
+        // friends and family
+        64..=78 => {
+            let p = World::skewed(r, &world.persons);
+            let friend =
+                world.persons.start + (p + 1 + r.below(40) as u32) % world.persons.len() as u32;
+            let cents = r.amount_cents(15_000.0, 1.0) as f64;
+            pay(minute(r, start, 8, 23), p, friend, cents, world, ACH)
+        }
+        // merchants bank their takings, pay rent
+        79..=83 => {
+            let m = World::pick(r, &world.merchants);
+            let b = world.local(r, &world.businesses, world.banks[m as usize]);
+            let cents = r.amount_cents(250_000.0, 0.8) as f64;
+            pay(minute(r, start, 9, 17), m, b, cents, world, WIRE)
+        }
+        // cash deposits, a few honestly just under 10,000
+        84..=88 => {
+            let p = World::pick(r, &world.persons);
+            let asset = world.currency(p);
+            let amount = if r.chance(0.02) {
+                Decimal::new(r.range(900_000, 999_999), 2)
+            } else {
+                money(r.amount_cents(50_000.0, 0.9) as f64, asset)
+            };
+            Gen {
+                time: minute(r, start, 9, 17),
+                from: world.cash,
+                to: p,
+                amount,
+                asset,
+                received: amount,
+                asset_received: asset,
+                channel: CASH,
+                attempt: None,
+            }
+        }
+        // on-ramps: a person pays an exchange
+        89..=92 => {
+            let p = World::skewed(r, &world.persons);
+            let x = World::pick(r, &world.exchanges);
+            let cents = r.amount_cents(90_000.0, 0.8) as f64;
+            let mut g = pay(minute(r, start, 8, 22), p, x, cents, world, WIRE);
+            g.asset_received = g.asset;
+            g.received = g.amount;
+            g
+        }
+        // exchanges pay out bitcoin to wallets, or fiat to customers, or
+        // trade their treasury (the conversions that price crypto)
+        93..=96 => exchange_transfer(r, world, start),
+        // wallets trade, or sell back to an exchange
+        _ => {
+            let w = World::skewed(r, &world.wallets);
+            let to = if r.chance(0.3) {
+                World::pick(r, &world.exchanges)
+            } else {
+                World::pick(r, &world.wallets)
+            };
+            let amount = money(r.amount_cents(40_000.0, 1.2) as f64, BTC);
+            Gen {
+                time: minute(r, start, 0, 24),
+                from: w,
+                to,
+                amount,
+                asset: BTC,
+                received: amount,
+                asset_received: BTC,
+                channel: VC,
+                attempt: None,
+            }
+        }
+    }
+}
+
+/// An exchange's transfer: bitcoin to a wallet, fiat to a customer, or a
+/// trade of its own treasury (the conversions that price crypto).
+fn exchange_transfer(r: &mut Rng, world: &World, start: i64) -> Gen {
+    let x = World::pick(r, &world.exchanges);
+    let cents = r.amount_cents(80_000.0, 0.8) as f64;
+    if r.chance(0.1) {
+        let (asset, asset_received) = match r.below(3) {
+            0 => (0, BTC),
+            1 => (BTC, 0),
+            _ => (0, USDT),
+        };
+        let amount = money(cents, asset);
+        Gen {
+            time: minute(r, start, 0, 24),
+            from: x,
+            to: x,
+            amount,
+            asset,
+            received: money(cents, asset_received),
+            asset_received,
+            channel: VC,
+            attempt: None,
+        }
+    } else if r.chance(0.6) {
+        let w = World::skewed(r, &world.wallets);
+        let amount = money(cents, BTC);
+        Gen {
+            time: minute(r, start, 0, 24),
+            from: x,
+            to: w,
+            amount,
+            asset: BTC,
+            received: amount,
+            asset_received: BTC,
+            channel: VC,
+            attempt: None,
+        }
+    } else {
+        let p = World::skewed(r, &world.persons);
+        let asset = world.currency(p);
+        let amount = money(cents, asset);
+        Gen {
+            time: minute(r, start, 8, 20),
+            from: x,
+            to: p,
+            amount,
+            asset,
+            received: amount,
+            asset_received: asset,
+            channel: WIRE,
+            attempt: None,
+        }
+    }
 }
 
 fn start_us() -> i64 {
@@ -1265,30 +1278,59 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
     let mut world = World::new(spec);
     let (plants, mut planted) = plant_all(spec, &mut world);
     planted.sort_by_key(|g| (g.time, g.attempt));
+    let mut sink = Sink::open(spec, dir)?;
+    let (rows, mut attempt_rows) = write_days(spec, &world, &planted, plants.len(), &mut sink)?;
+    sink.finish()?;
+    write_accounts(spec, dir, &world, &plants)?;
+    let attempts: Vec<Attempt> = plants
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| Attempt {
+            id: format!("P{:04}", i + 1),
+            typology: p.typology.to_string(),
+            accounts: p
+                .accounts
+                .iter()
+                .map(|&a| world.keys[a as usize].clone())
+                .collect(),
+            rows: std::mem::take(&mut attempt_rows[i]),
+            parameters: p.parameters,
+            description: p.description,
+        })
+        .collect();
+    let truth = serde_json::json!({
+        "generator": "moneytrail generate",
+        "spec": spec,
+        "file": "transactions.csv",
+        "rows": rows,
+        "attempts": attempts,
+    });
+    std::fs::write(
+        dir.join("truth.json"),
+        serde_json::to_string_pretty(&truth).unwrap_or_default() + "\n",
+    )?;
+    write_patterns(dir, spec, &world, &planted, &attempts)?;
+    Ok(Generated {
+        rows,
+        accounts: world.keys.len(),
+        attempts,
+    })
+}
+
+/// Write the days in order (honest traffic made in parallel, a few days at
+/// a time, the planted rows merged in by time); returns the rows written
+/// and each attempt's rows.
+fn write_days(
+    spec: &TrainingSpec,
+    world: &World,
+    planted: &[Gen],
+    attempts: usize,
+    sink: &mut Sink,
+) -> io::Result<(u64, Vec<Vec<u32>>)> {
     let days = spec.days.max(1);
     let per_day = spec.transfers / days as usize;
     let extra = spec.transfers % days as usize;
-    let mut sink = if spec.parquet {
-        if spec.format != OutputFormat::Transfers {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "Parquet output is for the transfers layout",
-            ));
-        }
-        Sink::Parquet(Box::new(ParquetSink::new(
-            &dir.join("transactions.parquet"),
-        )?))
-    } else {
-        let file = std::fs::File::create(dir.join("transactions.csv"))?;
-        let mut out = io::BufWriter::with_capacity(1 << 20, file);
-        let layout = match spec.format {
-            OutputFormat::Transfers => Layout::TransfersCsv,
-            OutputFormat::AmlWorld => Layout::AmlWorld,
-        };
-        writeln!(out, "{}", layout.header())?;
-        Sink::Csv(out)
-    };
-    let mut attempt_rows: Vec<Vec<u32>> = vec![Vec::new(); plants.len()];
+    let mut attempt_rows: Vec<Vec<u32>> = vec![Vec::new(); attempts];
     let mut next_planted = 0;
     let mut row: u64 = 0;
     let group = (rayon::current_num_threads() * 2).max(2) as u32;
@@ -1300,7 +1342,7 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
             .into_par_iter()
             .map(|d| {
                 let mut rows =
-                    background_day(spec, &world, d, per_day + usize::from((d as usize) < extra));
+                    background_day(spec, world, d, per_day + usize::from((d as usize) < extra));
                 rows.sort_by_key(|g| g.time);
                 rows
             })
@@ -1322,16 +1364,24 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
                 if let Some(a) = g.attempt {
                     attempt_rows[a as usize].push(row as u32);
                 }
-                write_row(&mut text, &world, g, row, spec.format, spec.seed);
+                write_row(&mut text, world, g, row, spec.format, spec.seed);
                 row += 1;
             }
             sink.write(&text)?;
         }
         first = last;
     }
-    sink.finish()?;
+    Ok((row, attempt_rows))
+}
 
-    // accounts.csv
+/// `accounts.csv` (and its Parquet twin): every account, its role, and
+/// whether it takes part in a planted instance.
+fn write_accounts(
+    spec: &TrainingSpec,
+    dir: &Path,
+    world: &World,
+    plants: &[Plant],
+) -> io::Result<()> {
     let laundering: std::collections::HashSet<u32> = plants
         .iter()
         .flat_map(|p| p.accounts.iter().copied())
@@ -1361,40 +1411,7 @@ pub fn generate(spec: &TrainingSpec, dir: &Path) -> io::Result<Generated> {
         write_parquet_twin(&text, &dir.join("accounts.parquet"))?;
     }
 
-    // the answer key
-    let attempts: Vec<Attempt> = plants
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| Attempt {
-            id: format!("P{:04}", i + 1),
-            typology: p.typology.to_string(),
-            accounts: p
-                .accounts
-                .iter()
-                .map(|&a| world.keys[a as usize].clone())
-                .collect(),
-            rows: std::mem::take(&mut attempt_rows[i]),
-            parameters: p.parameters,
-            description: p.description,
-        })
-        .collect();
-    let truth = serde_json::json!({
-        "generator": "moneytrail generate",
-        "spec": spec,
-        "file": "transactions.csv",
-        "rows": row,
-        "attempts": attempts,
-    });
-    std::fs::write(
-        dir.join("truth.json"),
-        serde_json::to_string_pretty(&truth).unwrap_or_default() + "\n",
-    )?;
-    write_patterns(dir, spec, &world, &planted, &attempts)?;
-    Ok(Generated {
-        rows: row,
-        accounts: world.keys.len(),
-        attempts,
-    })
+    Ok(())
 }
 
 /// Where the day blocks go: CSV text, or Parquet row groups (the same
@@ -1471,6 +1488,31 @@ impl ParquetSink {
 }
 
 impl Sink {
+    /// The sink for `transactions.csv` (with its header) or
+    /// `transactions.parquet`.
+    fn open(spec: &TrainingSpec, dir: &Path) -> io::Result<Sink> {
+        Ok(if spec.parquet {
+            if spec.format != OutputFormat::Transfers {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "Parquet output is for the transfers layout",
+                ));
+            }
+            Sink::Parquet(Box::new(ParquetSink::new(
+                &dir.join("transactions.parquet"),
+            )?))
+        } else {
+            let file = std::fs::File::create(dir.join("transactions.csv"))?;
+            let mut out = io::BufWriter::with_capacity(1 << 20, file);
+            let layout = match spec.format {
+                OutputFormat::Transfers => Layout::TransfersCsv,
+                OutputFormat::AmlWorld => Layout::AmlWorld,
+            };
+            writeln!(out, "{}", layout.header())?;
+            Sink::Csv(out)
+        })
+    }
+
     fn write(&mut self, text: &str) -> io::Result<()> {
         match self {
             Sink::Csv(out) => out.write_all(text.as_bytes()),

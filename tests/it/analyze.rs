@@ -1,10 +1,11 @@
 //! Detection end to end on the shipped sample: determinism across thread
 //! counts, the output files' contract, configs, and scoring.
 
-use moneytrail::detect::{analyze, DetectConfig, Typology, Valued};
+use moneytrail::detect::{analyze, DetectConfig, Typology};
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{load, LoadOptions};
 use moneytrail::FlowGraph;
+use moneytrail::Valued;
 use std::process::Command;
 
 /// `moneytrail score` of `dir/findings.json` against the sample's answer

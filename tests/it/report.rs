@@ -141,7 +141,7 @@ fn the_analysis_report_shows_every_drawn_finding_with_its_transfers() {
     assert!(doc.descendants().any(|n| has_class(&n, "bar")));
     assert!(text.contains(&format!(
         "{} loaded",
-        moneytrail::summary::group_thousands(3008.into())
+        moneytrail::format::group_thousands(3008.into())
     )));
 }
 
