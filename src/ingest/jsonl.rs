@@ -62,6 +62,63 @@ fn parse_line(line: &str, unknown: &mut BTreeSet<String>) -> Line {
     Ok(values)
 }
 
+/// One chunk's lines parsed: the values of the good ones, column by
+/// column, with their rows and lines, and the bad ones' errors.
+struct Chunk {
+    cols: Vec<Vec<Option<String>>>,
+    rows: Vec<u64>,
+    lines: Vec<u64>,
+    bad: Vec<RowError>,
+}
+
+impl Chunk {
+    /// Parse `lines` (row, line, text) in parallel, in order; keys read by
+    /// no column are added to `unknown`.
+    fn parse(path: &Path, lines: &[(u64, u64, &[u8])], unknown: &mut BTreeSet<String>) -> Chunk {
+        let parsed: Vec<(Line, BTreeSet<String>)> = lines
+            .par_iter()
+            .map(|&(_, _, raw)| {
+                let mut unknown = BTreeSet::new();
+                let line = match std::str::from_utf8(raw) {
+                    Ok(text) => parse_line(text.trim(), &mut unknown),
+                    Err(e) => Err((
+                        "(record)",
+                        format!("not valid UTF-8 at byte {}", e.valid_up_to()),
+                    )),
+                };
+                (line, unknown)
+            })
+            .collect();
+        let mut cols: Vec<Vec<Option<String>>> =
+            vec![Vec::with_capacity(lines.len()); TRANSFERS.len()];
+        let (mut rows, mut line_nos, mut bad) = (Vec::new(), Vec::new(), Vec::new());
+        for ((row, line_no, raw), (result, keys)) in lines.iter().zip(parsed) {
+            unknown.extend(keys);
+            match result {
+                Ok(values) => {
+                    for (col, v) in cols.iter_mut().zip(values) {
+                        col.push(v);
+                    }
+                    rows.push(*row);
+                    line_nos.push(*line_no);
+                }
+                Err((column, why)) => bad.push(RowError {
+                    path: path.to_path_buf(),
+                    line: Some(*line_no),
+                    ..RowError::new(*row, column, &String::from_utf8_lossy(raw), Reason::BadJson)
+                        .with_detail(why)
+                }),
+            }
+        }
+        Chunk {
+            cols,
+            rows,
+            lines: line_nos,
+            bad,
+        }
+    }
+}
+
 pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let total = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -113,41 +170,12 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         if buf.ends_with(b"\n") {
             next_line -= 1; // split yields an empty piece after the last newline
         }
-        let parsed: Vec<(Line, BTreeSet<String>)> = lines
-            .par_iter()
-            .map(|&(_, _, raw)| {
-                let mut unknown = BTreeSet::new();
-                let line = match std::str::from_utf8(raw) {
-                    Ok(text) => parse_line(text.trim(), &mut unknown),
-                    Err(e) => Err((
-                        "(record)",
-                        format!("not valid UTF-8 at byte {}", e.valid_up_to()),
-                    )),
-                };
-                (line, unknown)
-            })
-            .collect();
-        let mut cols: Vec<Vec<Option<String>>> =
-            vec![Vec::with_capacity(lines.len()); TRANSFERS.len()];
-        let (mut rows, mut line_nos, mut bad) = (Vec::new(), Vec::new(), Vec::new());
-        for ((row, line_no, raw), (result, keys)) in lines.iter().zip(parsed) {
-            unknown.extend(keys);
-            match result {
-                Ok(values) => {
-                    for (col, v) in cols.iter_mut().zip(values) {
-                        col.push(v);
-                    }
-                    rows.push(*row);
-                    line_nos.push(*line_no);
-                }
-                Err((column, why)) => bad.push(RowError {
-                    path: path.to_path_buf(),
-                    line: Some(*line_no),
-                    ..RowError::new(*row, column, &String::from_utf8_lossy(raw), Reason::BadJson)
-                        .with_detail(why)
-                }),
-            }
-        }
+        let Chunk {
+            cols,
+            rows,
+            lines: line_nos,
+            bad,
+        } = Chunk::parse(path, &lines, &mut unknown);
         if !missing_checked && !rows.is_empty() {
             // a required key absent from every record of the first chunk is a
             // layout error, not a row error

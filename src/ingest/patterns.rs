@@ -78,41 +78,11 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAtt
                     ),
                 ));
             }
-            let (typology, detail) = match rest.split_once(':') {
-                Some((t, d)) => (
-                    t.trim(),
-                    Some(d.trim().to_string()).filter(|d| !d.is_empty()),
-                ),
-                None => (rest.trim(), None),
-            };
-            open = Some(LaunderingAttempt {
-                typology: typology.to_string(),
-                detail,
-                rows: Vec::new(),
-                line: line_no,
-            });
+            open = Some(begin(rest, line_no));
             continue;
         }
         if let Some(rest) = line.strip_prefix(END) {
-            let typology = rest.split(':').next().unwrap_or("").trim();
-            match open.take() {
-                Some(attempt) if attempt.typology == typology => attempts.push(attempt),
-                Some(attempt) => {
-                    return Err(Error::format(
-                        path,
-                        format!(
-                            "line {line_no}: END of a {typology} attempt, but the open attempt (line {}) is {}",
-                            attempt.line, attempt.typology
-                        ),
-                    ))
-                }
-                None => {
-                    return Err(Error::format(
-                        path,
-                        format!("line {line_no}: END without a matching BEGIN"),
-                    ))
-                }
-            }
+            attempts.push(end(path, open.take(), rest, line_no)?);
             continue;
         }
         let Some(attempt) = open.as_mut() else {
@@ -174,4 +144,48 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAtt
     };
     sink.take_batch(&batch, AMLWORLD, bad, &layouts::parse_amlworld)?;
     Ok(attempts)
+}
+
+/// The attempt a `BEGIN LAUNDERING ATTEMPT - ` line on `line_no` opens;
+/// `rest` is what follows the marker: the typology and, after a colon, its
+/// detail.
+fn begin(rest: &str, line_no: u64) -> LaunderingAttempt {
+    let (typology, detail) = match rest.split_once(':') {
+        Some((t, d)) => (
+            t.trim(),
+            Some(d.trim().to_string()).filter(|d| !d.is_empty()),
+        ),
+        None => (rest.trim(), None),
+    };
+    LaunderingAttempt {
+        typology: typology.to_string(),
+        detail,
+        rows: Vec::new(),
+        line: line_no,
+    }
+}
+
+/// Close the `open` attempt at an `END LAUNDERING ATTEMPT - ` line: an
+/// error when none is open or the typologies differ.
+fn end(
+    path: &Path,
+    open: Option<LaunderingAttempt>,
+    rest: &str,
+    line_no: u64,
+) -> Result<LaunderingAttempt> {
+    let typology = rest.split(':').next().unwrap_or("").trim();
+    match open {
+        Some(attempt) if attempt.typology == typology => Ok(attempt),
+        Some(attempt) => Err(Error::format(
+            path,
+            format!(
+                "line {line_no}: END of a {typology} attempt, but the open attempt (line {}) is {}",
+                attempt.line, attempt.typology
+            ),
+        )),
+        None => Err(Error::format(
+            path,
+            format!("line {line_no}: END without a matching BEGIN"),
+        )),
+    }
 }

@@ -95,10 +95,13 @@ fn native_asset(chain: &str) -> Option<&'static str> {
     })
 }
 
+/// A row's result: a row error boxed, as the readers pass them on.
+type RowResult<T> = std::result::Result<T, Box<RowError>>;
+
 /// Parse one line; errors carry the column and value (row and path are
 /// filled in by the caller). Keys are matched exactly; a repeated key is an
 /// error.
-fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<RowError>> {
+fn parse_line(line: &str, row: u32) -> RowResult<UtxoTransaction> {
     let bad = |column: &str, value: &str, reason: Reason| {
         Box::new(RowError::new(row.into(), column, value, reason))
     };
@@ -132,57 +135,87 @@ fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<
             ))
         })?,
     };
-    let legs = |name: &str| -> std::result::Result<Vec<Leg>, Box<RowError>> {
-        let raw = object
-            .get(name, false)
-            .map_err(|e| bad(name, "", Reason::BadJson).with_detail(e.to_string()))?
-            .ok_or_else(|| bad(name, "", Reason::MissingValue))?;
-        let items: Vec<Object<'_>> = serde_json::from_str(raw.get()).map_err(|_| {
-            bad(name, raw.get(), Reason::BadJson)
-                .with_detail("expected an array of {\"address\", \"amount\"} objects")
-        })?;
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let column = format!("{name}[{i}]");
-                let text = |key: &str| -> std::result::Result<Option<String>, Box<RowError>> {
-                    item.get(key, false)
-                        .map(|r| r.and_then(text_of))
-                        .map_err(|e| {
-                            bad(&format!("{column}.{key}"), "", Reason::BadJson)
-                                .with_detail(e.to_string())
-                        })
-                };
-                let address = text("address")?
-                    .filter(|a| !a.trim().is_empty())
-                    .ok_or_else(|| bad(&format!("{column}.address"), "", Reason::EmptyAccount))?;
-                let amount_text = text("amount")?
-                    .ok_or_else(|| bad(&format!("{column}.amount"), "", Reason::MissingValue))?;
-                let amount = parse_amount(amount_text.trim())
-                    .map_err(|reason| bad(&format!("{column}.amount"), &amount_text, reason))?;
-                Ok(Leg {
-                    address: address.trim().to_string(),
-                    amount,
-                })
-            })
-            .collect()
-    };
-    let inputs = legs("inputs")?;
-    let outputs = legs("outputs")?;
+    let inputs = legs(&object, "inputs", row)?;
+    let outputs = legs(&object, "outputs", row)?;
     if outputs.is_empty() {
         return Err(
             bad("outputs", "[]", Reason::MissingValue).with_detail("a transaction needs an output")
         );
     }
-    let total_in: Decimal = inputs.iter().map(|l| l.amount).sum();
-    let total_out: Decimal = outputs.iter().map(|l| l.amount).sum();
     let given_fee = match field(&object, "fee")? {
         Some(text) => Some(parse_amount(text.trim()).map_err(|reason| bad("fee", &text, reason))?),
         None => None,
     };
-    let unbalanced = |fee: &str, why: String| bad("fee", fee, Reason::Unbalanced).with_detail(why);
-    let fee = if inputs.is_empty() {
+    let fee = fee(&inputs, &outputs, given_fee, row)?;
+    Ok(UtxoTransaction {
+        hash,
+        time_us,
+        chain,
+        asset,
+        inputs,
+        outputs,
+        fee,
+        row,
+    })
+}
+
+/// An input or output list (`name` is `inputs` or `outputs`): an array of
+/// `{"address", "amount"}` objects, each amount exact.
+fn legs(object: &Object<'_>, name: &str, row: u32) -> RowResult<Vec<Leg>> {
+    let bad = |column: &str, value: &str, reason: Reason| {
+        Box::new(RowError::new(row.into(), column, value, reason))
+    };
+    let raw = object
+        .get(name, false)
+        .map_err(|e| bad(name, "", Reason::BadJson).with_detail(e.to_string()))?
+        .ok_or_else(|| bad(name, "", Reason::MissingValue))?;
+    let items: Vec<Object<'_>> = serde_json::from_str(raw.get()).map_err(|_| {
+        bad(name, raw.get(), Reason::BadJson)
+            .with_detail("expected an array of {\"address\", \"amount\"} objects")
+    })?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let column = format!("{name}[{i}]");
+            let text = |key: &str| -> RowResult<Option<String>> {
+                item.get(key, false)
+                    .map(|r| r.and_then(text_of))
+                    .map_err(|e| {
+                        bad(&format!("{column}.{key}"), "", Reason::BadJson)
+                            .with_detail(e.to_string())
+                    })
+            };
+            let address = text("address")?
+                .filter(|a| !a.trim().is_empty())
+                .ok_or_else(|| bad(&format!("{column}.address"), "", Reason::EmptyAccount))?;
+            let amount_text = text("amount")?
+                .ok_or_else(|| bad(&format!("{column}.amount"), "", Reason::MissingValue))?;
+            let amount = parse_amount(amount_text.trim())
+                .map_err(|reason| bad(&format!("{column}.amount"), &amount_text, reason))?;
+            Ok(Leg {
+                address: address.trim().to_string(),
+                amount,
+            })
+        })
+        .collect()
+}
+
+/// The transaction's fee: the one given, or inputs − outputs when none is;
+/// an error when the transaction does not balance (a negative fee, inputs ≠
+/// outputs + fee, a coinbase that claims a fee).
+fn fee(
+    inputs: &[Leg],
+    outputs: &[Leg],
+    given_fee: Option<Decimal>,
+    row: u32,
+) -> RowResult<Decimal> {
+    let total_in: Decimal = inputs.iter().map(|l| l.amount).sum();
+    let total_out: Decimal = outputs.iter().map(|l| l.amount).sum();
+    let unbalanced = |fee: &str, why: String| {
+        Box::new(RowError::new(row.into(), "fee", fee, Reason::Unbalanced)).with_detail(why)
+    };
+    Ok(if inputs.is_empty() {
         // a coinbase mints its outputs: it pays no fee of its own
         match given_fee {
             Some(fee) if !fee.is_zero() => {
@@ -216,16 +249,6 @@ fn parse_line(line: &str, row: u32) -> std::result::Result<UtxoTransaction, Box<
             ));
         }
         fee
-    };
-    Ok(UtxoTransaction {
-        hash,
-        time_us,
-        chain,
-        asset,
-        inputs,
-        outputs,
-        fee,
-        row,
     })
 }
 

@@ -207,40 +207,8 @@ pub fn picture_svg(picture: &Picture) -> String {
     let width = 2.0 * MARGIN + g.layout.columns as f64 * (BOX_W + COL_GAP) - COL_GAP;
     let pid = id_part(&picture.id);
     let mut out = String::new();
-    let mut head = String::new();
-    let _ = write!(
-        head,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"flow\" data-picture=\"{}\" \
-         width=\"{width:.0}\" height=\"{{HEIGHT}}\" viewBox=\"0 0 {width:.0} {{HEIGHT}}\" \
-         font-family=\"sans-serif\" font-size=\"11\" role=\"img\">",
-        escape(&picture.id)
-    );
-    let _ = write!(head, "<title>{}</title><defs>", escape(&picture.title));
-    for kind in [HopKind::Fiat, HopKind::Virtual, HopKind::Conversion] {
-        let _ = write!(
-            out,
-            "<marker id=\"{pid}-{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
-             markerWidth=\"9\" markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto\">\
-             <path d=\"M0,0 L10,5 L0,10 z\" fill=\"{}\"/></marker>",
-            kind.name(),
-            colour(kind)
-        );
-    }
-    head.push_str("</defs>");
-    // group the arrows
-    let mut groups: BTreeMap<(usize, usize, HopKind), Group<'_>> = BTreeMap::new();
-    for a in &picture.arrows {
-        groups
-            .entry((a.from, a.to, a.kind))
-            .or_insert_with(|| Group {
-                from: a.from,
-                to: a.to,
-                kind: a.kind,
-                arrows: Vec::new(),
-            })
-            .arrows
-            .push(a);
-    }
+    let head = head(picture, width, &pid, &mut out);
+    let groups = groups(picture);
     let heaviest = groups
         .values()
         .map(Group::weight)
@@ -333,6 +301,51 @@ pub fn picture_svg(picture: &Picture) -> String {
     let height = (MARGIN + g.height_boxes.max(BOX_H)).max(lowest) + MARGIN;
     // the two placeholders come before any text from the data
     head.replacen("{HEIGHT}", &format!("{height:.0}"), 2) + &out
+}
+
+/// The opening `<svg>` element with its title (the height left as a
+/// placeholder), and the arrowheads' markers written to `out`.
+fn head(picture: &Picture, width: f64, pid: &str, out: &mut String) -> String {
+    let mut head = String::new();
+    let _ = write!(
+        head,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"flow\" data-picture=\"{}\" \
+         width=\"{width:.0}\" height=\"{{HEIGHT}}\" viewBox=\"0 0 {width:.0} {{HEIGHT}}\" \
+         font-family=\"sans-serif\" font-size=\"11\" role=\"img\">",
+        escape(&picture.id)
+    );
+    let _ = write!(head, "<title>{}</title><defs>", escape(&picture.title));
+    for kind in [HopKind::Fiat, HopKind::Virtual, HopKind::Conversion] {
+        let _ = write!(
+            out,
+            "<marker id=\"{pid}-{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
+             markerWidth=\"9\" markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto\">\
+             <path d=\"M0,0 L10,5 L0,10 z\" fill=\"{}\"/></marker>",
+            kind.name(),
+            colour(kind)
+        );
+    }
+    head.push_str("</defs>");
+    head
+}
+
+/// The arrows grouped by their two boxes and their kind: one drawn arrow
+/// per group.
+fn groups(picture: &Picture) -> BTreeMap<(usize, usize, HopKind), Group<'_>> {
+    let mut groups: BTreeMap<(usize, usize, HopKind), Group<'_>> = BTreeMap::new();
+    for a in &picture.arrows {
+        groups
+            .entry((a.from, a.to, a.kind))
+            .or_insert_with(|| Group {
+                from: a.from,
+                to: a.to,
+                kind: a.kind,
+                arrows: Vec::new(),
+            })
+            .arrows
+            .push(a);
+    }
+    groups
 }
 
 /// A point of the drawing.

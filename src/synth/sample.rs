@@ -532,6 +532,11 @@ impl VcCanvas for SampleCanvas<'_> {
 }
 
 /// Plant the sample's ten laundering instances.
+///
+/// Long on purpose: it is the sample's table of instances, one planter and
+/// its literal parameters per typology, in the answer key's order; split
+/// up, the table could no longer be read (or compared with the answer key)
+/// in one place.
 fn plant_laundering(b: &mut SampleBuilder, cast: &Cast) {
     let mule = |b: &mut SampleBuilder, n: usize| -> usize {
         let (name, j, prefix) = [("Northbank", "GB", "GB-NB"), ("Banco Sol", "ES", "ES-BS")][n % 2];

@@ -863,6 +863,10 @@ impl PlantCtx<'_> {
 
     /// Plant one instance of `typology` from `t0`: its parameters for the
     /// answer key, and its description.
+    ///
+    /// Long on purpose: one match arm per typology, each a planter with the
+    /// difficulty's knobs and the answer key's parameters; the arms are a
+    /// table read side by side, not steps of one procedure.
     fn plant(
         &mut self,
         planted: Planted,

@@ -16,7 +16,7 @@
 //! the hop limit, and under `libr` the claims lost to low balances) is
 //! reported as `untraced`.
 
-use super::{trace_many, Balances, Seed, TraceOptions};
+use super::{trace_many, Balances, Seed, Trace, TraceOptions};
 use crate::error::{Error, Result};
 use crate::graph::FlowGraph;
 use crate::model::{AccountId, AssetId, TransferId};
@@ -80,56 +80,147 @@ pub fn sources_of_funds(
     max_sources: usize,
 ) -> Result<SourceOfFunds> {
     let l = graph.ledger();
-    let (account, asset, horizon, limit, target_amount) = match target {
-        Target::Transfer(t) => {
-            let i = t.index();
-            if i >= l.len() {
-                return Err(Error::invalid(format!("no transfer {}", t.0)));
-            }
-            (
-                l.froms()[i],
-                l.assets_paid()[i],
-                l.times_us()[i],
-                t,
-                l.amounts_paid()[i],
-            )
-        }
-        Target::Balance { account, asset, at } => {
-            if account.index() >= l.accounts().len() {
-                return Err(Error::invalid(format!("no account {}", account.0)));
-            }
-            // the balance after the last transfer at or before `at`
-            let last = |adj: crate::graph::Adjacent<'_>| adj.transfer.last().copied();
-            let before = [
-                last(graph.incoming(account, ..=at)),
-                last(graph.outgoing(account, ..=at)),
-            ];
-            let last_transfer = before.into_iter().flatten().max();
-            let balance = match last_transfer {
-                None => balances.opening(account, asset),
-                Some(t) => {
-                    let i = t.index();
-                    if l.tos()[i] == account && l.assets_received()[i] == asset {
-                        balances.payee_before(i) + l.amounts_received()[i]
-                    } else if l.froms()[i] == account && l.assets_paid()[i] == asset {
-                        balances.payer_before(i) - l.amounts_paid()[i]
-                    } else {
-                        // the last transfer was in another asset: replay this one
-                        balances.at(graph, account, asset, at)
-                    }
-                }
-            };
-            // money can only come from transfers up to the account's last one
-            // at or before `at` (none: nothing to walk back through)
-            let limit = last_transfer.map_or(TransferId(0), |t| TransferId(t.0 + 1));
-            (account, asset, at, limit, balance.max(Decimal::ZERO))
-        }
+    let resolved = Resolved::of(graph, balances, target)?;
+    let (entries, truncated) = entry_transfers(graph, &resolved, options, max_sources);
+    let seeds: Vec<Vec<Seed>> = entries
+        .iter()
+        .map(|&t| {
+            vec![Seed::Transfer {
+                transfer: t,
+                amount: None,
+            }]
+        })
+        .collect();
+    let options = TraceOptions {
+        horizon: Some(resolved.horizon),
+        max_hops: options.max_hops.saturating_add(1),
+        ..options.clone()
     };
-    // walk back: the latest transfer id each account's money can be from
+    let traces = trace_many(graph, balances, &seeds, &options)?;
+    let mut sources: Vec<Source> = entries
+        .iter()
+        .zip(&traces)
+        .filter_map(|(&t, tr)| {
+            let amount = resolved.share_of(target, tr);
+            (amount > Decimal::ZERO).then(|| Source {
+                transfer: t,
+                account: l.froms()[t.index()],
+                amount,
+            })
+        })
+        .collect();
+    sources.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.transfer.cmp(&b.transfer)));
+    let traced: Decimal = sources.iter().map(|s| s.amount).sum();
+    Ok(SourceOfFunds {
+        target_amount: resolved.amount,
+        asset: resolved.asset,
+        untraced: (resolved.amount - traced).max(Decimal::ZERO),
+        traced,
+        sources,
+        truncated,
+    })
+}
+
+/// A target made concrete: whose money, in which asset, up to when, and how
+/// much of it there is to explain.
+struct Resolved {
+    account: AccountId,
+    asset: AssetId,
+    horizon: i64,
+    /// Money can only come from transfers before this one.
+    limit: TransferId,
+    amount: Decimal,
+}
+
+impl Resolved {
+    fn of(graph: &FlowGraph, balances: &Balances, target: Target) -> Result<Resolved> {
+        let l = graph.ledger();
+        match target {
+            Target::Transfer(t) => {
+                let i = t.index();
+                if i >= l.len() {
+                    return Err(Error::invalid(format!("no transfer {}", t.0)));
+                }
+                Ok(Resolved {
+                    account: l.froms()[i],
+                    asset: l.assets_paid()[i],
+                    horizon: l.times_us()[i],
+                    limit: t,
+                    amount: l.amounts_paid()[i],
+                })
+            }
+            Target::Balance { account, asset, at } => {
+                if account.index() >= l.accounts().len() {
+                    return Err(Error::invalid(format!("no account {}", account.0)));
+                }
+                // the balance after the last transfer at or before `at`
+                let last = |adj: crate::graph::Adjacent<'_>| adj.transfer.last().copied();
+                let before = [
+                    last(graph.incoming(account, ..=at)),
+                    last(graph.outgoing(account, ..=at)),
+                ];
+                let last_transfer = before.into_iter().flatten().max();
+                let balance = match last_transfer {
+                    None => balances.opening(account, asset),
+                    Some(t) => {
+                        let i = t.index();
+                        if l.tos()[i] == account && l.assets_received()[i] == asset {
+                            balances.payee_before(i) + l.amounts_received()[i]
+                        } else if l.froms()[i] == account && l.assets_paid()[i] == asset {
+                            balances.payer_before(i) - l.amounts_paid()[i]
+                        } else {
+                            // the last transfer was in another asset: replay this one
+                            balances.at(graph, account, asset, at)
+                        }
+                    }
+                };
+                // money can only come from transfers up to the account's last
+                // one at or before `at` (none: nothing to walk back through)
+                let limit = last_transfer.map_or(TransferId(0), |t| TransferId(t.0 + 1));
+                Ok(Resolved {
+                    account,
+                    asset,
+                    horizon: at,
+                    limit,
+                    amount: balance.max(Decimal::ZERO),
+                })
+            }
+        }
+    }
+
+    /// How much of the target one entry transfer's forward trace reaches.
+    fn share_of(&self, target: Target, trace: &Trace) -> Decimal {
+        match target {
+            Target::Transfer(x) => trace
+                .flows
+                .iter()
+                .find(|f| f.transfer == x)
+                .map_or(Decimal::ZERO, |f| f.paid),
+            Target::Balance { .. } => trace
+                .holdings
+                .iter()
+                .filter(|h| h.account == self.account && h.asset == self.asset)
+                .map(|h| h.amount)
+                .sum(),
+        }
+    }
+}
+
+/// Walk back from the target: the transfers through which outside money
+/// entered the accounts it can come from (payers with no earlier inflow,
+/// `stop_at` accounts, or the hop limit), the latest `max_sources` of them,
+/// and whether the budget cut the list.
+fn entry_transfers(
+    graph: &FlowGraph,
+    target: &Resolved,
+    options: &TraceOptions,
+    max_sources: usize,
+) -> (Vec<TransferId>, bool) {
+    // the latest transfer id each account's money can be from
     let max_hops = usize::from(options.max_hops.max(1));
     let mut bound: FxHashMap<AccountId, (TransferId, usize)> = FxHashMap::default();
-    bound.insert(account, (limit, 0));
-    let mut frontier = vec![account];
+    bound.insert(target.account, (target.limit, 0));
+    let mut frontier = vec![target.account];
     let mut entries: Vec<TransferId> = Vec::new();
     for hop in 0..max_hops {
         let mut next = Vec::new();
@@ -174,55 +265,7 @@ pub fn sources_of_funds(
         // keep the latest entries: nearest in time to the target
         entries.drain(..entries.len() - max_sources);
     }
-    let seeds: Vec<Vec<Seed>> = entries
-        .iter()
-        .map(|&t| {
-            vec![Seed::Transfer {
-                transfer: t,
-                amount: None,
-            }]
-        })
-        .collect();
-    let options = TraceOptions {
-        horizon: Some(horizon),
-        max_hops: options.max_hops.saturating_add(1),
-        ..options.clone()
-    };
-    let traces = trace_many(graph, balances, &seeds, &options)?;
-    let mut sources: Vec<Source> = entries
-        .iter()
-        .zip(&traces)
-        .filter_map(|(&t, tr)| {
-            let amount = match target {
-                Target::Transfer(x) => tr
-                    .flows
-                    .iter()
-                    .find(|f| f.transfer == x)
-                    .map_or(Decimal::ZERO, |f| f.paid),
-                Target::Balance { .. } => tr
-                    .holdings
-                    .iter()
-                    .filter(|h| h.account == account && h.asset == asset)
-                    .map(|h| h.amount)
-                    .sum(),
-            };
-            (amount > Decimal::ZERO).then(|| Source {
-                transfer: t,
-                account: l.froms()[t.index()],
-                amount,
-            })
-        })
-        .collect();
-    sources.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.transfer.cmp(&b.transfer)));
-    let traced: Decimal = sources.iter().map(|s| s.amount).sum();
-    Ok(SourceOfFunds {
-        target_amount,
-        asset,
-        untraced: (target_amount - traced).max(Decimal::ZERO),
-        traced,
-        sources,
-        truncated,
-    })
+    (entries, truncated)
 }
 
 /// Explain an account's balance at `at` in every asset it holds: one
