@@ -5,7 +5,10 @@ use moneytrail::FlowGraph;
 use std::collections::BTreeMap;
 
 fn amlsim(folder: &str, transfers: usize, fraud_accounts: usize) {
-    let path = crate::datasets()
+    let Some(datasets) = crate::datasets(&format!("amlsim {folder}")) else {
+        return;
+    };
+    let path = datasets
         .join("amlsim")
         .join(folder)
         .join("transactions.csv");
@@ -53,7 +56,10 @@ fn amlsim_fanin200cycle200() {
 
 #[test]
 fn amlworld_patterns_file() {
-    let path = crate::datasets().join("amlworld/HI-Small_Patterns.txt");
+    let Some(datasets) = crate::datasets("amlworld_patterns_file") else {
+        return;
+    };
+    let path = datasets.join("amlworld/HI-Small_Patterns.txt");
     let loaded = load(&path, &LoadOptions::default()).unwrap();
     assert_eq!(loaded.report.layout, Layout::AmlWorldPatterns);
     assert_eq!(loaded.ledger.len(), 3_209);
