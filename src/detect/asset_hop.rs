@@ -36,10 +36,56 @@ use std::collections::{BTreeMap, BTreeSet};
 /// first two (at most 0.2) + 0.1 for two or more virtual assets + 0.3·(1 −
 /// time taken / window).
 ///
+/// # Example
+///
+/// ```
+/// use moneytrail::detect::{AssetHopDetector, Typology};
+/// use moneytrail::fx::FxTable;
+/// use moneytrail::time::HOUR;
+/// use moneytrail::{AccountKind, FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use rust_decimal::Decimal;
+///
+/// let mut b = LedgerBuilder::new();
+/// let (eur, btc) = (b.asset("EUR").unwrap(), b.asset("BTC").unwrap());
+/// for (key, kind) in [("bank1", AccountKind::BankAccount), ("bank2", AccountKind::BankAccount),
+///                     ("exchange1", AccountKind::Exchange), ("exchange2", AccountKind::Exchange),
+///                     ("w1", AccountKind::VirtualAssetAddress), ("w2", AccountKind::VirtualAssetAddress)] {
+///     let id = b.account(key);
+///     b.describe_account(id, None, None, Some(kind));
+/// }
+/// // EUR into an exchange, out as BTC through two wallets, back to EUR at another
+/// let hops = [("bank1", "exchange1", "10000", eur), ("exchange1", "w1", "0.2", btc),
+///             ("w1", "w2", "0.2", btc), ("w2", "exchange2", "0.2", btc),
+///             ("exchange2", "bank2", "9800", eur)];
+/// for (hour, (from, to, amount, asset)) in hops.into_iter().enumerate() {
+///     let (from, to) = (b.account(from), b.account(to));
+///     let amount: Decimal = amount.parse().unwrap();
+///     b.push(NewTransfer::simple(hour as i64 * HOUR, from, to, amount, asset, hour as u32));
+/// }
+/// let graph = FlowGraph::new(b.finish().unwrap());
+/// let rates = [("EUR", 1), ("BTC", 50_000)].map(|(c, r)| (c.to_string(), Decimal::from(r)));
+/// let data = Valued::new(&graph, FxTable::given("EUR", rates.into_iter().collect()));
+/// let found = AssetHopDetector::default().detect(&data);
+/// assert_eq!(found.findings.len(), 1);
+/// assert_eq!(found.findings[0].typology, Typology::OnOffRamp);
+/// assert_eq!(found.findings[0].transfers.len(), 5);
+/// ```
+///
 /// # Complexity
 ///
 /// Per on-ramp, a depth-first search bounded by `max_hops`,
 /// `max_steps_per_start` and `max_paths_per_start`.
+///
+/// # References
+///
+/// - FATF, *Virtual Assets Red Flag Indicators of Money Laundering and
+///   Terrorist Financing*, 2020
+///   ([fatf-gafi.org](https://www.fatf-gafi.org/en/publications/Methodsandtrends/Virtual-assets-red-flag-indicators.html)):
+///   fiat converted to virtual assets and back, chain hopping between
+///   assets, mixers on the way.
+/// - S. Meiklejohn et al., *A Fistful of Bitcoins*, IMC 2013
+///   ([doi:10.1145/2504730.2504747](https://doi.org/10.1145/2504730.2504747)):
+///   following coins from and to exchanges, where they meet fiat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AssetHopDetector {

@@ -21,10 +21,51 @@ use serde::{Deserialize, Serialize};
 /// 0.4·min(1, (hops − h + 1)/h) + 0.3·(mean retention closeness to 1) +
 /// 0.3·(1 − mean dwell / max dwell).
 ///
+/// # Example
+///
+/// ```
+/// use moneytrail::detect::{ChainDetector, Typology};
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use moneytrail::time::HOUR; // times are microseconds
+/// use rust_decimal::Decimal;
+///
+/// let mut b = LedgerBuilder::new();
+/// let usd = b.asset("USD").unwrap();
+/// let mut pay = |from: &str, to: &str, hour: i64, amount: i64| {
+///     let (from, to) = (b.account(from), b.account(to));
+///     let row = b.len() as u32;
+///     b.push(NewTransfer::simple(hour * HOUR, from, to, Decimal::from(amount), usd, row));
+/// };
+/// // 100,000 passes four hands, 2% fee a hop, each forwarded within 3 hours
+/// let mut amount = 100_000;
+/// for (i, (from, to)) in [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")].into_iter().enumerate() {
+///     pay(from, to, 3 * i as i64, amount);
+///     amount = amount * 98 / 100;
+/// }
+/// let graph = FlowGraph::new(b.finish().unwrap());
+/// let found = ChainDetector::default().detect(&Valued::implied(&graph, "USD"));
+/// assert_eq!(found.findings.len(), 1);
+/// let chain = &found.findings[0];
+/// assert_eq!(chain.typology, Typology::LayeringChain);
+/// assert_eq!(chain.amount, Decimal::from(100_000));
+/// assert!(chain.explanation.starts_with("4-hop chain a → b → c → d → e"));
+/// ```
+///
 /// # Complexity
 ///
 /// Per start transfer, a depth-first search bounded by `max_hops`,
 /// `max_chains_per_start` and `max_steps_per_start`.
+///
+/// # References
+///
+/// - S. Meiklejohn et al., *A Fistful of Bitcoins: Characterizing Payments
+///   Among Men with No Names*, IMC 2013
+///   ([doi:10.1145/2504730.2504747](https://doi.org/10.1145/2504730.2504747)):
+///   peeling chains, value passed hop after hop with a little kept.
+/// - H. Tariq and M. Hassani, *Topology-Agnostic Detection of Temporal
+///   Money Laundering Flows in Billion-Scale Transactions*
+///   ([arXiv:2309.13662](https://arxiv.org/abs/2309.13662)): sequential
+///   transfers joined when one follows the other in time and value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChainDetector {

@@ -38,9 +38,47 @@ pub enum Direction {
 /// distinguishes a mule's fan-out from a payroll, whose staff are paid
 /// again and again.
 ///
+/// # Example
+///
+/// ```
+/// use moneytrail::detect::{FanDetector, Typology};
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use moneytrail::time::HOUR; // times are microseconds
+/// use rust_decimal::Decimal;
+///
+/// let mut b = LedgerBuilder::new();
+/// let usd = b.asset("USD").unwrap();
+/// let mut pay = |from: &str, to: &str, hour: i64, amount: i64| {
+///     let (from, to) = (b.account(from), b.account(to));
+///     let row = b.len() as u32;
+///     b.push(NewTransfer::simple(hour * HOUR, from, to, Decimal::from(amount), usd, row));
+/// };
+/// for i in 0..6 {
+///     pay("hub", &format!("mule{i}"), i, 1_000); // six payees in six hours
+/// }
+/// let graph = FlowGraph::new(b.finish().unwrap());
+/// let found = FanDetector::default().detect(&Valued::implied(&graph, "USD"));
+/// assert_eq!(found.findings.len(), 1);
+/// let fan = &found.findings[0];
+/// assert_eq!(fan.typology, Typology::FanOut);
+/// assert_eq!(fan.amount, Decimal::from(6_000));
+/// assert!(fan.explanation.contains("hub pays 6 accounts"));
+/// ```
+///
 /// # Complexity
 ///
 /// O(E) time over all accounts, O(max degree) extra memory per worker.
+///
+/// # References
+///
+/// - E. Altman et al., *Realistic Synthetic Financial Transactions for
+///   Anti-Money Laundering Models*, NeurIPS 2023 Datasets and Benchmarks
+///   ([arXiv:2306.16424](https://arxiv.org/abs/2306.16424)): the fan-out
+///   and fan-in patterns of AMLworld, whose spans set the defaults.
+/// - J. Blanuša et al., *Graph Feature Preprocessor: Real-time
+///   Subgraph-based Feature Extraction for Financial Crime Detection*,
+///   ICAIF 2024 ([arXiv:2402.08593](https://arxiv.org/abs/2402.08593)):
+///   fan-in and fan-out degrees in a time window as laundering features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FanDetector {

@@ -22,10 +22,49 @@ use serde::{Deserialize, Serialize};
 /// **Amount**: value gathered. **Score** = ⅓·min(1, (sources − k + 1)/k) +
 /// ⅓·min(1, (sinks − k + 1)/k) + ⅓·(scattered ÷ gathered, inverted above 1).
 ///
+/// # Example
+///
+/// ```
+/// use moneytrail::detect::{GatherScatterDetector, Typology};
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use moneytrail::time::HOUR; // times are microseconds
+/// use rust_decimal::Decimal;
+///
+/// let mut b = LedgerBuilder::new();
+/// let usd = b.asset("USD").unwrap();
+/// let mut pay = |from: &str, to: &str, hour: i64, amount: i64| {
+///     let (from, to) = (b.account(from), b.account(to));
+///     let row = b.len() as u32;
+///     b.push(NewTransfer::simple(hour * HOUR, from, to, Decimal::from(amount), usd, row));
+/// };
+/// // three sources pay a hub, which pays three sinks the next day
+/// for i in 0..3 {
+///     pay(&format!("source{i}"), "hub", i, 1_000);
+///     pay("hub", &format!("sink{i}"), 24 + i, 980);
+/// }
+/// let graph = FlowGraph::new(b.finish().unwrap());
+/// let found = GatherScatterDetector::default().detect(&Valued::implied(&graph, "USD"));
+/// assert_eq!(found.findings.len(), 1);
+/// let hub = &found.findings[0];
+/// assert_eq!(hub.typology, Typology::GatherScatter);
+/// assert_eq!(hub.transfers.len(), 6);
+/// assert_eq!(hub.amount, Decimal::from(3_000));
+/// ```
+///
 /// # Complexity
 ///
 /// O(degree) per hub (two pointers over its incoming and outgoing
 /// transfers).
+///
+/// # References
+///
+/// - E. Altman et al., *Realistic Synthetic Financial Transactions for
+///   Anti-Money Laundering Models*, NeurIPS 2023 Datasets and Benchmarks
+///   ([arXiv:2306.16424](https://arxiv.org/abs/2306.16424)): AMLworld's
+///   gather-scatter pattern.
+/// - J. Blanuša et al., *Graph Feature Preprocessor*, ICAIF 2024
+///   ([arXiv:2402.08593](https://arxiv.org/abs/2402.08593)): gather-scatter
+///   counts as laundering features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GatherScatterDetector {

@@ -20,6 +20,51 @@ use serde::{Deserialize, Serialize};
 /// **Amount**: the total of the near-threshold transfers. **Score** =
 /// ½·min(1, count / (2·min_count)) + ½·(how close to the threshold the
 /// amounts sit on average, 0 at the bottom of the band, 1 at the threshold).
+///
+/// # Example
+///
+/// ```
+/// use moneytrail::detect::{StructuringDetector, Typology};
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use moneytrail::time::HOUR; // times are microseconds
+/// use rust_decimal::Decimal;
+///
+/// let mut b = LedgerBuilder::new();
+/// let usd = b.asset("USD").unwrap();
+/// let mut pay = |from: &str, to: &str, hour: i64, amount: i64| {
+///     let (from, to) = (b.account(from), b.account(to));
+///     let row = b.len() as u32;
+///     b.push(NewTransfer::simple(hour * HOUR, from, to, Decimal::from(amount), usd, row));
+/// };
+/// // four cash deposits just under 10,000 USD within a day
+/// for (i, amount) in [9_500, 9_100, 9_900, 9_300].into_iter().enumerate() {
+///     pay("CASH", "shop", 5 * i as i64, amount);
+/// }
+/// pay("CASH", "other", 0, 10_500); // over the threshold: not structuring
+/// let graph = FlowGraph::new(b.finish().unwrap());
+/// let found = StructuringDetector::default().detect(&Valued::implied(&graph, "USD"));
+/// assert_eq!(found.findings.len(), 1);
+/// let deposits = &found.findings[0];
+/// assert_eq!(deposits.typology, Typology::Structuring);
+/// assert_eq!(deposits.amount, Decimal::from(37_800));
+/// ```
+///
+/// # Complexity
+///
+/// Per account, its incoming transfers are filtered to the band (O(E) in
+/// all); each window is then found by binary search and summed, so
+/// O(n · w) per account for n transfers in the band and at most w of them
+/// in one window. O(in-degree) extra memory per worker.
+///
+/// # References
+///
+/// - 31 U.S.C. § 5324
+///   ([law.cornell.edu/uscode/text/31/5324](https://www.law.cornell.edu/uscode/text/31/5324)):
+///   structuring, splitting transactions to evade a reporting requirement.
+/// - 31 CFR § 1010.311
+///   ([law.cornell.edu/cfr/text/31/1010.311](https://www.law.cornell.edu/cfr/text/31/1010.311)):
+///   the currency transaction report for more than 10,000 USD, the
+///   threshold the defaults take.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StructuringDetector {
