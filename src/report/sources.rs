@@ -29,8 +29,8 @@ pub struct BackwardTrace<'a> {
 
 /// Write a backward trace: `trace.json`, `sources.csv` (one row per source
 /// transfer; `sources.parquet` too with [`OutputOptions::parquet`]) and,
-/// with [`OutputOptions::html`], `report.html` (see
-/// [`html::sources_html`]).
+/// with [`OutputOptions::html`], `report.html`: the balances, the accounts
+/// the money came from and the entry transfers.
 ///
 /// # Errors
 ///
