@@ -29,7 +29,7 @@
 //! | [`investigate`] | many subjects at once, one case file each, links between them, pseudonymised exchange between FIUs |
 //! | [`report`] | the files every command writes: JSON, CSV, Parquet, HTML pages, goAML XML, DOT and GraphML |
 //! | [`score`] | findings graded against an answer key |
-//! | [`summary`], [`format`] | a ledger at a glance; how numbers and durations read |
+//! | [`summary`], [`format`](mod@format) | a ledger at a glance; how numbers and durations read |
 //! | [`synth`] | seeded synthetic data: the shipped sample and the training generator with answer keys |
 //!
 //! Errors are one type, [`Error`], whose [`ErrorKind`] says what went
