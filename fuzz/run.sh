@@ -4,7 +4,7 @@
 #   fuzz/run.sh [SECONDS] [TARGET...]     # default: 40 s each, every target
 #   SANITIZER=address fuzz/run.sh 1800    # the long run, with AddressSanitizer
 #
-# Needs the nightly toolchain and cargo-fuzz (installed when missing). Each
+# Needs the nightly toolchain and cargo-fuzz (both installed when missing). Each
 # target starts from a copy of its seed corpus in fuzz/corpus/<target>, so
 # the checkout stays clean; a crash is kept in fuzz/artifacts/<target>/ and
 # the script exits non-zero. The last line per target is libFuzzer's final
@@ -18,8 +18,8 @@ sanitizer="${SANITIZER:-none}"
 target_dir="${FUZZ_TARGET_DIR:-$HOME/.cache/moneytrail-fuzz-target}"
 
 if ! cargo +nightly --version > /dev/null 2>&1; then
-  echo "fuzz: the nightly toolchain is required (cargo +nightly)" >&2
-  exit 1
+  echo "fuzz: installing the nightly toolchain (cargo-fuzz needs it)" >&2
+  rustup toolchain install nightly --profile minimal
 fi
 if ! cargo fuzz --version > /dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet

@@ -115,3 +115,9 @@ pub use model::{
     amlworld_currency_code, Account, AccountId, AccountKind, Asset, AssetId, Channel, TransferId,
 };
 pub use valued::Valued;
+
+/// The README's Rust example, compiled and run with the doctests so that
+/// the front door stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -7,9 +7,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use moneytrail::detect::{self, DetectConfig};
-use moneytrail::Valued;
 use moneytrail::ingest::Format;
 use moneytrail::trace::{verify, Balances, Horizons, Rule, Seed, TraceOptions};
+use moneytrail::Valued;
 use moneytrail::{AccountId, FlowGraph, TransferId};
 use rust_decimal::Decimal;
 

@@ -5,8 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use moneytrail::detect::{self, DetectConfig};
-use moneytrail::Valued;
 use moneytrail::FlowGraph;
+use moneytrail::Valued;
 use std::sync::OnceLock;
 
 fn graph() -> &'static FlowGraph {

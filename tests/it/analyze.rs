@@ -274,18 +274,18 @@ fn extreme_amounts_and_rates_do_not_overflow() {
 }
 
 #[test]
-fn the_readme_configuration_is_the_default_configuration() {
-    let readme = std::fs::read_to_string(crate::root().join("README.md")).unwrap();
-    let start = readme
+fn the_documented_configuration_is_the_default_configuration() {
+    let doc = std::fs::read_to_string(crate::root().join("docs/detectors.md")).unwrap();
+    let start = doc
         .find("```toml\ncurrency")
-        .expect("the README shows the configuration")
+        .expect("docs/detectors.md shows the configuration")
         + 8;
-    let end = start + readme[start..].find("```").unwrap();
-    let shown: DetectConfig = toml::from_str(&readme[start..end]).unwrap();
+    let end = start + doc[start..].find("```").unwrap();
+    let shown: DetectConfig = toml::from_str(&doc[start..end]).unwrap();
     assert_eq!(
         shown,
         DetectConfig::default(),
-        "README.md's configuration is out of date"
+        "docs/detectors.md's configuration is out of date"
     );
 }
 

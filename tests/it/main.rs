@@ -4,6 +4,7 @@
 mod analyze;
 mod cli;
 mod datasets;
+mod docs;
 mod regressions;
 mod report;
 mod sample;

@@ -53,3 +53,59 @@ fn sample_loads_with_labels_matching_the_answer_key() {
         .iter()
         .any(|a| a.kind == moneytrail::AccountKind::Exchange));
 }
+
+/// What `analyze` prints, with what varies from run to run masked: the
+/// load time and the seconds per detector. Whitespace runs count as one.
+fn masked(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .map(|line| {
+            let mut words: Vec<&str> = line.split_whitespace().collect();
+            if let Some(i) = words.iter().position(|w| *w == "loaded") {
+                if words.get(i + 1) == Some(&"in") && i + 2 < words.len() {
+                    words[i + 2] = "(time)";
+                }
+            }
+            // a detector's row: name, findings, seconds[, truncated]
+            let is_row = words.len() >= 3
+                && words[0].chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && words[1].parse::<u64>().is_ok()
+                && words[2].parse::<f64>().is_ok();
+            if is_row {
+                words[2] = "(seconds)";
+            }
+            words.join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_shows_what_analyze_prints_on_the_sample() {
+    let readme = std::fs::read_to_string(crate::root().join("README.md")).unwrap();
+    let start = readme
+        .find("```text\ndata/sample_transfers.csv:")
+        .expect("the README shows what analyze prints on the sample")
+        + "```text\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let shown = &readme[start..end];
+    let dir = tempfile::tempdir().unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args(["analyze", "--out", "out/"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // the sample is found through the checkout; the README shows its paths
+    // relative to it
+    let root = format!("{}/", crate::root().display());
+    let printed = String::from_utf8(run.stdout).unwrap().replace(&root, "");
+    assert_eq!(
+        masked(shown),
+        masked(&printed),
+        "README.md's sample output is out of date; it is now:\n{printed}"
+    );
+}
