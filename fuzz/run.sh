@@ -41,9 +41,11 @@ for t in "${targets[@]}"; do
   cp corpus/"$t"/* "$work/$t"/
   if "$bin/$t" "$work/$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
       -artifact_prefix="artifacts/$t/" -print_final_stats=1 > "$work/$t.log" 2>&1; then
-    status=$(grep -E '^#[0-9]+ *DONE' "$work/$t.log" | tail -n 1)
+    # libFuzzer separates the count from DONE with a tab.
+    status=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/$t.log" | tail -n 1 || true)
+    status=$(echo "${status#*DONE}" | tr -s " \t" " ")
     corpus=$(find "$work/$t" -type f | wc -l)
-    echo "fuzz $t: ${seconds}s, no crash; ${status#*DONE}; corpus $corpus files"
+    echo "fuzz $t: ${seconds}s, no crash;${status}; corpus $corpus files"
   else
     echo "fuzz $t: CRASH (input kept in fuzz/artifacts/$t/)" >&2
     tail -n 40 "$work/$t.log" >&2
