@@ -36,6 +36,42 @@ pub fn group_thousands(value: Decimal) -> String {
     out
 }
 
+/// An amount at a precision, with thousands separators: rounded half
+/// away from zero to `decimals` places and padded to them (`7,495.60`);
+/// zero shows as `0`.
+///
+/// ```
+/// use moneytrail::format::amount;
+/// assert_eq!(amount("46360.831578947368".parse().unwrap(), 2), "46,360.83");
+/// assert_eq!(amount("0.12".parse().unwrap(), 8), "0.12000000");
+/// assert_eq!(amount("1425".parse().unwrap(), 2), "1,425.00");
+/// ```
+pub fn amount(value: Decimal, decimals: u32) -> String {
+    if value.is_zero() {
+        return "0".to_string();
+    }
+    let mut rounded = value.round_dp_with_strategy(
+        decimals,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    );
+    rounded.rescale(decimals);
+    group_thousands(rounded)
+}
+
+/// A count and its noun, plural unless one: `count(1, "hop")` is
+/// `1 hop`, `count(1200, "transfer")` is `1,200 transfers`.
+///
+/// ```
+/// use moneytrail::format::count;
+/// assert_eq!(count(1, "finding"), "1 finding");
+/// assert_eq!(count(0, "account"), "0 accounts");
+/// assert_eq!(count(1200, "transfer"), "1,200 transfers");
+/// ```
+pub fn count(n: usize, noun: &str) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{plural}", group_thousands(Decimal::from(n)))
+}
+
 /// Describe a duration for explanations (`26 h`, `3 d`, `45 min`).
 pub fn span_words(micros: i64) -> String {
     if micros >= 2 * crate::time::DAY {

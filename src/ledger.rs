@@ -237,6 +237,34 @@ impl Columns {
 }
 
 impl Ledger {
+    /// Give every asset whose precision its code does not tell the most
+    /// decimal places its amounts use in the data (at most 18).
+    fn take_data_precision(&mut self) {
+        let unknown: Vec<bool> = self.assets.iter().map(|a| !a.precision_known()).collect();
+        if !unknown.iter().any(|&u| u) {
+            return;
+        }
+        let mut scale = vec![0u32; self.assets.len()];
+        let c = &self.cols;
+        let sides = [
+            (&c.asset_paid, &c.amount_paid),
+            (&c.asset_received, &c.amount_received),
+        ];
+        for (assets, amounts) in sides {
+            for (asset, amount) in assets.iter().zip(amounts) {
+                if unknown[asset.index()] {
+                    let s = &mut scale[asset.index()];
+                    *s = (*s).max(amount.normalize().scale());
+                }
+            }
+        }
+        for ((asset, unknown), scale) in self.assets.iter_mut().zip(unknown).zip(scale) {
+            if unknown {
+                asset.decimals = scale.min(18);
+            }
+        }
+    }
+
     /// Number of transfers.
     pub fn len(&self) -> usize {
         self.cols.len()
@@ -283,6 +311,11 @@ impl Ledger {
     /// If `id` does not come from this ledger.
     pub fn asset(&self, id: AssetId) -> &Asset {
         &self.assets[id.index()]
+    }
+
+    /// An amount of an asset as it shows on screen (see [`Asset::show`]).
+    pub fn show(&self, amount: Decimal, asset: AssetId) -> String {
+        self.asset(asset).show(amount)
     }
 
     /// The id of the asset with this code, if the ledger has it.
@@ -621,6 +654,7 @@ impl LedgerBuilder {
         if any_chain {
             ledger.cols.chain = Some((chain_names, chain_codes));
         }
+        ledger.take_data_precision();
         let times = &ledger.cols.time_us;
         let sorted = times.par_windows(2).all(|w| w[0] <= w[1]);
         if !sorted {

@@ -136,6 +136,25 @@ pub struct Asset {
     pub code: String,
     /// Whether it is a virtual asset (cryptocurrency or token).
     pub virtual_currency: bool,
+    /// Decimal places its amounts show with on screen: ISO 4217 minor units
+    /// for currencies (2 unless the currency has 0 or 3), 8 for Bitcoin and
+    /// the coins that count like it, 6 for the USD stablecoins, else the
+    /// most the data itself uses (at most 18; set when the ledger is built).
+    /// Files always keep the exact amounts.
+    pub decimals: u32,
+}
+
+/// Decimal places of the assets whose precision is known by their code.
+fn known_decimals(code: &str, virtual_currency: bool) -> Option<u32> {
+    match code {
+        "BTC" | "LTC" | "BCH" | "DOGE" | "DASH" | "ZEC" => Some(8),
+        "USDT" | "USDC" => Some(6),
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "PYG" | "XOF" | "XAF" | "RWF" | "KMF"
+        | "GNF" | "VUV" | "DJF" => Some(0),
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "IQD" | "LYD" => Some(3),
+        _ if virtual_currency => None,
+        _ => Some(2),
+    }
 }
 
 /// Tickers moneytrail knows to be virtual assets. Codes not listed here (and
@@ -152,9 +171,36 @@ impl Asset {
         let code = code.trim().to_ascii_uppercase();
         let virtual_currency = VIRTUAL_TICKERS.contains(&code.as_str());
         Asset {
+            decimals: known_decimals(&code, virtual_currency).unwrap_or(0),
             code,
             virtual_currency,
         }
+    }
+
+    /// Whether its precision is known by its code (else the ledger takes
+    /// the data's own).
+    pub(crate) fn precision_known(&self) -> bool {
+        known_decimals(&self.code, self.virtual_currency).is_some()
+    }
+
+    /// An amount of it as it shows on screen: at its precision, with
+    /// thousands separators, and its code.
+    ///
+    /// ```
+    /// use moneytrail::Asset;
+    /// use rust_decimal::Decimal;
+    /// let eur = Asset::from_code("EUR");
+    /// assert_eq!(eur.show("7495.6".parse().unwrap()), "7,495.60 EUR");
+    /// let btc = Asset::from_code("btc");
+    /// assert_eq!(btc.show("1.893744204508".parse().unwrap()), "1.89374420 BTC");
+    /// assert_eq!(btc.show(Decimal::ZERO), "0 BTC");
+    /// ```
+    pub fn show(&self, amount: rust_decimal::Decimal) -> String {
+        format!(
+            "{} {}",
+            crate::format::amount(amount, self.decimals),
+            self.code
+        )
     }
 }
 

@@ -236,6 +236,113 @@ impl Search<'_, '_> {
     }
 }
 
+/// Why a search found no path, and what to try: the nearest path under
+/// the same bounds but more hops (up to twice `max_hops`, at least 12);
+/// else one with a window as long as the data; else one without the value
+/// bounds; else whether `to` can be reached at all when time order is
+/// ignored. Each retry is a bounded search like [`find_paths`].
+///
+/// ```
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use moneytrail::paths::{find_paths, why_no_path, PathOptions};
+/// use rust_decimal::Decimal;
+/// let mut b = LedgerBuilder::new();
+/// let keys = ["a", "b", "c", "d"];
+/// let ids: Vec<_> = keys.iter().map(|k| b.account(k)).collect();
+/// let usd = b.asset("USD").unwrap();
+/// for i in 0..3 {
+///     b.push(NewTransfer::simple(i as i64, ids[i], ids[i + 1], Decimal::TEN, usd, i as u32));
+/// }
+/// let g = FlowGraph::new(b.finish().unwrap());
+/// let data = Valued::implied(&g, "USD");
+/// let two_hops = PathOptions { max_hops: 2, ..PathOptions::default() };
+/// assert!(find_paths(&data, ids[0], ids[3], &two_hops).paths.is_empty());
+/// let why = why_no_path(&data, ids[0], ids[3], &two_hops);
+/// assert_eq!(why, "the nearest path within 30d has 3 hops: try --max-hops 3");
+/// ```
+pub fn why_no_path(
+    data: &Valued<'_>,
+    from: AccountId,
+    to: AccountId,
+    options: &PathOptions,
+) -> String {
+    let g = data.graph;
+    if from == to {
+        return "the two accounts are the same".to_string();
+    }
+    let most = (options.max_hops * 2).max(12);
+    let probe = |o: PathOptions| find_paths(data, from, to, &PathOptions { limit: 1, ..o });
+    for hops in options.max_hops + 1..=most {
+        let found = probe(PathOptions {
+            max_hops: hops,
+            ..options.clone()
+        });
+        if !found.paths.is_empty() {
+            return format!(
+                "the nearest path within {} has {hops} hops: try --max-hops {hops}",
+                options.window
+            );
+        }
+    }
+    let whole = Span(data.span_us.max(options.window.micros()));
+    let longer = probe(PathOptions {
+        max_hops: most,
+        window: whole,
+        ..options.clone()
+    });
+    if let Some(p) = longer.paths.first() {
+        let (first, last) = (
+            data.time(p.transfers[0]),
+            data.time(p.transfers[p.transfers.len() - 1]),
+        );
+        let needed = Span(last - first + 1);
+        return format!(
+            "a path of {} hops exists over {}, longer than the window: try --window {} --max-hops {}",
+            p.transfers.len(),
+            crate::format::span_words(needed.micros()),
+            Span((needed.micros() + crate::time::DAY - 1) / crate::time::DAY * crate::time::DAY),
+            p.transfers.len().max(options.max_hops)
+        );
+    }
+    if options.min_amount > Decimal::ZERO || options.min_retention > 0.0 {
+        let unbounded = probe(PathOptions {
+            max_hops: most,
+            window: whole,
+            min_amount: Decimal::ZERO,
+            min_retention: 0.0,
+            ..options.clone()
+        });
+        if !unbounded.paths.is_empty() {
+            return "paths exist only with smaller hops: lower --min-amount or --min-retention"
+                .to_string();
+        }
+    }
+    // breadth-first over transfers in any order
+    let mut seen = vec![false; g.account_count()];
+    let mut frontier = vec![from];
+    seen[from.index()] = true;
+    let mut hops = 0;
+    while !frontier.is_empty() {
+        hops += 1;
+        let mut next = Vec::new();
+        for u in frontier {
+            for &w in g.outgoing(u, ..).peer {
+                if w == to {
+                    return format!(
+                        "money can reach it in {hops} hops only out of time order (a hop before the one that funds it), so no time-respecting path exists"
+                    );
+                }
+                if !seen[w.index()] {
+                    seen[w.index()] = true;
+                    next.push(w);
+                }
+            }
+        }
+        frontier = next;
+    }
+    "no chain of transfers leads from one to the other, in any order".to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

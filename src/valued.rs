@@ -101,13 +101,55 @@ impl<'g> Valued<'g> {
         &self.graph.ledger().account(a).key
     }
 
-    /// Format an amount in the reporting currency, whole units with
-    /// thousands separators (`52,218 USD`).
+    /// The assets without a rate, each with how many transfers pay in it
+    /// (their value is zero, so no threshold in the reporting currency can
+    /// see them), in asset order.
+    pub fn unpriced(&self) -> Vec<(String, usize)> {
+        let ledger = self.graph.ledger();
+        let mut paid_in = vec![0usize; ledger.assets().len()];
+        for asset in ledger.assets_paid() {
+            paid_in[asset.index()] += 1;
+        }
+        ledger
+            .assets()
+            .iter()
+            .zip(paid_in)
+            .filter(|(asset, _)| self.fx.unpriced.contains(&asset.code))
+            .map(|(asset, count)| (asset.code.clone(), count))
+            .collect()
+    }
+
+    /// One warning per asset without a rate, naming it, the transfers it
+    /// leaves at zero and the fix; empty when every asset is priced.
+    ///
+    /// ```
+    /// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+    /// use rust_decimal::Decimal;
+    /// let mut b = LedgerBuilder::new();
+    /// let (x, y) = (b.account("x"), b.account("y"));
+    /// let btc = b.asset("BTC").unwrap();
+    /// b.push(NewTransfer::simple(0, x, y, Decimal::ONE, btc, 0));
+    /// let g = FlowGraph::new(b.finish().unwrap());
+    /// let warnings = Valued::implied(&g, "USD").fx_warnings();
+    /// assert!(warnings[0].starts_with("no USD rate for BTC: 1 transfer valued at 0 USD"));
+    /// ```
+    pub fn fx_warnings(&self) -> Vec<String> {
+        let currency = self.currency();
+        self.unpriced()
+            .into_iter()
+            .map(|(code, count)| {
+                format!(
+                    "no {currency} rate for {code}: {} valued at 0 {currency}, so value thresholds never see {}; give its rate in an FX file (`asset,rate` lines, --fx FILE)",
+                    crate::format::count(count, "transfer"),
+                    if count == 1 { "it" } else { "them" },
+                )
+            })
+            .collect()
+    }
+
+    /// Format an amount in the reporting currency at its precision, with
+    /// thousands separators (`52,218.40 USD`).
     pub fn money(&self, amount: Decimal) -> String {
-        format!(
-            "{} {}",
-            crate::format::group_thousands(amount.round_dp(0)),
-            self.fx.reporting
-        )
+        crate::model::Asset::from_code(&self.fx.reporting).show(amount)
     }
 }

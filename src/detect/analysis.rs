@@ -17,8 +17,9 @@ pub struct Analysis {
     pub truncated: BTreeMap<String, bool>,
     /// Seconds each detector took.
     pub seconds: BTreeMap<String, f64>,
-    /// Parameters that cannot work on this data, in words (see
-    /// [`burst_warnings`]).
+    /// What limits this run, in words: assets without a rate (see
+    /// [`Valued::fx_warnings`](crate::Valued::fx_warnings)), then parameters
+    /// that cannot work on this data (see [`burst_warnings`]).
     pub warnings: Vec<String>,
 }
 
@@ -28,26 +29,35 @@ impl Analysis {
         self.truncated.values().any(|&t| t)
     }
 
-    /// The run as `analyze` prints it: per detector, its findings, seconds
-    /// and whether it hit a budget.
+    /// The run as `analyze` prints it: per typology of every detector that
+    /// ran, its findings, the detector's seconds and whether it hit a
+    /// budget (the same rows as the report's table).
     pub fn table(&self) -> String {
         use std::fmt::Write;
         let mut t = format!(
-            "{:<16} {:>9} {:>9}  truncated\n",
-            "typology", "findings", "seconds"
+            "{:<16} {:<16} {:>9} {:>9}  truncated\n",
+            "typology", "detector", "findings", "seconds"
         );
-        for (name, seconds) in &self.seconds {
+        // one row per typology of every detector that ran, as in the
+        // report (`stack` comes from bipartite, `chain_hopping` and
+        // `on_off_ramp` from asset_hop)
+        for typology in Typology::ALL {
+            let detector = typology.detector();
+            let Some(seconds) = self.seconds.get(detector) else {
+                continue;
+            };
             let count = self
                 .findings
                 .iter()
-                .filter(|f| f.typology.detector() == name)
+                .filter(|f| f.typology == typology)
                 .count();
-            let truncated = self.truncated.get(name).copied().unwrap_or(false);
-            let _ = writeln!(
-                t,
-                "{name:<16} {count:>9} {seconds:>9.3}  {}",
+            let truncated = self.truncated.get(detector).copied().unwrap_or(false);
+            let row = format!(
+                "{:<16} {detector:<16} {count:>9} {seconds:>9.3}  {}",
+                typology.name(),
                 if truncated { "yes" } else { "" }
             );
+            let _ = writeln!(t, "{}", row.trim_end());
         }
         t
     }
@@ -120,8 +130,10 @@ pub fn analyze(
     config: &DetectConfig,
     mut on_detector: impl FnMut(&str),
 ) -> Analysis {
+    let mut warnings = data.fx_warnings();
+    warnings.extend(burst_warnings(config, data.span_us));
     let mut analysis = Analysis {
-        warnings: burst_warnings(config, data.span_us),
+        warnings,
         ..Analysis::default()
     };
     let enabled = |t: Typology| config.enabled.contains(&t);

@@ -53,7 +53,7 @@ use std::collections::VecDeque;
 /// let mule = &found.findings[0];
 /// assert_eq!(mule.typology, Typology::PassThrough);
 /// assert_eq!(mule.amount, Decimal::from(4 * 1_940));
-/// assert!(mule.explanation.contains("passed on 97% of 8,000 USD"));
+/// assert!(mule.explanation.contains("passed on 97% of 8,000.00 USD"));
 /// ```
 ///
 /// # Complexity
@@ -269,7 +269,7 @@ mod tests {
         assert_eq!(f.amount, Decimal::from(4 * 1_940));
         assert_eq!(f.transfers.len(), 8);
         assert!(
-            f.explanation.contains("passed on 97% of 8,000 USD"),
+            f.explanation.contains("passed on 97% of 8,000.00 USD"),
             "{}",
             f.explanation
         );

@@ -44,16 +44,25 @@ fn data_records(
     Ok(all)
 }
 
-/// Read an FX table: `asset,rate` lines, units of `reporting` per unit of
-/// the asset; an optional header; `#` starts a comment (a whole line, or the
-/// rest of a line).
+/// Read an FX table: `asset,rate` lines, units of one base currency per
+/// unit of the asset; an optional header; `#` starts a comment (a whole
+/// line, or the rest of a line).
+///
+/// The base is `reporting` unless the file lists `reporting` itself with a
+/// rate other than 1: then the file is in another base (the shipped
+/// sample's is USD) and every rate is divided by the reporting currency's,
+/// so one file serves every `--currency` it lists.
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("fx.csv");
-/// std::fs::write(&path, "asset,rate\nBTC,65000 # March\neur,1.08\n").unwrap();
+/// std::fs::write(&path, "asset,rate\nUSD,1\nBTC,65000 # March\neur,1.08\n").unwrap();
 /// let fx = moneytrail::ingest::read_fx(&path, "USD").unwrap();
 /// assert_eq!(fx.rates["EUR"].to_string(), "1.08");
+/// // the same file, read in euros
+/// let fx = moneytrail::ingest::read_fx(&path, "EUR").unwrap();
+/// assert_eq!(fx.rates["EUR"].to_string(), "1");
+/// assert_eq!(fx.rates["BTC"].round_dp(2).to_string(), "60185.19");
 /// ```
 ///
 /// # Errors
@@ -109,7 +118,49 @@ pub fn read_fx(path: &Path, reporting: &str) -> Result<FxTable> {
             Err(reason) => return Err(field_error(path, row, record, "rate", &text, reason)),
         }
     }
-    Ok(FxTable::given(reporting, rates))
+    let reporting = reporting.to_ascii_uppercase();
+    if let Some(base) = rates
+        .get(&reporting)
+        .copied()
+        .filter(|r| *r != Decimal::ONE)
+    {
+        for rate in rates.values_mut() {
+            // a positive rate over a positive rate; 12 places, as implied rates
+            *rate = rate.checked_div(base).unwrap_or(Decimal::MAX).round_dp(12);
+        }
+    }
+    Ok(FxTable::given(&reporting, rates))
+}
+
+/// The FX file that belongs to a transfers file, by the one convention
+/// every command follows: beside `input`, the first that exists of
+/// `<stem>_fx.csv`, then `<prefix>_fx.csv` for each shorter prefix of the
+/// stem ending before an `_` (so `sample_transfers.csv` and
+/// `sample_utxo.jsonl` both find `sample_fx.csv`), then `fx.csv`.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let input = dir.path().join("case_7_transfers.csv");
+/// assert_eq!(moneytrail::ingest::fx_beside(&input), None);
+/// std::fs::write(dir.path().join("fx.csv"), "BTC,65000\n").unwrap();
+/// assert_eq!(moneytrail::ingest::fx_beside(&input), Some(dir.path().join("fx.csv")));
+/// std::fs::write(dir.path().join("case_7_fx.csv"), "BTC,65000\n").unwrap();
+/// assert_eq!(moneytrail::ingest::fx_beside(&input), Some(dir.path().join("case_7_fx.csv")));
+/// ```
+pub fn fx_beside(input: &Path) -> Option<std::path::PathBuf> {
+    let dir = input.parent().unwrap_or(Path::new(""));
+    let stem = input.file_stem()?.to_str()?;
+    let mut names: Vec<String> = vec![format!("{stem}_fx.csv")];
+    names.extend(
+        stem.rmatch_indices('_')
+            .map(|(i, _)| format!("{}_fx.csv", &stem[..i]))
+            .filter(|name| name != "_fx.csv"),
+    );
+    names.push("fx.csv".to_string());
+    names
+        .into_iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file() && path != input)
 }
 
 /// Read known opening balances: `account,asset,amount` lines (an optional

@@ -159,7 +159,7 @@ impl Investigation<'_> {
         transfers.sort_unstable_by_key(|f| (f.2, f.0));
         seeds.sort_unstable_by_key(|s| match s {
             Seed::Transfer { transfer, .. } => *transfer,
-            Seed::Inflows { .. } => TransferId(0),
+            Seed::Inflows { .. } | Seed::Outflows { .. } => TransferId(0),
         });
         let mut flows = Flows {
             total: empty("total"),

@@ -168,8 +168,11 @@ pub struct FlaggedAccount {
     pub amount: Decimal,
 }
 
-/// Every account that takes part in a finding, highest combined score
-/// first, then by key.
+/// Every account that takes part in a finding, ranked by its highest
+/// finding score, then its combined score, then key. The highest finding
+/// leads because the combined score grows with the number of findings: a
+/// busy exchange in forty weak findings would otherwise outrank the mule
+/// of one strong one.
 pub fn flagged_accounts(data: &Valued<'_>, findings: &[Finding]) -> Vec<FlaggedAccount> {
     let mut rows: BTreeMap<AccountId, (f64, FlaggedAccount)> = BTreeMap::new();
     for f in findings {
@@ -200,8 +203,9 @@ pub fn flagged_accounts(data: &Valued<'_>, findings: &[Finding]) -> Vec<FlaggedA
         })
         .collect();
     order.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
+        b.max_score
+            .total_cmp(&a.max_score)
+            .then_with(|| b.score.total_cmp(&a.score))
             .then_with(|| data.key(a.account).cmp(data.key(b.account)))
     });
     order
@@ -226,10 +230,10 @@ fn write_accounts_csv(
             acct(r).jurisdiction.clone().unwrap_or_default()
         })
         .column("kind", |r| acct(r).kind.name().to_string())
-        .column("score", |r| r.score)
         .column("max_finding_score", |r| {
             (r.max_score * 10_000.0).round() / 10_000.0
         })
+        .column("score", |r| r.score)
         .column("findings", |r| r.findings)
         .column("typologies", |r| {
             r.typologies.iter().copied().collect::<Vec<_>>().join(";")
@@ -348,7 +352,7 @@ fn typologies_section(page: &mut Page, data: &Valued<'_>, analysis: &Analysis) -
     per
 }
 
-/// The accounts with the highest combined scores.
+/// The accounts ranked as in accounts.csv: highest finding score first.
 fn accounts_section(
     page: &mut Page,
     data: &Valued<'_>,
@@ -357,7 +361,7 @@ fn accounts_section(
 ) {
     let ledger = data.graph.ledger();
     // top accounts
-    page.heading(2, "accounts", "Top accounts by score");
+    page.heading(2, "accounts", "Top accounts by highest finding score");
     let flagged = flagged_accounts(data, &analysis.findings);
     let rows: Vec<Vec<String>> = flagged
         .iter()
@@ -368,6 +372,7 @@ fn accounts_section(
                 a.key.clone(),
                 a.institution.clone().unwrap_or_default(),
                 a.jurisdiction.clone().unwrap_or_default(),
+                format!("{:.2}", r.max_score),
                 format!("{:.2}", r.score),
                 r.findings.to_string(),
                 r.typologies.iter().copied().collect::<Vec<_>>().join(", "),
@@ -381,7 +386,8 @@ fn accounts_section(
             "account",
             "institution",
             "jurisdiction",
-            "#score",
+            "#highest finding score",
+            "#combined score",
             "#findings",
             "typologies",
             "#amount in findings",

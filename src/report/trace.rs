@@ -17,6 +17,17 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+/// What a trace's outputs say beside its books: its seeds in words, and
+/// where it stops that the books cannot show (holdings at exchanges, see
+/// [`exchange_stops`](crate::trace::exchange_stops)).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TraceNotes {
+    /// Each seed in words.
+    pub seeds: Vec<String>,
+    /// Each place the trace stops, in words.
+    pub stops: Vec<String>,
+}
+
 /// Asset totals as `{code: decimal string}`.
 fn totals_json(data: &crate::ledger::Ledger, totals: &crate::trace::Totals) -> serde_json::Value {
     let map: serde_json::Map<String, serde_json::Value> = totals
@@ -36,11 +47,12 @@ fn totals_json(data: &crate::ledger::Ledger, totals: &crate::trace::Totals) -> s
 /// `exited_by_reason`, `converted_in`, `converted_out`, `conserved`,
 /// `holdings` (`account`, `asset`, `amount`, `share`, `hops`,
 /// `first_time`, and `value` in the reporting currency when `fx` is given
-/// and knows the asset) and, for `poison`, a note that it measures volume.
+/// and knows the asset), `stopped_at_exchanges` (the notes' stops, in
+/// words) and, for `poison`, a note that it measures volume.
 pub fn trace_json(
     ledger: &crate::ledger::Ledger,
     trace: &crate::trace::Trace,
-    seeds: &[String],
+    notes: &TraceNotes,
     fx: Option<&crate::fx::FxTable>,
 ) -> serde_json::Value {
     let value = |asset: crate::model::AssetId, amount: Decimal| -> Option<String> {
@@ -69,7 +81,8 @@ pub fn trace_json(
         .collect();
     let mut value = serde_json::json!({
         "rule": trace.rule.name(),
-        "seeds": seeds,
+        "seeds": notes.seeds,
+        "stopped_at_exchanges": notes.stops,
         "traced_in": totals_json(ledger, &trace.traced_in),
         "held": totals_json(ledger, &trace.held),
         "exited": totals_json(ledger, &trace.exited_total()),
@@ -103,13 +116,13 @@ pub fn write_trace(
     dir: &Path,
     ledger: &crate::ledger::Ledger,
     trace: &crate::trace::Trace,
-    seeds: &[String],
+    notes: &TraceNotes,
     fx: Option<&crate::fx::FxTable>,
     options: &OutputOptions,
 ) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let path = dir.join("trace.json");
-    let text = serde_json::to_string_pretty(&trace_json(ledger, trace, seeds, fx))
+    let text = serde_json::to_string_pretty(&trace_json(ledger, trace, notes, fx))
         .map_err(|e| Error::format(&path, e.to_string()))?;
     let mut written = Written::new();
     write_text(dir, "trace.json", &(text + "\n"), &mut written)?;
@@ -140,7 +153,7 @@ pub fn write_trace(
         .column("hops", |x| u32::from(x.hops))
         .write(dir, "flows", options, &mut written)?;
     if options.html {
-        let page = trace_html(ledger, trace, seeds, fx, &options.limits);
+        let page = trace_html(ledger, trace, notes, fx, &options.limits);
         write_text(dir, "report.html", &page, &mut written)?;
     }
     if let Some(format) = options.export {
@@ -160,7 +173,7 @@ pub fn write_trace(
 pub(super) fn trace_html(
     ledger: &Ledger,
     trace: &Trace,
-    seeds: &[String],
+    notes: &TraceNotes,
     fx: Option<&FxTable>,
     limits: &ReportLimits,
 ) -> String {
@@ -173,9 +186,15 @@ pub(super) fn trace_html(
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         trace.rule,
-        seeds.join("; ")
+        notes.seeds.join("; ")
     ));
     books_section(&mut page, ledger, trace);
+    if !notes.stops.is_empty() {
+        page.heading(2, "stops", "Where the trace stops");
+        for stop in &notes.stops {
+            page.note(stop);
+        }
+    }
     flow_section(&mut page, ledger, trace, fx, limits);
     holdings_section(&mut page, ledger, trace, fx, limits);
     timeline_section(&mut page, ledger, trace, fx);

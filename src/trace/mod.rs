@@ -31,10 +31,12 @@
 
 mod balances;
 mod sources;
+mod stops;
 mod verify;
 
 pub use balances::Balances;
 pub use sources::{sources_of_balances, sources_of_funds, Source, SourceOfFunds, Target};
+pub use stops::{exchange_stops, stop_words, ExchangeStop, Payout};
 pub use verify::{verify, Horizons};
 
 use crate::error::{Error, Result};
@@ -146,6 +148,18 @@ pub enum Seed {
     /// capped at `amount` per asset when given (the first inflows count).
     /// Transfers from the account to itself are not proceeds.
     Inflows {
+        /// The account.
+        account: AccountId,
+        /// From this time on.
+        since: i64,
+        /// At most this much per asset.
+        amount: Option<Decimal>,
+    },
+    /// What an account pays out from `since` (microseconds) on: each of
+    /// its payments to another account is tainted at the payee, capped at
+    /// `amount` per asset received when given (the first payments count).
+    /// The way to follow a suspect's spending, or the wires of a fraud.
+    Outflows {
         /// The account.
         account: AccountId,
         /// From this time on.
@@ -364,7 +378,7 @@ struct Delivery {
 enum Claim {
     /// At most this much (`None`: all of it).
     Upto(Option<Decimal>),
-    /// Within the per-asset budget of an inflow seed.
+    /// Within the per-asset budget of an inflow or outflow seed.
     Budget(usize),
 }
 
@@ -492,6 +506,22 @@ impl Tracer<'_> {
                     self.budgets.push((amount, FxHashMap::default()));
                     for (_, t, from) in self.graph.incoming(account, since..).iter() {
                         if from != account {
+                            self.claim(t, Claim::Budget(budget));
+                        }
+                    }
+                }
+                Seed::Outflows {
+                    account,
+                    since,
+                    amount,
+                } => {
+                    if account.index() >= l.accounts().len() {
+                        return Err(Error::invalid(format!("no account {}", account.0)));
+                    }
+                    let budget = self.budgets.len();
+                    self.budgets.push((amount, FxHashMap::default()));
+                    for (_, t, to) in self.graph.outgoing(account, since..).iter() {
+                        if to != account {
                             self.claim(t, Claim::Budget(budget));
                         }
                     }

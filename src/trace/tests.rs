@@ -117,6 +117,40 @@ fn three_tainted_then_seven_clean_then_pay_four_and_six() {
 }
 
 #[test]
+fn outflow_seeds_taint_what_an_account_paid_from_since_on() {
+    let mut k = Book::new();
+    k.pay("boss", "suspect", 1, "100");
+    k.pay("suspect", "early", 2, "10");
+    k.pay("suspect", "suspect", 3, "5");
+    k.pay("suspect", "mule", 4, "30");
+    k.pay("mule", "shop", 5, "12");
+    k.pay("suspect", "mule2", 6, "40");
+    let g = k.graph();
+    let suspect = g.ledger().account_id("suspect").unwrap();
+    let seeds = [Seed::Outflows {
+        account: suspect,
+        since: 3,
+        amount: Some(d("60")),
+    }];
+    let t = run(&g, &seeds, Rule::Fifo);
+    // the payment to itself is no outflow; the budget of 60 takes 30 + 30
+    assert_eq!(t.traced_in.values().sum::<Decimal>(), d("60"));
+    assert_eq!(held(&t, &g, "mule"), d("18"));
+    assert_eq!(held(&t, &g, "shop"), d("12"));
+    assert_eq!(held(&t, &g, "mule2"), d("30"));
+    assert_eq!(held(&t, &g, "early"), d("0"));
+    assert!(t.conserved());
+    // an unknown account is an error, not an empty trace
+    let bad = [Seed::Outflows {
+        account: AccountId(99),
+        since: 0,
+        amount: None,
+    }];
+    let balances = Balances::new(g.ledger(), &Default::default());
+    assert!(trace(&g, &balances, &bad, &TraceOptions::default()).is_err());
+}
+
+#[test]
 fn roscoe_v_winder_only_the_lowest_balance_is_traceable() {
     // 455 taken into the account; the balance falls to 25; own money later
     // brings it back to 358: under libr only 25 can be traced there

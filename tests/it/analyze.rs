@@ -138,7 +138,7 @@ fn analyze_writes_the_contracted_files_and_score_grades_them() {
     assert_eq!(total as usize, findings.len());
     let accounts = std::fs::read_to_string(dir.path().join("accounts.csv")).unwrap();
     assert!(
-        accounts.starts_with("account,institution,jurisdiction,kind,score,"),
+        accounts.starts_with("account,institution,jurisdiction,kind,max_finding_score,score,"),
         "{accounts}"
     );
     let csv = std::fs::read_to_string(dir.path().join("findings.csv")).unwrap();

@@ -111,7 +111,7 @@ fn trace_writes_the_contracted_files_and_balances_its_books() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("traced in  61,000 EUR"), "{stdout}");
+    assert!(stdout.contains("traced in  61,000.00 EUR"), "{stdout}");
     assert!(stdout.contains("books balance"), "{stdout}");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("trace.json")).unwrap())
@@ -187,8 +187,14 @@ fn paths_finds_the_planted_layering_chain() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with("1 time-respecting paths"), "{stdout}");
-    assert!(stdout.contains("6 hops, bottleneck 88,086 USD"), "{stdout}");
+    assert!(
+        stdout.starts_with("1 time-respecting path from"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("6 hops, bottleneck 88,085.58 USD"),
+        "{stdout}"
+    );
     let out = moneytrail(&[
         "paths",
         "--from",
@@ -258,7 +264,7 @@ fn trace_follows_ransom_through_utxo_transactions_and_keeps_the_books() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("traced in  0.5 BTC"), "{stdout}");
+    assert!(stdout.contains("traced in  0.50000000 BTC"), "{stdout}");
     assert!(stdout.contains("books balance"), "{stdout}");
     assert!(
         stdout.contains("(fee)"),

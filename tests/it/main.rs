@@ -5,6 +5,7 @@ mod analyze;
 mod cli;
 mod datasets;
 mod docs;
+mod first_day;
 mod regressions;
 mod report;
 mod sample;

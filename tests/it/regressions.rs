@@ -71,8 +71,8 @@ fn trace_cycle_back_keeps_the_books_under_every_rule() {
             "--no-report",
         ];
         let text = stdout_of(&args);
-        assert!(text.contains("traced in  100 EUR"), "{rule}: {text}");
-        assert!(text.contains("held       100 EUR"), "{rule}: {text}");
+        assert!(text.contains("traced in  100.00 EUR"), "{rule}: {text}");
+        assert!(text.contains("held       100.00 EUR"), "{rule}: {text}");
         assert!(
             !text.contains("(poison)") || rule == "poison",
             "{rule}: {text}"

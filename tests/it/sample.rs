@@ -66,13 +66,13 @@ fn masked(output: &str) -> Vec<String> {
                     words[i + 2] = "(time)";
                 }
             }
-            // a detector's row: name, findings, seconds[, truncated]
-            let is_row = words.len() >= 3
+            // a typology's row: name, detector, findings, seconds[, truncated]
+            let is_row = words.len() >= 4
                 && words[0].chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                && words[1].parse::<u64>().is_ok()
-                && words[2].parse::<f64>().is_ok();
+                && words[2].parse::<u64>().is_ok()
+                && words[3].parse::<f64>().is_ok();
             if is_row {
-                words[2] = "(seconds)";
+                words[3] = "(seconds)";
             }
             words.join(" ")
         })

@@ -29,7 +29,8 @@ pub(crate) enum Command {
     /// Grade findings against an answer key: pattern, transfer and account
     /// level.
     Score(ScoreArgs),
-    /// Follow an account's proceeds forward under an allocation rule, or
+    /// Follow money forward under an allocation rule from an account's
+    /// proceeds, what it sent (--sent) or one payment (--transfer), or
     /// (--backward) explain where the money in its balance came from.
     Trace(TraceArgs),
     /// List time-respecting paths between two accounts, shortest first.
@@ -143,7 +144,8 @@ pub(crate) struct ExposureArgs {
     /// Reporting currency.
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
-    /// FX table: `asset,rate` lines.
+    /// FX table: `asset,rate` lines (default: the FX file beside the input,
+    /// completed by rates the data implies).
     #[arg(long)]
     pub(crate) fx: Option<PathBuf>,
     /// Print JSON.
@@ -175,7 +177,8 @@ pub(crate) struct InvestigateArgs {
     /// Reporting currency.
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
-    /// FX table: `asset,rate` lines.
+    /// FX table: `asset,rate` lines (default: the FX file beside the input,
+    /// completed by rates the data implies).
     #[arg(long)]
     pub(crate) fx: Option<PathBuf>,
     /// Attribution tags: each case file then holds the subject's exposure
@@ -271,7 +274,7 @@ pub(crate) struct GoamlArgs {
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
     /// FX table: `asset,rate` lines, units of the local currency per unit
-    /// (default: rates implied by the data).
+    /// (default: the FX file beside the input, completed by rates the data implies).
     #[arg(long)]
     pub(crate) fx: Option<PathBuf>,
     /// The XML file to write.
@@ -410,16 +413,10 @@ pub(crate) struct OutputArgs {
     /// Write a Parquet file next to every CSV file.
     #[arg(long)]
     pub(crate) parquet: bool,
-    /// Also export flow pictures: one file per finding in graphs/ (the
-    /// --export-top highest-scoring), or trace.dot / trace.graphml.
+    /// Also export flow pictures: one file per finding in graphs/
+    /// (analyze), or trace.dot / trace.graphml (trace).
     #[arg(long, value_enum)]
     pub(crate) export: Option<ExportArg>,
-    /// Findings to export with --export.
-    #[arg(long, default_value_t = 200)]
-    pub(crate) export_top: usize,
-    /// Findings drawn in report.html (highest score first).
-    #[arg(long, default_value_t = 100)]
-    pub(crate) report_drawn: usize,
     /// Do not write report.html.
     #[arg(long)]
     pub(crate) no_report: bool,
@@ -452,7 +449,8 @@ pub(crate) struct AnalyzeArgs {
     #[arg(long)]
     pub(crate) currency: Option<String>,
     /// FX table: `asset,rate` lines, units of the reporting currency per unit
-    /// (default: rates implied by the data's own conversions).
+    /// (default: the FX file beside the input, `<stem>_fx.csv`, `<prefix>_fx.csv`
+    /// or `fx.csv`, completed by rates the data's own conversions imply).
     #[arg(long)]
     pub(crate) fx: Option<PathBuf>,
     /// Findings to print, highest score first.
@@ -461,6 +459,12 @@ pub(crate) struct AnalyzeArgs {
     /// Print the default configuration (TOML) and exit.
     #[arg(long)]
     pub(crate) print_config: bool,
+    /// Findings to export with --export.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) export_top: usize,
+    /// Findings drawn in report.html (highest score first).
+    #[arg(long, default_value_t = 100)]
+    pub(crate) report_drawn: usize,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }
@@ -516,13 +520,22 @@ impl From<RuleArg> for Rule {
 pub(crate) struct TraceArgs {
     #[command(flatten)]
     pub(crate) input: InputArgs,
-    /// The account whose proceeds (or, with --backward, whose balance) to trace.
-    #[arg(long)]
-    pub(crate) account: String,
-    /// Trace what the account receives from this time on (RFC 3339 or YYYY-MM-DD).
+    /// The account whose proceeds (with --sent, whose payments; with
+    /// --backward, whose balance) to trace.
+    #[arg(long, required_unless_present = "transfer")]
+    pub(crate) account: Option<String>,
+    /// Trace one payment instead: its transaction id, or `row:N` for the
+    /// transfers of 0-based data row N (repeatable).
+    #[arg(long, value_name = "TX_ID|row:N", conflicts_with_all = ["account", "sent", "backward", "since"])]
+    pub(crate) transfer: Vec<String>,
+    /// Trace what the account paid out (from --since on), not what it received.
+    #[arg(long, conflicts_with = "backward")]
+    pub(crate) sent: bool,
+    /// Trace what the account receives (or, with --sent, pays) from this
+    /// time on (RFC 3339 or YYYY-MM-DD).
     #[arg(long)]
     pub(crate) since: Option<String>,
-    /// At most this much of the proceeds, per asset.
+    /// At most this much of the proceeds (or payments, or the transfer), per asset.
     #[arg(long)]
     pub(crate) amount: Option<Decimal>,
     /// Allocation rule.
@@ -553,9 +566,16 @@ pub(crate) struct TraceArgs {
     /// to the least that keeps each account from going negative).
     #[arg(long)]
     pub(crate) opening: Option<PathBuf>,
-    /// Reporting currency for the value of holdings (rates implied by the data).
+    /// Reporting currency for the value of holdings.
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
+    /// FX table: `asset,rate` lines (default: the FX file beside the input,
+    /// see docs/commands.md, completed by rates the data implies).
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
+    /// Print trace.json's document instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }
@@ -588,4 +608,8 @@ pub(crate) struct PathsArgs {
     /// Reporting currency for bottlenecks.
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
+    /// FX table: `asset,rate` lines (default: the FX file beside the input,
+    /// completed by rates the data implies).
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
 }

@@ -8,7 +8,7 @@ use moneytrail::detect::DetectConfig;
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, LoadOptions, Loaded};
 use moneytrail::report::{OutputOptions, ReportLimits};
-use moneytrail::{AccountId, FlowGraph, Ledger};
+use moneytrail::{AccountId, FlowGraph, Ledger, Valued};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -103,24 +103,42 @@ pub(crate) fn detect_config(
     Ok(config)
 }
 
-/// The FX table: `--fx` completed by implied rates, or implied rates
-/// alone. The shipped sample comes with its own rates for BTC and USDT,
-/// which its data does not imply; they are used when no input is given.
+/// The FX table, by one rule for every command: the rates of `--fx`, else
+/// of the FX file beside the input ([`ingest::fx_beside`]: the shipped
+/// sample finds `data/sample_fx.csv` whether or not `--input` names it),
+/// each completed by the rates the data implies; implied rates alone when
+/// there is no file. Returns the file used.
 pub(crate) fn fx_table(
     graph: &FlowGraph,
     input: &InputArgs,
     fx: Option<&PathBuf>,
     currency: &str,
 ) -> anyhow::Result<(FxTable, Option<PathBuf>)> {
-    let fx_file = fx.cloned().or_else(|| {
-        let sample = shipped("sample_fx.csv");
-        (input.input.is_none() && sample.is_file()).then_some(sample)
-    });
+    let currency = currency.to_ascii_uppercase();
+    let input = input.input.clone().unwrap_or_else(sample_path);
+    let fx_file = fx.cloned().or_else(|| ingest::fx_beside(&input));
     let table = match &fx_file {
-        Some(path) => FxTable::implied_with(graph.ledger(), &ingest::read_fx(path, currency)?),
-        None => FxTable::implied(graph.ledger(), currency),
+        Some(path) => FxTable::implied_with(graph.ledger(), &ingest::read_fx(path, &currency)?),
+        None => FxTable::implied(graph.ledger(), &currency),
     };
     Ok((table, fx_file))
+}
+
+/// Where the rates came from, for the first line a command prints:
+/// `given, completed by implied rates from data/sample_fx.csv`.
+pub(crate) fn fx_source(fx: &FxTable, file: Option<&Path>) -> String {
+    match file {
+        Some(path) => format!("{} rates from {}", fx.source, path.display()),
+        None => format!("{} rates", fx.source),
+    }
+}
+
+/// Say on stderr what the valuation cannot see (assets without a rate), so
+/// that a command whose stdout is piped still warns.
+pub(crate) fn warn_unpriced(data: &Valued<'_>) {
+    for w in data.fx_warnings() {
+        eprintln!("warning: {w}");
+    }
 }
 
 /// What the results folder gets.
@@ -128,12 +146,9 @@ pub(crate) fn output_options(args: &OutputArgs) -> OutputOptions {
     OutputOptions {
         parquet: args.parquet,
         html: !args.no_report,
-        limits: ReportLimits {
-            drawn: args.report_drawn,
-            ..ReportLimits::default()
-        },
+        limits: ReportLimits::default(),
         export: args.export.map(Into::into),
-        export_top: args.export_top,
+        export_top: OutputOptions::default().export_top,
         neutralise_formulas: !args.raw_csv,
     }
 }

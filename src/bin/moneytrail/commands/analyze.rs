@@ -42,7 +42,9 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let options = setup::output_options(&args.output);
+    let mut options = setup::output_options(&args.output);
+    options.limits.drawn = args.report_drawn;
+    options.export_top = args.export_top;
     let (records, written) = match &args.out {
         Some(dir) => report::write_analysis(
             dir,
@@ -58,20 +60,14 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     let mut out = output::stdout();
     writeln!(
         out,
-        "{}: {} transfers ({} rejected), {} accounts, loaded in {:.2}s; amounts in {} ({} rates{}{})",
+        "{}: {} transfers ({} rejected), {} accounts, loaded in {:.2}s; amounts in {} ({})",
         report.path.display(),
         report.rows_loaded,
         report.rows_rejected,
         graph.account_count(),
         seconds_load,
         data.currency(),
-        data.fx.source,
-        fx_file.map(|p| format!(" from {}", p.display())).unwrap_or_default(),
-        if data.fx.unpriced.is_empty() {
-            String::new()
-        } else {
-            format!("; no rate for {}", data.fx.unpriced.join(", "))
-        }
+        setup::fx_source(&data.fx, fx_file.as_deref()),
     )?;
     write!(out, "\n{}", analysis.table())?;
     for w in &analysis.warnings {

@@ -4,7 +4,7 @@ use crate::args::ExposureArgs;
 use crate::{output, setup};
 use anyhow::Context;
 use moneytrail::attribution::{clusters_of, exposure, tagged_accounts, ExposureOptions};
-use moneytrail::format::group_thousands;
+use moneytrail::format::count;
 use moneytrail::ingest::read_tags;
 use moneytrail::trace::{Balances, TraceOptions};
 use moneytrail::Valued;
@@ -19,6 +19,7 @@ pub(crate) fn run(args: &ExposureArgs) -> anyhow::Result<()> {
     let currency = args.currency.to_ascii_uppercase();
     let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
     let data = Valued::new(&graph, fx);
+    setup::warn_unpriced(&data);
     let balances = Balances::new(l, &Default::default());
     let tags = read_tags(&args.tags)?;
     let tagged = tagged_accounts(l, &tags, clusters.as_ref());
@@ -50,14 +51,12 @@ pub(crate) fn run(args: &ExposureArgs) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "{} ({} accounts): {} {} in, {} {} out; within {} hops under {}{}",
+        "{} ({}): {} in, {} out; within {} under {}{}",
         args.account,
-        subject.len(),
-        group_thousands(e.total_in),
-        e.currency,
-        group_thousands(e.total_out),
-        e.currency,
-        args.max_hops,
+        count(subject.len(), "account"),
+        data.money(e.total_in),
+        data.money(e.total_out),
+        count(usize::from(args.max_hops), "hop"),
         options.trace.rule,
         if e.truncated {
             " (only the largest transfers followed)"
@@ -68,16 +67,27 @@ pub(crate) fn run(args: &ExposureArgs) -> anyhow::Result<()> {
     for (title, list) in [("from", &e.incoming), ("to", &e.outgoing)] {
         writeln!(out, "\nmoney {title} tagged entities")?;
         if list.is_empty() {
-            writeln!(out, "  none")?;
+            let direction = if title == "from" {
+                "no money from a tagged account reached it"
+            } else {
+                "none of its money reached a tagged account"
+            };
+            writeln!(
+                out,
+                "  none: {direction} within {} ({} of the data tagged, from {}); try a larger --max-hops, or tag more accounts",
+                count(usize::from(args.max_hops), "hop"),
+                count(tagged.len(), "account"),
+                args.tags.display()
+            )?;
         }
         for c in list {
             writeln!(
                 out,
-                "  {:<16} {:>6.1}%  direct {:>14}  indirect {:>14}",
+                "  {:<16} {:>6.1}%  direct {:>18}  indirect {:>18}",
                 c.category.name(),
                 c.share * 100.0,
-                group_thousands(c.direct),
-                group_thousands(c.indirect)
+                data.money(c.direct),
+                data.money(c.indirect)
             )?;
         }
     }

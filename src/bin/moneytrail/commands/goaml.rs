@@ -34,6 +34,7 @@ pub(crate) fn run(args: &GoamlArgs) -> anyhow::Result<()> {
     let currency = args.currency.to_ascii_uppercase();
     let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
     let data = Valued::new(&graph, fx);
+    setup::warn_unpriced(&data);
     let header = report::goaml::GoAmlHeader {
         entity_id: args.entity_id.clone(),
         entity_reference: args.entity_reference.clone().unwrap_or_else(|| {

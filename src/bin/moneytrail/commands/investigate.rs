@@ -4,7 +4,7 @@ use crate::args::InvestigateArgs;
 use crate::{output, setup};
 use moneytrail::attribution::{clusters_of, tagged_accounts, ExposureOptions};
 use moneytrail::detect::{self};
-use moneytrail::format::group_thousands;
+use moneytrail::format::count;
 use moneytrail::ingest::{read_subjects, read_tags};
 use moneytrail::investigate::{InvestigateOptions, Investigation, Pseudonymiser};
 use moneytrail::report::{self, terminal::terminal_safe, OutputOptions, Picture};
@@ -98,12 +98,12 @@ pub(crate) fn run(args: &InvestigateArgs) -> anyhow::Result<()> {
     let mut out = output::stdout();
     writeln!(
         out,
-        "{} subjects ({} found) from {}: data loaded and analysed in {prepared:.2}s ({} findings), \
+        "{} ({} found) from {}: data loaded and analysed in {prepared:.2}s ({}), \
          case files built in {seconds:.2}s on {} threads{}",
-        cases.len(),
+        count(cases.len(), "subject"),
         cases.iter().filter(|c| c.found).count(),
         subjects_path.display(),
-        analysis.findings.len(),
+        count(analysis.findings.len(), "finding"),
         rayon::current_num_threads(),
         if pseudonymised {
             "; identifiers pseudonymised"
@@ -114,13 +114,13 @@ pub(crate) fn run(args: &InvestigateArgs) -> anyhow::Result<()> {
     for c in cases.iter().take(10) {
         writeln!(
             out,
-            "  {:<10} {:<30} in {:>14} out {:>14} {:>3} findings {:>3} links",
+            "  {:<10} {:<30} in {:>18} out {:>18} {:>12} {:>9}",
             c.case_ref,
             c.subject,
-            group_thousands(c.total.value_in.round_dp(0)),
-            group_thousands(c.total.value_out.round_dp(0)),
-            c.findings.len(),
-            c.links.len()
+            data.money(c.total.value_in),
+            data.money(c.total.value_out),
+            count(c.findings.len(), "finding"),
+            count(c.links.len(), "link")
         )?;
     }
     output::print_written(&mut out, &args.out, &written)?;

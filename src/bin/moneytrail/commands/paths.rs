@@ -2,7 +2,8 @@
 
 use crate::args::PathsArgs;
 use crate::{output, setup};
-use moneytrail::paths::{find_paths, PathOptions};
+use moneytrail::format::count;
+use moneytrail::paths::{find_paths, why_no_path, PathOptions};
 use moneytrail::FlowGraph;
 use moneytrail::Valued;
 use std::io::Write;
@@ -15,7 +16,9 @@ pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
         setup::account_id(l, &args.from)?,
         setup::account_id(l, &args.to)?,
     );
-    let data = Valued::implied(&graph, &args.currency.to_ascii_uppercase());
+    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
+    let data = Valued::new(&graph, fx);
+    setup::warn_unpriced(&data);
     let options = PathOptions {
         max_hops: args.max_hops,
         window: args.window,
@@ -28,11 +31,11 @@ pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
     let mut out = output::stdout();
     writeln!(
         out,
-        "{} time-respecting paths from {} to {} (at most {} hops within {}){}",
-        found.paths.len(),
+        "{} from {} to {} (at most {} within {}){}",
+        count(found.paths.len(), "time-respecting path"),
         args.from,
         args.to,
-        options.max_hops,
+        count(options.max_hops, "hop"),
         options.window,
         if found.truncated {
             "; more exist (truncated)"
@@ -40,24 +43,26 @@ pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
             ""
         }
     )?;
+    if found.paths.is_empty() {
+        writeln!(out, "none: {}", why_no_path(&data, from, to, &options))?;
+    }
     for (i, p) in found.paths.iter().enumerate() {
         writeln!(
             out,
-            "\n{}. {} hops, bottleneck {}",
+            "\n{}. {}, bottleneck {}",
             i + 1,
-            p.transfers.len(),
+            count(p.transfers.len(), "hop"),
             data.money(p.bottleneck)
         )?;
         for &t in &p.transfers {
             let x = t.index();
             writeln!(
                 out,
-                "   {}  {} → {}  {} {} (row {})",
+                "   {}  {} → {}  {} (row {})",
                 moneytrail::time::to_rfc3339(l.times_us()[x]),
                 l.account(l.froms()[x]).key,
                 l.account(l.tos()[x]).key,
-                l.amounts_paid()[x],
-                l.asset(l.assets_paid()[x]).code,
+                l.show(l.amounts_paid()[x], l.assets_paid()[x]),
                 l.source_rows()[x]
             )?;
         }

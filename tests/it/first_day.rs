@@ -1,0 +1,355 @@
+//! What a new investigator meets on the shipped sample: one rate table
+//! whatever the command line, traces from a payment or from what an
+//! account sent, answers that say why they are empty, amounts at their
+//! asset's precision, ranking by the strongest finding, one vocabulary.
+
+use std::path::Path;
+use std::process::Command;
+
+fn moneytrail(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Run, require success, and return stdout.
+fn stdout_of(args: &[&str]) -> String {
+    let out = moneytrail(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn sample(name: &str) -> String {
+    crate::root().join("data").join(name).display().to_string()
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn rates_are_the_same_with_and_without_input_and_missing_ones_are_loud() {
+    let (bare, named) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let input = sample("sample_transfers.csv");
+    let a = stdout_of(&["analyze", "--out", bare.path().to_str().unwrap()]);
+    let b = stdout_of(&[
+        "analyze",
+        "--input",
+        &input,
+        "--out",
+        named.path().to_str().unwrap(),
+    ]);
+    for out in [&a, &b] {
+        assert!(
+            out.contains("rates from") && out.contains("sample_fx.csv"),
+            "{out}"
+        );
+        assert!(!out.contains("warning: no USD rate"), "{out}");
+    }
+    let findings = |dir: &Path| -> Vec<(String, String)> {
+        json(&dir.join("findings.json"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["id"].to_string(), f["explanation"].to_string()))
+            .collect()
+    };
+    assert_eq!(findings(bare.path()), findings(named.path()));
+    assert!(findings(bare.path())
+        .iter()
+        .any(|(_, e)| e.contains("chain") || e.contains("hop")));
+    // the same file without its rates beside it: every unpriced asset is
+    // named, with the transfers it leaves at zero, in all three places
+    let alone = tempfile::tempdir().unwrap();
+    let copy = alone.path().join("transfers.csv");
+    std::fs::copy(&input, &copy).unwrap();
+    let out_dir = alone.path().join("out");
+    let text = stdout_of(&[
+        "analyze",
+        "--input",
+        copy.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    for code in ["BTC", "USDT"] {
+        let warning = format!("warning: no USD rate for {code}: ");
+        assert!(text.contains(&warning), "{text}");
+        let summary = json(&out_dir.join("summary.json"));
+        let warnings = summary["warnings"].as_array().unwrap();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.as_str().unwrap().starts_with(&warning[9..])),
+            "{warnings:?}"
+        );
+        let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+        assert!(report.contains(&format!("no USD rate for {code}")));
+    }
+    assert!(text.contains("transfers valued at 0 USD"), "{text}");
+}
+
+#[test]
+fn trace_paths_and_exposure_value_crypto_with_the_sample_rates() {
+    // a forward trace of the planted cash-out's BTC leg values its holdings
+    let out = stdout_of(&["trace", "--account", "bc1qdca5f23629c9aa1630", "--json"]);
+    let trace: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let holdings = trace["holdings"].as_array().unwrap();
+    assert!(!holdings.is_empty(), "{trace}");
+    assert!(holdings.iter().all(|h| h["value"].is_string()), "{trace}");
+    // a path through BTC has a bottleneck in dollars, not 0
+    let paths = stdout_of(&[
+        "paths",
+        "--from",
+        "DE-RB-12849",
+        "--to",
+        "AE-GB-7731",
+        "--max-hops",
+        "8",
+    ]);
+    assert!(paths.contains("1. 7 hops, bottleneck "), "{paths}");
+    assert!(!paths.contains("bottleneck 0 USD"), "{paths}");
+    // exposure on the UTXO sample finds sample_fx.csv beside it
+    let exposure = stdout_of(&[
+        "exposure",
+        "--input",
+        &sample("sample_utxo.jsonl"),
+        "--tags",
+        &sample("sample_tags.csv"),
+        "--account",
+        "bc1qransom00000000000000000a",
+    ]);
+    assert!(!exposure.contains(" 0 USD in, 0 USD out"), "{exposure}");
+    assert!(!exposure.contains("warning"), "{exposure}");
+}
+
+/// X pays S 3, Y pays S 7, then S pays A 4 and B 6.
+fn worked_example(dir: &Path) -> String {
+    let path = dir.join("example.csv");
+    std::fs::write(
+        &path,
+        "tx_id,time,from,to,amount,asset\n\
+         t1,2024-01-01T00:00:00Z,X,S,3,USD\n\
+         t2,2024-01-01T01:00:00Z,Y,S,7,USD\n\
+         t3,2024-01-01T02:00:00Z,S,A,4,USD\n\
+         t4,2024-01-01T03:00:00Z,S,B,6,USD\n",
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn trace_from_one_payment_under_all_five_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = worked_example(dir.path());
+    let expect = [
+        ("poison", "4", "6"),
+        ("haircut", "1.2", "1.8"),
+        ("fifo", "3", "0"),
+        ("lifo", "0", "3"),
+        ("libr", "0", "3"),
+    ];
+    for (rule, a, b) in expect {
+        for seed in ["t1", "row:0"] {
+            let out = stdout_of(&[
+                "trace",
+                "--input",
+                &input,
+                "--transfer",
+                seed,
+                "--rule",
+                rule,
+                "--json",
+            ]);
+            let trace: serde_json::Value = serde_json::from_str(&out).unwrap();
+            let held = |key: &str| -> String {
+                trace["holdings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|h| h["account"] == key)
+                    .map_or("0".into(), |h| h["amount"].as_str().unwrap().to_string())
+            };
+            assert_eq!(
+                (held("A"), held("B")),
+                (a.into(), b.into()),
+                "{rule} {seed}"
+            );
+            assert!(trace["seeds"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("transfer t1 (row 0) X → S"));
+        }
+    }
+    let missing = moneytrail(&["trace", "--input", &input, "--transfer", "t9"]);
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no transfer with that transaction id")
+    );
+}
+
+#[test]
+fn trace_what_an_account_sent_and_say_why_nothing_was_received() {
+    // the source of the sample's scatter-gather received nothing in the data
+    let out = stdout_of(&["trace", "--account", "GB-NB-M0580"]);
+    assert!(out.contains("traced in  0\n"), "{out}");
+    assert!(
+        out.contains("GB-NB-M0580 received nothing from another account in the data")
+            && out.contains("--sent"),
+        "{out}"
+    );
+    let sent = stdout_of(&["trace", "--account", "GB-NB-M0580", "--sent"]);
+    assert!(
+        sent.contains("seed       payments of GB-NB-M0580"),
+        "{sent}"
+    );
+    assert!(sent.contains("traced in  48,349.92 EUR"), "{sent}");
+    assert!(sent.contains("ES-BS-M0581"), "{sent}");
+    assert!(sent.contains("books balance"), "{sent}");
+}
+
+#[test]
+fn empty_answers_say_why_and_what_to_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = worked_example(dir.path());
+    let backward = stdout_of(&["trace", "--input", &input, "--account", "X", "--backward"]);
+    assert!(
+        backward.starts_with("nothing to explain: X holds 0 in every asset"),
+        "{backward}"
+    );
+    let paths = stdout_of(&["paths", "--from", "DE-RB-12849", "--to", "AE-GB-7731"]);
+    assert!(paths.starts_with("0 time-respecting paths"), "{paths}");
+    assert!(
+        paths.contains("none: the nearest path within 30d has 7 hops: try --max-hops 7"),
+        "{paths}"
+    );
+    let never = stdout_of(&["paths", "--input", &input, "--from", "A", "--to", "X"]);
+    assert!(
+        never.contains("none: no chain of transfers leads"),
+        "{never}"
+    );
+}
+
+#[test]
+fn amounts_show_at_their_assets_precision() {
+    let btc = stdout_of(&["trace", "--account", "bc1qdca5f23629c9aa1630"]);
+    // BTC at 8 places, dollars at 2, never the raw 12-place quotient
+    let holdings: Vec<&str> = btc
+        .lines()
+        .skip_while(|l| !l.starts_with("largest holdings"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(!holdings.is_empty(), "{btc}");
+    for line in &holdings {
+        let amount = line.split_whitespace().next().unwrap();
+        let unit = line.split_whitespace().nth(1).unwrap();
+        let places = amount.split('.').nth(1).map_or(0, str::len);
+        let want = match unit {
+            "BTC" => 8,
+            "USDT" => 6,
+            _ => 2,
+        };
+        assert!(amount == "0" || places == want, "{line}");
+    }
+    let value = btc.lines().find(|l| l.starts_with("held value")).unwrap();
+    let figure = value.split_whitespace().nth(2).unwrap();
+    assert_eq!(figure.split('.').nth(1).map(str::len), Some(2), "{value}");
+    assert!(figure.contains(','), "{value}");
+}
+
+#[test]
+fn accounts_rank_by_their_strongest_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout_of(&["analyze", "--out", dir.path().to_str().unwrap()]);
+    let csv = std::fs::read_to_string(dir.path().join("accounts.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (key, max, combined) = (col("account"), col("max_finding_score"), col("score"));
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let highest: Vec<f64> = rows.iter().map(|r| r[max].parse().unwrap()).collect();
+    assert!(highest.windows(2).all(|w| w[0] >= w[1]), "{csv}");
+    // the busy exchange's combined score saturates; it does not lead
+    let coinhub = rows.iter().position(|r| r[key] == "coinhub").unwrap();
+    assert!(rows[coinhub][combined].parse::<f64>().unwrap() > 0.99);
+    assert!(coinhub >= 10, "coinhub ranks {coinhub}: {csv}");
+}
+
+#[test]
+fn one_vocabulary_on_the_console_and_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout_of(&["analyze", "--out", dir.path().to_str().unwrap()]);
+    let summary = json(&dir.path().join("summary.json"));
+    // the console's table has a row for every typology the report counts
+    for (typology, count) in summary["findings_per_typology"].as_object().unwrap() {
+        let row = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(typology))
+            .unwrap_or_else(|| panic!("no row for {typology}: {out}"));
+        assert_eq!(
+            row.split_whitespace().nth(2),
+            Some(count.to_string().as_str()),
+            "{row}"
+        );
+    }
+    for typology in ["stack", "on_off_ramp", "chain_hopping"] {
+        assert!(
+            out.lines().any(|l| l.starts_with(typology)),
+            "{typology}: {out}"
+        );
+    }
+    // plurals
+    let dir2 = tempfile::tempdir().unwrap();
+    let input = worked_example(dir2.path());
+    let fifo = stdout_of(&["trace", "--input", &input, "--transfer", "t1"]);
+    assert!(
+        fifo.contains("1 tainted transfer;") && fifo.contains(", 1 hop,"),
+        "{fifo}"
+    );
+    // trace offers only what it does
+    let help = stdout_of(&["trace", "--help"]);
+    for gone in ["--export-top", "--report-drawn"] {
+        assert!(!help.contains(gone), "{help}");
+    }
+    for present in ["--transfer", "--sent", "--fx", "--json"] {
+        assert!(help.contains(present), "{help}");
+    }
+}
+
+#[test]
+fn traces_say_where_they_stop_at_an_exchange_and_name_the_payers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout_of(&[
+        "trace",
+        "--account",
+        "bc1qdca5f23629c9aa1630",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stop = "stopped at kryptobank (exchange): 134,306.459718 USDT; in the 24 h after, it paid 136,900.24 USD to AE-GB-7731 (1 transfer)";
+    assert!(
+        out.contains("where the trace stops\n") && out.contains(stop),
+        "{out}"
+    );
+    let trace = json(&dir.path().join("trace.json"));
+    assert!(trace["stopped_at_exchanges"][0]
+        .as_str()
+        .unwrap()
+        .starts_with(stop));
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(report.contains("Where the trace stops") && report.contains("AE-GB-7731"));
+    // backward from the cash-out: its only payer is named, exchange and all
+    let back = stdout_of(&["trace", "--account", "AE-GB-7731", "--backward"]);
+    assert!(
+        back.contains("direct payers: kryptobank (exchange")
+            && back.contains("136,900.24 USD in 1 transfer"),
+        "{back}"
+    );
+}
