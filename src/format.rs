@@ -66,9 +66,14 @@ pub fn amount(value: Decimal, decimals: u32) -> String {
 /// assert_eq!(count(1, "finding"), "1 finding");
 /// assert_eq!(count(0, "account"), "0 accounts");
 /// assert_eq!(count(1200, "transfer"), "1,200 transfers");
+/// assert_eq!(count(20, "address"), "20 addresses");
 /// ```
 pub fn count(n: usize, noun: &str) -> String {
-    let plural = if n == 1 { "" } else { "s" };
+    let plural = match n {
+        1 => "",
+        _ if noun.ends_with('s') || noun.ends_with('x') || noun.ends_with("ch") => "es",
+        _ => "s",
+    };
     format!("{} {noun}{plural}", group_thousands(Decimal::from(n)))
 }
 

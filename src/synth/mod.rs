@@ -12,9 +12,11 @@ mod amlworld;
 mod plant;
 mod rng;
 mod sample;
+mod trainee;
 pub mod training;
 
 pub use amlworld::{write_amlworld, write_amlworld_file, AmlWorldSpec};
 pub use plant::Planted;
 pub use rng::Rng;
 pub use sample::{sample_set, PlantedPattern, SampleSet, SAMPLE_SEED};
+pub use trainee::trainee_copy;

@@ -219,9 +219,16 @@ fn cluster_on_the_shipped_utxo_sample_explains_and_leaves_the_coinjoin_out() {
     ]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(stdout.contains("1 likely CoinJoins left out"), "{stdout}");
+    assert!(stdout.contains("1 likely CoinJoin left out"), "{stdout}");
+    // the CoinJoin left out is named, not only counted
     assert!(
-        stdout.contains("share a cluster through 1 transactions")
+        stdout.contains(
+            "\n  CoinJoin a1f0c0de0004 at 2024-03-04T12:00:00Z: 4 inputs in, 8 outputs out"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("share a cluster through 1 transaction:")
             && stdout.contains("a1f0c0de0006"),
         "{stdout}"
     );

@@ -353,3 +353,96 @@ fn traces_say_where_they_stop_at_an_exchange_and_name_the_payers() {
         "{back}"
     );
 }
+
+#[test]
+fn one_account_at_a_glance() {
+    let out = stdout_of(&["account", "GB-NB-M0580"]);
+    assert!(
+        out.starts_with("account GB-NB-M0580 (bank_account, Northbank, GB)"),
+        "{out}"
+    );
+    assert!(out.contains("0 transfers in, 6 transfers out"), "{out}");
+    assert!(out.contains("paid          48,349.92 EUR"), "{out}");
+    assert!(
+        out.contains("opening balance of at least 48,349.92 EUR"),
+        "{out}"
+    );
+    assert!(
+        out.contains("counterparties (6, the 6 largest by value)"),
+        "{out}"
+    );
+    assert!(out.contains("F000033 scatter_gather  0.99"), "{out}");
+    // on the UTXO sample: its cluster and the tag the cluster inherits
+    let utxo = stdout_of(&[
+        "account",
+        "bc1qransom00000000000000000a",
+        "--input",
+        &sample("sample_utxo.jsonl"),
+    ]);
+    assert!(utxo.contains("cluster 1: 2 addresses"), "{utxo}");
+    assert!(utxo.contains("tags: LockBite (ransomware)"), "{utxo}");
+    let unknown = moneytrail(&["account", "nobody"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account \"nobody\" in the data"));
+}
+
+#[test]
+fn the_trainees_copy_has_no_answers_and_the_same_transfers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (trainer, trainee) = (dir.path().join("trainer"), dir.path().join("trainee"));
+    let out = stdout_of(&[
+        "generate",
+        "--preset",
+        "tiny",
+        "--out",
+        trainer.to_str().unwrap(),
+        "--trainee",
+        trainee.to_str().unwrap(),
+    ]);
+    assert!(out.contains("wrote the trainee's copy"), "{out}");
+    let mut names: Vec<String> = std::fs::read_dir(&trainee)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["accounts.csv", "transactions.csv"]);
+    for name in ["transactions.csv", "accounts.csv"] {
+        let text = std::fs::read_to_string(trainee.join(name)).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        for answer in ["label", "role", "laundering"] {
+            assert!(!header.contains(&answer), "{name}: {header:?}");
+        }
+        let full = std::fs::read_to_string(trainer.join(name)).unwrap();
+        assert_eq!(text.lines().count(), full.lines().count(), "{name}");
+    }
+    // the same analysis on either copy
+    let findings = |dir: &Path| {
+        let out = dir.join("out");
+        stdout_of(&[
+            "analyze",
+            "--input",
+            dir.join("transactions.csv").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-report",
+        ]);
+        json(&out.join("findings.json"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rows"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(findings(&trainer), findings(&trainee));
+    let parquet = moneytrail(&[
+        "generate",
+        "--preset",
+        "tiny",
+        "--parquet",
+        "--out",
+        dir.path().join("p").to_str().unwrap(),
+        "--trainee",
+        dir.path().join("q").to_str().unwrap(),
+    ]);
+    assert!(!parquet.status.success(), "--trainee writes CSV only");
+}

@@ -53,6 +53,9 @@ pub(crate) enum Command {
     /// Exact enumerations for benchmarks and cross-checks with other tools:
     /// every temporal cycle, or every layering chain (see moneytrail::enumerate).
     Enumerate(EnumerateArgs),
+    /// One account at a glance: its flows by counterparty and asset, its
+    /// findings, its balance, its cluster and tags.
+    Account(AccountArgs),
 }
 
 impl Command {
@@ -67,10 +70,36 @@ impl Command {
             Command::Investigate(a) => &a.input,
             Command::Exposure(a) => &a.input,
             Command::Enumerate(a) => &a.input,
+            Command::Account(a) => &a.input,
             Command::Score(_) | Command::Generate(_) | Command::Cluster(_) => return None,
         };
         input.threads
     }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct AccountArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// The account's key (an address for UTXO input).
+    pub(crate) key: String,
+    /// Detector parameters for its findings, TOML or JSON.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Attribution tags: `address,entity,category[,source,confidence]`
+    /// (default: data/sample_tags.csv on the shipped UTXO sample).
+    #[arg(long)]
+    pub(crate) tags: Option<PathBuf>,
+    /// Counterparties and findings to list.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) top: usize,
+    /// Reporting currency.
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+    /// FX table: `asset,rate` lines (default: the FX file beside the input,
+    /// completed by rates the data implies).
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,6 +369,10 @@ pub(crate) struct GenerateArgs {
     /// Folder to write into.
     #[arg(long, short)]
     pub(crate) out: PathBuf,
+    /// Also write the trainee's copy here: transactions.csv and
+    /// accounts.csv without labels or roles, no truth.json, no patterns.txt.
+    #[arg(long, conflicts_with = "parquet")]
+    pub(crate) trainee: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

@@ -4,6 +4,7 @@
 use crate::args::ClusterArgs;
 use crate::{output, setup};
 use moneytrail::attribution::{cluster, propagate, ClusterOptions};
+use moneytrail::format::count;
 use moneytrail::ingest::{read_tags, read_utxo};
 use moneytrail::report::{self, OutputOptions};
 use moneytrail::time::to_rfc3339;
@@ -35,16 +36,31 @@ pub(crate) fn run(args: &ClusterArgs) -> anyhow::Result<()> {
     let multi = clusters.members.iter().filter(|m| m.len() > 1).count();
     writeln!(
         out,
-        "{}: {} transactions ({} rejected), {} addresses in {} clusters ({} of two or more); {} likely CoinJoins {}",
+        "{}: {} ({} rejected), {} in {} ({} of two or more); {} {}",
         path.display(),
-        report.rows_loaded,
+        count(report.rows_loaded as usize, "transaction"),
         report.rows_rejected,
-        clusters.addresses.len(),
-        clusters.members.len(),
+        count(clusters.addresses.len(), "address"),
+        count(clusters.members.len(), "cluster"),
         multi,
-        clusters.coinjoins.len(),
-        if options.exclude_coinjoin { "left out" } else { "merged" }
+        count(clusters.coinjoins.len(), "likely CoinJoin"),
+        if options.exclude_coinjoin {
+            "left out of the merging (--keep-coinjoin merges them)"
+        } else {
+            "merged"
+        }
     )?;
+    for &i in &clusters.coinjoins {
+        let tx = &txs[i];
+        writeln!(
+            out,
+            "  CoinJoin {} at {}: {} in, {} out",
+            tx.hash,
+            to_rfc3339(tx.time_us),
+            count(tx.inputs.len(), "input"),
+            count(tx.outputs.len(), "output")
+        )?;
+    }
     let mut order: Vec<usize> = (0..clusters.members.len()).collect();
     order.sort_by_key(|&c| std::cmp::Reverse(clusters.members[c].len()));
     for &c in order.iter().take(args.top) {
@@ -82,7 +98,11 @@ pub(crate) fn run(args: &ClusterArgs) -> anyhow::Result<()> {
             Some(path) if path.is_empty() => writeln!(out, "{a} and {b} are the same address")?,
             Some(path) => {
                 let n = path.len();
-                writeln!(out, "{a} and {b} share a cluster through {n} transactions:")?;
+                writeln!(
+                    out,
+                    "{a} and {b} share a cluster through {}:",
+                    count(n, "transaction")
+                )?;
                 for t in path {
                     let tx = &txs[t];
                     let inputs: Vec<&str> = tx.inputs.iter().map(|l| l.address.as_str()).collect();

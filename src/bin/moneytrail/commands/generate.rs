@@ -51,5 +51,15 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         args.out.display(),
         if args.parquet { "parquet" } else { "csv" }
     );
+    if let Some(dir) = &args.trainee {
+        let written = moneytrail::synth::trainee_copy(&args.out, dir)
+            .with_context(|| format!("cannot write the trainee's copy into {}", dir.display()))?;
+        println!(
+            "wrote the trainee's copy to {} ({}: no labels, roles or answer key; keep {} for grading)",
+            dir.display(),
+            written.join(", "),
+            args.out.display()
+        );
+    }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! One file per command: load, call the library, print.
 
+mod account;
 mod analyze;
 mod cluster;
 mod enumerate;
@@ -30,5 +31,6 @@ pub(crate) fn run(command: &Command) -> anyhow::Result<()> {
         Command::Investigate(args) => investigate::run(args),
         Command::Exposure(args) => exposure::run(args),
         Command::Enumerate(args) => enumerate::run(args),
+        Command::Account(args) => account::run(args),
     }
 }
