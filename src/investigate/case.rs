@@ -4,8 +4,8 @@
 //! links to the other subjects, and its exposure to tagged entities.
 
 use super::{
-    BackwardTrace, CaseFile, FindingRef, FlowSummary, ForwardTrace, Held, Investigation, Link,
-    PathRef, SourceRef,
+    BackwardTrace, CaseFile, FindingRef, FlowSummary, ForwardTrace, FreezableValue, Held,
+    Investigation, Link, PathRef, SourceRef,
 };
 use crate::error::Result;
 use crate::ingest::SubjectSpec;
@@ -73,6 +73,9 @@ impl Investigation<'_> {
         let forward = self.forward(flows.seeds)?;
         let end = flows.times.iter().copied().max().unwrap_or(0);
         let (backward, mut freezable) = self.backward(&flows.closing, end)?;
+        let value_of = |held: &[Held]| held.iter().filter_map(|h| h.value).sum::<Decimal>();
+        let own = value_of(&freezable);
+        let own_len = freezable.len();
         if let Some(f) = &forward {
             let member = |x: &AccountId| members.binary_search(x).is_ok();
             freezable.extend(
@@ -82,6 +85,12 @@ impl Investigation<'_> {
                     .cloned(),
             );
         }
+        let freezable_value = FreezableValue::new(
+            own,
+            value_of(&freezable[own_len..]),
+            flows.total.value_in,
+            flows.total.value_out,
+        );
         let exposure = match &self.tagged {
             Some((tagged, options)) => Some(crate::attribution::exposure(
                 self.data,
@@ -121,6 +130,7 @@ impl Investigation<'_> {
             backward,
             links: self.links(s, cohort, members),
             freezable,
+            freezable_value,
             exposure,
         })
     }
@@ -416,6 +426,7 @@ fn not_found(spec: &SubjectSpec, currency: String) -> CaseFile {
         backward: Vec::new(),
         links: Vec::new(),
         freezable: Vec::new(),
+        freezable_value: FreezableValue::default(),
         exposure: None,
     }
 }

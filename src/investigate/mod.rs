@@ -109,6 +109,63 @@ pub struct Held {
     pub value: Option<Decimal>,
 }
 
+/// What could be frozen, valued so that the subject's money counts once.
+///
+/// The subject's own balances and the downstream holdings of what it paid
+/// are different purses, but not always different money: an exchange that
+/// keeps the euros it was paid and pays bitcoin from its own stock would
+/// count the same value twice, once as its euros and once wherever the
+/// bitcoin went. So the total counts at most the larger of what the
+/// subject received and what it paid (the money that passed through it):
+/// its own balances, plus the downstream holdings up to that flow less
+/// what it kept; `capped` says when the limit cut the sum, and both parts
+/// stay listed. The limit is conservative: an account that holds what it
+/// received and paid as much again from an opening balance is counted
+/// once.
+///
+/// ```
+/// use moneytrail::investigate::FreezableValue;
+/// use rust_decimal::Decimal;
+/// let d = Decimal::from;
+/// // an exchange kept 166,000 of euros and paid bitcoin now worth 160,000 downstream
+/// let v = FreezableValue::new(d(166_000), d(160_000), d(171_600), d(171_600));
+/// assert_eq!((v.total, v.capped), (d(171_600), true));
+/// // an account that only paid, out of money the data does not show
+/// let v = FreezableValue::new(d(0), d(52_000), d(0), d(52_200));
+/// assert_eq!((v.total, v.capped), (d(52_000), false));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FreezableValue {
+    /// Value of its own closing balances (where priced).
+    pub own: Decimal,
+    /// Value of the forward trace's holdings at other accounts.
+    pub downstream: Decimal,
+    /// `own` plus `downstream` up to the larger of value in and value out,
+    /// less `own`.
+    pub total: Decimal,
+    /// Whether the limit cut `downstream`.
+    pub capped: bool,
+}
+
+impl FreezableValue {
+    /// The value from its parts and the subject's value received and paid.
+    pub fn new(
+        own: Decimal,
+        downstream: Decimal,
+        value_in: Decimal,
+        value_out: Decimal,
+    ) -> FreezableValue {
+        let room = (value_in.max(value_out) - own).max(Decimal::ZERO);
+        let counted = downstream.min(room);
+        FreezableValue {
+            own,
+            downstream,
+            total: own + counted,
+            capped: counted < downstream,
+        }
+    }
+}
+
 /// The forward trace of the funds the subject sent.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ForwardTrace {
@@ -230,6 +287,9 @@ pub struct CaseFile {
     /// What could be frozen now: its own closing balances and the holdings
     /// of the forward trace.
     pub freezable: Vec<Held>,
+    /// The value of [`CaseFile::freezable`], counting the subject's money
+    /// once.
+    pub freezable_value: FreezableValue,
     /// Exposure to tagged categories (when the investigation has tags).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exposure: Option<crate::attribution::Exposure>,

@@ -34,7 +34,8 @@ pub struct CaseIndexEntry {
     pub findings: usize,
     /// Other subjects it is linked to.
     pub links: usize,
-    /// Value that could be frozen now (where priced).
+    /// Value that could be frozen now (where priced), the subject's money
+    /// counted once (see [`FreezableValue`](crate::investigate::FreezableValue)).
     pub freezable_value: Decimal,
 }
 
@@ -137,7 +138,7 @@ pub fn write_cases(
             value_out: c.total.value_out,
             findings: c.findings.len(),
             links: c.links.len(),
-            freezable_value: c.freezable.iter().filter_map(|h| h.value).sum(),
+            freezable_value: c.freezable_value.total,
         });
     }
     let path = dir.join("index.json");
@@ -349,6 +350,19 @@ fn case_evidence(page: &mut Page, c: &crate::investigate::CaseFile, top: usize) 
             .collect();
         page.raw("<h4>Could be frozen now (own balances, then where its payments are held)</h4>");
         page.table("freezable", &["held by", "#amount", "#value"], &rows);
+        let v = &c.freezable_value;
+        page.note(&format!(
+            "Own balances {}, downstream {}; counted once: {} {}{}.",
+            group_thousands(v.own.round_dp(2)),
+            group_thousands(v.downstream.round_dp(2)),
+            group_thousands(v.total.round_dp(2)),
+            c.currency,
+            if v.capped {
+                " (downstream holdings counted only up to the money that passed through it, less what it kept: the rest may be the same value in another asset, as at an exchange)"
+            } else {
+                ""
+            }
+        ));
     }
 }
 

@@ -446,3 +446,36 @@ fn the_trainees_copy_has_no_answers_and_the_same_transfers() {
     ]);
     assert!(!parquet.status.success(), "--trainee writes CSV only");
 }
+
+#[test]
+fn investigations_count_money_once_and_name_the_currency() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout_of(&["investigate", "--out", dir.path().to_str().unwrap()]);
+    assert!(out.contains(" USD out "), "{out}");
+    assert!(
+        out.contains("1 finding ") || out.contains(" findings "),
+        "{out}"
+    );
+    let index = json(&dir.path().join("index.json"));
+    for s in index["subjects"].as_array().unwrap() {
+        let num = |k: &str| s[k].as_str().unwrap().parse::<f64>().unwrap();
+        let ceiling = num("value_in").max(num("value_out"));
+        assert!(num("freezable_value") <= ceiling + 0.01, "{s}");
+    }
+    // the exchange kept the euros and paid bitcoin from its own stock:
+    // both are listed, the value counted once
+    let coinhub = json(&dir.path().join("case-OP-CRYPTO-1.json"));
+    let v = &coinhub["freezable_value"];
+    let num = |k: &str| v[k].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(num("own") + num("downstream") > num("total"), "{v}");
+    assert_eq!(v["capped"], true);
+    assert_eq!(v["total"], coinhub["total"]["value_in"]);
+    // a subject that only paid, from money the data does not show, keeps
+    // what its payments left downstream
+    let source = json(&dir.path().join("case-OP-ROUND-1.json"));
+    assert_eq!(source["freezable_value"]["capped"], false);
+    assert!(source["freezable_value"]["total"]
+        .as_str()
+        .unwrap()
+        .starts_with("52217.9"));
+}
