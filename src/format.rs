@@ -67,14 +67,21 @@ pub fn amount(value: Decimal, decimals: u32) -> String {
 /// assert_eq!(count(0, "account"), "0 accounts");
 /// assert_eq!(count(1200, "transfer"), "1,200 transfers");
 /// assert_eq!(count(20, "address"), "20 addresses");
+/// assert_eq!(count(3, "counterparty"), "3 counterparties");
+/// assert_eq!(count(2, "day"), "2 days");
 /// ```
 pub fn count(n: usize, noun: &str) -> String {
-    let plural = match n {
-        1 => "",
-        _ if noun.ends_with('s') || noun.ends_with('x') || noun.ends_with("ch") => "es",
-        _ => "s",
-    };
-    format!("{} {noun}{plural}", group_thousands(Decimal::from(n)))
+    let number = group_thousands(Decimal::from(n));
+    let consonant_y =
+        noun.ends_with('y') && !noun[..noun.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
+    match n {
+        1 => format!("{number} {noun}"),
+        _ if consonant_y => format!("{number} {}ies", &noun[..noun.len() - 1]),
+        _ if noun.ends_with('s') || noun.ends_with('x') || noun.ends_with("ch") => {
+            format!("{number} {noun}es")
+        }
+        _ => format!("{number} {noun}s"),
+    }
 }
 
 /// Describe a duration for explanations (`26 h`, `3 d`, `45 min`).

@@ -28,7 +28,7 @@
 //! | [`attribution`] | UTXO address clustering, tags of known services, exposure to them |
 //! | [`investigate`] | many subjects at once, one case file each, links between them, pseudonymised exchange between FIUs |
 //! | [`report`] | the files every command writes: JSON, CSV, Parquet, HTML pages, goAML XML, DOT and GraphML |
-//! | [`score`] | findings graded against an answer key |
+//! | [`score`], [`missed`] | findings graded against an answer key; what a missed attempt looks like and which thresholds it fails |
 //! | [`summary`], [`format`](mod@format) | a ledger at a glance; how numbers and durations read |
 //! | [`synth`] | seeded synthetic data: the shipped sample and the training generator with answer keys |
 //!
@@ -98,6 +98,7 @@ mod graph;
 pub mod ingest;
 pub mod investigate;
 mod ledger;
+pub mod missed;
 mod model;
 pub mod paths;
 pub mod report;

@@ -479,3 +479,75 @@ fn investigations_count_money_once_and_name_the_currency() {
         .unwrap()
         .starts_with("52217.9"));
 }
+
+#[test]
+fn score_says_what_each_missed_attempt_looks_like_and_why_it_was_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g");
+    let o = dir.path().join("o");
+    let input = g.join("transactions.csv");
+    stdout_of(&[
+        "generate",
+        "--preset",
+        "tiny",
+        "--difficulty",
+        "hard",
+        "--out",
+        g.to_str().unwrap(),
+    ]);
+    stdout_of(&[
+        "analyze",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        o.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let (findings, truth) = (o.join("findings.json"), g.join("truth.json"));
+    let args = [
+        "score",
+        "--findings",
+        findings.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+        "--missed",
+    ];
+    let bare = stdout_of(&args);
+    assert!(bare.contains("give --input FILE"), "{bare}");
+    let mut full = args.to_vec();
+    full.extend(["--input", input.to_str().unwrap()]);
+    let out = stdout_of(&full);
+    // every missed attempt listed gets a paragraph with at least one reason
+    let listed: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("  P") && l.contains("transfers in findings"))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert!(!listed.is_empty(), "hard data has misses: {out}");
+    for id in &listed {
+        let at = out
+            .find(&format!("\n{id}: "))
+            .unwrap_or_else(|| panic!("{id}: {out}"));
+        let paragraph: Vec<&str> = out[at + 1..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  why: "))
+            .collect();
+        assert!(!paragraph.is_empty(), "{id}: {out}");
+    }
+    // hard attempts spread over days: some fail a window, named with its value
+    assert!(
+        out.contains("longer than") && out.contains("'s window "),
+        "{out}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&{
+        let mut j = full.clone();
+        j.push("--json");
+        j
+    }))
+    .unwrap();
+    assert_eq!(
+        json["missed_details"].as_object().unwrap().len(),
+        listed.len()
+    );
+}

@@ -511,7 +511,8 @@ pub(crate) struct ScoreArgs {
     /// nodes.csv, or a labelled transactions file.
     #[arg(long)]
     pub(crate) truth: PathBuf,
-    /// The analysed input (needed to match a patterns file by content).
+    /// The analysed input (needed to match a patterns file by content, and
+    /// for the details of --missed).
     #[arg(long)]
     pub(crate) input: Option<PathBuf>,
     /// Grade only findings of these typologies (repeatable).
@@ -523,9 +524,14 @@ pub(crate) struct ScoreArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Also list the attempts not found (the JSON form always has them).
+    /// Also list the attempts not found (the JSON form always has them);
+    /// with --input, each one's accounts, amounts, times and the
+    /// thresholds of its detector it fails.
     #[arg(long)]
     pub(crate) missed: bool,
+    /// Detector parameters the findings were made with (for --missed), TOML or JSON.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
