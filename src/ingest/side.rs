@@ -124,9 +124,18 @@ pub fn read_fx(path: &Path, reporting: &str) -> Result<FxTable> {
         .copied()
         .filter(|r| *r != Decimal::ONE)
     {
-        for rate in rates.values_mut() {
-            // a positive rate over a positive rate; 12 places, as implied rates
-            *rate = rate.checked_div(base).unwrap_or(Decimal::MAX).round_dp(12);
+        for (code, rate) in rates.iter_mut() {
+            // a positive rate over a positive rate: positive unless it
+            // leaves Decimal's 28 places, which is an error, not a zero
+            match rate.checked_div(base) {
+                Some(r) if r > Decimal::ZERO => *rate = r,
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "{}: the rate of {code} ({rate}) divided by {reporting}'s ({base}) does not fit 28 decimal places; give the file in {reporting}",
+                        path.display()
+                    )))
+                }
+            }
         }
     }
     Ok(FxTable::given(&reporting, rates))

@@ -695,3 +695,35 @@ fn account_ids_do_not_depend_on_threads_or_chunks() {
     assert!(one.0.len() > 1_000);
     assert_eq!(one, four);
 }
+
+#[test]
+fn fx_files_rebase_to_the_reporting_currency_or_say_they_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let usd = write(&dir, "usd.csv", "USD,1\nEUR,1.08\nBTC,65000\n");
+    let eur = read_fx(&usd, "EUR").unwrap();
+    assert_eq!(eur.rates["EUR"], Decimal::ONE);
+    assert_eq!(
+        (eur.rates["USD"] * Decimal::new(108, 2)).round_dp(20),
+        Decimal::ONE
+    );
+    assert!(eur.rates.values().all(|r| *r > Decimal::ZERO));
+    // the fuzzer's find: a tiny rate over a huge reporting rate must not
+    // round to a zero rate (every asset valued at nothing, silently)
+    let tiny = write(
+        &dir,
+        "tiny.csv",
+        "ce,0.0000000000000000000000009\nUSD,500000000005\n+SDT,1\n",
+    );
+    match read_fx(&tiny, "USD") {
+        Ok(fx) => assert!(fx.rates.values().all(|r| *r > Decimal::ZERO), "{fx:?}"),
+        Err(e) => assert!(e.to_string().contains("tiny.csv"), "{e}"),
+    }
+    let crash = write(
+        &dir,
+        "crash.csv",
+        "y\0\0\0# Rtes \0ce,0.09\nUSD,00500000000005\n+SDT,1\n",
+    );
+    if let Ok(fx) = read_fx(&crash, "USD") {
+        assert!(fx.rates.values().all(|r| *r > Decimal::ZERO), "{fx:?}");
+    }
+}

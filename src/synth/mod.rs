@@ -9,6 +9,7 @@
 //! loading and to show the tool on a planted case.
 
 mod amlworld;
+mod exercise;
 mod plant;
 mod rng;
 mod sample;
@@ -16,6 +17,7 @@ mod trainee;
 pub mod training;
 
 pub use amlworld::{write_amlworld, write_amlworld_file, AmlWorldSpec};
+pub use exercise::{run_exercise, Exercise, ExerciseRun, EXERCISES};
 pub use plant::Planted;
 pub use rng::Rng;
 pub use sample::{sample_set, PlantedPattern, SampleSet, SAMPLE_SEED};

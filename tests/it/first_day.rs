@@ -551,3 +551,59 @@ fn score_says_what_each_missed_attempt_looks_like_and_why_it_was_missed() {
         listed.len()
     );
 }
+
+#[test]
+fn exercises_run_from_the_binary_with_a_worksheet_and_no_answers_for_the_trainee() {
+    let list = stdout_of(&["exercise", "list"]);
+    for name in ["structuring", "ransom_trace", "suspect_profile"] {
+        assert!(list.lines().any(|l| l.starts_with(name)), "{list}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout_of(&[
+        "exercise",
+        "run",
+        "ransom_trace",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.contains("Check passed"), "{out}");
+    let trainee = dir.path().join("trainee");
+    assert!(!trainee.join("truth.json").exists());
+    let worksheet = std::fs::read_to_string(trainee.join("worksheet.md")).unwrap();
+    assert!(
+        worksheet.starts_with("# Exercise: ransom_trace"),
+        "{worksheet}"
+    );
+    // the worksheet's first command, run on the trainee's copy, reaches the
+    // cash-out account the trainer's answer key names
+    let row = worksheet
+        .split("--transfer ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    let input = trainee.join("transactions.csv");
+    let trace = stdout_of(&[
+        "trace",
+        "--input",
+        input.to_str().unwrap(),
+        "--transfer",
+        row,
+        "--rule",
+        "lifo",
+    ]);
+    let cash_out = out
+        .split("cashed out to ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    assert!(trace.contains(cash_out), "{cash_out}: {trace}");
+    let unknown = moneytrail(&[
+        "exercise",
+        "run",
+        "nope",
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+    ]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("the exercises are structuring"));
+}

@@ -56,6 +56,9 @@ pub(crate) enum Command {
     /// One account at a glance: its flows by counterparty and asset, its
     /// findings, its balance, its cluster and tags.
     Account(AccountArgs),
+    /// The training exercises: list them, or run one (its data, the
+    /// trainee's copy with a worksheet, the worked answer and its check).
+    Exercise(ExerciseArgs),
 }
 
 impl Command {
@@ -71,10 +74,35 @@ impl Command {
             Command::Exposure(a) => &a.input,
             Command::Enumerate(a) => &a.input,
             Command::Account(a) => &a.input,
-            Command::Score(_) | Command::Generate(_) | Command::Cluster(_) => return None,
+            Command::Score(_)
+            | Command::Generate(_)
+            | Command::Cluster(_)
+            | Command::Exercise(_) => return None,
         };
         input.threads
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ExerciseCommand {
+    /// The exercises, one line each.
+    List,
+    /// Generate an exercise's data into --out (trainer/ with the answer
+    /// key, trainee/ with a worksheet and no answers), work it and check
+    /// the answer; exits 1 if the check fails.
+    Run {
+        /// The exercise (see `moneytrail exercise list`).
+        name: String,
+        /// Folder to write into (default: exercise-NAME).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExerciseArgs {
+    #[command(subcommand)]
+    pub(crate) command: ExerciseCommand,
 }
 
 #[derive(Args, Debug)]

@@ -4,6 +4,7 @@ mod account;
 mod analyze;
 mod cluster;
 mod enumerate;
+mod exercise;
 mod exposure;
 mod generate;
 mod goaml;
@@ -32,5 +33,6 @@ pub(crate) fn run(command: &Command) -> anyhow::Result<()> {
         Command::Exposure(args) => exposure::run(args),
         Command::Enumerate(args) => enumerate::run(args),
         Command::Account(args) => account::run(args),
+        Command::Exercise(args) => exercise::run(args),
     }
 }
