@@ -301,12 +301,14 @@ fn typologies_section(page: &mut Page, data: &Valued<'_>, analysis: &Analysis) -
         e.1 = e.1.max(f.score);
         e.2 += f.amount;
     }
-    // one row per detector that ran and per typology found (`stack` comes
-    // from the bipartite detector)
-    let mut names: Vec<&str> = analysis.seconds.keys().map(String::as_str).collect();
-    names.extend(per.keys().copied());
-    names.sort_unstable();
-    names.dedup();
+    // one row per typology of every detector that ran, as on the console
+    // (`stack` comes from bipartite, `chain_hopping` and `on_off_ramp`
+    // from asset_hop)
+    let names: Vec<&str> = crate::detect::Typology::ALL
+        .iter()
+        .filter(|t| analysis.seconds.contains_key(t.detector()))
+        .map(|t| t.name())
+        .collect();
     let rows: Vec<Vec<String>> = names
         .iter()
         .map(|name| {
@@ -314,6 +316,7 @@ fn typologies_section(page: &mut Page, data: &Valued<'_>, analysis: &Analysis) -
             let detector = crate::detect::Typology::from_name(name).map_or(*name, |t| t.detector());
             vec![
                 name.to_string(),
+                detector.to_string(),
                 group_thousands((n as u64).into()),
                 if n > 0 {
                     format!("{max:.2}")
@@ -338,6 +341,7 @@ fn typologies_section(page: &mut Page, data: &Valued<'_>, analysis: &Analysis) -
         "typologies",
         &[
             "typology",
+            "detector",
             "#findings",
             "#highest score",
             "#amount in findings",

@@ -4,7 +4,7 @@
 use super::files::{io, write_text, Table, Written};
 use super::page::Page;
 use super::picture::Picture;
-use super::svg::amount;
+use super::svg::amount_of;
 use super::xml::escape;
 use super::{OutputOptions, ReportLimits};
 use crate::error::{Error, Result};
@@ -237,13 +237,14 @@ pub(super) fn investigation_html(
 fn case_section(page: &mut Page, i: usize, c: &crate::investigate::CaseFile, top: usize) {
     let _ = writeln!(
         page.body,
-        "<details class=\"case\" id=\"case-{i}\"{}><summary>{} · {} · in {} · out {} · {} findings</summary>",
+        "<details class=\"case\" id=\"case-{i}\"{}><summary>{} · {} · in {} {cur} · out {} {cur} · {}</summary>",
         if i == 0 { " open=\"open\"" } else { "" },
         escape(&c.case_ref),
         escape(&c.subject),
         group_thousands(c.total.value_in.round_dp(0)),
         group_thousands(c.total.value_out.round_dp(0)),
-        c.findings.len()
+        crate::format::count(c.findings.len(), "finding"),
+        cur = escape(&c.currency),
     );
     if !c.found {
         page.note("Not in the data.");
@@ -341,7 +342,7 @@ fn case_evidence(page: &mut Page, c: &crate::investigate::CaseFile, top: usize) 
             .map(|h| {
                 vec![
                     h.account.clone(),
-                    format!("{} {}", amount(h.amount), h.asset),
+                    format!("{} {}", amount_of(h.amount, &h.asset), h.asset),
                     h.value
                         .map(|v| group_thousands(v.round_dp(0)))
                         .unwrap_or_default(),

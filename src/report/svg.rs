@@ -59,6 +59,17 @@ pub(crate) fn amount(value: Decimal) -> String {
     group_thousands(value.round_dp(places).normalize())
 }
 
+/// An amount of an asset for a label, at the asset's precision where its
+/// code tells it (`7,495.60 EUR`, `0.72000000 BTC`), else as [`amount`].
+pub(crate) fn amount_of(value: Decimal, code: &str) -> String {
+    let asset = crate::model::Asset::from_code(code);
+    if asset.precision_known() {
+        crate::format::amount(value, asset.decimals)
+    } else {
+        amount(value)
+    }
+}
+
 /// A time for a label: `2024-03-14 10:22`.
 pub(crate) fn short_time(micros: i64) -> String {
     time::to_datetime(micros)
@@ -112,17 +123,21 @@ impl Group<'_> {
             let money = if first.kind == HopKind::Conversion {
                 format!(
                     "{} {} → {} {}",
-                    amount(first.amount_paid),
+                    amount_of(first.amount_paid, &first.asset_paid),
                     first.asset_paid,
-                    amount(first.amount_received),
+                    amount_of(first.amount_received, &first.asset_received),
                     first.asset_received
                 )
             } else {
-                format!("{} {}", amount(first.amount_paid), first.asset_paid)
+                format!(
+                    "{} {}",
+                    amount_of(first.amount_paid, &first.asset_paid),
+                    first.asset_paid
+                )
             };
             let traced = match first.traced {
                 Some(t) if t != first.amount_paid => {
-                    format!(" (traced {})", amount(t))
+                    format!(" (traced {})", amount_of(t, &first.asset_paid))
                 }
                 _ => String::new(),
             };
@@ -134,7 +149,7 @@ impl Group<'_> {
             }
             let sums: Vec<String> = per_asset
                 .iter()
-                .map(|(asset, v)| format!("{} {asset}", amount(*v)))
+                .map(|(asset, v)| format!("{} {asset}", amount_of(*v, asset)))
                 .collect();
             let last = self.arrows[self.arrows.len() - 1];
             (
@@ -165,19 +180,19 @@ impl Group<'_> {
                 "row {}: {} {} {}",
                 a.row,
                 time::to_rfc3339(a.time_us),
-                amount(a.amount_paid),
+                amount_of(a.amount_paid, &a.asset_paid),
                 a.asset_paid
             );
             if a.kind == HopKind::Conversion {
                 let _ = write!(
                     text,
                     " → {} {}",
-                    amount(a.amount_received),
+                    amount_of(a.amount_received, &a.asset_received),
                     a.asset_received
                 );
             }
             if let Some(t) = a.traced {
-                let _ = write!(text, " (traced {})", amount(t));
+                let _ = write!(text, " (traced {})", amount_of(t, &a.asset_paid));
             }
             let _ = write!(text, " via {}", a.channel.name());
             text.push('\n');
@@ -474,6 +489,6 @@ mod tests {
             .filter_map(|n| n.attribute("data-key"))
             .collect();
         assert_eq!(keys, ["x<1>", "y", "z"]);
-        assert!(svg.contains(">2× 900 USD<"), "{svg}");
+        assert!(svg.contains(">2× 900.00 USD<"), "{svg}");
     }
 }

@@ -299,12 +299,22 @@ fn one_vocabulary_on_the_console_and_in_the_report() {
             "{row}"
         );
     }
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     for typology in ["stack", "on_off_ramp", "chain_hopping"] {
         assert!(
             out.lines().any(|l| l.starts_with(typology)),
             "{typology}: {out}"
         );
+        // the report's table has the same rows, the detector beside each
+        assert!(
+            report.contains(&format!("<td>{typology}</td>")),
+            "{typology}"
+        );
     }
+    assert!(
+        !report.contains("<tr><td>asset_hop</td>"),
+        "a detector is not a typology"
+    );
     // plurals
     let dir2 = tempfile::tempdir().unwrap();
     let input = worked_example(dir2.path());
