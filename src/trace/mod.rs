@@ -498,34 +498,40 @@ impl Tracer<'_> {
                     account,
                     since,
                     amount,
-                } => {
-                    if account.index() >= l.accounts().len() {
-                        return Err(Error::invalid(format!("no account {}", account.0)));
-                    }
-                    let budget = self.budgets.len();
-                    self.budgets.push((amount, FxHashMap::default()));
-                    for (_, t, from) in self.graph.incoming(account, since..).iter() {
-                        if from != account {
-                            self.claim(t, Claim::Budget(budget));
-                        }
-                    }
-                }
+                } => self.claim_flows(account, since, amount, true)?,
                 Seed::Outflows {
                     account,
                     since,
                     amount,
-                } => {
-                    if account.index() >= l.accounts().len() {
-                        return Err(Error::invalid(format!("no account {}", account.0)));
-                    }
-                    let budget = self.budgets.len();
-                    self.budgets.push((amount, FxHashMap::default()));
-                    for (_, t, to) in self.graph.outgoing(account, since..).iter() {
-                        if to != account {
-                            self.claim(t, Claim::Budget(budget));
-                        }
-                    }
-                }
+                } => self.claim_flows(account, since, amount, false)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Claim an account's transfers from `since` on, received (`incoming`)
+    /// or paid, to or from other accounts, under one per-asset budget.
+    fn claim_flows(
+        &mut self,
+        account: AccountId,
+        since: i64,
+        amount: Option<Decimal>,
+        incoming: bool,
+    ) -> Result<()> {
+        if account.index() >= self.graph.ledger().accounts().len() {
+            return Err(Error::invalid(format!("no account {}", account.0)));
+        }
+        let budget = self.budgets.len();
+        self.budgets.push((amount, FxHashMap::default()));
+        let graph = self.graph;
+        let flows = if incoming {
+            graph.incoming(account, since..)
+        } else {
+            graph.outgoing(account, since..)
+        };
+        for (_, t, other) in flows.iter() {
+            if other != account {
+                self.claim(t, Claim::Budget(budget));
             }
         }
         Ok(())

@@ -3,26 +3,8 @@
 //! account sent, answers that say why they are empty, amounts at their
 //! asset's precision, ranking by the strongest finding, one vocabulary.
 
+use crate::{moneytrail, stdout_of};
 use std::path::Path;
-use std::process::Command;
-
-fn moneytrail(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_moneytrail"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// Run, require success, and return stdout.
-fn stdout_of(args: &[&str]) -> String {
-    let out = moneytrail(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn sample(name: &str) -> String {
     crate::root().join("data").join(name).display().to_string()

@@ -47,3 +47,23 @@ pub fn datasets(test: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// Run the `moneytrail` binary with `args`.
+pub fn moneytrail(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Run the binary, require success (else fail with its stderr), and
+/// return its stdout.
+pub fn stdout_of(args: &[&str]) -> String {
+    let out = moneytrail(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

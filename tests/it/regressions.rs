@@ -2,32 +2,15 @@
 //! misbehave (copied into `tests/data/regressions/`, or rebuilt here from
 //! the shipped sample), each with what must happen instead.
 
+use crate::stdout_of;
 use moneytrail::ingest::{load, LoadOptions};
 use moneytrail::trace::{trace, Balances, Rule, Seed, TraceOptions};
 use moneytrail::{FlowGraph, Reason};
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn data(name: &str) -> PathBuf {
     crate::root().join("tests/data/regressions").join(name)
-}
-
-fn moneytrail(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_moneytrail"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = moneytrail(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn lenient() -> LoadOptions {
