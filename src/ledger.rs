@@ -313,6 +313,81 @@ impl Ledger {
         &self.assets[id.index()]
     }
 
+    /// The transfers an investigator names: by transaction id (matched
+    /// exactly), or `row:N` for every transfer of 0-based data row N (a
+    /// UTXO line gives several).
+    ///
+    /// ```
+    /// use moneytrail::{LedgerBuilder, NewTransfer};
+    /// use rust_decimal::Decimal;
+    /// let mut b = LedgerBuilder::new();
+    /// let (x, y) = (b.account("x"), b.account("y"));
+    /// let usd = b.asset("USD").unwrap();
+    /// b.push(NewTransfer::simple(0, x, y, Decimal::TEN, usd, 7));
+    /// let l = b.finish().unwrap();
+    /// assert_eq!(l.find_transfers("row:7").unwrap().len(), 1);
+    /// assert!(l.find_transfers("row:8").is_err());
+    /// assert!(l.find_transfers("T1").unwrap_err().to_string().contains("no transaction ids"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When nothing matches, saying why (no such row, no transaction ids in
+    /// the input, no such id).
+    pub fn find_transfers(&self, spec: &str) -> Result<Vec<TransferId>> {
+        let all = 0..self.len();
+        let found: Vec<TransferId> = if let Some(row) = spec.strip_prefix("row:") {
+            let row: u32 = row
+                .trim()
+                .parse()
+                .map_err(|_| Error::invalid(format!("{spec:?}: row:N needs a data row number")))?;
+            let found: Vec<TransferId> = all
+                .filter(|&i| self.cols.source_row[i] == row)
+                .map(|i| TransferId(i as u32))
+                .collect();
+            if found.is_empty() {
+                let last = self.cols.source_row.iter().max().copied().unwrap_or(0);
+                return Err(Error::invalid(format!(
+                    "{spec}: no transfer at data row {row} (data rows run from 0 to {last}, header excluded)"
+                )));
+            }
+            found
+        } else {
+            let Some(ids) = self.tx_ids() else {
+                return Err(Error::invalid(format!(
+                    "{spec}: the input has no transaction ids; name the transfer by its data row, row:N"
+                )));
+            };
+            all.filter(|&i| ids.get(i) == Some(spec))
+                .map(|i| TransferId(i as u32))
+                .collect()
+        };
+        if found.is_empty() {
+            return Err(Error::invalid(format!(
+                "{spec}: no transfer with that transaction id (ids are matched exactly; or use row:N)"
+            )));
+        }
+        Ok(found)
+    }
+
+    /// A transfer in words: `T000123 (row 122) X → Y 3.00 USD at 2024-…`.
+    pub fn describe(&self, t: TransferId) -> String {
+        let i = t.index();
+        let id = self
+            .tx_ids()
+            .and_then(|ids| ids.get(i))
+            .map(|id| format!("{id} "))
+            .unwrap_or_default();
+        format!(
+            "{id}(row {}) {} → {} {} at {}",
+            self.cols.source_row[i],
+            self.account(self.cols.from[i]).key,
+            self.account(self.cols.to[i]).key,
+            self.show(self.cols.amount_received[i], self.cols.asset_received[i]),
+            time::to_rfc3339(self.cols.time_us[i])
+        )
+    }
+
     /// An amount of an asset as it shows on screen (see [`Asset::show`]).
     pub fn show(&self, amount: Decimal, asset: AssetId) -> String {
         self.asset(asset).show(amount)

@@ -1,5 +1,6 @@
 //! A ledger at a glance: counts, time span, and volume per asset and
-//! channel (what `moneytrail summary` prints).
+//! channel (what `moneytrail summary` prints); and one account at a glance
+//! ([`account_flows`], what `moneytrail account` prints).
 
 use crate::format::group_thousands;
 use crate::ledger::Ledger;
@@ -258,4 +259,120 @@ mod tests {
         assert_eq!(group_thousands(Decimal::new(1000, 0)), "1,000");
         assert_eq!(group_thousands(Decimal::ZERO), "0");
     }
+}
+
+/// What one account received and paid in one asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssetFlow {
+    /// The asset.
+    pub asset: crate::AssetId,
+    /// Amount received.
+    pub received: Decimal,
+    /// Amount paid.
+    pub paid: Decimal,
+}
+
+/// What one counterparty exchanged with the account, valued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CounterpartyFlow {
+    /// The counterparty.
+    pub account: crate::AccountId,
+    /// Value it paid the account (reporting currency).
+    pub value_in: Decimal,
+    /// Value the account paid it.
+    pub value_out: Decimal,
+    /// Transfers either way.
+    pub transfers: usize,
+}
+
+/// An account's flows: per asset, and per counterparty largest first (by
+/// value both ways, ties by account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountFlows {
+    /// Per asset, in asset order.
+    pub per_asset: Vec<AssetFlow>,
+    /// Every counterparty, largest first.
+    pub counterparties: Vec<CounterpartyFlow>,
+}
+
+/// The flows of one account.
+///
+/// ```
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use rust_decimal::Decimal;
+/// let mut b = LedgerBuilder::new();
+/// let (a, x, y) = (b.account("a"), b.account("x"), b.account("y"));
+/// let usd = b.asset("USD").unwrap();
+/// b.push(NewTransfer::simple(0, x, a, Decimal::from(100), usd, 0));
+/// b.push(NewTransfer::simple(1, a, y, Decimal::from(60), usd, 1));
+/// let g = FlowGraph::new(b.finish().unwrap());
+/// let flows = moneytrail::summary::account_flows(&Valued::implied(&g, "USD"), a);
+/// assert_eq!((flows.per_asset[0].received, flows.per_asset[0].paid), (Decimal::from(100), Decimal::from(60)));
+/// assert_eq!(flows.counterparties[0].account, x);
+/// ```
+pub fn account_flows(data: &crate::Valued<'_>, account: crate::AccountId) -> AccountFlows {
+    let g = data.graph;
+    let l = g.ledger();
+    let mut per_asset: BTreeMap<crate::AssetId, (Decimal, Decimal)> = BTreeMap::new();
+    let mut per_peer: BTreeMap<crate::AccountId, CounterpartyFlow> = BTreeMap::new();
+    let blank = |account| CounterpartyFlow {
+        account,
+        value_in: Decimal::ZERO,
+        value_out: Decimal::ZERO,
+        transfers: 0,
+    };
+    for (_, t, from) in g.incoming(account, ..).iter() {
+        let i = t.index();
+        per_asset.entry(l.assets_received()[i]).or_default().0 += l.amounts_received()[i];
+        let e = per_peer.entry(from).or_insert_with(|| blank(from));
+        e.value_in += data.value[i];
+        e.transfers += 1;
+    }
+    for (_, t, to) in g.outgoing(account, ..).iter() {
+        let i = t.index();
+        per_asset.entry(l.assets_paid()[i]).or_default().1 += l.amounts_paid()[i];
+        let e = per_peer.entry(to).or_insert_with(|| blank(to));
+        e.value_out += data.value[i];
+        e.transfers += 1;
+    }
+    let mut counterparties: Vec<CounterpartyFlow> = per_peer.into_values().collect();
+    counterparties.sort_by(|a, b| {
+        (b.value_in + b.value_out)
+            .cmp(&(a.value_in + a.value_out))
+            .then(a.account.cmp(&b.account))
+    });
+    AccountFlows {
+        per_asset: per_asset
+            .into_iter()
+            .map(|(asset, (received, paid))| AssetFlow {
+                asset,
+                received,
+                paid,
+            })
+            .collect(),
+        counterparties,
+    }
+}
+
+/// Who an account is and when it was active, in two lines: `account K
+/// (bank_account, Northbank, GB)` and `active … to …: N transfers in, M
+/// out`.
+pub fn account_heading(graph: &crate::FlowGraph, account: crate::AccountId) -> String {
+    let a = graph.ledger().account(account);
+    let mut about = vec![a.kind.name().to_string()];
+    about.extend(a.institution.clone());
+    about.extend(a.jurisdiction.clone());
+    let mut text = format!("account {} ({})\n", a.key, about.join(", "));
+    let (inc, out) = (graph.incoming(account, ..), graph.outgoing(account, ..));
+    let times = || inc.iter().chain(out.iter()).map(|(t, _, _)| t);
+    if let (Some(first), Some(last)) = (times().min(), times().max()) {
+        text.push_str(&format!(
+            "active {} to {}: {} in, {} out\n",
+            time::to_rfc3339(first),
+            time::to_rfc3339(last),
+            crate::format::count(inc.len(), "transfer"),
+            crate::format::count(out.len(), "transfer")
+        ));
+    }
+    text
 }

@@ -35,7 +35,7 @@ mod tags;
 pub use crate::model::{Category, Tag};
 pub use cluster::{cluster, clusters_of, is_likely_coinjoin, ClusterOptions, Clusters};
 pub use exposure::{exposure, CategoryExposure, Exposure, ExposureOptions};
-pub use tags::{propagate, tagged_accounts, AppliedTag};
+pub use tags::{names_of, propagate, tagged_accounts, AppliedTag};
 
 #[cfg(test)]
 mod tests;

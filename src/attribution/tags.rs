@@ -87,3 +87,39 @@ pub fn tagged_accounts(
     }
     best.into_iter().map(|(k, (_, c))| (k, c)).collect()
 }
+
+/// The entities an address or account is tagged as, `entity (category)`,
+/// sorted and distinct: its own tags, or with UTXO clusters the tags
+/// every address of its cluster inherits.
+///
+/// ```
+/// use moneytrail::attribution::{names_of, Category, Tag};
+/// let tag = Tag {
+///     address: "bc1qhot".into(),
+///     entity: "CoinHub".into(),
+///     category: Category::Exchange,
+///     source: "own".into(),
+///     confidence: 1.0,
+/// };
+/// assert_eq!(names_of("bc1qhot", &[tag], None), ["CoinHub (exchange)"]);
+/// ```
+pub fn names_of(key: &str, tags: &[Tag], clusters: Option<&Clusters>) -> Vec<String> {
+    let mut named: Vec<String> = match clusters.and_then(|c| Some((c, c.cluster(key)?))) {
+        Some((c, cluster)) => {
+            let applied = propagate(c, tags);
+            c.members[cluster as usize]
+                .iter()
+                .flat_map(|m| applied.get(m).into_iter().flatten())
+                .map(|t| format!("{} ({})", t.tag.entity, t.tag.category.name()))
+                .collect()
+        }
+        None => tags
+            .iter()
+            .filter(|t| t.address == key)
+            .map(|t| format!("{} ({})", t.entity, t.category.name()))
+            .collect(),
+    };
+    named.sort();
+    named.dedup();
+    named
+}

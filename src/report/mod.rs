@@ -36,7 +36,7 @@ pub use page::ReportLimits;
 pub use picture::{Arrow, HopKind, Item, Node, Picture};
 pub use record::{read_findings, FindingRecord};
 pub use sources::{write_sources, BackwardTrace};
-pub use trace::{trace_json, write_trace, TraceNotes};
+pub use trace::{trace_json, trace_text, write_trace, TraceNotes};
 pub use xml::escape;
 
 /// Which graph format `--export` writes.

@@ -348,3 +348,104 @@ fn timeline_section(page: &mut Page, ledger: &Ledger, trace: &Trace, fx: Option<
     }
     page.raw(&timeline_svg(&per_day, currency));
 }
+
+/// Totals per asset at each asset's precision (`3,000.00 USD, 0.5 BTC`).
+fn totals_line(l: &Ledger, t: &crate::trace::Totals) -> String {
+    let parts: Vec<String> = t.iter().map(|(a, v)| l.show(*v, *a)).collect();
+    if parts.is_empty() {
+        "0".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// A forward trace as `moneytrail trace` prints it: the seeds, the rule,
+/// the books (traced in, held, exited, dust, converted, whether they
+/// balance), the held value, the `top` largest holdings and where the
+/// trace stops. When nothing was traced in, `why_empty` says why (see
+/// [`why_nothing_traced`](crate::trace::why_nothing_traced)).
+pub fn trace_text(
+    data: &crate::Valued<'_>,
+    trace: &Trace,
+    notes: &TraceNotes,
+    why_empty: Option<&str>,
+    top: usize,
+) -> String {
+    use crate::format::count;
+    let l = data.graph.ledger();
+    let mut out = String::new();
+    for w in &notes.seeds {
+        let _ = writeln!(out, "seed       {w}");
+    }
+    let volume = if trace.rule.conserves() {
+        ""
+    } else {
+        " (tainted volume, not conserved value)"
+    };
+    let _ = writeln!(out, "rule {}{volume}", trace.rule);
+    let _ = writeln!(out, "traced in  {}", totals_line(l, &trace.traced_in));
+    if trace.traced_in.is_empty() {
+        let _ = writeln!(out, "nothing to trace: {}", why_empty.unwrap_or("no seed"));
+        return out;
+    }
+    let _ = writeln!(out, "held       {}", totals_line(l, &trace.held));
+    for (reason, t) in &trace.exited {
+        let _ = writeln!(out, "exited     {} ({reason})", totals_line(l, t));
+    }
+    if !trace.dust.is_empty() {
+        let _ = writeln!(out, "dust       {}", totals_line(l, &trace.dust));
+    }
+    if !trace.converted_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "converted  {} into {}",
+            totals_line(l, &trace.converted_out),
+            totals_line(l, &trace.converted_in)
+        );
+    }
+    let books = if !trace.rule.conserves() {
+        "are not kept (poison counts tainted volume, not value)"
+    } else if trace.conserved() {
+        "balance"
+    } else {
+        "do not balance"
+    };
+    let _ = writeln!(
+        out,
+        "{}; books {books}",
+        count(trace.flows.len(), "tainted transfer")
+    );
+    let value = |asset: crate::AssetId, amount: Decimal| -> Option<Decimal> {
+        data.fx.rate(&l.asset(asset).code).map(|r| amount * r)
+    };
+    let held_value: Option<Decimal> = trace.held.iter().map(|(a, v)| value(*a, *v)).sum();
+    let _ = match held_value {
+        Some(v) => writeln!(out, "held value {}", data.money(v)),
+        None => writeln!(
+            out,
+            "held value unknown: no {} rate for some of the assets held",
+            data.currency()
+        ),
+    };
+    if !trace.holdings.is_empty() {
+        let _ = writeln!(out, "\nlargest holdings");
+        for h in trace.holdings.iter().take(top) {
+            let _ = writeln!(
+                out,
+                "  {:>24} {:<28} {:>5.1}% of its balance, {}, since {}",
+                l.show(h.amount, h.asset),
+                l.account(h.account).key,
+                h.share * 100.0,
+                count(usize::from(h.hops), "hop"),
+                time::to_rfc3339(h.first_time_us)
+            );
+        }
+    }
+    if !notes.stops.is_empty() {
+        let _ = writeln!(out, "\nwhere the trace stops");
+        for stop in &notes.stops {
+            let _ = writeln!(out, "  {stop}");
+        }
+    }
+    out
+}

@@ -30,11 +30,13 @@
 //! last digit; [`Trace::conserved`] checks it.
 
 mod balances;
+mod empty;
 mod sources;
 mod stops;
 mod verify;
 
 pub use balances::Balances;
+pub use empty::{direct_payers, payers_words, why_no_balance, why_nothing_traced, Payer};
 pub use sources::{sources_of_balances, sources_of_funds, Source, SourceOfFunds, Target};
 pub use stops::{exchange_stops, stop_words, ExchangeStop, Payout};
 pub use verify::{verify, Horizons};

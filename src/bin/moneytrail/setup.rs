@@ -164,3 +164,22 @@ pub(crate) fn account_id(ledger: &Ledger, key: &str) -> anyhow::Result<AccountId
         .account_id(key)
         .with_context(|| format!("no account {key:?} in the data"))
 }
+
+/// Attribution tags: `--tags FILE`, else the shipped sample's tags when the
+/// input is the shipped `sample` file they belong to, else none.
+pub(crate) fn tags(
+    given: Option<&Path>,
+    input: &InputArgs,
+    sample: &str,
+) -> anyhow::Result<Vec<moneytrail::attribution::Tag>> {
+    let shipped_tags = shipped("sample_tags.csv");
+    let on_sample = input
+        .input
+        .as_ref()
+        .is_some_and(|p| p.file_name() == Some(std::ffi::OsStr::new(sample)));
+    Ok(match given {
+        Some(path) => ingest::read_tags(path)?,
+        None if on_sample && shipped_tags.is_file() => ingest::read_tags(&shipped_tags)?,
+        None => Vec::new(),
+    })
+}

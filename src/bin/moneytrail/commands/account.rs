@@ -4,25 +4,15 @@
 
 use crate::args::AccountArgs;
 use crate::{output, setup};
-use moneytrail::attribution::{clusters_of, propagate};
+use moneytrail::attribution::{clusters_of, names_of};
 use moneytrail::detect;
 use moneytrail::format::count;
-use moneytrail::ingest::read_tags;
 use moneytrail::report::FindingRecord;
-use moneytrail::time::to_rfc3339;
+use moneytrail::summary::{account_flows, account_heading};
 use moneytrail::trace::Balances;
-use moneytrail::{AccountId, AssetId, FlowGraph, Valued};
+use moneytrail::{AccountId, FlowGraph, Valued};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::io::Write;
-
-/// What one counterparty exchanged with the account.
-#[derive(Default)]
-struct Exchanged {
-    value_in: Decimal,
-    value_out: Decimal,
-    transfers: usize,
-}
 
 pub(crate) fn run(args: &AccountArgs) -> anyhow::Result<()> {
     let loaded = setup::load(&args.input)?;
@@ -35,40 +25,10 @@ pub(crate) fn run(args: &AccountArgs) -> anyhow::Result<()> {
     let data = Valued::new(&graph, fx);
     setup::warn_unpriced(&data);
     let mut out = output::stdout();
-    let a = l.account(account);
-    let mut about = vec![a.kind.name().to_string()];
-    about.extend(a.institution.clone());
-    about.extend(a.jurisdiction.clone());
-    writeln!(out, "account {} ({})", a.key, about.join(", "))?;
-    let (inc, outg) = (graph.incoming(account, ..), graph.outgoing(account, ..));
-    let times: Vec<i64> = inc.iter().chain(outg.iter()).map(|(t, _, _)| t).collect();
-    if let (Some(first), Some(last)) = (times.iter().min(), times.iter().max()) {
-        writeln!(
-            out,
-            "active {} to {}: {} in, {} out",
-            to_rfc3339(*first),
-            to_rfc3339(*last),
-            count(inc.len(), "transfer"),
-            count(outg.len(), "transfer")
-        )?;
-    }
+    write!(out, "{}", account_heading(&graph, account))?;
     flows(&mut out, &data, account, args.top)?;
     findings(&mut out, &data, account, &config, args)?;
-    let tags = match &args.tags {
-        Some(path) => read_tags(path)?,
-        None => {
-            let sample = setup::shipped("sample_tags.csv");
-            let on_sample =
-                args.input.input.as_ref().is_some_and(|p| {
-                    p.file_name() == Some(std::ffi::OsStr::new("sample_utxo.jsonl"))
-                });
-            if on_sample && sample.is_file() {
-                read_tags(&sample)?
-            } else {
-                Vec::new()
-            }
-        }
-    };
+    let tags = setup::tags(args.tags.as_deref(), &args.input, "sample_utxo.jsonl")?;
     if let Some(c) = &clusters {
         if let Some(cluster) = c.cluster(&args.key) {
             let members = &c.members[cluster as usize];
@@ -85,26 +45,7 @@ pub(crate) fn run(args: &AccountArgs) -> anyhow::Result<()> {
             )?;
         }
     }
-    let mut named: Vec<String> = match &clusters {
-        Some(c) => c
-            .cluster(&args.key)
-            .map(|cluster| {
-                let applied = propagate(c, &tags);
-                c.members[cluster as usize]
-                    .iter()
-                    .flat_map(|m| applied.get(m).into_iter().flatten())
-                    .map(|t| format!("{} ({})", t.tag.entity, t.tag.category.name()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        None => tags
-            .iter()
-            .filter(|t| t.address == args.key)
-            .map(|t| format!("{} ({})", t.entity, t.category.name()))
-            .collect(),
-    };
-    named.sort();
-    named.dedup();
+    let named = names_of(&args.key, &tags, clusters.as_ref());
     if named.is_empty() {
         writeln!(
             out,
@@ -129,65 +70,42 @@ fn flows(
     account: AccountId,
     top: usize,
 ) -> anyhow::Result<()> {
-    let g = data.graph;
-    let l = g.ledger();
+    let l = data.graph.ledger();
     let balances = Balances::new(l, &Default::default());
-    let mut per_asset: BTreeMap<AssetId, (Decimal, Decimal)> = BTreeMap::new();
-    let mut per_peer: BTreeMap<AccountId, Exchanged> = BTreeMap::new();
-    for (_, t, from) in g.incoming(account, ..).iter() {
-        let i = t.index();
-        per_asset.entry(l.assets_received()[i]).or_default().0 += l.amounts_received()[i];
-        let e = per_peer.entry(from).or_default();
-        e.value_in += data.value[i];
-        e.transfers += 1;
-    }
-    for (_, t, to) in g.outgoing(account, ..).iter() {
-        let i = t.index();
-        per_asset.entry(l.assets_paid()[i]).or_default().1 += l.amounts_paid()[i];
-        let e = per_peer.entry(to).or_default();
-        e.value_out += data.value[i];
-        e.transfers += 1;
-    }
+    let flows = account_flows(data, account);
     writeln!(out, "\nper asset (balance at the end of the data)")?;
-    for (&asset, &(received, paid)) in &per_asset {
-        let opening = balances.opening(account, asset);
+    for f in &flows.per_asset {
+        let opening = balances.opening(account, f.asset);
+        let unseen = if opening > Decimal::ZERO {
+            format!(
+                " (with an opening balance of at least {} the data does not show)",
+                l.show(opening, f.asset)
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "  received {:>22}  paid {:>22}  balance {:>22}{}",
-            l.show(received, asset),
-            l.show(paid, asset),
-            l.show(balances.closing(account, asset), asset),
-            if opening > Decimal::ZERO {
-                format!(
-                    " (with an opening balance of at least {} the data does not show)",
-                    l.show(opening, asset)
-                )
-            } else {
-                String::new()
-            }
+            "  received {:>22}  paid {:>22}  balance {:>22}{unseen}",
+            l.show(f.received, f.asset),
+            l.show(f.paid, f.asset),
+            l.show(balances.closing(account, f.asset), f.asset),
         )?;
     }
-    let peers = per_peer.len();
-    let mut ranked: Vec<(AccountId, Exchanged)> = per_peer.into_iter().collect();
-    ranked.sort_by(|a, b| {
-        (b.1.value_in + b.1.value_out)
-            .cmp(&(a.1.value_in + a.1.value_out))
-            .then(a.0.cmp(&b.0))
-    });
+    let peers = flows.counterparties.len();
     writeln!(
         out,
-        "\ncounterparties ({}, the {} largest by value)",
-        peers,
+        "\ncounterparties ({peers}, the {} largest by value)",
         top.min(peers)
     )?;
-    for (peer, e) in ranked.iter().take(top) {
+    for c in flows.counterparties.iter().take(top) {
         writeln!(
             out,
             "  {:<30} in {:>18}  out {:>18}  {}",
-            l.account(*peer).key,
-            data.money(e.value_in),
-            data.money(e.value_out),
-            count(e.transfers, "transfer")
+            l.account(c.account).key,
+            data.money(c.value_in),
+            data.money(c.value_out),
+            count(c.transfers, "transfer")
         )?;
     }
     Ok(())

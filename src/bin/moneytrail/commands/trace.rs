@@ -5,13 +5,13 @@
 
 use crate::args::TraceArgs;
 use crate::{output, setup};
-use moneytrail::format::{count, group_thousands};
+use moneytrail::format::group_thousands;
 use moneytrail::report;
 use moneytrail::report::TraceNotes;
-use moneytrail::time::to_rfc3339;
-use moneytrail::trace::{exchange_stops, stop_words, Balances, Seed, Totals, Trace, TraceOptions};
-use moneytrail::{FlowGraph, Ledger, TransferId, Valued};
-use rust_decimal::Decimal;
+use moneytrail::trace::{
+    exchange_stops, stop_words, why_nothing_traced, Balances, Seed, TraceOptions,
+};
+use moneytrail::{FlowGraph, Ledger, Valued};
 use std::io::Write;
 
 /// How long after taint reaches an exchange its payouts are listed.
@@ -40,66 +40,6 @@ pub(crate) fn books(args: &TraceArgs) -> anyhow::Result<(FlowGraph, Balances)> {
     Ok((graph, balances))
 }
 
-/// Totals per asset at each asset's precision (`3,000.00 USD, 0.5 BTC`).
-fn totals(l: &Ledger, t: &Totals) -> String {
-    let parts: Vec<String> = t.iter().map(|(a, v)| l.show(*v, *a)).collect();
-    if parts.is_empty() {
-        "0".to_string()
-    } else {
-        parts.join(", ")
-    }
-}
-
-/// The transfers `--transfer` names: by transaction id, or every transfer
-/// of data row N for `row:N`.
-pub(crate) fn named_transfers(l: &Ledger, spec: &str) -> anyhow::Result<Vec<TransferId>> {
-    let all = 0..l.len();
-    if let Some(row) = spec.strip_prefix("row:") {
-        let row: u32 = row
-            .trim()
-            .parse()
-            .map_err(|_| anyhow::anyhow!("--transfer {spec:?}: row:N needs a data row number"))?;
-        let found: Vec<TransferId> = all
-            .filter(|&i| l.source_rows()[i] == row)
-            .map(|i| TransferId(i as u32))
-            .collect();
-        if found.is_empty() {
-            let last = l.source_rows().iter().max().copied().unwrap_or(0);
-            anyhow::bail!("--transfer {spec}: no transfer at data row {row} (data rows run from 0 to {last}, header excluded)");
-        }
-        return Ok(found);
-    }
-    let Some(ids) = l.tx_ids() else {
-        anyhow::bail!("--transfer {spec}: the input has no transaction ids; name the transfer by its data row, --transfer row:N");
-    };
-    let found: Vec<TransferId> = all
-        .filter(|&i| ids.get(i) == Some(spec))
-        .map(|i| TransferId(i as u32))
-        .collect();
-    if found.is_empty() {
-        anyhow::bail!("--transfer {spec}: no transfer with that transaction id (ids are matched exactly; or use row:N)");
-    }
-    Ok(found)
-}
-
-/// A transfer in words: `T000123 (row 122) X → Y 3.00 USD at 2024-03-01T…`.
-fn transfer_words(l: &Ledger, t: TransferId) -> String {
-    let i = t.index();
-    let id = l
-        .tx_ids()
-        .and_then(|ids| ids.get(i))
-        .map(|id| format!("{id} "))
-        .unwrap_or_default();
-    format!(
-        "{id}(row {}) {} → {} {} at {}",
-        l.source_rows()[i],
-        l.account(l.froms()[i]).key,
-        l.account(l.tos()[i]).key,
-        l.show(l.amounts_received()[i], l.assets_received()[i]),
-        to_rfc3339(l.times_us()[i])
-    )
-}
-
 /// What to trace, and the same in words for the outputs.
 struct Seeds {
     seeds: Vec<Seed>,
@@ -117,14 +57,15 @@ fn seeds(args: &TraceArgs, l: &Ledger) -> anyhow::Result<Seeds> {
             words: Vec::new(),
         };
         for spec in &args.transfer {
-            for t in named_transfers(l, spec)? {
+            let found = l
+                .find_transfers(spec)
+                .map_err(|e| anyhow::anyhow!("--transfer {e}"))?;
+            for t in found {
                 seeds.seeds.push(Seed::Transfer {
                     transfer: t,
                     amount: args.amount,
                 });
-                seeds
-                    .words
-                    .push(format!("transfer {}{cap}", transfer_words(l, t)));
+                seeds.words.push(format!("transfer {}{cap}", l.describe(t)));
             }
         }
         return Ok(seeds);
@@ -154,56 +95,6 @@ fn seeds(args: &TraceArgs, l: &Ledger) -> anyhow::Result<Seeds> {
     })
 }
 
-/// Why a trace took in nothing, and what to try.
-fn why_nothing(args: &TraceArgs, graph: &FlowGraph) -> anyhow::Result<String> {
-    let l = graph.ledger();
-    if !args.transfer.is_empty() {
-        return Ok(
-            "the named transfers carry nothing to trace (an amount of 0, or --amount 0)".into(),
-        );
-    }
-    let key = args.account.as_deref().unwrap_or_default();
-    let account = setup::account_id(l, key)?;
-    let since = args.since.as_deref().map(setup::time).transpose()?;
-    let others = |adjacent: moneytrail::Adjacent<'_>| {
-        adjacent
-            .iter()
-            .filter(|&(_, _, other)| other != account)
-            .count()
-    };
-    let (received, paid) = (
-        others(graph.incoming(account, ..)),
-        others(graph.outgoing(account, ..)),
-    );
-    let (mine, theirs, verb, flag) = if args.sent {
-        (
-            paid,
-            received,
-            "paid",
-            "drop --sent to trace what it received",
-        )
-    } else {
-        (
-            received,
-            paid,
-            "received",
-            "trace what it paid out with --sent",
-        )
-    };
-    Ok(match since {
-        _ if mine == 0 => format!(
-            "{key} {verb} nothing from another account in the data ({} the other way); {flag}",
-            count(theirs, "transfer")
-        ),
-        Some(_) => format!(
-            "{key} {verb} nothing since {} ({} before it); try an earlier --since",
-            args.since.as_deref().unwrap_or_default(),
-            count(mine, "transfer")
-        ),
-        None => format!("every transfer {key} {verb} carries 0"),
-    })
-}
-
 pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
     let (graph, balances) = books(args)?;
     let l = graph.ledger();
@@ -225,7 +116,15 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
         let json = report::trace_json(l, &trace, &notes, Some(&data.fx));
         writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
     } else {
-        print_books(&mut out, args, &graph, &data, &trace, &notes)?;
+        let why = match trace.traced_in.is_empty() {
+            true => seeds.first().map(|seed| why_nothing_traced(&graph, seed)),
+            false => None,
+        };
+        write!(
+            out,
+            "{}",
+            report::trace_text(&data, &trace, &notes, why.as_deref(), args.top)
+        )?;
     }
     if let Some(dir) = &args.out {
         let options = setup::output_options(&args.output);
@@ -235,89 +134,5 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
         }
     }
     out.flush()?;
-    Ok(())
-}
-
-fn print_books(
-    out: &mut impl Write,
-    args: &TraceArgs,
-    graph: &FlowGraph,
-    data: &Valued<'_>,
-    trace: &Trace,
-    notes: &TraceNotes,
-) -> anyhow::Result<()> {
-    let l = graph.ledger();
-    for w in &notes.seeds {
-        writeln!(out, "seed       {w}")?;
-    }
-    let volume = if trace.rule.conserves() {
-        ""
-    } else {
-        " (tainted volume, not conserved value)"
-    };
-    writeln!(out, "rule {}{volume}", trace.rule)?;
-    writeln!(out, "traced in  {}", totals(l, &trace.traced_in))?;
-    if trace.traced_in.is_empty() {
-        writeln!(out, "nothing to trace: {}", why_nothing(args, graph)?)?;
-        return Ok(());
-    }
-    writeln!(out, "held       {}", totals(l, &trace.held))?;
-    for (reason, t) in &trace.exited {
-        writeln!(out, "exited     {} ({reason})", totals(l, t))?;
-    }
-    if !trace.dust.is_empty() {
-        writeln!(out, "dust       {}", totals(l, &trace.dust))?;
-    }
-    if !trace.converted_out.is_empty() {
-        let (from, to) = (
-            totals(l, &trace.converted_out),
-            totals(l, &trace.converted_in),
-        );
-        writeln!(out, "converted  {from} into {to}")?;
-    }
-    let books = if !trace.rule.conserves() {
-        "are not kept (poison counts tainted volume, not value)"
-    } else if trace.conserved() {
-        "balance"
-    } else {
-        "do not balance"
-    };
-    writeln!(
-        out,
-        "{}; books {books}",
-        count(trace.flows.len(), "tainted transfer")
-    )?;
-    let value = |asset: moneytrail::AssetId, amount: Decimal| -> Option<Decimal> {
-        data.fx.rate(&l.asset(asset).code).map(|r| amount * r)
-    };
-    let held_value: Option<Decimal> = trace.held.iter().map(|(a, v)| value(*a, *v)).sum();
-    match held_value {
-        Some(v) => writeln!(out, "held value {}", data.money(v))?,
-        None => writeln!(
-            out,
-            "held value unknown: no {} rate for some of the assets held",
-            data.currency()
-        )?,
-    }
-    if !trace.holdings.is_empty() {
-        writeln!(out, "\nlargest holdings")?;
-        for h in trace.holdings.iter().take(args.top) {
-            writeln!(
-                out,
-                "  {:>24} {:<28} {:>5.1}% of its balance, {}, since {}",
-                l.show(h.amount, h.asset),
-                l.account(h.account).key,
-                h.share * 100.0,
-                count(usize::from(h.hops), "hop"),
-                to_rfc3339(h.first_time_us)
-            )?;
-        }
-    }
-    if !notes.stops.is_empty() {
-        writeln!(out, "\nwhere the trace stops")?;
-        for stop in &notes.stops {
-            writeln!(out, "  {stop}")?;
-        }
-    }
     Ok(())
 }
