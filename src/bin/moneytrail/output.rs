@@ -1,7 +1,9 @@
 //! What every command prints the same way: standard output made safe for
-//! a terminal, and the list of files a command wrote.
+//! a terminal, findings one per line, and the list of files a command
+//! wrote.
 
 use moneytrail::report::terminal::TerminalSafe;
+use moneytrail::report::FindingRecord;
 use std::io::{StdoutLock, Write};
 use std::path::Path;
 
@@ -32,4 +34,22 @@ pub(crate) fn print_written(
         names.push(format!("{graphs} pictures in graphs/"));
     }
     writeln!(out, "\nwrote {} to {}", names.join(", "), dir.display())
+}
+
+/// Print the `top` highest-scoring findings (ties by id), one per line:
+/// id, typology, score, explanation.
+pub(crate) fn print_findings(
+    out: &mut impl Write,
+    mut records: Vec<&FindingRecord>,
+    top: usize,
+) -> std::io::Result<()> {
+    records.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    for r in records.into_iter().take(top) {
+        writeln!(
+            out,
+            "  {} {:<15} {:.2}  {}",
+            r.id, r.typology, r.score, r.explanation
+        )?;
+    }
+    Ok(())
 }

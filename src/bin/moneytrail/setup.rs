@@ -114,9 +114,19 @@ pub(crate) fn fx_table(
     fx: Option<&PathBuf>,
     currency: &str,
 ) -> anyhow::Result<(FxTable, Option<PathBuf>)> {
-    let currency = currency.to_ascii_uppercase();
     let input = input.input.clone().unwrap_or_else(sample_path);
-    let fx_file = fx.cloned().or_else(|| ingest::fx_beside(&input));
+    fx_table_for(graph, &input, fx, currency)
+}
+
+/// [`fx_table`] for a transfers file named by path.
+pub(crate) fn fx_table_for(
+    graph: &FlowGraph,
+    input: &Path,
+    fx: Option<&PathBuf>,
+    currency: &str,
+) -> anyhow::Result<(FxTable, Option<PathBuf>)> {
+    let currency = currency.to_ascii_uppercase();
+    let fx_file = fx.cloned().or_else(|| ingest::fx_beside(input));
     let table = match &fx_file {
         Some(path) => FxTable::implied_with(graph.ledger(), &ingest::read_fx(path, &currency)?),
         None => FxTable::implied(graph.ledger(), &currency),

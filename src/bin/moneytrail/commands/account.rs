@@ -121,14 +121,13 @@ fn findings(
 ) -> anyhow::Result<()> {
     let analysis = detect::analyze(data, config, |_| {});
     let records = FindingRecord::all(&analysis.findings, data);
-    let mut mine: Vec<&FindingRecord> = analysis
+    let mine: Vec<&FindingRecord> = analysis
         .findings
         .iter()
         .zip(&records)
         .filter(|(f, _)| f.accounts.contains(&account))
         .map(|(_, r)| r)
         .collect();
-    mine.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     writeln!(
         out,
         "\nfindings ({} of {} in the data)",
@@ -141,13 +140,7 @@ fn findings(
             "  none: no detector's pattern includes it under these parameters (a wider --config, e.g. data/wide.toml, looks further)"
         )?;
     }
-    for r in mine.iter().take(args.top) {
-        writeln!(
-            out,
-            "  {} {:<15} {:.2}  {}",
-            r.id, r.typology, r.score, r.explanation
-        )?;
-    }
+    output::print_findings(out, mine, args.top)?;
     writeln!(
         out,
         "next: `moneytrail trace --account {k}` (what it received), `--sent` (what it paid), `--backward` (where its balance came from)",

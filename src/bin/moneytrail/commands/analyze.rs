@@ -73,17 +73,9 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     for w in &analysis.warnings {
         writeln!(out, "warning: {w}")?;
     }
-    let mut top: Vec<&FindingRecord> = records.iter().collect();
-    top.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-    if args.top > 0 && !top.is_empty() {
+    if args.top > 0 && !records.is_empty() {
         writeln!(out, "\ntop findings")?;
-        for r in top.into_iter().take(args.top) {
-            writeln!(
-                out,
-                "  {} {:<15} {:.2}  {}",
-                r.id, r.typology, r.score, r.explanation
-            )?;
-        }
+        output::print_findings(&mut out, records.iter().collect(), args.top)?;
     }
     if let Some(dir) = &args.out {
         output::print_written(&mut out, dir, &written)?;

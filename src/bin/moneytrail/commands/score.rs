@@ -58,14 +58,7 @@ fn details(
         .map_err(|e| anyhow::anyhow!("cannot load {}: {e}", input.display()))?;
     let graph = FlowGraph::new(loaded.ledger);
     let config = setup::detect_config(args.config.as_deref(), None)?;
-    let fx_file = ingest::fx_beside(input);
-    let fx = match &fx_file {
-        Some(path) => moneytrail::fx::FxTable::implied_with(
-            graph.ledger(),
-            &ingest::read_fx(path, &config.currency)?,
-        ),
-        None => moneytrail::fx::FxTable::implied(graph.ledger(), &config.currency),
-    };
+    let (fx, _) = setup::fx_table_for(&graph, input, None, &config.currency)?;
     let data = Valued::new(&graph, fx);
     let mut all = BTreeMap::new();
     for (typology, p) in &card.patterns {
