@@ -24,7 +24,9 @@
 use crate::error::Result;
 use crate::model::Category;
 use crate::model::{AccountId, TransferId};
-use crate::trace::{sources_of_funds, trace, Balances, Seed, Target, TraceOptions};
+use crate::trace::{
+    exchange_stops, sources_of_funds, stop_words, trace, Balances, Seed, Target, TraceOptions,
+};
 use crate::valued::Valued;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -83,6 +85,10 @@ pub struct Exposure {
     pub outgoing: Vec<CategoryExposure>,
     /// Whether only the largest receipts or payments were followed.
     pub truncated: bool,
+    /// Where the outgoing traces stopped at an untagged exchange, in words
+    /// (see [`stop_words`]): money that may reach tagged entities
+    /// beyond it, which only the exchange's records can show.
+    pub stopped_at_exchanges: Vec<String>,
 }
 
 fn ratio(part: Decimal, whole: Decimal) -> f64 {
@@ -205,6 +211,7 @@ pub fn exposure(
         largest(follow_out)
     };
     let mut indirect_out: BTreeMap<Category, Decimal> = BTreeMap::new();
+    let mut stopped_at_exchanges = Vec::new();
     if !follow_out.is_empty() {
         let seeds: Vec<Seed> = follow_out
             .iter()
@@ -214,6 +221,11 @@ pub fn exposure(
             })
             .collect();
         let tr = trace(g, balances, &seeds, &trace_options)?;
+        let day = crate::time::DAY;
+        stopped_at_exchanges = exchange_stops(data, &tr, day, 3)
+            .iter()
+            .map(|stop| stop_words(data, stop, day))
+            .collect();
         for f in tr.flows.iter().filter(|f| f.hops <= beyond) {
             let i = f.transfer.index();
             if let Some(&c) = tagged.get(&l.tos()[i]) {
@@ -248,6 +260,7 @@ pub fn exposure(
         incoming: finish(direct_in, indirect_in, total_in),
         outgoing: finish(direct_out, indirect_out, total_out),
         truncated,
+        stopped_at_exchanges,
     })
 }
 

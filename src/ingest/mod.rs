@@ -43,7 +43,9 @@ mod utxo;
 pub use layouts::{Layout, MAX_AMOUNT};
 pub use patterns::LaunderingAttempt;
 pub use report::{LoadReport, RejectedRow};
-pub use side::{fx_beside, read_fx, read_opening, read_subjects, read_tags, SubjectSpec};
+pub use side::{
+    fx_beside, read_exchange_links, read_fx, read_opening, read_subjects, read_tags, SubjectSpec,
+};
 pub use truth::{read_truth, Truth, TruthAttempt};
 pub use utxo::{read_utxo, utxo_ledger, Leg, UtxoTransaction};
 

@@ -270,15 +270,21 @@ pub fn read_tags(path: &Path) -> Result<Vec<Tag>> {
 }
 
 /// A subject as the subjects file names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SubjectSpec {
     /// The case reference.
     pub case_ref: String,
     /// The account or address key, or `cluster:<address>`.
     pub subject: String,
+    /// What the case's forward trace follows, as `moneytrail trace` seeds
+    /// it: empty or `sent` (the subject's payments to others),
+    /// `received` (what others paid it), or transaction ids and `row:N`
+    /// separated by spaces (those payments).
+    pub trace: String,
 }
 
-/// Read a subjects file: a header and the columns `case_ref,subject`.
+/// Read a subjects file: a header and the columns `case_ref,subject`, and
+/// optionally `trace` (see [`SubjectSpec::trace`]).
 ///
 /// # Errors
 ///
@@ -289,6 +295,7 @@ pub fn read_subjects(path: &Path) -> Result<Vec<SubjectSpec>> {
         return Ok(Vec::new());
     };
     let (r, s) = (table.require(&["case_ref"])?, table.require(&["subject"])?);
+    let t = table.column(&["trace"]);
     table
         .rows()
         .map(|row| {
@@ -300,9 +307,58 @@ pub fn read_subjects(path: &Path) -> Result<Vec<SubjectSpec>> {
             Ok(SubjectSpec {
                 case_ref: row.get(Some(r)).to_string(),
                 subject: row.get(Some(s)).to_string(),
+                trace: row.get(t).to_string(),
             })
         })
         .collect()
+}
+
+/// Read deposit/payout pairs from an exchange's records: a header and the
+/// columns `deposit,payout`, each a transaction id or `row:N` (the
+/// transfers of 0-based data row N). Every deposit transfer of a row is
+/// paired with every payout transfer of it made by the deposit's payee
+/// (see [`ExchangeLinks::from_pairs`](crate::trace::ExchangeLinks::from_pairs)).
+///
+/// # Errors
+///
+/// When the file cannot be read, lacks a column, or a row names a transfer
+/// the ledger does not have, or a deposit and payout that do not meet at
+/// one account (deposit first); the error names the row, column and value.
+pub fn read_exchange_links(
+    path: &Path,
+    ledger: &Ledger,
+) -> Result<Vec<(crate::model::TransferId, crate::model::TransferId)>> {
+    let Some(table) = SmallCsv::read(path)? else {
+        return Ok(Vec::new());
+    };
+    let (d, x) = (table.require(&["deposit"])?, table.require(&["payout"])?);
+    let mut pairs = Vec::new();
+    for row in table.rows() {
+        let find = |column: &str, j: usize| {
+            let value = row.get(Some(j));
+            ledger.find_transfers(value).map_err(|why| {
+                let at = row.error(column, value, Reason::BadValue);
+                Error::invalid(format!("{at}: {why}"))
+            })
+        };
+        let (deposits, payouts) = (find("deposit", d)?, find("payout", x)?);
+        let before = pairs.len();
+        for &dt in &deposits {
+            for &xt in &payouts {
+                if ledger.tos()[dt.index()] == ledger.froms()[xt.index()] && dt < xt {
+                    pairs.push((dt, xt));
+                }
+            }
+        }
+        if pairs.len() == before {
+            let value = format!("{},{}", row.get(Some(d)), row.get(Some(x)));
+            let at = row.error("deposit,payout", &value, Reason::BadValue);
+            return Err(Error::invalid(format!(
+                "{at}: the deposit's payee does not make the payout after it"
+            )));
+        }
+    }
+    Ok(pairs)
 }
 
 #[cfg(test)]

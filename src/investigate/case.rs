@@ -39,6 +39,8 @@ struct Flows {
     closing: BTreeMap<(AccountId, AssetId), Decimal>,
     /// The subject's payments to others, in time order: the forward seeds.
     seeds: Vec<Seed>,
+    /// What others paid the subject, in time order.
+    received: Vec<Seed>,
 }
 
 fn empty(key: &str) -> FlowSummary {
@@ -70,7 +72,8 @@ impl Investigation<'_> {
                 .then_with(|| x.key.cmp(&y.key))
         });
         counterparties.truncate(top);
-        let forward = self.forward(flows.seeds)?;
+        let (seeds, words) = self.seeds(spec, flows.seeds, flows.received)?;
+        let forward = self.forward(seeds, words)?;
         let end = flows.times.iter().copied().max().unwrap_or(0);
         let (backward, mut freezable) = self.backward(&flows.closing, end)?;
         let value_of = |held: &[Held]| held.iter().filter_map(|h| h.value).sum::<Decimal>();
@@ -142,6 +145,7 @@ impl Investigation<'_> {
         let member = |x: &AccountId| members.binary_search(x).is_ok();
         let mut closing: BTreeMap<(AccountId, AssetId), Decimal> = BTreeMap::new();
         let mut seeds: Vec<Seed> = Vec::new();
+        let mut received: Vec<Seed> = Vec::new();
         let mut transfers: Vec<(bool, i64, TransferId, AccountId)> = Vec::new();
         for &a in members {
             for (incoming, adj) in [(true, g.incoming(a, ..)), (false, g.outgoing(a, ..))] {
@@ -156,21 +160,26 @@ impl Investigation<'_> {
                     if member(&peer) {
                         continue; // within the subject
                     }
-                    if !incoming {
-                        seeds.push(Seed::Transfer {
-                            transfer: t,
-                            amount: None,
-                        });
+                    let seed = Seed::Transfer {
+                        transfer: t,
+                        amount: None,
+                    };
+                    if incoming {
+                        received.push(seed);
+                    } else {
+                        seeds.push(seed);
                     }
                     transfers.push((incoming, t_us, t, peer));
                 }
             }
         }
         transfers.sort_unstable_by_key(|f| (f.2, f.0));
-        seeds.sort_unstable_by_key(|s| match s {
+        let order = |s: &Seed| match s {
             Seed::Transfer { transfer, .. } => *transfer,
-            Seed::Inflows { .. } | Seed::Outflows { .. } => TransferId(0),
-        });
+            Seed::Inflows { .. } | Seed::Outflows { .. } | Seed::Opening { .. } => TransferId(0),
+        };
+        seeds.sort_unstable_by_key(order);
+        received.sort_unstable_by_key(order);
         let mut flows = Flows {
             total: empty("total"),
             by_counterparty: BTreeMap::new(),
@@ -180,6 +189,7 @@ impl Investigation<'_> {
             times: Vec::with_capacity(transfers.len()),
             closing,
             seeds,
+            received,
         };
         for &(incoming, t_us, t, peer) in &transfers {
             let i = t.index();
@@ -255,7 +265,42 @@ impl Investigation<'_> {
     }
 
     /// Where the subject's payments to others went.
-    fn forward(&self, seeds: Vec<Seed>) -> Result<Option<ForwardTrace>> {
+    /// The forward trace's seeds as the subject's `trace` asks, and the
+    /// same in words.
+    fn seeds(
+        &self,
+        spec: &SubjectSpec,
+        sent: Vec<Seed>,
+        received: Vec<Seed>,
+    ) -> Result<(Vec<Seed>, String)> {
+        let l = self.data.graph.ledger();
+        match spec.trace.trim() {
+            "" | "sent" => Ok((sent, "its payments to others".to_string())),
+            "received" => Ok((received, "what others paid it".to_string())),
+            named => {
+                let mut seeds = Vec::new();
+                let mut words = Vec::new();
+                for token in named.split_whitespace() {
+                    let found = l.find_transfers(token).map_err(|e| {
+                        crate::error::Error::invalid(format!(
+                            "case {} ({}): trace {e}",
+                            spec.case_ref, spec.subject
+                        ))
+                    })?;
+                    for t in found {
+                        words.push(l.describe(t));
+                        seeds.push(Seed::Transfer {
+                            transfer: t,
+                            amount: None,
+                        });
+                    }
+                }
+                Ok((seeds, format!("transfers {}", words.join("; "))))
+            }
+        }
+    }
+
+    fn forward(&self, seeds: Vec<Seed>, words: String) -> Result<Option<ForwardTrace>> {
         if seeds.is_empty() {
             return Ok(None);
         }
@@ -268,6 +313,7 @@ impl Investigation<'_> {
             .collect();
         Ok(Some(ForwardTrace {
             rule: tr.rule.name().to_string(),
+            seeds: words,
             seeded_transfers: seeds.len(),
             traced_in: self.money_map(&tr.traced_in),
             held: self.money_map(&tr.held),

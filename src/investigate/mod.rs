@@ -171,7 +171,10 @@ impl FreezableValue {
 pub struct ForwardTrace {
     /// Rule.
     pub rule: String,
-    /// Transfers seeded (the subject's payments to others).
+    /// What was traced, in words (the subject's payments to others by
+    /// default; see [`SubjectSpec::trace`]).
+    pub seeds: String,
+    /// Transfers seeded.
     pub seeded_transfers: usize,
     /// Traced in, per asset.
     pub traced_in: BTreeMap<String, Decimal>,

@@ -49,6 +49,7 @@ fn subjects() -> Vec<SubjectSpec> {
     .map(|(r, s)| SubjectSpec {
         case_ref: r.to_string(),
         subject: s.to_string(),
+        ..SubjectSpec::default()
     })
     .collect()
 }

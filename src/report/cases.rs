@@ -349,8 +349,13 @@ fn case_evidence(page: &mut Page, c: &crate::investigate::CaseFile, top: usize) 
                 ]
             })
             .collect();
-        page.raw("<h4>Could be frozen now (own balances, then where its payments are held)</h4>");
+        page.raw(
+            "<h4>Could be frozen now (own balances, then where the traced money is held)</h4>",
+        );
         page.table("freezable", &["held by", "#amount", "#value"], &rows);
+        if let Some(fw) = &c.forward {
+            page.note(&format!("Traced forward under {}: {}.", fw.rule, fw.seeds));
+        }
         let v = &c.freezable_value;
         page.note(&format!(
             "Own balances {}, downstream {}; counted once: {} {}{}.",

@@ -25,6 +25,9 @@ pub struct BackwardTrace<'a> {
     pub rule: &'a str,
     /// One result per asset with a non-zero balance.
     pub balances: &'a [crate::trace::SourceOfFunds],
+    /// Per balance, in the same order: who paid the account that asset,
+    /// in words (see [`payers_words`](crate::trace::payers_words)).
+    pub payers: &'a [String],
 }
 
 /// Write a backward trace: `trace.json`, `sources.csv` (one row per source
@@ -49,8 +52,14 @@ pub fn write_sources(
         "rule": backward.rule,
         "account": backward.account,
         "at": at,
-        "balances": backward.balances.iter().map(|sof| serde_json::json!({
+        "balances": backward.balances.iter().zip(payers(backward)).map(|(sof, payers)| serde_json::json!({
             "asset": code(sof),
+            "direct_payers": payers,
+            "openings": sof.openings.iter().map(|o| serde_json::json!({
+                "account": ledger.account(o.account).key,
+                "asset": ledger.asset(o.asset).code,
+                "amount": o.amount.normalize().to_string(),
+            })).collect::<Vec<_>>(),
             "balance": sof.target_amount.normalize().to_string(),
             "traced": sof.traced.normalize().to_string(),
             "untraced": sof.untraced.normalize().to_string(),
@@ -161,6 +170,18 @@ fn balances_section(page: &mut Page, ledger: &Ledger, backward: &BackwardTrace<'
     page.note(
         "Untraced: opening balances, money beyond the hop limit, and claims the rule could not follow.",
     );
+    for (sof, payers) in backward.balances.iter().zip(payers(backward)) {
+        page.note(&format!(
+            "Direct payers of the {} balance: {payers}",
+            code(sof)
+        ));
+    }
+}
+
+/// The payers' words per balance (empty where the caller gave none).
+fn payers<'a>(backward: &'a BackwardTrace<'_>) -> impl Iterator<Item = &'a str> {
+    let given = backward.payers.iter().map(String::as_str);
+    given.chain(std::iter::repeat(""))
 }
 
 /// The source accounts, ranked by what they explain.

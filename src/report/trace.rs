@@ -26,6 +26,9 @@ pub struct TraceNotes {
     pub seeds: Vec<String>,
     /// Each place the trace stops, in words.
     pub stops: Vec<String>,
+    /// Each passage through an exchange, in words (see
+    /// [`passage_words`](crate::trace::passage_words)).
+    pub passages: Vec<String>,
 }
 
 /// Asset totals as `{code: decimal string}`.
@@ -47,8 +50,11 @@ fn totals_json(data: &crate::ledger::Ledger, totals: &crate::trace::Totals) -> s
 /// `exited_by_reason`, `converted_in`, `converted_out`, `conserved`,
 /// `holdings` (`account`, `asset`, `amount`, `share`, `hops`,
 /// `first_time`, and `value` in the reporting currency when `fx` is given
-/// and knows the asset), `stopped_at_exchanges` (the notes' stops, in
-/// words) and, for `poison`, a note that it measures volume.
+/// and knows the asset), `through_exchanges` (each passage through an
+/// exchange: `exchange`, `deposit_row`, `payout_row`, `taint_in` of the
+/// deposit's asset, `taint_out` of the payout's, and `words`),
+/// `stopped_at_exchanges` (the notes' stops, in words) and, for `poison`,
+/// a note that it measures volume.
 pub fn trace_json(
     ledger: &crate::ledger::Ledger,
     trace: &crate::trace::Trace,
@@ -79,9 +85,27 @@ pub fn trace_json(
         .iter()
         .map(|(reason, totals)| (reason.clone(), totals_json(ledger, totals)))
         .collect();
+    let passages: Vec<serde_json::Value> = trace
+        .passages
+        .iter()
+        .map(|p| {
+            let (d, x) = (p.deposit.index(), p.payout.index());
+            serde_json::json!({
+                "exchange": ledger.account(p.exchange).key,
+                "deposit_row": ledger.source_rows()[d],
+                "payout_row": ledger.source_rows()[x],
+                "taint_in": p.taint_in.normalize().to_string(),
+                "asset_in": ledger.asset(ledger.assets_received()[d]).code,
+                "taint_out": p.taint_out.normalize().to_string(),
+                "asset_out": ledger.asset(ledger.assets_paid()[x]).code,
+            })
+        })
+        .collect();
     let mut value = serde_json::json!({
         "rule": trace.rule.name(),
         "seeds": notes.seeds,
+        "through_exchanges": passages,
+        "through_exchanges_words": notes.passages,
         "stopped_at_exchanges": notes.stops,
         "traced_in": totals_json(ledger, &trace.traced_in),
         "held": totals_json(ledger, &trace.held),
@@ -189,6 +213,12 @@ pub(super) fn trace_html(
         notes.seeds.join("; ")
     ));
     books_section(&mut page, ledger, trace);
+    if !notes.passages.is_empty() {
+        page.heading(2, "exchanges", "Through exchanges");
+        for passage in &notes.passages {
+            page.note(passage);
+        }
+    }
     if !notes.stops.is_empty() {
         page.heading(2, "stops", "Where the trace stops");
         for stop in &notes.stops {
@@ -439,6 +469,12 @@ pub fn trace_text(
                 count(usize::from(h.hops), "hop"),
                 time::to_rfc3339(h.first_time_us)
             );
+        }
+    }
+    if !notes.passages.is_empty() {
+        let _ = writeln!(out, "\nthrough exchanges (linked deposits and payouts)");
+        for passage in &notes.passages {
+            let _ = writeln!(out, "  {passage}");
         }
     }
     if !notes.stops.is_empty() {

@@ -34,6 +34,9 @@ pub fn why_nothing_traced(graph: &FlowGraph, seed: &Seed) -> String {
         }
         Seed::Inflows { account, since, .. } => (account, since, false),
         Seed::Outflows { account, since, .. } => (account, since, true),
+        Seed::Opening { account, .. } => {
+            return format!("account {} has no opening balance in that asset", account.0)
+        }
     };
     if account.index() >= graph.account_count() {
         return format!("no account {}", account.0);

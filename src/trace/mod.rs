@@ -28,17 +28,33 @@
 //! shares are rounded to 12 decimal places ([`TAINT_DP`]); every step then
 //! moves amounts by exact decimal subtraction, so the books balance to the
 //! last digit; [`Trace::conserved`] checks it.
+//!
+//! # Through exchanges
+//!
+//! An exchange's purse per asset pools its customers' money, so by
+//! default taint that reaches an exchange stays there
+//! ([`exchange_stops`] says where and what the exchange paid out next).
+//! With [`TraceOptions::exchange_links`], the linked part of a deposit
+//! leaves with the payouts it funded instead, converted at the
+//! exchange's own rate ([`ExchangeLinks`]: from the asset-hop detector's
+//! round trips, or from an exchange's records); each such passage is
+//! listed in [`Trace::passages`], and backward traces walk back along the
+//! same links.
 
 mod balances;
 mod empty;
+mod links;
 mod sources;
 mod stops;
 mod verify;
 
 pub use balances::Balances;
 pub use empty::{direct_payers, payers_words, why_no_balance, why_nothing_traced, Payer};
-pub use sources::{sources_of_balances, sources_of_funds, Source, SourceOfFunds, Target};
-pub use stops::{exchange_stops, stop_words, ExchangeStop, Payout};
+pub use links::{ExchangeLink, ExchangeLinks};
+pub use sources::{
+    sources_of_balances, sources_of_funds, OpeningSource, Source, SourceOfFunds, Target,
+};
+pub use stops::{exchange_stops, passage_words, stop_words, ExchangeStop, Payout};
 pub use verify::{verify, Horizons};
 
 use crate::error::{Error, Result};
@@ -169,6 +185,17 @@ pub enum Seed {
         /// At most this much per asset.
         amount: Option<Decimal>,
     },
+    /// An account's opening balance in one asset (see [`Balances`]): the
+    /// money it held before its first transfer in the data, which no
+    /// transfer explains. Backward traces use it to name the accounts whose
+    /// own money they found. Not in [`Trace::proceeds`], which lists
+    /// transfers.
+    Opening {
+        /// The account.
+        account: AccountId,
+        /// The asset.
+        asset: AssetId,
+    },
     /// One transfer's amount received (or at most `amount` of its part
     /// not already tainted by this trace).
     Transfer {
@@ -197,6 +224,10 @@ pub struct TraceOptions {
     /// one as a source without looking further back. Empty by default;
     /// [`exposure`](crate::attribution::exposure) stops at tagged services.
     pub stop_at: std::sync::Arc<std::collections::HashSet<AccountId>>,
+    /// Deposits into exchanges linked to the payouts they funded: taint
+    /// follows these links through the exchange (see [`ExchangeLinks`]).
+    /// Empty by default: taint that reaches an exchange stays in its purse.
+    pub exchange_links: std::sync::Arc<ExchangeLinks>,
 }
 
 impl Default for TraceOptions {
@@ -207,6 +238,7 @@ impl Default for TraceOptions {
             horizon: None,
             min_amount: Decimal::new(1, 2),
             stop_at: Default::default(),
+            exchange_links: Default::default(),
         }
     }
 }
@@ -241,6 +273,22 @@ pub struct Flow {
     pub hops: u16,
 }
 
+/// Taint that passed through an exchange along a link from a deposit to a
+/// payout ([`ExchangeLinks`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Passage {
+    /// The exchange.
+    pub exchange: AccountId,
+    /// The deposit.
+    pub deposit: TransferId,
+    /// The payout.
+    pub payout: TransferId,
+    /// Taint of the deposit that took this way (the deposit's asset received).
+    pub taint_in: Decimal,
+    /// The taint the payout carried for it (the payout's asset paid).
+    pub taint_out: Decimal,
+}
+
 /// Per-asset totals, keyed by asset id.
 pub type Totals = BTreeMap<AssetId, Decimal>;
 
@@ -257,8 +305,10 @@ pub struct Trace {
     /// Taint held at the end (the sum of the holdings).
     pub held: Totals,
     /// Taint that left the data, per reason (`fee`, `cash`, `hop_limit`,
-    /// `stopped` at a [`TraceOptions::stop_at`] account, and under `libr`
-    /// `below_balance`).
+    /// `stopped` at a [`TraceOptions::stop_at`] account, under `libr`
+    /// `below_balance`, and `exchange_books`: at an exchange whose linked
+    /// payouts are in another asset than their deposits, taint its purse
+    /// holds beyond its balance in the data).
     pub exited: BTreeMap<String, Totals>,
     /// Taint dropped below `min_amount`.
     pub dust: Totals,
@@ -270,6 +320,9 @@ pub struct Trace {
     pub holdings: Vec<Holding>,
     /// Tainted transfers, in time order.
     pub flows: Vec<Flow>,
+    /// Taint that passed through exchanges along
+    /// [`TraceOptions::exchange_links`], in time order of the payouts.
+    pub passages: Vec<Passage>,
 }
 
 impl Trace {
@@ -374,6 +427,18 @@ struct Delivery {
     first: i64,
 }
 
+/// Taint of a linked deposit waiting at the exchange for its payout.
+#[derive(Debug, Clone, Copy)]
+struct Transit {
+    deposit: TransferId,
+    taint: Decimal,
+    /// The link's amounts: `deposited` of the deposit funds `paid` of the payout.
+    deposited: Decimal,
+    paid: Decimal,
+    hops: u16,
+    first: i64,
+}
+
 /// A claim of a seed on one transfer: how much of its untainted part it
 /// may take.
 #[derive(Debug, Clone, Copy)]
@@ -399,15 +464,21 @@ struct Tracer<'a> {
     budgets: Vec<(Option<Decimal>, FxHashMap<AssetId, Decimal>)>,
     /// Taint this trace carried onto seeded transfers (not fresh proceeds).
     carried_onto_seeds: FxHashMap<TransferId, Decimal>,
+    /// Per linked payout: the taint of its deposits waiting for it.
+    transit: FxHashMap<TransferId, Vec<Transit>>,
     trace: Trace,
 }
 
 /// Event kinds, in the order they are handled for one transfer: the payer
-/// pays (and taint arrives at the payee), then seeds take the untainted
-/// rest, then the payee books the lot (FIFO/LIFO).
+/// pays (and taint arrives at the payee), linked deposits waiting at an
+/// exchange leave with it, seeds take the untainted rest, a linked deposit
+/// sets aside what its payouts take, then the payee books the lot
+/// (FIFO/LIFO).
 const OUT: u8 = 0;
-const SEED: u8 = 1;
-const IN: u8 = 2;
+const LINK: u8 = 1;
+const SEED: u8 = 2;
+const SPLIT: u8 = 3;
+const IN: u8 = 4;
 
 /// Trace seeds forward through a graph.
 ///
@@ -459,6 +530,7 @@ pub fn trace(
         claims: FxHashMap::default(),
         budgets: Vec::new(),
         carried_onto_seeds: FxHashMap::default(),
+        transit: FxHashMap::default(),
         trace: Trace {
             rule: options.rule,
             ..Trace::default()
@@ -506,6 +578,63 @@ impl Tracer<'_> {
                     since,
                     amount,
                 } => self.claim_flows(account, since, amount, false)?,
+                Seed::Opening { account, asset } => self.open(account, asset)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Taint an account's opening balance in `asset` and follow the account
+    /// from its first transfer.
+    fn open(&mut self, account: AccountId, asset: AssetId) -> Result<()> {
+        let l = self.graph.ledger();
+        if account.index() >= l.accounts().len() || asset.index() >= l.assets().len() {
+            return Err(Error::invalid(format!(
+                "no account {} or asset {}",
+                account.0, asset.0
+            )));
+        }
+        let amount = self.balances.opening(account, asset);
+        if amount <= Decimal::ZERO || self.purses.contains_key(&(account, asset)) {
+            return Ok(());
+        }
+        let (out, inc) = (
+            self.graph.outgoing(account, ..),
+            self.graph.incoming(account, ..),
+        );
+        let first = [out.transfer.first(), inc.transfer.first()]
+            .into_iter()
+            .flatten()
+            .map(|t| l.times_us()[t.index()])
+            .min()
+            .unwrap_or(0);
+        *self.trace.traced_in.entry(asset).or_default() += amount;
+        let purse = if self.options.rule.uses_lots() {
+            Purse::Lots(VecDeque::from([Lot {
+                amount,
+                taint: amount,
+                hops: 0,
+                first,
+            }]))
+        } else {
+            Purse::Pooled {
+                taint: amount,
+                hops: 0,
+                first,
+            }
+        };
+        self.purses.insert((account, asset), purse);
+        if let std::collections::hash_map::Entry::Vacant(cursor) = self.cursors.entry(account) {
+            cursor.insert((0, 0));
+            if let Some(&x) = out.transfer.first() {
+                self.queue.push(Reverse((x, OUT, account)));
+            }
+            if let Some(&x) = inc
+                .transfer
+                .first()
+                .filter(|_| self.options.rule.uses_lots())
+            {
+                self.queue.push(Reverse((x, IN, account)));
             }
         }
         Ok(())
@@ -597,9 +726,11 @@ impl Tracer<'_> {
 
     /// Taint arrives with transfer `t` at `account`.
     fn deliver(&mut self, t: TransferId, account: AccountId, asset: AssetId, d: Delivery) {
-        if self.options.rule.uses_lots() {
+        let linked = self.options.exchange_links.is_deposit(t);
+        if linked || self.options.rule.uses_lots() {
             // the account's in-event for `t`, which comes after every
             // delivery on `t`, books the lot
+            let new = !self.pending.contains_key(&t);
             let entry = self.pending.entry(t).or_insert(Delivery {
                 taint: Decimal::ZERO,
                 ..d
@@ -607,11 +738,22 @@ impl Tracer<'_> {
             entry.taint += d.taint;
             entry.hops = entry.hops.min(d.hops);
             entry.first = entry.first.min(d.first);
-            if !self.cursors.contains_key(&account) {
+            if linked {
+                // the split, after every delivery and seed, sets aside
+                // what the payouts take
+                if new {
+                    self.queue.push(Reverse((t, SPLIT, account)));
+                }
+            } else if !self.cursors.contains_key(&account) {
                 self.follow(account, t);
             }
             return;
         }
+        self.pool(t, account, asset, d);
+    }
+
+    /// Add taint to a pooled purse (haircut, libr, poison).
+    fn pool(&mut self, t: TransferId, account: AccountId, asset: AssetId, d: Delivery) {
         match self.purses.get_mut(&(account, asset)) {
             Some(Purse::Pooled { taint, hops, first }) => {
                 *taint += d.taint;
@@ -660,9 +802,20 @@ impl Tracer<'_> {
                     break;
                 }
             }
-            if kind == SEED {
-                self.take_proceeds(t);
-                continue;
+            match kind {
+                SEED => {
+                    self.take_proceeds(t);
+                    continue;
+                }
+                SPLIT => {
+                    self.split_deposit(t, account);
+                    continue;
+                }
+                LINK => {
+                    self.leave_exchange(t, account);
+                    continue;
+                }
+                _ => {}
             }
             let Some(&(o, i)) = self.cursors.get(&account) else {
                 continue;
@@ -685,12 +838,106 @@ impl Tracer<'_> {
         }
     }
 
+    /// A linked deposit's turn, after its deliveries and seeds: the part of
+    /// its taint its payouts take waits at the exchange for them (in
+    /// proportion to the part of the amount each takes); the rest enters
+    /// the exchange's purse.
+    fn split_deposit(&mut self, t: TransferId, exchange: AccountId) {
+        let Some(d) = self.pending.remove(&t) else {
+            return;
+        };
+        let l = self.graph.ledger();
+        let i = t.index();
+        let asset = l.assets_received()[i];
+        let links = std::sync::Arc::clone(&self.options.exchange_links);
+        let (mut taint_left, mut amount_left) = (d.taint, l.amounts_received()[i]);
+        for link in links.of_deposit(t) {
+            // the rounded share, never leaving more taint than money
+            let part = share(taint_left, link.deposited, amount_left)
+                .max(taint_left - (amount_left - link.deposited))
+                .min(taint_left);
+            taint_left -= part;
+            amount_left -= link.deposited;
+            if part.is_zero() {
+                continue;
+            }
+            let waiting = self.transit.entry(link.payout).or_default();
+            if waiting.is_empty() {
+                self.queue.push(Reverse((link.payout, LINK, exchange)));
+            }
+            waiting.push(Transit {
+                deposit: t,
+                taint: part,
+                deposited: link.deposited,
+                paid: link.paid,
+                hops: d.hops,
+                first: d.first,
+            });
+        }
+        if taint_left.is_zero() {
+            return;
+        }
+        let rest = Delivery {
+            taint: taint_left,
+            ..d
+        };
+        if self.options.rule.uses_lots() {
+            // booked by the exchange's in-event for `t`, still to come
+            self.pending.insert(t, rest);
+            if !self.cursors.contains_key(&exchange) {
+                self.follow(exchange, t);
+            }
+        } else {
+            self.pool(t, exchange, asset, rest);
+        }
+    }
+
+    /// A linked payout's turn: the taint of its deposits waiting at the
+    /// exchange leaves with it, converted at the exchange's rate (`paid`
+    /// of the payout for `deposited` of the deposit).
+    fn leave_exchange(&mut self, x: TransferId, exchange: AccountId) {
+        let Some(waiting) = self.transit.remove(&x) else {
+            return;
+        };
+        let l = self.graph.ledger();
+        let i = x.index();
+        let asset_out = l.assets_paid()[i];
+        let (mut out, mut hops) = (Decimal::ZERO, u16::MAX);
+        for w in waiting {
+            let asset_in = l.assets_received()[w.deposit.index()];
+            let mut carried = share(w.taint, w.paid, w.deposited).min(w.paid);
+            if asset_in == asset_out {
+                carried = carried.min(w.taint);
+                let kept = w.taint - carried;
+                if !kept.is_zero() {
+                    self.trace.exit("fee", asset_in, kept);
+                }
+            } else {
+                *self.trace.converted_out.entry(asset_in).or_default() += w.taint;
+                *self.trace.converted_in.entry(asset_out).or_default() += carried;
+            }
+            self.trace.passages.push(Passage {
+                exchange,
+                deposit: w.deposit,
+                payout: x,
+                taint_in: w.taint,
+                taint_out: carried,
+            });
+            out += carried;
+            hops = hops.min(w.hops);
+        }
+        if !out.is_zero() {
+            self.carry(x, l.tos()[i], out, hops);
+        }
+    }
+
     /// A lot arrives at a followed account (FIFO/LIFO).
     fn receive_lot(&mut self, t: TransferId, account: AccountId) {
         let l = self.graph.ledger();
         let i = t.index();
         let asset = l.assets_received()[i];
-        let amount = l.amounts_received()[i];
+        // the part of a linked deposit its payouts take never enters the purse
+        let amount = l.amounts_received()[i] - self.options.exchange_links.linked_part(t);
         let d = self.pending.remove(&t);
         // deliveries never exceed the amount received: a seed takes only
         // the untainted part, and a carried share is at most the amount
@@ -701,6 +948,9 @@ impl Tracer<'_> {
             first: d.map_or(l.times_us()[i], |d| d.first),
         };
         debug_assert!(lot.taint <= lot.amount, "lot tainted above its amount");
+        if lot.amount.is_zero() {
+            return;
+        }
         match self.purses.get_mut(&(account, asset)) {
             Some(Purse::Lots(lots)) => lots.push_back(lot),
             _ => {
@@ -718,7 +968,12 @@ impl Tracer<'_> {
         let l = self.graph.ledger();
         let i = t.index();
         let (from, to) = (l.froms()[i], l.tos()[i]);
-        let (asset, paid) = (l.assets_paid()[i], l.amounts_paid()[i]);
+        // the part of a linked payout its deposits fund leaves from transit
+        let paid = l.amounts_paid()[i] - self.options.exchange_links.covered_part(t);
+        let asset = l.assets_paid()[i];
+        if paid <= Decimal::ZERO {
+            return;
+        }
         let rule = self.options.rule;
         let before = self.balances.payer_before(i);
         let Some(purse) = self.purses.get_mut(&(from, asset)) else {
@@ -732,6 +987,9 @@ impl Tracer<'_> {
                 let out = match rule {
                     Rule::Poison => paid,
                     Rule::Haircut => {
+                        // never below the taint, which an exchange's purse
+                        // can exceed when linked payouts bypass it
+                        let before = before.max(*taint);
                         if before <= paid {
                             *taint
                         } else {
@@ -870,9 +1128,17 @@ impl Tracer<'_> {
         // every delivery is booked by its in-event, which has the same time
         // and so is never beyond the horizon
         debug_assert!(self.pending.is_empty(), "taint delivered but not booked");
-        let mut holdings = Vec::new();
-        for (&(account, asset), purse) in &self.purses {
-            let mut amount = purse.taint();
+        // what each account holds: its purses, and at an exchange the
+        // linked deposits whose payouts come after the horizon
+        let mut held: BTreeMap<(AccountId, AssetId), (Decimal, u16, i64)> = BTreeMap::new();
+        let mut hold = |key, amount: Decimal, hops: u16, first: i64| {
+            let entry = held.entry(key).or_insert((Decimal::ZERO, hops, first));
+            entry.0 += amount;
+            entry.1 = entry.1.min(hops);
+            entry.2 = entry.2.min(first);
+        };
+        for (&key, purse) in &self.purses {
+            let amount = purse.taint();
             if amount.is_zero() {
                 continue;
             }
@@ -885,6 +1151,18 @@ impl Tracer<'_> {
                         (h.min(l.hops), f.min(l.first))
                     }),
             };
+            hold(key, amount, hops, first);
+        }
+        let l = self.graph.ledger();
+        for (x, waiting) in &self.transit {
+            let exchange = l.froms()[x.index()];
+            for w in waiting {
+                let asset = l.assets_received()[w.deposit.index()];
+                hold((exchange, asset), w.taint, w.hops, w.first);
+            }
+        }
+        let mut holdings = Vec::new();
+        for ((account, asset), (mut amount, hops, first)) in held {
             let balance = match self.options.horizon {
                 Some(at) => self.balances.at(self.graph, account, asset, at),
                 None => self.balances.closing(account, asset),
@@ -892,9 +1170,16 @@ impl Tracer<'_> {
             if self.trace.rule == Rule::Poison {
                 // a poisoned account's whole balance is tainted, and no more
                 amount = balance.max(Decimal::ZERO);
-                if amount.is_zero() {
-                    continue;
-                }
+            } else if amount > balance.max(Decimal::ZERO) {
+                // only at an exchange with linked payouts in another asset
+                // than their deposits: it converted money in books the
+                // data does not show
+                let beyond = amount - balance.max(Decimal::ZERO);
+                self.trace.exit("exchange_books", asset, beyond);
+                amount -= beyond;
+            }
+            if amount.is_zero() {
+                continue;
             }
             let share = if balance > Decimal::ZERO {
                 rust_decimal::prelude::ToPrimitive::to_f64(&(amount / balance))
@@ -920,9 +1205,28 @@ impl Tracer<'_> {
                 .then(a.asset.cmp(&b.asset))
         });
         self.trace.holdings = holdings;
-        self.trace.flows.sort_by_key(|f| f.transfer);
+        self.trace.flows = merged(std::mem::take(&mut self.trace.flows));
+        self.trace.passages.sort_by_key(|p| (p.payout, p.deposit));
         self.trace
     }
+}
+
+/// Flows in transfer order, one per transfer: a linked payout carries taint
+/// from its deposits and from the exchange's purse.
+fn merged(mut flows: Vec<Flow>) -> Vec<Flow> {
+    flows.sort_by_key(|f| f.transfer);
+    let mut out: Vec<Flow> = Vec::with_capacity(flows.len());
+    for f in flows {
+        match out.last_mut() {
+            Some(last) if last.transfer == f.transfer => {
+                last.paid += f.paid;
+                last.received += f.received;
+                last.hops = last.hops.min(f.hops);
+            }
+            _ => out.push(f),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -50,6 +50,18 @@ pub struct Source {
     pub amount: Decimal,
 }
 
+/// An account's own money (its opening balance, which no transfer in the
+/// data explains) that makes up part of the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpeningSource {
+    /// The account.
+    pub account: AccountId,
+    /// The asset of its opening balance.
+    pub asset: AssetId,
+    /// How much of the target it explains, in the target's asset.
+    pub amount: Decimal,
+}
+
 /// The answer to "where did this money come from?".
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceOfFunds {
@@ -61,7 +73,12 @@ pub struct SourceOfFunds {
     pub sources: Vec<Source>,
     /// Explained by the sources.
     pub traced: Decimal,
-    /// Not explained (opening balances, beyond the hop limit, lost claims).
+    /// The opening balances of accounts the walk back passed through that
+    /// reach the target, largest first: money those accounts held before
+    /// the data starts.
+    pub openings: Vec<OpeningSource>,
+    /// Not explained by either (beyond the hop limit, lost claims, opening
+    /// balances of accounts beyond the walk).
     pub untraced: Decimal,
     /// Whether `max_sources` cut the list of entry transfers.
     pub truncated: bool,
@@ -81,7 +98,22 @@ pub fn sources_of_funds(
 ) -> Result<SourceOfFunds> {
     let l = graph.ledger();
     let resolved = Resolved::of(graph, balances, target)?;
-    let (entries, truncated) = entry_transfers(graph, &resolved, options, max_sources);
+    let (entries, walked, truncated) = entry_transfers(graph, &resolved, options, max_sources);
+    // the opening balances of the accounts walked through, but not of the
+    // payers of entries (whose own money the entries already carry)
+    let payers: std::collections::HashSet<AccountId> =
+        entries.iter().map(|t| l.froms()[t.index()]).collect();
+    let mut openings: Vec<(AccountId, AssetId)> = walked
+        .into_iter()
+        .filter(|a| !payers.contains(a))
+        .flat_map(|a| {
+            (0..l.assets().len() as u16)
+                .map(move |asset| (a, AssetId(asset)))
+                .filter(|&(a, asset)| balances.opening(a, asset) > Decimal::ZERO)
+        })
+        .collect();
+    openings.sort_unstable();
+    openings.truncate(max_sources);
     let seeds: Vec<Vec<Seed>> = entries
         .iter()
         .map(|&t| {
@@ -90,16 +122,38 @@ pub fn sources_of_funds(
                 amount: None,
             }]
         })
+        .chain(
+            openings
+                .iter()
+                .map(|&(account, asset)| vec![Seed::Opening { account, asset }]),
+        )
         .collect();
+    // each exchange passage the walk took back is one more transfer forward
+    let passages = u16::from(!options.exchange_links.is_empty());
     let options = TraceOptions {
         horizon: Some(resolved.horizon),
-        max_hops: options.max_hops.saturating_add(1),
+        max_hops: options.max_hops.saturating_add(1 + passages),
         ..options.clone()
     };
     let traces = trace_many(graph, balances, &seeds, &options)?;
+    let (entry_traces, opening_traces) = traces.split_at(entries.len());
+    let mut from_openings: Vec<OpeningSource> = openings
+        .iter()
+        .zip(opening_traces)
+        .filter_map(|(&(account, asset), tr)| {
+            let amount = resolved.share_of(target, tr);
+            (amount > Decimal::ZERO).then_some(OpeningSource {
+                account,
+                asset,
+                amount,
+            })
+        })
+        .collect();
+    from_openings.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.account.cmp(&b.account)));
+    let opening_total: Decimal = from_openings.iter().map(|o| o.amount).sum();
     let mut sources: Vec<Source> = entries
         .iter()
-        .zip(&traces)
+        .zip(entry_traces)
         .filter_map(|(&t, tr)| {
             let amount = resolved.share_of(target, tr);
             (amount > Decimal::ZERO).then(|| Source {
@@ -114,8 +168,9 @@ pub fn sources_of_funds(
     Ok(SourceOfFunds {
         target_amount: resolved.amount,
         asset: resolved.asset,
-        untraced: (resolved.amount - traced).max(Decimal::ZERO),
+        untraced: (resolved.amount - traced - opening_total).max(Decimal::ZERO),
         traced,
+        openings: from_openings,
         sources,
         truncated,
     })
@@ -209,13 +264,13 @@ impl Resolved {
 /// Walk back from the target: the transfers through which outside money
 /// entered the accounts it can come from (payers with no earlier inflow,
 /// `stop_at` accounts, or the hop limit), the latest `max_sources` of them,
-/// and whether the budget cut the list.
+/// the accounts walked through, and whether the budget cut the list.
 fn entry_transfers(
     graph: &FlowGraph,
     target: &Resolved,
     options: &TraceOptions,
     max_sources: usize,
-) -> (Vec<TransferId>, bool) {
+) -> (Vec<TransferId>, Vec<AccountId>, bool) {
     // the latest transfer id each account's money can be from
     let max_hops = usize::from(options.max_hops.max(1));
     let mut bound: FxHashMap<AccountId, (TransferId, usize)> = FxHashMap::default();
@@ -231,25 +286,40 @@ fn entry_transfers(
                 if x >= limit || p == a {
                     continue;
                 }
-                let payer_has_inflow = graph
-                    .incoming(p, ..)
-                    .transfer
-                    .first()
-                    .is_some_and(|&first| first < x);
-                if hop + 1 == max_hops || !payer_has_inflow || options.stop_at.contains(&p) {
-                    entries.push(x);
-                    continue;
-                }
-                match bound.get_mut(&p) {
-                    Some((b, _)) if *b >= x => {}
-                    Some((b, h)) => {
-                        *b = x;
-                        *h = (*h).min(hop + 1);
-                        next.push(p);
+                // money an exchange paid on for linked deposits came from
+                // their payers (an exchange passage is one step back)
+                let l = graph.ledger();
+                let linked = options
+                    .exchange_links
+                    .deposits_of(x)
+                    .map(|d| (d, l.froms()[d.index()]));
+                for (y, q) in std::iter::once((x, p)).chain(linked) {
+                    let payer_has_inflow = graph
+                        .incoming(q, ..)
+                        .transfer
+                        .first()
+                        .is_some_and(|&first| first < y);
+                    if hop + 1 == max_hops || !payer_has_inflow || options.stop_at.contains(&q) {
+                        entries.push(y);
+                        if y == x {
+                            // the whole payout is a source: its deposits
+                            // would explain part of it twice
+                            break;
+                        }
+                        continue;
                     }
-                    None => {
-                        bound.insert(p, (x, hop + 1));
-                        next.push(p);
+                    let (x, p) = (y, q);
+                    match bound.get_mut(&p) {
+                        Some((b, _)) if *b >= x => {}
+                        Some((b, h)) => {
+                            *b = x;
+                            *h = (*h).min(hop + 1);
+                            next.push(p);
+                        }
+                        None => {
+                            bound.insert(p, (x, hop + 1));
+                            next.push(p);
+                        }
                     }
                 }
             }
@@ -265,7 +335,9 @@ fn entry_transfers(
         // keep the latest entries: nearest in time to the target
         entries.drain(..entries.len() - max_sources);
     }
-    (entries, truncated)
+    let mut walked: Vec<AccountId> = bound.into_keys().collect();
+    walked.sort_unstable();
+    (entries, walked, truncated)
 }
 
 /// Explain an account's balance at `at` in every asset it holds: one

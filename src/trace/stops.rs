@@ -34,6 +34,10 @@ pub struct ExchangeStop {
     pub payouts: Vec<Payout>,
     /// How many payees there were in all.
     pub payees: usize,
+    /// Whether taint also passed through this exchange along links
+    /// ([`Trace::passages`]): the holding is then what its linked payouts
+    /// did not take (a fee or spread, or deposits no link joins).
+    pub linked: bool,
 }
 
 /// What an exchange paid one payee in one asset.
@@ -115,6 +119,7 @@ pub fn exchange_stops(
                 since_us: h.first_time_us,
                 payouts,
                 payees,
+                linked: trace.passages.iter().any(|p| p.exchange == h.account),
             }
         })
         .collect();
@@ -164,6 +169,47 @@ pub fn stop_words(data: &Valued<'_>, stop: &ExchangeStop, within_us: i64) -> Str
             crate::format::count(stop.payees - stop.payouts.len(), "payee")
         ));
     }
-    words.push_str(". The trace cannot follow money across an exchange's books: ask the exchange which payouts the deposit funded");
+    words.push_str(if stop.linked {
+        ". Its linked payouts did not take this part (the exchange's fee or spread, or a deposit no link joins): ask the exchange what became of it"
+    } else {
+        ". No link joins the deposit to a payout (no round trip of the asset-hop detector passes here, or --through-exchanges stop): ask the exchange which payouts it funded, and give its pairing with --exchange-links"
+    });
+    words
+}
+
+/// Each passage through an exchange in words, one per payout: `through
+/// kryptobank (exchange): 134,306.460000 USDT deposited (row 41) left as
+/// 136,900.24 USD to AE-GB-7731 (row 45) at 2024-…`.
+pub fn passage_words(l: &crate::ledger::Ledger, passages: &[super::Passage]) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < passages.len() {
+        let x = passages[i].payout;
+        let same: Vec<&super::Passage> =
+            passages[i..].iter().take_while(|p| p.payout == x).collect();
+        i += same.len();
+        let deposits: Vec<String> = same
+            .iter()
+            .map(|p| {
+                let d = p.deposit.index();
+                format!(
+                    "{} deposited (row {})",
+                    l.show(p.taint_in, l.assets_received()[d]),
+                    l.source_rows()[d]
+                )
+            })
+            .collect();
+        let out: Decimal = same.iter().map(|p| p.taint_out).sum();
+        let xi = x.index();
+        words.push(format!(
+            "through {} (exchange): {} left as {} to {} (row {}) at {}",
+            l.account(passages[i - 1].exchange).key,
+            deposits.join(" and "),
+            l.show(out, l.assets_paid()[xi]),
+            l.account(l.tos()[xi]).key,
+            l.source_rows()[xi],
+            crate::time::to_rfc3339(l.times_us()[xi])
+        ));
+    }
     words
 }

@@ -483,7 +483,7 @@ fn source_of_funds_follows_several_hops_and_reports_the_untraced() {
 }
 
 #[test]
-fn source_of_a_balance_before_any_transfer_is_untraced_opening_money() {
+fn source_of_a_balance_before_any_transfer_is_the_accounts_opening_money() {
     let mut k = Book::new();
     k.pay("a", "b", 5, "10");
     k.pay("b", "c", 6, "30"); // b spends 20 of its own: an opening balance
@@ -509,7 +509,13 @@ fn source_of_a_balance_before_any_transfer_is_untraced_opening_money() {
     .unwrap();
     assert_eq!(sof.target_amount, d("20"));
     assert!(sof.sources.is_empty(), "{:?}", sof.sources);
-    assert_eq!(sof.untraced, d("20"));
+    let own = OpeningSource {
+        account: b,
+        asset: usd,
+        amount: d("20"),
+    };
+    assert_eq!(sof.openings, [own]);
+    assert_eq!(sof.untraced, d("0"));
 }
 
 #[test]
@@ -701,4 +707,188 @@ fn money_that_comes_back_is_not_traced_in_twice() {
     assert_eq!(t.traced_in.values().sum::<Decimal>(), d("120"));
     assert_eq!(held(&t, &g, "A"), d("120"));
     assert!(t.conserved());
+}
+
+/// Links between an exchange's deposits and payouts, valued at 1 USD = 1
+/// USDT = 0.9 EUR.
+fn links(g: &FlowGraph, pairs: &[(TransferId, TransferId)]) -> std::sync::Arc<ExchangeLinks> {
+    let rates = [("USD", "1"), ("USDT", "1"), ("EUR", "1.1")]
+        .map(|(c, r)| (c.to_string(), d(r)))
+        .into_iter()
+        .collect();
+    let data = crate::valued::Valued::new(g, crate::fx::FxTable::given("USD", rates));
+    std::sync::Arc::new(ExchangeLinks::from_pairs(&data, pairs.iter().copied()).unwrap())
+}
+
+/// A thief deposits 1,000 USDT at an exchange that holds clients' dollars;
+/// the next day it pays 990 USD to a payee, linked to the deposit.
+fn exchange_book() -> (FlowGraph, [TransferId; 3]) {
+    let mut k = Book::new();
+    let client = k.pay("client", "vasp", 0, "5000");
+    let deposit = k.convert("thief", "vasp", 10, ("1000", "USDT"), ("1000", "USDT"));
+    let payout = k.pay("vasp", "payee", 20, "990");
+    let mut g = k.b;
+    let vasp = g.account("vasp");
+    g.describe_account(vasp, None, None, Some(AccountKind::Exchange));
+    (
+        FlowGraph::new(g.finish().unwrap()),
+        [client, deposit, payout],
+    )
+}
+
+#[test]
+fn taint_follows_a_linked_deposit_through_an_exchange() {
+    let (g, [_, deposit, payout]) = exchange_book();
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let seeds = [Seed::Transfer {
+        transfer: deposit,
+        amount: None,
+    }];
+    for rule in Rule::ALL {
+        // stopped: the taint stays in the exchange's USDT purse
+        let stopped = run(&g, &seeds, rule);
+        assert_eq!(held(&stopped, &g, "vasp"), d("1000"), "{rule}");
+        assert_eq!(held(&stopped, &g, "payee"), d("0"), "{rule}");
+        // linked: the payout took 990 of the deposit; 10 USDT stay
+        let options = TraceOptions {
+            rule,
+            exchange_links: links(&g, &[(deposit, payout)]),
+            ..TraceOptions::default()
+        };
+        let t = trace(&g, &balances, &seeds, &options).unwrap();
+        assert_eq!(held(&t, &g, "payee"), d("990"), "{rule}");
+        // poison: a tainted account's whole balance is tainted
+        let kept = if rule == Rule::Poison { "1000" } else { "10" };
+        assert_eq!(held(&t, &g, "vasp"), d(kept), "{rule}");
+        assert_eq!(t.passages.len(), 1, "{rule}");
+        assert_eq!(t.passages[0].taint_in, d("990"), "{rule}");
+        assert_eq!(t.passages[0].taint_out, d("990"), "{rule}");
+        if rule.conserves() {
+            assert!(t.conserved(), "{rule}: {t:?}");
+        }
+        verify(&g, &balances, &seeds, &options, Horizons::Every).unwrap();
+        // before the payout, the linked money waits at the exchange
+        let early = TraceOptions {
+            horizon: Some(15),
+            ..options.clone()
+        };
+        let t = trace(&g, &balances, &seeds, &early).unwrap();
+        assert_eq!(held(&t, &g, "vasp"), d("1000"), "{rule}");
+        assert!(t.passages.is_empty(), "{rule}");
+    }
+}
+
+#[test]
+fn a_backward_trace_walks_back_through_a_linked_payout() {
+    let (g, [client, deposit, payout]) = exchange_book();
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let payee = g.ledger().account_id("payee").unwrap();
+    let usd = g.ledger().asset_id("USD").unwrap();
+    let target = Target::Balance {
+        account: payee,
+        asset: usd,
+        at: 30,
+    };
+    let stopped = sources_of_funds(&g, &balances, target, &TraceOptions::default(), 10).unwrap();
+    assert_eq!(stopped.sources.len(), 1);
+    assert_eq!(stopped.sources[0].transfer, client);
+    let options = TraceOptions {
+        exchange_links: links(&g, &[(deposit, payout)]),
+        ..TraceOptions::default()
+    };
+    let linked = sources_of_funds(&g, &balances, target, &options, 10).unwrap();
+    let found: Vec<(TransferId, Decimal)> = linked
+        .sources
+        .iter()
+        .map(|s| (s.transfer, s.amount))
+        .collect();
+    assert_eq!(found, [(deposit, d("990"))]);
+    assert_eq!(linked.untraced, d("0"));
+}
+
+#[test]
+fn links_are_deposits_before_payouts_of_the_same_account() {
+    let (g, [client, deposit, payout]) = exchange_book();
+    let rates = [("USD".to_string(), d("1"))].into_iter().collect();
+    let data = crate::valued::Valued::new(&g, crate::fx::FxTable::given("USD", rates));
+    let err = ExchangeLinks::from_pairs(&data, [(payout, deposit)]).unwrap_err();
+    assert!(
+        err.to_string().contains("not a deposit and its payout"),
+        "{err}"
+    );
+    // USDT has no rate here: the pair is left out and counted
+    let links = ExchangeLinks::from_pairs(&data, [(deposit, payout), (client, payout)]).unwrap();
+    assert_eq!(links.unpriced(), 1);
+    assert_eq!(links.links().len(), 1);
+    assert_eq!(links.links()[0].deposit, client);
+    assert_eq!(links.links()[0].paid, d("990"));
+}
+
+/// A random ledger around an exchange `x`: accounts pay it USD, USDT or
+/// EUR, and it pays them back in any of the three; `pairs` links deposits
+/// to later payouts at random.
+fn exchange_ledger(
+    ops: &[(u8, bool, u8, u32)],
+    pairs: &[(u8, u8)],
+) -> (FlowGraph, Vec<(TransferId, TransferId)>) {
+    let mut k = Book::new();
+    let assets = ["USD", "USDT", "EUR"];
+    let (mut deposits, mut payouts) = (Vec::new(), Vec::new());
+    for (i, &(who, into, asset, cents)) in ops.iter().enumerate() {
+        let time = (i / 2) as i64 * crate::time::MINUTE;
+        let amount = Decimal::new(i64::from(cents) + 1, 2).to_string();
+        let asset = assets[usize::from(asset) % 3];
+        let who = format!("a{who}");
+        if into {
+            deposits.push(k.convert(&who, "x", time, (&amount, asset), (&amount, asset)));
+        } else {
+            payouts.push(k.convert("x", &who, time, (&amount, asset), (&amount, asset)));
+        }
+    }
+    let mut b = k.b;
+    let x = b.account("x");
+    b.describe_account(x, None, None, Some(AccountKind::Exchange));
+    let mut links = Vec::new();
+    if !deposits.is_empty() && !payouts.is_empty() {
+        for &(dp, px) in pairs {
+            let d = deposits[usize::from(dp) % deposits.len()];
+            let x = payouts[usize::from(px) % payouts.len()];
+            if d < x {
+                links.push((d, x));
+            }
+        }
+    }
+    (FlowGraph::new(b.finish().unwrap()), links)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(invariant_cases()))]
+    #[test]
+    fn invariants_hold_through_linked_exchanges(
+        ops in prop::collection::vec((0u8..4, prop::bool::ANY, 0u8..3, 0u32..50_000), 2..40),
+        pairs in prop::collection::vec((0u8..20, 0u8..20), 0..12),
+        hops in 1u16..6,
+    ) {
+        let (g, pairs) = exchange_ledger(&ops, &pairs);
+        let balances = Balances::new(g.ledger(), &Default::default());
+        let exchange_links = links(&g, &pairs);
+        let l = g.ledger();
+        let seed_sets: Vec<Vec<Seed>> = (0..4)
+            .filter_map(|a| l.account_id(&format!("a{a}")))
+            .map(|account| vec![Seed::Outflows { account, since: i64::MIN, amount: None }])
+            .collect();
+        for seeds in seed_sets {
+            for rule in Rule::ALL {
+                let options = TraceOptions {
+                    rule,
+                    max_hops: hops,
+                    exchange_links: std::sync::Arc::clone(&exchange_links),
+                    ..TraceOptions::default()
+                };
+                if let Err(why) = verify(&g, &balances, &seeds, &options, Horizons::Every) {
+                    prop_assert!(false, "{why}\nseeds {seeds:?}\nlinks {:?}", exchange_links.links());
+                }
+            }
+        }
+    }
 }

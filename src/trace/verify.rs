@@ -19,7 +19,8 @@ pub enum Horizons {
 ///
 /// * Under the conserving rules, per asset: traced in + converted in =
 ///   held + exited + dust + converted out.
-/// * Traced in is the sum of the proceeds, and no seeded transfer gives
+/// * Traced in is the sum of the proceeds and the opening balances
+///   seeded, and no seeded transfer gives
 ///   more than its amount received less the taint this trace already
 ///   carried onto it; an inflow seed alone never traces in more than its
 ///   account received from others (or its cap).
@@ -83,6 +84,20 @@ pub fn verify(
                 x.0,
                 l.amounts_received()[i]
             ));
+        }
+    }
+    // and the opening balances seeded (each account and asset once)
+    let openings: std::collections::BTreeSet<_> = seeds
+        .iter()
+        .filter_map(|s| match *s {
+            Seed::Opening { account, asset } => Some((account, asset)),
+            _ => None,
+        })
+        .collect();
+    for (account, asset) in openings {
+        let amount = balances.opening(account, asset);
+        if amount > Decimal::ZERO {
+            *from_proceeds.entry(asset).or_default() += amount;
         }
     }
     if from_proceeds != t.traced_in {

@@ -316,16 +316,46 @@ fn one_vocabulary_on_the_console_and_in_the_report() {
 }
 
 #[test]
-fn traces_say_where_they_stop_at_an_exchange_and_name_the_payers() {
+fn traces_follow_linked_money_through_exchanges_and_say_where_they_stop() {
+    // the ransom's BTC goes through coinhub's round trip: swapdesk turns it
+    // into USDT, kryptobank pays it out as dollars to AE-GB-7731
     let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = stdout_of(&["trace", "--account", "bc1qdca5f23629c9aa1630", "--out", d]);
+    let through = "through kryptobank (exchange): 133,634.928298 USDT deposited (row 2679) left as 133,634.93 USD to AE-GB-7731 (row 2740)";
+    assert!(out.contains(through), "{out}");
+    let top = out
+        .lines()
+        .skip_while(|l| *l != "largest holdings")
+        .nth(1)
+        .unwrap();
+    assert!(top.contains("133,634.93 USD AE-GB-7731"), "{out}");
+    // what kryptobank's linked payout did not take is said, not lost
+    assert!(
+        out.contains("stopped at kryptobank (exchange): 671.531420 USDT")
+            && out.contains("Its linked payouts did not take this part"),
+        "{out}"
+    );
+    let trace = json(&dir.path().join("trace.json"));
+    let passages = trace["through_exchanges"].as_array().unwrap();
+    assert_eq!(passages.len(), 2, "{trace}");
+    assert_eq!(passages[1]["exchange"], "kryptobank");
+    assert_eq!(passages[1]["payout_row"], 2740);
+    assert_eq!(trace["conserved"], true);
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(report.contains("Through exchanges") && report.contains("AE-GB-7731"));
+
+    // switched off, the trace stops at the exchange and says what it paid on
     let out = stdout_of(&[
         "trace",
         "--account",
         "bc1qdca5f23629c9aa1630",
+        "--through-exchanges",
+        "stop",
         "--out",
-        dir.path().to_str().unwrap(),
+        d,
     ]);
-    let stop = "stopped at kryptobank (exchange): 134,306.459718 USDT; in the 24 h after, it paid 136,900.24 USD to AE-GB-7731 (1 transfer)";
+    let stop = "stopped at kryptobank (exchange): 134,306.459718 USDT; in the 24 h after, it paid 136,900.24 USD to AE-GB-7731 (1 transfer). No link joins";
     assert!(
         out.contains("where the trace stops\n") && out.contains(stop),
         "{out}"
@@ -335,14 +365,112 @@ fn traces_say_where_they_stop_at_an_exchange_and_name_the_payers() {
         .as_str()
         .unwrap()
         .starts_with(stop));
-    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
-    assert!(report.contains("Where the trace stops") && report.contains("AE-GB-7731"));
-    // backward from the cash-out: its only payer is named, exchange and all
-    let back = stdout_of(&["trace", "--account", "AE-GB-7731", "--backward"]);
+    assert!(trace["through_exchanges"].as_array().unwrap().is_empty());
+
+    // the exchange's own pairing, given as a file, is followed instead
+    let links = dir.path().join("links.csv");
+    std::fs::write(&links, "deposit,payout\nrow:2679,row:2740\n").unwrap();
+    let l = links.to_str().unwrap();
+    let out = stdout_of(&[
+        "trace",
+        "--account",
+        "bc1qdca5f23629c9aa1630",
+        "--exchange-links",
+        l,
+    ]);
+    assert!(
+        out.contains(through) && !out.contains("through swapdesk"),
+        "{out}"
+    );
+    std::fs::write(&links, "deposit,payout\nrow:2740,row:2679\n").unwrap();
+    let bad = moneytrail(&[
+        "trace",
+        "--account",
+        "bc1qdca5f23629c9aa1630",
+        "--exchange-links",
+        l,
+    ]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success()
+            && err.contains("links.csv")
+            && err.contains("row 0")
+            && err.contains("does not make the payout"),
+        "{err}"
+    );
+}
+
+#[test]
+fn backward_traces_walk_back_through_exchanges_and_name_payers_and_own_money() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let back = stdout_of(&["trace", "--account", "AE-GB-7731", "--backward", "--out", d]);
+    // the only payer is named, exchange and all
     assert!(
         back.contains("direct payers: kryptobank (exchange")
             && back.contains("136,900.24 USD in 1 transfer"),
         "{back}"
+    );
+    // through the exchanges' links back to the customer whose own money it was
+    assert!(
+        back.contains("130,346.95 USD  opening balance of DE-RB-12849 (EUR)"),
+        "{back}"
+    );
+    let trace = json(&dir.path().join("trace.json"));
+    let balance = &trace["balances"][0];
+    assert!(balance["direct_payers"]
+        .as_str()
+        .unwrap()
+        .starts_with("kryptobank (exchange"));
+    assert_eq!(balance["openings"][0]["account"], "DE-RB-12849");
+    let report = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(report.contains("Direct payers of the USD balance: kryptobank"));
+    // stopped at the exchange, the dollars are kryptobank's own money
+    let stopped = stdout_of(&[
+        "trace",
+        "--account",
+        "AE-GB-7731",
+        "--backward",
+        "--through-exchanges",
+        "stop",
+    ]);
+    assert!(!stopped.contains("DE-RB-12849"), "{stopped}");
+}
+
+#[test]
+fn exposure_reaches_the_mixer_through_exchanges_or_says_where_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let tags = dir.path().join("tags.csv");
+    std::fs::write(&tags, "address,entity,category,source,confidence\nbc1qmixer0000000000000000000000,Mixer,mixer,test,1\n").unwrap();
+    let t = tags.to_str().unwrap();
+    let out = stdout_of(&[
+        "exposure",
+        "--account",
+        "DE-RB-12849",
+        "--tags",
+        t,
+        "--max-hops",
+        "4",
+    ]);
+    assert!(
+        out.contains("mixer") && out.contains("indirect     133,678.49 USD"),
+        "{out}"
+    );
+    let out = stdout_of(&[
+        "exposure",
+        "--account",
+        "DE-RB-12849",
+        "--tags",
+        t,
+        "--max-hops",
+        "4",
+        "--through-exchanges",
+        "stop",
+    ]);
+    assert!(
+        out.contains("where its money stops (untagged exchanges)")
+            && out.contains("stopped at coinhub (exchange): 130,000.00 EUR"),
+        "{out}"
     );
 }
 
@@ -598,4 +726,67 @@ fn exercises_run_from_the_binary_with_a_worksheet_and_no_answers_for_the_trainee
     ]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("the exercises are structuring"));
+}
+
+#[test]
+fn investigations_trace_the_seeds_trace_takes() {
+    // the fraud's victim: follow the wire it sent to the exchange, and what
+    // a mule received, besides the default (a subject's payments)
+    let dir = tempfile::tempdir().unwrap();
+    let subjects = dir.path().join("subjects.csv");
+    std::fs::write(
+        &subjects,
+        "case_ref,subject,trace\nWIRE,DE-RB-12849,T002586\nMULE,ES-BS-M0501,received\nROUND,GB-NB-M0580,\n",
+    )
+    .unwrap();
+    let out = dir.path().join("cases");
+    stdout_of(&[
+        "investigate",
+        "--subjects",
+        subjects.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--max-hops",
+        "8",
+    ]);
+    let wire = json(&out.join("case-WIRE.json"));
+    let forward = &wire["forward"];
+    assert_eq!(forward["seeded_transfers"], 1, "{forward}");
+    assert!(
+        forward["seeds"]
+            .as_str()
+            .unwrap()
+            .starts_with("transfers T002586 (row 2585) DE-RB-12849 → coinhub"),
+        "{forward}"
+    );
+    // through coinhub, swapdesk and kryptobank to the dollar account
+    let holders: Vec<&str> = forward["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(holders[0], "AE-GB-7731", "{forward}");
+    let mule = json(&out.join("case-MULE.json"));
+    assert_eq!(mule["forward"]["seeds"], "what others paid it");
+    let round = json(&out.join("case-ROUND.json"));
+    assert_eq!(round["forward"]["seeds"], "its payments to others");
+    // a payment the data does not have is an error naming the case
+    std::fs::write(
+        &subjects,
+        "case_ref,subject,trace\nWIRE,DE-RB-12849,T999999\n",
+    )
+    .unwrap();
+    let bad = moneytrail(&[
+        "investigate",
+        "--subjects",
+        subjects.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("case WIRE (DE-RB-12849): trace T999999"),
+        "{err}"
+    );
 }

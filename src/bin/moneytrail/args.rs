@@ -198,6 +198,8 @@ pub(crate) struct ExposureArgs {
     /// Allocation rule of the traces.
     #[arg(long, value_enum, default_value = "fifo")]
     pub(crate) rule: RuleArg,
+    #[command(flatten)]
+    pub(crate) exchanges: ExchangeArgs,
     /// Reporting currency.
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
@@ -222,6 +224,8 @@ pub(crate) struct InvestigateArgs {
     /// Allocation rule for the traces.
     #[arg(long, value_enum, default_value = "fifo")]
     pub(crate) rule: RuleArg,
+    #[command(flatten)]
+    pub(crate) exchanges: ExchangeArgs,
     /// Hops the traces follow.
     #[arg(long, default_value_t = 4)]
     pub(crate) max_hops: u16,
@@ -562,6 +566,28 @@ pub(crate) struct ScoreArgs {
     pub(crate) config: Option<PathBuf>,
 }
 
+/// How traces treat exchanges.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct ExchangeArgs {
+    /// At an exchange: `linked` follows a deposit on into the payouts it is
+    /// linked to (by the asset-hop detector's round trips, or by
+    /// --exchange-links); `stop` leaves the taint at the exchange and says
+    /// what it paid out after.
+    #[arg(long, value_enum, default_value = "linked")]
+    pub(crate) through_exchanges: ThroughArg,
+    /// An exchange's own pairing of deposits and payouts: a CSV file with
+    /// columns `deposit,payout` (each a TX_ID or row:N), followed instead of
+    /// the detected links.
+    #[arg(long, value_name = "FILE", conflicts_with = "through_exchanges")]
+    pub(crate) exchange_links: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ThroughArg {
+    Linked,
+    Stop,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub(crate) enum RuleArg {
     Fifo,
@@ -623,6 +649,8 @@ pub(crate) struct TraceArgs {
     /// Drop taint below this amount on a transfer (counted as dust).
     #[arg(long, default_value = "0.01")]
     pub(crate) min_amount: Decimal,
+    #[command(flatten)]
+    pub(crate) exchanges: ExchangeArgs,
     /// Folder for trace.json, holdings.csv, flows.csv and report.html (trace.json, sources.csv and report.html with --backward).
     #[arg(long, short)]
     pub(crate) out: Option<PathBuf>,

@@ -2,12 +2,13 @@
 //! thread pool, the load (with a progress bar on a terminal), detector
 //! configurations, FX tables, trace and output options, times and keys.
 
-use crate::args::{InputArgs, OutputArgs};
+use crate::args::{ExchangeArgs, InputArgs, OutputArgs, ThroughArg};
 use anyhow::Context;
 use moneytrail::detect::DetectConfig;
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, LoadOptions, Loaded};
 use moneytrail::report::{OutputOptions, ReportLimits};
+use moneytrail::trace::ExchangeLinks;
 use moneytrail::{AccountId, FlowGraph, Ledger, Valued};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -149,6 +150,33 @@ pub(crate) fn warn_unpriced(data: &Valued<'_>) {
     for w in data.fx_warnings() {
         eprintln!("warning: {w}");
     }
+}
+
+/// The links traces follow through exchanges (`--through-exchanges`,
+/// `--exchange-links`): the pairs from the file, else the round trips of
+/// `findings` when the caller has them, else the asset-hop detector's;
+/// none with `stop`. Pairs left out for want of a rate are said on stderr.
+pub(crate) fn exchange_links(
+    data: &Valued<'_>,
+    args: &ExchangeArgs,
+    findings: Option<&[moneytrail::detect::Finding]>,
+) -> anyhow::Result<Arc<ExchangeLinks>> {
+    let links = match (&args.exchange_links, args.through_exchanges, findings) {
+        (Some(path), ..) => {
+            let pairs = ingest::read_exchange_links(path, data.graph.ledger())?;
+            ExchangeLinks::from_pairs(data, pairs)?
+        }
+        (None, ThroughArg::Stop, _) => ExchangeLinks::default(),
+        (None, ThroughArg::Linked, Some(findings)) => ExchangeLinks::from_findings(data, findings),
+        (None, ThroughArg::Linked, None) => ExchangeLinks::detected(data),
+    };
+    if links.unpriced() > 0 {
+        eprintln!(
+            "warning: {} not followed through exchanges: a deposit or payout has no rate (give --fx)",
+            moneytrail::format::count(links.unpriced(), "deposit/payout pair")
+        );
+    }
+    Ok(Arc::new(links))
 }
 
 /// What the results folder gets.

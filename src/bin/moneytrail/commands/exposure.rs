@@ -38,6 +38,7 @@ pub(crate) fn run(args: &ExposureArgs) -> anyhow::Result<()> {
         max_hops: args.max_hops,
         trace: TraceOptions {
             rule: args.rule.into(),
+            exchange_links: setup::exchange_links(&data, &args.exchanges, None)?,
             ..TraceOptions::default()
         },
         ..Default::default()
@@ -89,6 +90,12 @@ pub(crate) fn run(args: &ExposureArgs) -> anyhow::Result<()> {
                 data.money(c.direct),
                 data.money(c.indirect)
             )?;
+        }
+    }
+    if !e.stopped_at_exchanges.is_empty() {
+        writeln!(out, "\nwhere its money stops (untagged exchanges)")?;
+        for stop in &e.stopped_at_exchanges {
+            writeln!(out, "  {stop}")?;
         }
     }
     out.flush()?;

@@ -36,6 +36,7 @@ pub(crate) fn run(args: &InvestigateArgs) -> anyhow::Result<()> {
     let prepared = started.elapsed().as_secs_f64();
     let trace = TraceOptions {
         rule: args.rule.into(),
+        exchange_links: setup::exchange_links(&data, &args.exchanges, Some(&analysis.findings))?,
         ..TraceOptions::default()
     };
     let options = InvestigateOptions {

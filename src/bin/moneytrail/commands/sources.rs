@@ -10,6 +10,22 @@ use moneytrail::time::to_rfc3339;
 use moneytrail::trace::{direct_payers, payers_words, sources_of_balances, why_no_balance};
 use std::io::Write;
 
+/// `, 130,346.95 USD by 1 opening balance` (nothing without openings).
+fn opening_words(
+    sof: &moneytrail::trace::SourceOfFunds,
+    show: &dyn Fn(rust_decimal::Decimal) -> String,
+) -> String {
+    if sof.openings.is_empty() {
+        return String::new();
+    }
+    let total = sof.openings.iter().map(|o| o.amount).sum();
+    format!(
+        ", {} by {}",
+        show(total),
+        count(sof.openings.len(), "opening balance")
+    )
+}
+
 /// The most entry transfers followed per asset.
 const MAX_SOURCES: usize = 10_000;
 
@@ -18,7 +34,9 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
     let l = graph.ledger();
     let key = args.account.as_deref().unwrap_or_default();
     let account = setup::account_id(l, key)?;
-    let options = options(args)?;
+    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
+    let data = moneytrail::Valued::new(&graph, fx);
+    let options = options(args, &data)?;
     let at = match &args.at {
         Some(t) => setup::time(t)?,
         None => l.times_us().last().copied().unwrap_or(0),
@@ -28,16 +46,18 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
     if explained.is_empty() {
         writeln!(out, "{}", why_no_balance(&graph, account, at))?;
     }
+    let mut payer_words = Vec::new();
     for sof in &explained {
         let show = |amount| l.show(amount, sof.asset);
         writeln!(
             out,
-            "balance of {key} at {}: {} under {}; {} explained by {}, {} untraced{}",
+            "balance of {key} at {}: {} under {}; {} explained by {}{}, {} untraced{}",
             to_rfc3339(at),
             show(sof.target_amount),
             options.rule,
             show(sof.traced),
             count(sof.sources.len(), "source"),
+            opening_words(sof, &show),
             show(sof.untraced),
             if sof.truncated {
                 " (source list cut at 10,000)"
@@ -48,6 +68,16 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
         let payers = direct_payers(&graph, account, sof.asset, at);
         let payers = payers_words(&graph, &payers, sof.asset, 5);
         writeln!(out, "  direct payers: {payers}")?;
+        payer_words.push(payers);
+        for o in sof.openings.iter().take(args.top) {
+            writeln!(
+                out,
+                "  {:>24}  opening balance of {} ({})",
+                show(o.amount),
+                l.account(o.account).key,
+                l.asset(o.asset).code
+            )?;
+        }
         for s in sof.sources.iter().take(args.top) {
             let i = s.transfer.index();
             writeln!(
@@ -60,12 +90,19 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
             )?;
         }
     }
+    if explained.iter().any(|sof| !sof.openings.is_empty()) {
+        writeln!(
+            out,
+            "opening balances: money the accounts held before the data starts, which no transfer explains"
+        )?;
+    }
     if let Some(dir) = &args.out {
         let backward = report::BackwardTrace {
             account: key,
             at,
             rule: options.rule.name(),
             balances: &explained,
+            payers: &payer_words,
         };
         let options = setup::output_options(&args.output);
         let written = report::write_sources(dir, l, &backward, &options)?;

@@ -9,7 +9,7 @@ use moneytrail::format::group_thousands;
 use moneytrail::report;
 use moneytrail::report::TraceNotes;
 use moneytrail::trace::{
-    exchange_stops, stop_words, why_nothing_traced, Balances, Seed, TraceOptions,
+    exchange_stops, passage_words, stop_words, why_nothing_traced, Balances, Seed, TraceOptions,
 };
 use moneytrail::{FlowGraph, Ledger, Valued};
 use std::io::Write;
@@ -18,12 +18,13 @@ use std::io::Write;
 const STOP_WINDOW: i64 = moneytrail::time::DAY;
 
 /// The options both directions of `trace` share.
-pub(crate) fn options(args: &TraceArgs) -> anyhow::Result<TraceOptions> {
+pub(crate) fn options(args: &TraceArgs, data: &Valued<'_>) -> anyhow::Result<TraceOptions> {
     Ok(TraceOptions {
         rule: args.rule.into(),
         max_hops: args.max_hops,
         horizon: args.horizon.as_deref().map(setup::time).transpose()?,
         min_amount: args.min_amount,
+        exchange_links: setup::exchange_links(data, &args.exchanges, None)?,
         ..TraceOptions::default()
     })
 }
@@ -101,7 +102,7 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
     let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
     let data = Valued::new(&graph, fx);
     setup::warn_unpriced(&data);
-    let options = options(args)?;
+    let options = options(args, &data)?;
     let Seeds { seeds, words } = seeds(args, l)?;
     let trace = moneytrail::trace::trace(&graph, &balances, &seeds, &options)?;
     let notes = TraceNotes {
@@ -110,6 +111,7 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
             .iter()
             .map(|stop| stop_words(&data, stop, STOP_WINDOW))
             .collect(),
+        passages: passage_words(l, &trace.passages),
     };
     let mut out = output::stdout();
     if args.json {
