@@ -161,7 +161,7 @@ pub fn write_cases(
         .column("freezable_value", |e| e.freezable_value.to_string())
         .write(dir, "index", options, &mut written)?;
     if options.html {
-        let page = investigation_html(cases, &index, pseudonymised, &options.limits);
+        let page = investigation_html(cases, pictures, &index, pseudonymised, &options.limits);
         write_text(dir, "report.html", &page, &mut written)?;
     }
     Ok(written)
@@ -169,11 +169,13 @@ pub fn write_cases(
 
 /// The report `investigate` writes: one table of all subjects, then per
 /// subject (collapsible) its totals, largest counterparties, findings,
-/// links to other subjects and what could be frozen. Made from the case
-/// files alone, so a pseudonymised investigation gives a pseudonymised
-/// report.
+/// links to other subjects, what could be frozen, and a drawing of its
+/// transfers (`pictures`, aligned with `cases`, where given). Made from
+/// the case files and pictures alone, so a pseudonymised investigation
+/// gives a pseudonymised report.
 pub(super) fn investigation_html(
     cases: &[crate::investigate::CaseFile],
+    pictures: &[Option<Picture>],
     index: &[super::CaseIndexEntry],
     pseudonymised: bool,
     limits: &ReportLimits,
@@ -226,6 +228,23 @@ pub(super) fn investigation_html(
     let top = limits.top_accounts;
     for (i, c) in cases.iter().enumerate() {
         case_section(&mut page, i, c, top);
+        if let Some(Some(picture)) = pictures.get(i) {
+            // inside the case's <details>, which case_section leaves open
+            page.raw("<h4>Its transfers</h4>");
+            if picture.omitted > 0 {
+                page.note(&format!(
+                    "The {} largest of its {} transfers.",
+                    picture.arrows.len(),
+                    picture.arrows.len() + picture.omitted
+                ));
+            }
+            let _ = writeln!(
+                page.body,
+                "<div class=\"drawing\">{}</div>",
+                super::svg::picture_svg(picture)
+            );
+        }
+        page.raw("</details>\n");
     }
     page.finish(
         "moneytrail investigation",
@@ -248,7 +267,6 @@ fn case_section(page: &mut Page, i: usize, c: &crate::investigate::CaseFile, top
     );
     if !c.found {
         page.note("Not in the data.");
-        page.raw("</details>\n");
         return;
     }
     page.note(&format!(
@@ -279,7 +297,6 @@ fn case_section(page: &mut Page, i: usize, c: &crate::investigate::CaseFile, top
     page.raw("<h4>Per month</h4>");
     page.table("months", &h, &flows(&c.months));
     case_evidence(page, c, top);
-    page.raw("</details>\n");
 }
 
 /// A subject's findings, links to other subjects, and what could be frozen.

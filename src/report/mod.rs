@@ -14,6 +14,7 @@ mod cases;
 mod clusters;
 mod dot;
 mod files;
+mod fold;
 pub mod goaml;
 mod graphml;
 pub mod layout;

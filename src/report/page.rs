@@ -66,6 +66,7 @@ details.finding > summary { cursor: pointer; padding: 4px 0; }
 details.finding > summary .score { display: inline-block; min-width: 3.5em; font-weight: bold; }
 details.finding > summary .typology { display: inline-block; min-width: 9em; color: #1d4ed8; }
 .drawing { overflow-x: auto; margin: 8px 0; }
+details table { display: block; max-width: 100%; overflow-x: auto; }
 .controls { margin: 8px 0; }
 .controls button, .controls select { margin-right: 8px; }
 .grid { display: flex; flex-wrap: wrap; gap: 24px; }

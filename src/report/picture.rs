@@ -215,8 +215,22 @@ impl Picture {
         rate: impl Fn(&str) -> Option<Decimal>,
         max_arrows: usize,
     ) -> Picture {
-        let items: Vec<Item> = trace
-            .flows
+        let title = format!("where the traced value went ({})", trace.rule);
+        Picture::of_flows(ledger, &trace.flows, rate, max_arrows, "trace", &title)
+    }
+
+    /// The picture of tainted transfers (a trace's, or the ways by which a
+    /// backward trace's sources reached its target), weighted as in
+    /// [`Picture::of_trace`], arrows scaled.
+    pub fn of_flows(
+        ledger: &Ledger,
+        flows: &[crate::trace::Flow],
+        rate: impl Fn(&str) -> Option<Decimal>,
+        max_arrows: usize,
+        id: &str,
+        title: &str,
+    ) -> Picture {
+        let items: Vec<Item> = flows
             .iter()
             .map(|f| {
                 let asset = &ledger.asset(ledger.assets_paid()[f.transfer.index()]).code;
@@ -227,13 +241,7 @@ impl Picture {
                 }
             })
             .collect();
-        let mut p = Picture::new(
-            ledger,
-            "trace",
-            &format!("where the traced value went ({})", trace.rule),
-            &items,
-            max_arrows,
-        );
+        let mut p = Picture::new(ledger, id, title, &items, max_arrows);
         p.scaled = true;
         p
     }

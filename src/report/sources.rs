@@ -3,6 +3,7 @@
 
 use super::files::{io, write_text, Table, Written};
 use super::page::{data_overview, Page};
+use super::picture::Picture;
 use super::svg::{amount, short_time};
 use super::{OutputOptions, ReportLimits};
 use crate::error::{Error, Result};
@@ -11,6 +12,7 @@ use crate::ledger::Ledger;
 use crate::time;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::path::Path;
 
 /// A backward trace to write: the balance of `account` at `at` explained,
@@ -28,6 +30,9 @@ pub struct BackwardTrace<'a> {
     /// Per balance, in the same order: who paid the account that asset,
     /// in words (see [`payers_words`](crate::trace::payers_words)).
     pub payers: &'a [String],
+    /// Rates for the drawings' arrow widths (by the tainted amount where
+    /// `None` or an asset has no rate).
+    pub fx: Option<&'a crate::fx::FxTable>,
 }
 
 /// Write a backward trace: `trace.json`, `sources.csv` (one row per source
@@ -123,6 +128,7 @@ pub(super) fn sources_html(
         time::to_rfc3339(backward.at)
     ));
     balances_section(&mut page, ledger, backward);
+    drawing_section(&mut page, ledger, backward, limits);
     accounts_section(&mut page, ledger, backward, limits);
     let shown = sources_section(&mut page, ledger, backward, limits);
     page.heading(2, "overview", "The data set");
@@ -134,6 +140,63 @@ pub(super) fn sources_html(
 }
 
 /// Per asset: the balance, what the sources explain, the untraced rest.
+/// Per balance, a drawing of the ways by which its sources' money reached
+/// it (arrow width by the value that did).
+fn drawing_section(
+    page: &mut Page,
+    ledger: &Ledger,
+    backward: &BackwardTrace<'_>,
+    limits: &ReportLimits,
+) {
+    let drawn: Vec<&crate::trace::SourceOfFunds> = backward
+        .balances
+        .iter()
+        .filter(|sof| !sof.flows.is_empty())
+        .collect();
+    if drawn.is_empty() {
+        return;
+    }
+    page.heading(2, "drawing", "How the money reached the balance");
+    page.note("Each arrow carries the part of a transfer that reached the balance from the sources (opening balances included); width is proportional to that value.");
+    page.raw(&super::page::legend());
+    let rate = |code: &str| backward.fx.and_then(|f| f.rate(code));
+    for sof in drawn {
+        let code = &ledger.asset(sof.asset).code;
+        let title = format!("the {code} balance of {}", backward.account);
+        let id = format!("sources-{code}");
+        // the ways most of the money took: transfers that carried at least
+        // 5% of what the heaviest carried
+        let value = |f: &crate::trace::Flow| {
+            let asset = &ledger.asset(ledger.assets_paid()[f.transfer.index()]).code;
+            rate(asset).map_or(f.paid, |r| f.paid * r)
+        };
+        let heaviest = sof.flows.iter().map(value).max().unwrap_or_default();
+        let floor = heaviest / Decimal::from(20);
+        let main: Vec<crate::trace::Flow> = sof
+            .flows
+            .iter()
+            .filter(|f| value(f) >= floor)
+            .cloned()
+            .collect();
+        let picture =
+            Picture::of_flows(ledger, &main, rate, limits.arrows_per_picture, &id, &title);
+        page.raw(&format!("<h4>{}</h4>", crate::report::xml::escape(&title)));
+        let left_out = sof.flows.len() - picture.arrows.len();
+        if left_out > 0 {
+            page.note(&format!(
+                "The drawing shows the {} transfers that carried the most (at least 5% of the heaviest); {} smaller ones are left out.",
+                picture.arrows.len(),
+                left_out
+            ));
+        }
+        let _ = writeln!(
+            page.body,
+            "<div class=\"drawing\">{}</div>",
+            super::svg::picture_svg(&picture)
+        );
+    }
+}
+
 fn balances_section(page: &mut Page, ledger: &Ledger, backward: &BackwardTrace<'_>) {
     page.heading(2, "balances", "The balance and how much of it is explained");
     let code = |sof: &crate::trace::SourceOfFunds| ledger.asset(sof.asset).code.clone();
@@ -145,6 +208,7 @@ fn balances_section(page: &mut Page, ledger: &Ledger, backward: &BackwardTrace<'
                 code(sof),
                 amount(sof.target_amount),
                 amount(sof.traced),
+                amount(sof.openings.iter().map(|o| o.amount).sum()),
                 amount(sof.untraced),
                 group_thousands((sof.sources.len() as u64).into()),
                 if sof.truncated {
@@ -161,6 +225,7 @@ fn balances_section(page: &mut Page, ledger: &Ledger, backward: &BackwardTrace<'
             "asset",
             "#balance",
             "#explained by sources",
+            "#by opening balances",
             "#untraced",
             "#source transfers",
             "note",
@@ -168,8 +233,29 @@ fn balances_section(page: &mut Page, ledger: &Ledger, backward: &BackwardTrace<'
         &rows,
     );
     page.note(
-        "Untraced: opening balances, money beyond the hop limit, and claims the rule could not follow.",
+        "Opening balances: money accounts on the way held before the data starts, which no transfer explains. Untraced: opening balances of accounts beyond the walk, money beyond the hop limit, and claims the rule could not follow.",
     );
+    let openings: Vec<Vec<String>> = backward
+        .balances
+        .iter()
+        .flat_map(|sof| {
+            sof.openings.iter().map(move |o| {
+                vec![
+                    ledger.account(o.account).key.clone(),
+                    ledger.asset(o.asset).code.clone(),
+                    format!("{} {}", amount(o.amount), code(sof)),
+                ]
+            })
+        })
+        .collect();
+    if !openings.is_empty() {
+        page.raw("<h4>Opening balances that make up part of it</h4>");
+        page.table(
+            "openings",
+            &["account", "opening in", "#explains"],
+            &openings,
+        );
+    }
     for (sof, payers) in backward.balances.iter().zip(payers(backward)) {
         page.note(&format!(
             "Direct payers of the {} balance: {payers}",

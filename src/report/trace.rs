@@ -300,7 +300,9 @@ fn flow_section(
             trace.flows.len()
         ));
     }
-    page.note("Arrow width shows the traced value a transfer carried.");
+    page.note(
+        "Arrow width is proportional to the traced value a transfer carried (the heaviest 14 px).",
+    );
     page.raw(&legend());
     let _ = writeln!(
         page.body,

@@ -82,6 +82,11 @@ pub struct SourceOfFunds {
     pub untraced: Decimal,
     /// Whether `max_sources` cut the list of entry transfers.
     pub truncated: bool,
+    /// The transfers along which the sources' money reached the target, in
+    /// time order, each with the part of it that did (summed over the
+    /// sources; `paid` and `received` as in a trace): what a drawing of
+    /// the answer shows.
+    pub flows: Vec<super::Flow>,
 }
 
 /// Explain a target's money by its sources (see the module documentation).
@@ -136,6 +141,7 @@ pub fn sources_of_funds(
         ..options.clone()
     };
     let traces = trace_many(graph, balances, &seeds, &options)?;
+    let flows = toward(l, &traces, &resolved);
     let (entry_traces, opening_traces) = traces.split_at(entries.len());
     let mut from_openings: Vec<OpeningSource> = openings
         .iter()
@@ -173,7 +179,40 @@ pub fn sources_of_funds(
         openings: from_openings,
         sources,
         truncated,
+        flows,
     })
+}
+
+/// The flows of the sources' traces that lead to the target: walking back
+/// in time from it, a flow counts when its payee still passes money on
+/// toward the target after it (or is the target's account before its
+/// limit). Summed per transfer over the traces.
+fn toward(l: &crate::ledger::Ledger, traces: &[Trace], target: &Resolved) -> Vec<super::Flow> {
+    let mut summed: std::collections::BTreeMap<TransferId, super::Flow> = Default::default();
+    for tr in traces {
+        // the latest transfer by which money at an account still reaches
+        // the target (exclusive)
+        let mut reach: FxHashMap<AccountId, TransferId> = FxHashMap::default();
+        reach.insert(target.account, target.limit);
+        for f in tr.flows.iter().rev() {
+            let i = f.transfer.index();
+            let (from, to) = (l.froms()[i], l.tos()[i]);
+            if reach.get(&to).is_none_or(|&by| f.transfer >= by) {
+                continue;
+            }
+            let by = reach.entry(from).or_insert(f.transfer);
+            *by = (*by).max(f.transfer);
+            let s = summed.entry(f.transfer).or_insert(super::Flow {
+                paid: Decimal::ZERO,
+                received: Decimal::ZERO,
+                ..f.clone()
+            });
+            s.paid += f.paid;
+            s.received += f.received;
+            s.hops = s.hops.min(f.hops);
+        }
+    }
+    summed.into_values().collect()
 }
 
 /// A target made concrete: whose money, in which asset, up to when, and how

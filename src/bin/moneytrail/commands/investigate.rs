@@ -63,22 +63,17 @@ pub(crate) fn run(args: &InvestigateArgs) -> anyhow::Result<()> {
     let timer = Instant::now();
     let mut cases = investigation.run(&subjects)?;
     let seconds = timer.elapsed().as_secs_f64();
-    let mut pictures: Vec<Option<Picture>> = match args.export {
-        Some(_) => subjects
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let id = graph.ledger().account_id(&s.subject)?;
-                Some(Picture::neighbourhood(
-                    &data,
-                    id,
-                    &format!("S{:04}", i + 1),
-                    200,
-                ))
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    // each subject's neighbourhood: drawn in the report, exported with --export
+    let arrows = if args.export.is_some() { 200 } else { 60 };
+    let mut pictures: Vec<Option<Picture>> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let id = graph.ledger().account_id(&s.subject)?;
+            let name = format!("S{:04}", i + 1);
+            Some(Picture::neighbourhood(&data, id, &name, arrows))
+        })
+        .collect();
     if let Some(key) = &args.pseudonymise {
         let p = Pseudonymiser::new(key.as_bytes());
         cases.iter_mut().for_each(|c| c.pseudonymise(&p));

@@ -103,6 +103,7 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
             rule: options.rule.name(),
             balances: &explained,
             payers: &payer_words,
+            fx: Some(&data.fx),
         };
         let options = setup::output_options(&args.output);
         let written = report::write_sources(dir, l, &backward, &options)?;
