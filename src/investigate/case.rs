@@ -305,6 +305,7 @@ impl Investigation<'_> {
             return Ok(None);
         }
         let tr = trace(self.data.graph, self.balances, &seeds, &self.options.trace)?;
+        let l = self.data.graph.ledger();
         let holdings: Vec<Held> = tr
             .holdings
             .iter()
@@ -320,6 +321,11 @@ impl Investigation<'_> {
             exited: self.money_map(&tr.exited_total()),
             conserved: tr.conserved(),
             holdings,
+            through_exchanges: crate::trace::passage_words(l, &tr.passages),
+            stopped_at_exchanges: crate::trace::exchange_stops(self.data, &tr, time::DAY, 3)
+                .iter()
+                .map(|stop| crate::trace::stop_words(self.data, stop, time::DAY))
+                .collect(),
         }))
     }
 

@@ -186,6 +186,12 @@ pub struct ForwardTrace {
     pub conserved: bool,
     /// The largest holdings.
     pub holdings: Vec<Held>,
+    /// Each passage through an exchange, in words (see
+    /// [`passage_words`](crate::trace::passage_words)).
+    pub through_exchanges: Vec<String>,
+    /// Where the trace stops at an exchange, in words (see
+    /// [`stop_words`](crate::trace::stop_words)).
+    pub stopped_at_exchanges: Vec<String>,
 }
 
 /// One source of the subject's balance.
@@ -463,6 +469,18 @@ impl CaseFile {
         if let Some(fw) = &mut self.forward {
             for h in &mut fw.holdings {
                 name(&mut h.account);
+            }
+            // words that name accounts are withheld, as explanations are
+            let withheld = || "withheld in a pseudonymised export".to_string();
+            if fw.seeds.starts_with("transfers ") {
+                fw.seeds = withheld();
+            }
+            for w in fw
+                .through_exchanges
+                .iter_mut()
+                .chain(&mut fw.stopped_at_exchanges)
+            {
+                *w = withheld();
             }
         }
         for b in &mut self.backward {

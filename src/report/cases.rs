@@ -372,6 +372,9 @@ fn case_evidence(page: &mut Page, c: &crate::investigate::CaseFile, top: usize) 
         page.table("freezable", &["held by", "#amount", "#value"], &rows);
         if let Some(fw) = &c.forward {
             page.note(&format!("Traced forward under {}: {}.", fw.rule, fw.seeds));
+            for words in fw.through_exchanges.iter().chain(&fw.stopped_at_exchanges) {
+                page.note(words);
+            }
         }
         let v = &c.freezable_value;
         page.note(&format!(

@@ -56,9 +56,33 @@ fn without_answers(text: &str) -> String {
     out
 }
 
+/// A Parquet file without the answer columns (read whole, the kept
+/// columns only).
+fn parquet_without_answers(from: &Path, to: &Path) -> Result<()> {
+    use polars::prelude::*;
+    let bad = |e: PolarsError| Error::invalid(format!("{}: {e}", from.display()));
+    let open = || std::fs::File::open(from).map_err(|e| Error::io(from, e));
+    let schema = ParquetReader::new(open()?).schema().map_err(bad)?;
+    let kept: Vec<String> = schema
+        .iter_names()
+        .map(|n| n.to_string())
+        .filter(|n| !ANSWER_COLUMNS.contains(&n.as_str()))
+        .collect();
+    let mut df = ParquetReader::new(open()?)
+        .with_columns(Some(kept))
+        .finish()
+        .map_err(bad)?;
+    let file = std::fs::File::create(to).map_err(|e| Error::io(to, e))?;
+    ParquetWriter::new(std::io::BufWriter::new(file))
+        .finish(&mut df)
+        .map_err(|e| Error::invalid(format!("{}: {e}", to.display())))?;
+    Ok(())
+}
+
 /// Write the trainee's copy of the training set in `trainer` into
-/// `trainee`: `transactions.csv` and `accounts.csv` without their answer
-/// columns. Returns the files written.
+/// `trainee`: `transactions.csv` (or `transactions.parquet`, for a set
+/// made with `parquet`) and `accounts.csv` (and `accounts.parquet` where
+/// there is one) without their answer columns. Returns the files written.
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
@@ -74,13 +98,22 @@ fn without_answers(text: &str) -> String {
 ///
 /// # Errors
 ///
-/// When the trainer's folder lacks a CSV file (a Parquet-only set), or a
-/// file cannot be read or written.
+/// When the trainer's folder lacks a file of the set, or a file cannot be
+/// read or written.
 pub fn trainee_copy(trainer: &Path, trainee: &Path) -> Result<Vec<String>> {
     std::fs::create_dir_all(trainee).map_err(|e| Error::io(trainee, e))?;
     let mut written = Vec::new();
     for name in SHARED_FILES {
         let from = trainer.join(name);
+        let parquet = from.with_extension("parquet");
+        if parquet.is_file() {
+            let name = parquet.file_name().expect("a file").to_string_lossy();
+            parquet_without_answers(&parquet, &trainee.join(&*name))?;
+            written.push(name.into_owned());
+        }
+        if !from.is_file() && parquet.is_file() {
+            continue; // a Parquet-only transactions file
+        }
         let text = std::fs::read_to_string(&from).map_err(|e| Error::io(&from, e))?;
         let to = trainee.join(name);
         std::fs::write(&to, without_answers(&text)).map_err(|e| Error::io(&to, e))?;
@@ -92,6 +125,44 @@ pub fn trainee_copy(trainer: &Path, trainee: &Path) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parquet_set_gets_a_parquet_copy_without_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let (trainer, trainee) = (dir.path().join("trainer"), dir.path().join("trainee"));
+        let mut spec = crate::synth::training::TrainingSpec::preset("tiny").unwrap();
+        spec.transfers = 2_000;
+        spec.parquet = true;
+        crate::synth::training::generate(&spec, &trainer).unwrap();
+        let written = trainee_copy(&trainer, &trainee).unwrap();
+        assert_eq!(
+            written,
+            ["transactions.parquet", "accounts.parquet", "accounts.csv"]
+        );
+        let columns = |path: &Path| -> (Vec<String>, usize) {
+            use polars::prelude::*;
+            let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+                .finish()
+                .unwrap();
+            let names = df
+                .get_column_names()
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            (names, df.height())
+        };
+        let (theirs, rows) = columns(&trainee.join("transactions.parquet"));
+        let (ours, all) = columns(&trainer.join("transactions.parquet"));
+        assert!(ours.contains(&"label".to_string()), "{ours:?}");
+        assert!(!theirs.contains(&"label".to_string()), "{theirs:?}");
+        assert_eq!(theirs.len() + 1, ours.len());
+        assert_eq!(rows, all, "every transfer is in the copy");
+        let (accounts, _) = columns(&trainee.join("accounts.parquet"));
+        assert!(
+            !accounts.iter().any(|c| c == "role" || c == "laundering"),
+            "{accounts:?}"
+        );
+    }
 
     #[test]
     fn answer_columns_go_and_quoted_fields_stay_whole() {

@@ -855,7 +855,8 @@ impl Tracer<'_> {
             // the rounded share, never leaving more taint than money
             let part = share(taint_left, link.deposited, amount_left)
                 .max(taint_left - (amount_left - link.deposited))
-                .min(taint_left);
+                .min(taint_left)
+                .min(link.deposited);
             taint_left -= part;
             amount_left -= link.deposited;
             if part.is_zero() {
@@ -999,6 +1000,7 @@ impl Tracer<'_> {
                             share(paid, *taint, before)
                                 .max(*taint - left_after)
                                 .min(*taint)
+                                .min(paid)
                         }
                     }
                     _ => {
@@ -1034,10 +1036,13 @@ impl Tracer<'_> {
                     let part = if take == lot.amount {
                         lot.taint
                     } else {
-                        // the rounded share, never leaving more taint than money
+                        // the rounded share, never leaving more taint than
+                        // money, nor taking more than the money taken (an
+                        // amount finer than 12 places rounds up)
                         share(lot.taint, take, lot.amount)
                             .max(lot.taint - (lot.amount - take))
                             .min(lot.taint)
+                            .min(take)
                     };
                     if part > Decimal::ZERO {
                         hops = hops.min(lot.hops);

@@ -892,3 +892,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_part_of_a_lot_finer_than_twelve_places_never_carries_more_than_it_pays() {
+    // found by fuzzing analyze_trace: an opening lot of 69.111…008 paid out
+    // in two halves of 34.555…504; the 12-place share rounded up above
+    // the half it was of
+    let mut k = Book::new();
+    let half = "34.55555555555555504";
+    k.pay("a", "b", 1, half);
+    k.pay("a", "c", 2, half);
+    let g = k.graph();
+    let balances = Balances::new(g.ledger(), &Default::default());
+    let l = g.ledger();
+    let seeds = [Seed::Opening {
+        account: l.account_id("a").unwrap(),
+        asset: l.asset_id("USD").unwrap(),
+    }];
+    for rule in Rule::ALL {
+        let options = TraceOptions {
+            rule,
+            min_amount: Decimal::ZERO,
+            ..TraceOptions::default()
+        };
+        verify(&g, &balances, &seeds, &options, Horizons::Every).unwrap();
+        let t = trace(&g, &balances, &seeds, &options).unwrap();
+        assert_eq!(
+            t.traced_in.values().sum::<Decimal>(),
+            d(half) * Decimal::TWO,
+            "{rule}"
+        );
+    }
+}

@@ -401,9 +401,10 @@ pub(crate) struct GenerateArgs {
     /// Folder to write into.
     #[arg(long, short)]
     pub(crate) out: PathBuf,
-    /// Also write the trainee's copy here: transactions.csv and
-    /// accounts.csv without labels or roles, no truth.json, no patterns.txt.
-    #[arg(long, conflicts_with = "parquet")]
+    /// Also write the trainee's copy here: transactions.csv (or .parquet)
+    /// and accounts.csv without labels or roles, no truth.json, no
+    /// patterns.txt.
+    #[arg(long)]
     pub(crate) trainee: Option<PathBuf>,
 }
 
