@@ -13,7 +13,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use moneytrail::ingest::{load, LoadOptions};
 use moneytrail::paths::{find_paths, PathOptions};
 use moneytrail::synth::{write_amlworld_file, AmlWorldSpec};
-use moneytrail::trace::{trace, trace_many, Balances, Rule, Seed, TraceOptions};
+use moneytrail::trace::{
+    sources_of_balances, trace, trace_many, Balances, ExchangeLinks, Rule, Seed, TraceOptions,
+};
 use moneytrail::Valued;
 use moneytrail::{AccountId, FlowGraph};
 use std::hint::black_box;
@@ -95,6 +97,37 @@ fn trace_group(c: &mut Criterion, rows: usize) {
         });
     }
     let data = Valued::implied(&g, "USD");
+    // what `trace` adds to follow money through exchanges: the asset-hop
+    // detector's links, and a trace that uses them
+    group.bench_function("exchange_links_detected", |b| {
+        b.iter(|| black_box(ExchangeLinks::detected(&data)))
+    });
+    let linked = TraceOptions {
+        exchange_links: std::sync::Arc::new(ExchangeLinks::detected(&data)),
+        ..TraceOptions::default()
+    };
+    group.bench_function("one_seed_fifo_linked", |b| {
+        b.iter(|| black_box(trace(&g, &balances, &seed(busiest[0]), &linked).expect("trace")))
+    });
+    // a backward trace of the busiest receiver's balances: entry transfers
+    // and the opening balances on the way, each traced forward
+    let mut receivers: Vec<u32> = (0..g.account_count() as u32).collect();
+    receivers.sort_by_key(|&a| std::cmp::Reverse(g.in_degree(AccountId(a))));
+    let end = g.ledger().times_us().last().copied().unwrap_or(0);
+    group.bench_function("backward_busiest_balance_fifo", |b| {
+        b.iter(|| {
+            let options = TraceOptions::default();
+            let sof = sources_of_balances(
+                &g,
+                &balances,
+                AccountId(receivers[0]),
+                end,
+                &options,
+                10_000,
+            );
+            black_box(sof.expect("backward"))
+        })
+    });
     let (from, to) = endpoints(&g, 6);
     group.bench_function("paths_6_hops", |b| {
         b.iter(|| black_box(find_paths(&data, from, to, &PathOptions::default())))

@@ -53,6 +53,7 @@ pub use empty::{direct_payers, payers_words, why_no_balance, why_nothing_traced,
 pub use links::{ExchangeLink, ExchangeLinks};
 pub use sources::{
     sources_of_balances, sources_of_funds, OpeningSource, Source, SourceOfFunds, Target,
+    MAX_OPENINGS,
 };
 pub use stops::{exchange_stops, passage_words, stop_words, ExchangeStop, Payout};
 pub use verify::{verify, Horizons};

@@ -50,6 +50,9 @@ pub struct Source {
     pub amount: Decimal,
 }
 
+/// Opening balances a backward trace follows, nearest the target first.
+pub const MAX_OPENINGS: usize = 64;
+
 /// An account's own money (its opening balance, which no transfer in the
 /// data explains) that makes up part of the target.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +80,11 @@ pub struct SourceOfFunds {
     /// reach the target, largest first: money those accounts held before
     /// the data starts.
     pub openings: Vec<OpeningSource>,
+    /// Whether there were more than [`MAX_OPENINGS`] opening balances on
+    /// the way (those nearest the target were traced).
+    pub openings_cut: bool,
     /// Not explained by either (beyond the hop limit, lost claims, opening
-    /// balances of accounts beyond the walk).
+    /// balances of accounts beyond the walk or beyond [`MAX_OPENINGS`]).
     pub untraced: Decimal,
     /// Whether `max_sources` cut the list of entry transfers.
     pub truncated: bool,
@@ -108,6 +114,8 @@ pub fn sources_of_funds(
     // payers of entries (whose own money the entries already carry)
     let payers: std::collections::HashSet<AccountId> =
         entries.iter().map(|t| l.froms()[t.index()]).collect();
+    // nearest the target first, at most MAX_OPENINGS: each is traced from
+    // the account's first transfer, far dearer than an entry transfer
     let mut openings: Vec<(AccountId, AssetId)> = walked
         .into_iter()
         .filter(|a| !payers.contains(a))
@@ -117,8 +125,8 @@ pub fn sources_of_funds(
                 .filter(|&(a, asset)| balances.opening(a, asset) > Decimal::ZERO)
         })
         .collect();
-    openings.sort_unstable();
-    openings.truncate(max_sources);
+    let openings_cut = openings.len() > MAX_OPENINGS;
+    openings.truncate(MAX_OPENINGS);
     let seeds: Vec<Vec<Seed>> = entries
         .iter()
         .map(|&t| {
@@ -177,6 +185,7 @@ pub fn sources_of_funds(
         untraced: (resolved.amount - traced - opening_total).max(Decimal::ZERO),
         traced,
         openings: from_openings,
+        openings_cut,
         sources,
         truncated,
         flows,
@@ -303,7 +312,8 @@ impl Resolved {
 /// Walk back from the target: the transfers through which outside money
 /// entered the accounts it can come from (payers with no earlier inflow,
 /// `stop_at` accounts, or the hop limit), the latest `max_sources` of them,
-/// the accounts walked through, and whether the budget cut the list.
+/// the accounts walked through (fewest hops from the target first), and
+/// whether the budget cut the list.
 fn entry_transfers(
     graph: &FlowGraph,
     target: &Resolved,
@@ -374,9 +384,14 @@ fn entry_transfers(
         // keep the latest entries: nearest in time to the target
         entries.drain(..entries.len() - max_sources);
     }
-    let mut walked: Vec<AccountId> = bound.into_keys().collect();
+    // nearest the target first
+    let mut walked: Vec<(usize, AccountId)> = bound.into_iter().map(|(a, (_, h))| (h, a)).collect();
     walked.sort_unstable();
-    (entries, walked, truncated)
+    (
+        entries,
+        walked.into_iter().map(|(_, a)| a).collect(),
+        truncated,
+    )
 }
 
 /// Explain an account's balance at `at` in every asset it holds: one

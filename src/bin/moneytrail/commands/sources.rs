@@ -59,10 +59,11 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
             count(sof.sources.len(), "source"),
             opening_words(sof, &show),
             show(sof.untraced),
-            if sof.truncated {
-                " (source list cut at 10,000)"
-            } else {
-                ""
+            match (sof.truncated, sof.openings_cut) {
+                (true, true) => " (source list cut at 10,000, opening balances at the 64 nearest)",
+                (true, false) => " (source list cut at 10,000)",
+                (false, true) => " (opening balances: the 64 nearest followed)",
+                (false, false) => "",
             }
         )?;
         let payers = direct_payers(&graph, account, sof.asset, at);
