@@ -642,6 +642,26 @@ fn chromium(profile: &Path) -> Command {
     c
 }
 
+/// Take a screenshot of `page` at `size` into `shot`, and check it is of
+/// that size and holds real content (tables and drawings compress to more
+/// than 100 kB).
+fn screenshot(dir: &Path, page: &str, size: (u32, u32), shot: &Path) {
+    let out = chromium(&dir.join("profile"))
+        .arg(format!("--window-size={},{}", size.0, size.1))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(page)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{page}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(shot).unwrap();
+    assert_eq!(png_size(&bytes), size, "{page}");
+    assert!(bytes.len() > 100_000, "{page}: {} bytes", bytes.len());
+}
+
 /// Width and height of a PNG file, from its IHDR chunk.
 fn png_size(bytes: &[u8]) -> (u32, u32) {
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
@@ -681,24 +701,7 @@ fn external_the_report_renders_in_chromium() {
     assert!(dom.contains("class=\"timeline\""));
     // a screenshot of real size with real content
     let shot = dir.path().join("report.png");
-    let out = chromium(&dir.path().join("profile"))
-        .arg("--window-size=1400,2600")
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(&page)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let bytes = std::fs::read(&shot).unwrap();
-    assert_eq!(png_size(&bytes), (1400, 2600));
-    assert!(
-        bytes.len() > 100_000,
-        "a page of tables and drawings compresses to more than {} bytes",
-        bytes.len()
-    );
+    screenshot(dir.path(), &page, (1400, 2600), &shot);
     if let Some(keep) = std::env::var_os("MONEYTRAIL_SCREENSHOT") {
         std::fs::copy(&shot, keep).unwrap();
     }
@@ -804,24 +807,11 @@ fn external_every_report_renders_in_chromium() {
         );
         let dom = String::from_utf8_lossy(&out.stdout);
         assert!(dom.contains("class=\"flow\""), "{name}: a drawing");
-        let shot = dir.path().join(format!("{name}.png"));
-        let out = chromium(&dir.path().join("profile"))
-            .arg("--window-size=1400,2200")
-            .arg(format!("--screenshot={}", shot.display()))
-            .arg(&page)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let bytes = std::fs::read(&shot).unwrap();
-        assert_eq!(png_size(&bytes), (1400, 2200), "{name}");
-        assert!(
-            bytes.len() > 100_000,
-            "{name}: {} bytes of tables and drawings",
-            bytes.len()
+        screenshot(
+            dir.path(),
+            &page,
+            (1400, 2200),
+            &dir.path().join(format!("{name}.png")),
         );
     }
 }
