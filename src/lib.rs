@@ -92,6 +92,7 @@ mod contain;
 pub mod detect;
 pub mod enumerate;
 mod error;
+pub mod features;
 pub mod format;
 pub mod fx;
 mod graph;

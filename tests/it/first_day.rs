@@ -800,3 +800,46 @@ fn investigations_trace_the_seeds_trace_takes() {
         "{err}"
     );
 }
+
+#[test]
+fn features_write_one_row_per_transfer_in_input_order() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let out = stdout_of(&["features", "--out", dir.path().to_str().unwrap()]);
+    assert!(out.starts_with("wrote 3,008 rows × 43 columns"), "{out}");
+    let file = std::fs::File::open(dir.path().join("features.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names[0], "row");
+    assert_eq!(names.len(), 43);
+    assert!(
+        !names.iter().any(|n| n == "label"),
+        "the label is never a feature"
+    );
+    let rows: Vec<u32> = df
+        .column("row")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(rows, (0..3008).collect::<Vec<u32>>());
+    // row 2585 is the 130,000 EUR wire into coinhub (1.08 USD per EUR in
+    // data/sample_fx.csv): coinhub had heard from its payers before
+    let f64s = |name: &str| df.column(name).unwrap().f64().unwrap().get(2585).unwrap();
+    assert!(
+        (f64s("value_paid") - 140_400.0).abs() < 0.01,
+        "{}",
+        f64s("value_paid")
+    );
+    assert_eq!(f64s("cross_border"), 1.0);
+    assert!(f64s("payee_in_degree") >= 1.0);
+    assert_eq!(
+        df.column("payee_kind").unwrap().str().unwrap().get(2585),
+        Some("exchange")
+    );
+}

@@ -59,6 +59,9 @@ pub(crate) enum Command {
     /// The training exercises: list them, or run one (its data, the
     /// trainee's copy with a worksheet, the worked answer and its check).
     Exercise(ExerciseArgs),
+    /// Features per transfer for learned scoring: features.parquet, one row
+    /// per transfer in input row order (docs/features.md).
+    Features(FeaturesArgs),
 }
 
 impl Command {
@@ -74,6 +77,7 @@ impl Command {
             Command::Exposure(a) => &a.input,
             Command::Enumerate(a) => &a.input,
             Command::Account(a) => &a.input,
+            Command::Features(a) => &a.input,
             Command::Score(_)
             | Command::Generate(_)
             | Command::Cluster(_)
@@ -490,6 +494,25 @@ pub(crate) struct OutputArgs {
     /// run as formulas (=, +, -, @…), for programs that read the CSV files.
     #[arg(long)]
     pub(crate) raw_csv: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FeaturesArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// The endpoint window (24h, 7d…).
+    #[arg(long, default_value = "24h")]
+    pub(crate) window: Span,
+    /// Reporting currency of the value columns.
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+    /// FX table: `asset,rate` lines (default: the FX file beside the input,
+    /// completed by rates the data implies).
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
+    /// Folder for features.parquet.
+    #[arg(long, short)]
+    pub(crate) out: PathBuf,
 }
 
 #[derive(Args, Debug)]

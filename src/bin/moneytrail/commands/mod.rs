@@ -6,6 +6,7 @@ mod cluster;
 mod enumerate;
 mod exercise;
 mod exposure;
+mod features;
 mod generate;
 mod goaml;
 mod investigate;
@@ -34,5 +35,6 @@ pub(crate) fn run(command: &Command) -> anyhow::Result<()> {
         Command::Enumerate(args) => enumerate::run(args),
         Command::Account(args) => account::run(args),
         Command::Exercise(args) => exercise::run(args),
+        Command::Features(args) => features::run(args),
     }
 }

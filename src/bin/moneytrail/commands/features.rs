@@ -1,0 +1,38 @@
+//! `moneytrail features`: features per transfer, written as Parquet.
+
+use crate::args::FeaturesArgs;
+use crate::{output, setup};
+use anyhow::Context;
+use moneytrail::features::{transfer_features, write_parquet, FeatureOptions};
+use moneytrail::format::count;
+use moneytrail::{FlowGraph, Valued};
+use std::io::Write;
+
+pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
+    let loaded = setup::load(&args.input)?;
+    let graph = FlowGraph::new(loaded.ledger);
+    let currency = args.currency.to_ascii_uppercase();
+    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
+    let data = Valued::new(&graph, fx);
+    setup::warn_unpriced(&data);
+    let options = FeatureOptions {
+        window: args.window,
+    };
+    let features = transfer_features(&data, &options);
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let path = args.out.join("features.parquet");
+    write_parquet(&features, &path)?;
+    let columns = 1 + features.numbers.names.len() + features.texts.len();
+    let mut out = output::stdout();
+    writeln!(
+        out,
+        "wrote {} × {} to {} (values in {currency}, endpoint window {})",
+        count(features.rows.len(), "row"),
+        count(columns, "column"),
+        path.display(),
+        args.window
+    )?;
+    out.flush()?;
+    Ok(())
+}

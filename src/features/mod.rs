@@ -1,0 +1,182 @@
+//! Features per transfer, for learned scoring: one row per transfer in
+//! input row order, `row` first, then the transfer's own fields and the
+//! graph families (see `docs/features.md` for every column).
+//!
+//! Built so far:
+//!
+//! * the transfer's own fields ([`transfer_features`]): its value paid and
+//!   received in the reporting currency, hour of day, cross-border and
+//!   cross-currency flags, and as text its assets, channel and the kinds
+//!   of its two accounts;
+//! * each endpoint's activity in a window ([`endpoint_features`]): degree,
+//!   fan, and the sum, mean, minimum, maximum, variance and skewness of
+//!   the values each endpoint received and paid, exactly and causally.
+//!
+//! Every family is checked against a brute-force reference on random
+//! ledgers, and gives the same columns on any number of threads.
+
+mod endpoint;
+
+pub use endpoint::{
+    endpoint_features, endpoint_names, FeatureColumns, ENDPOINT_COLUMNS, STATISTICS,
+};
+
+use crate::error::{Error, Result};
+use crate::model::TransferId;
+use crate::valued::Valued;
+use rust_decimal::prelude::ToPrimitive;
+use std::path::Path;
+
+/// Which features to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureOptions {
+    /// The endpoint window: 24 hours.
+    pub window: crate::time::Span,
+}
+
+impl Default for FeatureOptions {
+    fn default() -> FeatureOptions {
+        FeatureOptions {
+            window: crate::time::Span::hours(24),
+        }
+    }
+}
+
+/// The features of every transfer, in input row order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferFeatures {
+    /// The 0-based data row of each output row.
+    pub rows: Vec<u32>,
+    /// The transfer of each output row.
+    pub transfers: Vec<TransferId>,
+    /// Numeric columns, in output row order.
+    pub numbers: FeatureColumns,
+    /// Text columns (name, values), in output row order.
+    pub texts: Vec<(String, Vec<String>)>,
+}
+
+/// The features of every transfer of `data` (see the module
+/// documentation).
+///
+/// ```
+/// use moneytrail::features::{transfer_features, FeatureOptions};
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use rust_decimal::Decimal;
+///
+/// let mut b = LedgerBuilder::new();
+/// let (x, y) = (b.account("x"), b.account("y"));
+/// let usd = b.asset("USD").unwrap();
+/// b.push(NewTransfer::simple(7 * 3_600_000_000, x, y, Decimal::from(250), usd, 0));
+/// let g = FlowGraph::new(b.finish().unwrap());
+/// let f = transfer_features(&Valued::implied(&g, "USD"), &FeatureOptions::default());
+/// let column = |name: &str| &f.numbers.values[f.numbers.names.iter().position(|n| n == name).unwrap()];
+/// assert_eq!(column("value_paid"), &[250.0]);
+/// assert_eq!(column("hour"), &[7.0]);
+/// ```
+pub fn transfer_features(data: &Valued<'_>, options: &FeatureOptions) -> TransferFeatures {
+    let l = data.graph.ledger();
+    let mut order: Vec<TransferId> = (0..l.len() as u32).map(TransferId).collect();
+    order.sort_by_key(|t| (l.source_rows()[t.index()], *t));
+    let pick = |column: &[f64]| {
+        order
+            .iter()
+            .map(|t| column[t.index()])
+            .collect::<Vec<f64>>()
+    };
+    let rate = |t: TransferId| {
+        let code = &l.asset(l.assets_received()[t.index()]).code;
+        data.fx.rate(code).and_then(|r| r.to_f64())
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut values: Vec<Vec<f64>> = Vec::new();
+    let mut push = |name: &str, column: Vec<f64>| {
+        names.push(name.to_string());
+        values.push(column);
+    };
+    let each = |f: &dyn Fn(usize) -> f64| order.iter().map(|t| f(t.index())).collect::<Vec<f64>>();
+    push("value_paid", pick(&data.value_f64));
+    push(
+        "value_received",
+        each(&|i| {
+            let amount = l.amounts_received()[i].to_f64().unwrap_or(0.0);
+            rate(TransferId(i as u32)).map_or(0.0, |r| amount * r)
+        }),
+    );
+    push(
+        "hour",
+        each(&|i| (l.times_us()[i].div_euclid(crate::time::HOUR)).rem_euclid(24) as f64),
+    );
+    push(
+        "cross_border",
+        each(&|i| {
+            let (f, t) = (l.account(l.froms()[i]), l.account(l.tos()[i]));
+            match (&f.jurisdiction, &t.jurisdiction) {
+                (Some(a), Some(b)) => f64::from(u8::from(a != b)),
+                _ => 0.0,
+            }
+        }),
+    );
+    push(
+        "cross_currency",
+        each(&|i| f64::from(u8::from(l.assets_paid()[i] != l.assets_received()[i]))),
+    );
+    let endpoint = endpoint_features(data.graph, &data.value_f64, options.window.micros());
+    for (name, column) in endpoint.names.into_iter().zip(endpoint.values) {
+        push(&name, pick(&column));
+    }
+    let text =
+        |f: &dyn Fn(usize) -> String| order.iter().map(|t| f(t.index())).collect::<Vec<String>>();
+    let texts = vec![
+        (
+            "asset_paid".to_string(),
+            text(&|i| l.asset(l.assets_paid()[i]).code.clone()),
+        ),
+        (
+            "asset_received".to_string(),
+            text(&|i| l.asset(l.assets_received()[i]).code.clone()),
+        ),
+        (
+            "channel".to_string(),
+            text(&|i| l.channels()[i].name().to_string()),
+        ),
+        (
+            "payer_kind".to_string(),
+            text(&|i| l.account(l.froms()[i]).kind.name().to_string()),
+        ),
+        (
+            "payee_kind".to_string(),
+            text(&|i| l.account(l.tos()[i]).kind.name().to_string()),
+        ),
+    ];
+    TransferFeatures {
+        rows: order.iter().map(|t| l.source_rows()[t.index()]).collect(),
+        transfers: order,
+        numbers: FeatureColumns { names, values },
+        texts,
+    }
+}
+
+/// Write the features as one Parquet file: `row` first, then the numeric
+/// columns (Float64), then the text columns.
+///
+/// # Errors
+///
+/// When the file cannot be written.
+pub fn write_parquet(features: &TransferFeatures, path: &Path) -> Result<()> {
+    use polars::prelude::*;
+    let bad = |e: PolarsError| Error::invalid(format!("{}: {e}", path.display()));
+    let mut columns: Vec<Column> = Vec::new();
+    columns.push(Column::new("row".into(), &features.rows));
+    for (name, values) in features.numbers.names.iter().zip(&features.numbers.values) {
+        columns.push(Column::new(name.as_str().into(), values));
+    }
+    for (name, values) in &features.texts {
+        columns.push(Column::new(name.as_str().into(), values));
+    }
+    let mut df = DataFrame::new(features.rows.len(), columns).map_err(bad)?;
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    ParquetWriter::new(std::io::BufWriter::new(file))
+        .finish(&mut df)
+        .map_err(bad)?;
+    Ok(())
+}
