@@ -157,23 +157,30 @@ pub fn transfer_features(data: &Valued<'_>, options: &FeatureOptions) -> Transfe
 }
 
 /// Write the features as one Parquet file: `row` first, then the numeric
-/// columns (Float64), then the text columns.
+/// columns (Float64), then the text columns. Takes the features, so that
+/// their columns move into the file's frame instead of being copied.
 ///
 /// # Errors
 ///
 /// When the file cannot be written.
-pub fn write_parquet(features: &TransferFeatures, path: &Path) -> Result<()> {
+pub fn write_parquet(features: TransferFeatures, path: &Path) -> Result<()> {
     use polars::prelude::*;
     let bad = |e: PolarsError| Error::invalid(format!("{}: {e}", path.display()));
+    let height = features.rows.len();
     let mut columns: Vec<Column> = Vec::new();
-    columns.push(Column::new("row".into(), &features.rows));
-    for (name, values) in features.numbers.names.iter().zip(&features.numbers.values) {
+    columns.push(UInt32Chunked::from_vec("row".into(), features.rows).into_column());
+    let numbers = features
+        .numbers
+        .names
+        .into_iter()
+        .zip(features.numbers.values);
+    for (name, values) in numbers {
+        columns.push(Float64Chunked::from_vec(name.as_str().into(), values).into_column());
+    }
+    for (name, values) in features.texts {
         columns.push(Column::new(name.as_str().into(), values));
     }
-    for (name, values) in &features.texts {
-        columns.push(Column::new(name.as_str().into(), values));
-    }
-    let mut df = DataFrame::new(features.rows.len(), columns).map_err(bad)?;
+    let mut df = DataFrame::new(height, columns).map_err(bad)?;
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
     ParquetWriter::new(std::io::BufWriter::new(file))
         .finish(&mut df)

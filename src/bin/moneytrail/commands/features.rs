@@ -22,13 +22,16 @@ pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let path = args.out.join("features.parquet");
-    write_parquet(&features, &path)?;
-    let columns = 1 + features.numbers.names.len() + features.texts.len();
+    let (rows, columns) = (
+        features.rows.len(),
+        1 + features.numbers.names.len() + features.texts.len(),
+    );
+    write_parquet(features, &path)?;
     let mut out = output::stdout();
     writeln!(
         out,
         "wrote {} × {} to {} (values in {currency}, endpoint window {})",
-        count(features.rows.len(), "row"),
+        count(rows, "row"),
         count(columns, "column"),
         path.display(),
         args.window
