@@ -642,6 +642,17 @@ fn chromium(profile: &Path) -> Command {
     c
 }
 
+/// The DOM of `page` after its script ran, and Chromium's log (stderr).
+fn dump_dom(dir: &Path, page: &str) -> (String, String) {
+    let out = chromium(&dir.join("profile"))
+        .args(["--dump-dom", page])
+        .output()
+        .expect("chromium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{page}: {stderr}");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+}
+
 /// Take a screenshot of `page` at `size` into `shot`, and check it is of
 /// that size and holds real content (tables and drawings compress to more
 /// than 100 kB).
@@ -676,17 +687,7 @@ fn external_the_report_renders_in_chromium() {
     let records = analyze_sample(dir.path(), &[]);
     let page = format!("file://{}", dir.path().join("report.html").display());
     // the rendered DOM: the script ran, every drawn finding and its drawing is there
-    let out = chromium(&dir.path().join("profile"))
-        .args(["--dump-dom", &page])
-        .output()
-        .expect("chromium runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (dom, stderr) = dump_dom(dir.path(), &page);
     let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
     assert!(dom.contains("data-script=\"ran\""), "the inline script ran");
@@ -796,16 +797,7 @@ fn external_every_report_renders_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     for (name, path) in sample_reports(dir.path()) {
         let page = format!("file://{}", path.display());
-        let out = chromium(&dir.path().join("profile"))
-            .args(["--dump-dom", &page])
-            .output()
-            .expect("chromium runs");
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let dom = String::from_utf8_lossy(&out.stdout);
+        let (dom, _) = dump_dom(dir.path(), &page);
         assert!(dom.contains("class=\"flow\""), "{name}: a drawing");
         screenshot(
             dir.path(),

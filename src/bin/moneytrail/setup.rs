@@ -144,6 +144,20 @@ pub(crate) fn fx_source(fx: &FxTable, file: Option<&Path>) -> String {
     }
 }
 
+/// The graph's transfers valued by the one FX rule ([`fx_table`]), with
+/// what the valuation cannot see said on stderr ([`warn_unpriced`]).
+pub(crate) fn valued<'g>(
+    graph: &'g FlowGraph,
+    input: &InputArgs,
+    fx: Option<&PathBuf>,
+    currency: &str,
+) -> anyhow::Result<Valued<'g>> {
+    let (fx, _) = fx_table(graph, input, fx, currency)?;
+    let data = Valued::new(graph, fx);
+    warn_unpriced(&data);
+    Ok(data)
+}
+
 /// Say on stderr what the valuation cannot see (assets without a rate), so
 /// that a command whose stdout is piped still warns.
 pub(crate) fn warn_unpriced(data: &Valued<'_>) {

@@ -21,9 +21,7 @@ pub(crate) fn run(args: &AccountArgs) -> anyhow::Result<()> {
     let l = graph.ledger();
     let account = setup::account_id(l, &args.key)?;
     let config = setup::detect_config(args.config.as_deref(), Some(&args.currency))?;
-    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &config.currency)?;
-    let data = Valued::new(&graph, fx);
-    setup::warn_unpriced(&data);
+    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &config.currency)?;
     let mut out = output::stdout();
     write!(out, "{}", account_heading(&graph, account))?;
     flows(&mut out, &data, account, args.top)?;

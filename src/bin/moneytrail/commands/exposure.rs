@@ -7,7 +7,6 @@ use moneytrail::attribution::{clusters_of, exposure, tagged_accounts, ExposureOp
 use moneytrail::format::count;
 use moneytrail::ingest::read_tags;
 use moneytrail::trace::{Balances, TraceOptions};
-use moneytrail::Valued;
 use moneytrail::{AccountId, FlowGraph};
 use std::io::Write;
 
@@ -17,9 +16,7 @@ pub(crate) fn run(args: &ExposureArgs) -> anyhow::Result<()> {
     let graph = FlowGraph::new(loaded.ledger);
     let l = graph.ledger();
     let currency = args.currency.to_ascii_uppercase();
-    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
-    let data = Valued::new(&graph, fx);
-    setup::warn_unpriced(&data);
+    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &currency)?;
     let balances = Balances::new(l, &Default::default());
     let tags = read_tags(&args.tags)?;
     let tagged = tagged_accounts(l, &tags, clusters.as_ref());

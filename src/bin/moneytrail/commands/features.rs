@@ -5,16 +5,14 @@ use crate::{output, setup};
 use anyhow::Context;
 use moneytrail::features::{transfer_features, write_parquet, FeatureOptions};
 use moneytrail::format::count;
-use moneytrail::{FlowGraph, Valued};
+use moneytrail::FlowGraph;
 use std::io::Write;
 
 pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let loaded = setup::load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
     let currency = args.currency.to_ascii_uppercase();
-    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
-    let data = Valued::new(&graph, fx);
-    setup::warn_unpriced(&data);
+    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &currency)?;
     let options = FeatureOptions {
         window: args.window,
     };

@@ -5,7 +5,6 @@ use crate::setup;
 use anyhow::Context;
 use moneytrail::report::{self, read_findings, FindingRecord};
 use moneytrail::FlowGraph;
-use moneytrail::Valued;
 
 pub(crate) fn run(args: &GoamlArgs) -> anyhow::Result<()> {
     let findings = read_findings(&args.findings)?;
@@ -32,9 +31,7 @@ pub(crate) fn run(args: &GoamlArgs) -> anyhow::Result<()> {
     let loaded = setup::load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
     let currency = args.currency.to_ascii_uppercase();
-    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &currency)?;
-    let data = Valued::new(&graph, fx);
-    setup::warn_unpriced(&data);
+    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &currency)?;
     let header = report::goaml::GoAmlHeader {
         entity_id: args.entity_id.clone(),
         entity_reference: args.entity_reference.clone().unwrap_or_else(|| {

@@ -5,7 +5,6 @@ use crate::{output, setup};
 use moneytrail::format::count;
 use moneytrail::paths::{find_paths, why_no_path, PathOptions};
 use moneytrail::FlowGraph;
-use moneytrail::Valued;
 use std::io::Write;
 
 pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
@@ -16,9 +15,7 @@ pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
         setup::account_id(l, &args.from)?,
         setup::account_id(l, &args.to)?,
     );
-    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
-    let data = Valued::new(&graph, fx);
-    setup::warn_unpriced(&data);
+    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
     let options = PathOptions {
         max_hops: args.max_hops,
         window: args.window,

@@ -99,9 +99,7 @@ fn seeds(args: &TraceArgs, l: &Ledger) -> anyhow::Result<Seeds> {
 pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
     let (graph, balances) = books(args)?;
     let l = graph.ledger();
-    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
-    let data = Valued::new(&graph, fx);
-    setup::warn_unpriced(&data);
+    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
     let options = options(args, &data)?;
     let Seeds { seeds, words } = seeds(args, l)?;
     let trace = moneytrail::trace::trace(&graph, &balances, &seeds, &options)?;
