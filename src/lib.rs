@@ -98,6 +98,7 @@ pub mod fx;
 mod graph;
 pub mod ingest;
 pub mod investigate;
+pub mod learn;
 mod ledger;
 pub mod missed;
 mod model;

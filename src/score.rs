@@ -328,6 +328,7 @@ mod tests {
             first_time: String::new(),
             last_time: String::new(),
             explanation: String::new(),
+            model_score: None,
         }
     }
 

@@ -10,16 +10,23 @@
 //!   of its two accounts;
 //! * each endpoint's activity in a window ([`endpoint_features`]): degree,
 //!   fan, and the sum, mean, minimum, maximum, variance and skewness of
-//!   the values each endpoint received and paid, exactly and causally.
+//!   the values each endpoint received and paid, exactly and causally;
+//! * what the rules say ([`rule_features`]): per typology of the detector
+//!   registry, the best score of the findings holding the transfer and
+//!   how many hold it.
 //!
 //! Every family is checked against a brute-force reference on random
 //! ledgers, and gives the same columns on any number of threads.
 
 mod endpoint;
+mod rules;
 
 pub use endpoint::{
     endpoint_features, endpoint_names, FeatureColumns, ENDPOINT_COLUMNS, STATISTICS,
 };
+pub use rules::{rule_features, rule_names};
+
+use crate::detect::{DetectConfig, Finding};
 
 use crate::error::{Error, Result};
 use crate::model::TransferId;
@@ -32,13 +39,28 @@ use std::path::Path;
 pub struct FeatureOptions {
     /// The endpoint window: 24 hours.
     pub window: crate::time::Span,
+    /// The detector parameters of the rule columns (their `currency` is
+    /// replaced by the data's), or `None` for no rule columns: the
+    /// defaults.
+    pub rules: Option<DetectConfig>,
 }
 
 impl Default for FeatureOptions {
     fn default() -> FeatureOptions {
         FeatureOptions {
             window: crate::time::Span::hours(24),
+            rules: Some(DetectConfig::default()),
         }
+    }
+}
+
+impl FeatureOptions {
+    /// The detector parameters for `data`'s currency, if rule columns are asked for.
+    pub fn rules_for(&self, data: &Valued<'_>) -> Option<DetectConfig> {
+        self.rules.as_ref().map(|c| DetectConfig {
+            currency: data.currency().to_string(),
+            ..c.clone()
+        })
     }
 }
 
@@ -74,6 +96,20 @@ pub struct TransferFeatures {
 /// assert_eq!(column("hour"), &[7.0]);
 /// ```
 pub fn transfer_features(data: &Valued<'_>, options: &FeatureOptions) -> TransferFeatures {
+    let findings = options
+        .rules_for(data)
+        .map(|config| crate::detect::analyze(data, &config, |_| {}).findings);
+    transfer_features_from(data, options, findings.as_deref())
+}
+
+/// [`transfer_features`] with the findings of the rule columns already
+/// made (by `detect::analyze` with [`FeatureOptions::rules_for`]): no
+/// rule columns when `findings` is `None`.
+pub fn transfer_features_from(
+    data: &Valued<'_>,
+    options: &FeatureOptions,
+    findings: Option<&[Finding]>,
+) -> TransferFeatures {
     let l = data.graph.ledger();
     let mut order: Vec<TransferId> = (0..l.len() as u32).map(TransferId).collect();
     order.sort_by_key(|t| (l.source_rows()[t.index()], *t));
@@ -123,6 +159,12 @@ pub fn transfer_features(data: &Valued<'_>, options: &FeatureOptions) -> Transfe
     let endpoint = endpoint_features(data.graph, &data.value_f64, options.window.micros());
     for (name, column) in endpoint.names.into_iter().zip(endpoint.values) {
         push(&name, pick(&column));
+    }
+    if let Some(findings) = findings {
+        let rules = rule_features(findings, l.len());
+        for (name, column) in rules.names.into_iter().zip(rules.values) {
+            push(&name, pick(&column));
+        }
     }
     let text =
         |f: &dyn Fn(usize) -> String| order.iter().map(|t| f(t.index())).collect::<Vec<String>>();

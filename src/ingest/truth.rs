@@ -55,6 +55,42 @@ struct AnswerKey {
 }
 
 impl Truth {
+    /// The part of the key from data row `first` on: the attempts whose
+    /// rows all lie there, the labelled rows there, and no account labels
+    /// (accounts span both parts).
+    ///
+    /// ```
+    /// use moneytrail::ingest::{Truth, TruthAttempt};
+    /// let attempt = |id: &str, rows: Vec<u32>| TruthAttempt {
+    ///     id: id.into(), typology: "fan_in".into(), rows, accounts: vec![],
+    /// };
+    /// let key = Truth {
+    ///     attempts: vec![attempt("a", vec![1, 2]), attempt("b", vec![5, 9])],
+    ///     rows: Some([1, 2, 5, 9].into()),
+    ///     ..Truth::default()
+    /// };
+    /// let later = key.from_row(3);
+    /// assert_eq!(later.attempts.len(), 1);
+    /// assert_eq!(later.rows, Some([5, 9].into()));
+    /// ```
+    pub fn from_row(&self, first: u32) -> Truth {
+        Truth {
+            source: format!("{} from row {first}", self.source),
+            attempts: self
+                .attempts
+                .iter()
+                .filter(|a| a.rows.iter().all(|&r| r >= first))
+                .cloned()
+                .collect(),
+            rows: self
+                .rows
+                .as_ref()
+                .map(|rows| rows.range(first..).copied().collect()),
+            accounts: None,
+            unmatched_rows: self.unmatched_rows,
+        }
+    }
+
     fn load(path: &Path, input: Option<&Path>) -> Result<Truth> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();

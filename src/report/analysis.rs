@@ -50,6 +50,21 @@ pub struct RunSummary<'a> {
     pub fx: &'a crate::fx::FxTable,
     /// Threads used.
     pub threads: usize,
+    /// The learned model that scored the transfers, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<super::ModelSummary>,
+}
+
+/// What a run was besides its findings: the load, and the learned
+/// model's scores if `analyze` ran with one.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalysisRun<'a> {
+    /// The load report.
+    pub load: &'a LoadReport,
+    /// Seconds to load and build the graph.
+    pub seconds_load: f64,
+    /// The model's scores of every transfer.
+    pub model: Option<&'a super::TransferScores>,
 }
 
 /// Positions of findings, highest score first (ties in output order).
@@ -65,7 +80,9 @@ pub(crate) fn by_score(findings: &[Finding]) -> Vec<usize> {
 }
 
 /// Write `findings.json`, `findings.csv`, `accounts.csv` and
-/// `summary.json` into `dir` (created if missing), and as `options` say,
+/// `summary.json` into `dir` (created if missing), with a model's scores
+/// `transfer_scores.csv` (each finding and account then carries its
+/// `model_score`, and accounts.csv ranks by it), and as `options` say,
 /// `report.html`, Parquet twins of the CSV files and DOT or GraphML
 /// pictures of the highest-scoring findings (`graphs/F000001.dot`…).
 /// Returns the findings as written and the names of the files.
@@ -78,16 +95,20 @@ pub fn write_analysis(
     data: &Valued<'_>,
     analysis: &Analysis,
     config: &DetectConfig,
-    load: &LoadReport,
-    seconds_load: f64,
+    run: &AnalysisRun<'_>,
     options: &OutputOptions,
 ) -> Result<(Vec<FindingRecord>, Written)> {
+    let (load, seconds_load) = (run.load, run.seconds_load);
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let records: Vec<FindingRecord> = analysis
         .findings
         .iter()
         .enumerate()
-        .map(|(i, f)| FindingRecord::new(i, f, data))
+        .map(|(i, f)| {
+            let mut record = FindingRecord::new(i, f, data);
+            record.model_score = run.model.map(|m| m.highest(&f.transfers));
+            record
+        })
         .collect();
     let path = dir.join("findings.json");
     let file = std::fs::File::create(&path).map_err(io(&path))?;
@@ -95,7 +116,17 @@ pub fn write_analysis(
         .map_err(|e| Error::format(&path, e.to_string()))?;
     let mut written = vec!["findings.json".to_string()];
     write_findings_csv(dir, &records, options, &mut written)?;
-    write_accounts_csv(dir, data, &analysis.findings, options, &mut written)?;
+    write_accounts_csv(
+        dir,
+        data,
+        &analysis.findings,
+        run.model,
+        options,
+        &mut written,
+    )?;
+    if let Some(scores) = run.model {
+        super::scores::write_transfer_scores(dir, data, scores, options, &mut written)?;
+    }
     let summary = RunSummary {
         input: load.path.display().to_string(),
         layout: load.layout.name().to_string(),
@@ -110,6 +141,7 @@ pub fn write_analysis(
         parameters: config,
         fx: &data.fx,
         threads: rayon::current_num_threads(),
+        model: run.model.map(super::TransferScores::summary),
     };
     let path = dir.join("summary.json");
     let text =
@@ -137,7 +169,7 @@ fn write_findings_csv(
     options: &OutputOptions,
     written: &mut Written,
 ) -> Result<()> {
-    Table::of(records)
+    let table = Table::of(records)
         .column("id", |r| r.id.clone())
         .column("typology", |r| r.typology.clone())
         .column("score", |r| r.score)
@@ -147,8 +179,12 @@ fn write_findings_csv(
         .column("last_time", |r| r.last_time.clone())
         .column("accounts", |r| joined(&r.accounts))
         .column("rows", |r| joined(&r.rows))
-        .column("explanation", |r| r.explanation.clone())
-        .write(dir, "findings", options, written)
+        .column("explanation", |r| r.explanation.clone());
+    let table = match records.iter().any(|r| r.model_score.is_some()) {
+        true => table.column("model_score", |r| r.model_score.unwrap_or(0.0)),
+        false => table,
+    };
+    table.write(dir, "findings", options, written)
 }
 
 /// A flagged account: its combined score, typologies and amounts.
@@ -215,13 +251,28 @@ fn write_accounts_csv(
     dir: &Path,
     data: &Valued<'_>,
     findings: &[Finding],
+    model: Option<&super::TransferScores>,
     options: &OutputOptions,
     written: &mut Written,
 ) -> Result<()> {
-    let order = flagged_accounts(data, findings);
+    let mut order = flagged_accounts(data, findings);
     let l = data.graph.ledger();
+    // With a model, each account's highest score among the transfers of
+    // its findings, and the accounts ranked by it (ties as before).
+    let mut model_score = vec![0.0f64; data.graph.account_count()];
+    if let Some(scores) = model {
+        for f in findings {
+            let top = scores.highest(&f.transfers);
+            for &a in &f.accounts {
+                model_score[a.index()] = model_score[a.index()].max(top);
+            }
+        }
+        order.sort_by(|a, b| {
+            model_score[b.account.index()].total_cmp(&model_score[a.account.index()])
+        });
+    }
     let acct = |r: &FlaggedAccount| l.account(r.account);
-    Table::of(&order)
+    let table = Table::of(&order)
         .column("account", |r| acct(r).key.clone())
         .column("institution", |r| {
             acct(r).institution.clone().unwrap_or_default()
@@ -241,8 +292,12 @@ fn write_accounts_csv(
         .column("amount_in_findings", |r| r.amount.to_string())
         .column("currency", |_| data.currency().to_string())
         .column("transfers_out", |r| data.graph.out_degree(r.account) as u32)
-        .column("transfers_in", |r| data.graph.in_degree(r.account) as u32)
-        .write(dir, "accounts", options, written)
+        .column("transfers_in", |r| data.graph.in_degree(r.account) as u32);
+    let table = match model {
+        Some(_) => table.column("model_score", |r| model_score[r.account.index()]),
+        None => table,
+    };
+    table.write(dir, "accounts", options, written)
 }
 
 /// The report `analyze` writes: overview, findings per typology, top

@@ -38,6 +38,10 @@ pub struct FindingRecord {
     pub last_time: String,
     /// One line a person can read.
     pub explanation: String,
+    /// The learned model's highest transfer score in the finding, when
+    /// `analyze` ran with `--model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_score: Option<f64>,
 }
 
 /// Read a `findings.json` written by `analyze`.
@@ -100,6 +104,7 @@ impl FindingRecord {
             first_time: time::to_rfc3339(f.first_time_us),
             last_time: time::to_rfc3339(f.last_time_us),
             explanation: f.explanation.clone(),
+            model_score: None,
         }
     }
 }

@@ -6,6 +6,7 @@ mod cli;
 mod datasets;
 mod docs;
 mod first_day;
+mod learn;
 mod regressions;
 mod report;
 mod sample;

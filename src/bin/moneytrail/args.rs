@@ -62,6 +62,9 @@ pub(crate) enum Command {
     /// Features per transfer for learned scoring: features.parquet, one row
     /// per transfer in input row order (docs/features.md).
     Features(FeaturesArgs),
+    /// Train a learned-scoring model on labelled transfers: the last 20%
+    /// by time validates; writes the model and metrics.json into --out.
+    Train(TrainArgs),
 }
 
 impl Command {
@@ -78,6 +81,7 @@ impl Command {
             Command::Enumerate(a) => &a.input,
             Command::Account(a) => &a.input,
             Command::Features(a) => &a.input,
+            Command::Train(a) => &a.input,
             Command::Score(_)
             | Command::Generate(_)
             | Command::Cluster(_)
@@ -516,6 +520,39 @@ pub(crate) struct FeaturesArgs {
 }
 
 #[derive(Args, Debug)]
+pub(crate) struct TrainArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Where the labels come from: the input's label column (the default;
+    /// `Is Laundering`, `label` or `is_sar`), or an answer key file
+    /// (moneytrail truth.json or an AMLworld patterns file).
+    #[arg(long, value_name = "COLUMN_OR_FILE")]
+    pub(crate) labels: Option<String>,
+    /// The features' endpoint window (24h, 7d…).
+    #[arg(long, default_value = "24h")]
+    pub(crate) window: Span,
+    /// Reporting currency of the value features (scoring must use the same).
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+    /// FX table: `asset,rate` lines (default: the FX file beside the input,
+    /// completed by rates the data implies).
+    #[arg(long)]
+    pub(crate) fx: Option<PathBuf>,
+    /// The most trees to grow (fewer when the validation loss stops improving).
+    #[arg(long, default_value_t = 500)]
+    pub(crate) rounds: usize,
+    /// Seed of the trees' random choices.
+    #[arg(long, default_value_t = 7)]
+    pub(crate) seed: u64,
+    /// The share of the transfers, latest by time, that validates.
+    #[arg(long, default_value_t = 0.2)]
+    pub(crate) validation_share: f64,
+    /// Folder for the model (model.json, trees.json) and metrics.json.
+    #[arg(long, short)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Args, Debug)]
 pub(crate) struct SummaryArgs {
     #[command(flatten)]
     pub(crate) input: InputArgs,
@@ -554,6 +591,11 @@ pub(crate) struct AnalyzeArgs {
     /// Findings drawn in report.html (highest score first).
     #[arg(long, default_value_t = 100)]
     pub(crate) report_drawn: usize,
+    /// A model folder written by `moneytrail train`: score every transfer
+    /// (transfer_scores.csv, with the reasons for each flagged one) and
+    /// give each finding the model's score. Needs --out.
+    #[arg(long, value_name = "MODEL_DIR", requires = "out")]
+    pub(crate) model: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }
@@ -561,8 +603,24 @@ pub(crate) struct AnalyzeArgs {
 #[derive(Args, Debug)]
 pub(crate) struct ScoreArgs {
     /// findings.json written by `analyze`.
-    #[arg(long)]
-    pub(crate) findings: PathBuf,
+    #[arg(long, required_unless_present = "transfer_scores")]
+    pub(crate) findings: Option<PathBuf>,
+    /// Grade a model's flags instead: transfer_scores.csv written by
+    /// `analyze --model` (each flagged transfer counts as a finding of
+    /// typology `model`). Needs --input.
+    #[arg(
+        long,
+        conflicts_with = "findings",
+        requires = "input",
+        value_name = "FILE"
+    )]
+    pub(crate) transfer_scores: Option<PathBuf>,
+    /// Grade only from this 0-based data row on: attempts wholly at or
+    /// after it, labelled and flagged rows at or after it (for a temporal
+    /// test part, e.g. the rows a model did not train on). The account
+    /// level is not graded then.
+    #[arg(long, value_name = "ROW")]
+    pub(crate) from_row: Option<u32>,
     /// Answer key: moneytrail truth.json, an AMLworld patterns file, AMLSim
     /// nodes.csv, or a labelled transactions file.
     #[arg(long)]

@@ -4,8 +4,10 @@
 use crate::args::AnalyzeArgs;
 use crate::{output, setup};
 use moneytrail::detect::{self, DetectConfig};
-use moneytrail::report::{self, FindingRecord};
+use moneytrail::learn::Model;
+use moneytrail::report::{self, AnalysisRun, FindingRecord, TransferScores};
 use moneytrail::FlowGraph;
+use moneytrail::TransferId;
 use moneytrail::Valued;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
@@ -16,6 +18,10 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let config = setup::detect_config(args.config.as_deref(), args.currency.as_deref())?;
+    let model = match &args.model {
+        Some(dir) => Some(Model::load(dir)?),
+        None => None,
+    };
     let started = Instant::now();
     let loaded = setup::load(&args.input)?;
     let report = loaded.report.clone();
@@ -42,6 +48,12 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let started_scoring = Instant::now();
+    let scores = match (&model, &args.model) {
+        (Some(model), Some(dir)) => Some(score(model, dir, &data, (&config, &analysis.findings))?),
+        _ => None,
+    };
+    let seconds_scoring = started_scoring.elapsed().as_secs_f64();
     let mut options = setup::output_options(&args.output);
     options.limits.drawn = args.report_drawn;
     options.export_top = args.export_top;
@@ -51,8 +63,11 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
             &data,
             &analysis,
             &config,
-            &report,
-            seconds_load,
+            &AnalysisRun {
+                load: &report,
+                seconds_load,
+                model: scores.as_ref(),
+            },
             &options,
         )?,
         None => (FindingRecord::all(&analysis.findings, &data), Vec::new()),
@@ -73,6 +88,23 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     for w in &analysis.warnings {
         writeln!(out, "warning: {w}")?;
     }
+    if let Some(s) = &scores {
+        let flagged = s.flagged.iter().filter(|&&f| f).count();
+        writeln!(
+            out,
+            "\nmodel {}: {} of {} flagged at threshold {:.4} in {seconds_scoring:.2}s (transfer_scores.csv)",
+            s.model,
+            moneytrail::format::count(flagged, "transfer"),
+            moneytrail::format::count(s.score.len(), "transfer"),
+            s.threshold,
+        )?;
+        if flagged == 0 {
+            writeln!(
+                out,
+                "  no transfer reaches the model's threshold: the data may differ from what the model learned; see the scores' spread in transfer_scores.csv"
+            )?;
+        }
+    }
     if args.top > 0 && !records.is_empty() {
         writeln!(out, "\ntop findings")?;
         output::print_findings(&mut out, records.iter().collect(), args.top)?;
@@ -82,4 +114,28 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Every transfer's score under `model`, with the reasons for the flagged
+/// ones (the three features that raised each score most).
+fn score(
+    model: &Model,
+    dir: &std::path::Path,
+    data: &Valued<'_>,
+    made: (&DetectConfig, &[moneytrail::detect::Finding]),
+) -> anyhow::Result<TransferScores> {
+    let features = model.features_with(data, Some(made))?;
+    let scores = model.score_features(&features);
+    let flagged: Vec<TransferId> = (0..scores.flagged.len() as u32)
+        .map(TransferId)
+        .filter(|t| scores.flagged[t.index()])
+        .collect();
+    let reasons = model.explain(&features, &flagged, 3);
+    Ok(TransferScores {
+        model: dir.display().to_string(),
+        threshold: model.threshold,
+        score: scores.score,
+        flagged: scores.flagged,
+        reasons: flagged.into_iter().zip(reasons).collect(),
+    })
 }

@@ -15,6 +15,7 @@ pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &currency)?;
     let options = FeatureOptions {
         window: args.window,
+        ..FeatureOptions::default()
     };
     let features = transfer_features(&data, &options);
     std::fs::create_dir_all(&args.out)

@@ -15,6 +15,7 @@ mod score;
 mod sources;
 mod summary;
 mod trace;
+mod train;
 
 use crate::args::Command;
 
@@ -36,5 +37,6 @@ pub(crate) fn run(command: &Command) -> anyhow::Result<()> {
         Command::Account(args) => account::run(args),
         Command::Exercise(args) => exercise::run(args),
         Command::Features(args) => features::run(args),
+        Command::Train(args) => train::run(args),
     }
 }

@@ -1,0 +1,162 @@
+//! `moneytrail train`: features of labelled transfers, gradient-boosted
+//! trees, metrics.json and the model folder.
+
+use crate::args::TrainArgs;
+use crate::{output, setup};
+use anyhow::{bail, Context};
+use moneytrail::features::{transfer_features, FeatureOptions};
+use moneytrail::format::count;
+use moneytrail::ingest::read_truth;
+use moneytrail::learn::{ledger_labels, train, TrainOptions};
+use moneytrail::{FlowGraph, Ledger};
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+/// The label columns the input layouts read.
+const LABEL_COLUMNS: [&str; 3] = ["Is Laundering", "label", "is_sar"];
+
+pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let loaded = setup::load(&args.input)?;
+    let input = loaded.report.path.clone();
+    let graph = FlowGraph::new(loaded.ledger);
+    let (labels, source) = labels(graph.ledger(), &input, args.labels.as_deref())?;
+    let currency = args.currency.to_ascii_uppercase();
+    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &currency)?;
+    let seconds_load = started.elapsed().as_secs_f64();
+    let options = TrainOptions {
+        features: FeatureOptions {
+            window: args.window,
+            ..FeatureOptions::default()
+        },
+        rounds: args.rounds,
+        seed: args.seed,
+        validation_share: args.validation_share,
+        ..TrainOptions::default()
+    };
+    let started = Instant::now();
+    let features = transfer_features(&data, &options.features);
+    let seconds_features = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let trained = train(&data, &features, &labels, &options)?;
+    let seconds_train = started.elapsed().as_secs_f64();
+    trained.model.save(&args.out)?;
+    let m = &trained.metrics;
+    let path = args.out.join("metrics.json");
+    let text = serde_json::to_string_pretty(&serde_json::json!({
+        "input": input.display().to_string(),
+        "labels": source,
+        "validation": m.validation,
+        "validation_from": m.validation_from,
+        "train_counts": m.train_counts,
+        "validation_counts": m.validation_counts,
+        "trees": m.trees,
+        "importances": m.importances,
+        "seconds": {"load": seconds_load, "features": seconds_features, "train": seconds_train},
+        "threads": rayon::current_num_threads(),
+        "seed": args.seed,
+    }))?;
+    std::fs::write(&path, text + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = output::stdout();
+    let v = &m.validation;
+    writeln!(
+        out,
+        "{}: {} ({}), labels from {source}",
+        input.display(),
+        count(graph.ledger().len(), "transfer"),
+        count(graph.account_count(), "account")
+    )?;
+    writeln!(
+        out,
+        "training part: {} laundering, {} other; validation part (from {}): {} laundering, {} other",
+        m.train_counts.positive,
+        m.train_counts.negative,
+        m.validation_from,
+        m.validation_counts.positive,
+        m.validation_counts.negative
+    )?;
+    writeln!(
+        out,
+        "validation: F1 {:.3}, precision {:.3}, recall {:.3}, PR-AUC {:.3} at threshold {:.4}; {}",
+        v.f1,
+        v.precision,
+        v.recall,
+        v.pr_auc,
+        v.threshold,
+        count(m.trees, "tree")
+    )?;
+    let top: Vec<String> = m
+        .importances
+        .iter()
+        .take(5)
+        .map(|(name, share)| format!("{name} {:.0}%", share * 100.0))
+        .collect();
+    writeln!(out, "features that matter most: {}", top.join(", "))?;
+    writeln!(
+        out,
+        "times: load {seconds_load:.2}s, features {seconds_features:.2}s, training {seconds_train:.2}s"
+    )?;
+    writeln!(
+        out,
+        "wrote the model and metrics.json to {}; score with `moneytrail analyze --model {} --out DIR`",
+        args.out.display(),
+        args.out.display()
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+/// One label per transfer (ledger order), and where they came from.
+fn labels(
+    ledger: &Ledger,
+    input: &Path,
+    given: Option<&str>,
+) -> anyhow::Result<(Vec<bool>, String)> {
+    let from_column = || {
+        ledger_labels(ledger)
+            .map(|l| (l, "the input's label column".to_string()))
+            .with_context(|| {
+                format!(
+                    "{} has no label column ({}): give labels with --labels truth.json or an AMLworld patterns file",
+                    input.display(),
+                    LABEL_COLUMNS.join(", ")
+                )
+            })
+    };
+    let Some(given) = given else {
+        return from_column();
+    };
+    if LABEL_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(given)) {
+        return from_column();
+    }
+    let path = Path::new(given);
+    if !path.is_file() {
+        bail!(
+            "--labels {given:?} is neither a file nor a label column the layouts read ({})",
+            LABEL_COLUMNS.join(", ")
+        );
+    }
+    let truth = read_truth(path, Some(input))?;
+    let Some(rows) = truth.rows else {
+        bail!(
+            "{} labels accounts, not transfers (an account-level model is not built yet): label transfers with a label column, truth.json or an AMLworld patterns file",
+            path.display()
+        );
+    };
+    let labels: Vec<bool> = ledger
+        .source_rows()
+        .iter()
+        .map(|r| rows.contains(r))
+        .collect();
+    let matched = labels.iter().filter(|&&l| l).count();
+    let mut source = format!("{} ({})", truth.source, count(matched, "labelled transfer"));
+    if matched < rows.len() || truth.unmatched_rows > 0 {
+        source.push_str(&format!(
+            "; {} of its rows are not in the loaded data",
+            rows.len() - matched + truth.unmatched_rows
+        ));
+    }
+    Ok((labels, source))
+}

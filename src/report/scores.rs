@@ -1,0 +1,90 @@
+//! What `analyze --model` adds: `transfer_scores.csv`, one row per
+//! transfer in input row order with the model's score, its flag and, for
+//! flagged transfers, what raised the score.
+
+use super::files::{Table, Written};
+use super::OutputOptions;
+use crate::error::Result;
+use crate::learn::Reason;
+use crate::model::TransferId;
+use crate::Valued;
+use serde::Serialize;
+use std::path::Path;
+
+/// A model's scores of every transfer, with the reasons for the flagged ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferScores {
+    /// The model folder, as given.
+    pub model: String,
+    /// The model's threshold.
+    pub threshold: f64,
+    /// Score per transfer, in ledger order.
+    pub score: Vec<f64>,
+    /// Whether the score reaches the threshold, in ledger order.
+    pub flagged: Vec<bool>,
+    /// The features that raised each flagged transfer's score most.
+    pub reasons: Vec<(TransferId, Vec<Reason>)>,
+}
+
+/// What `summary.json` says about the model.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelSummary {
+    /// The model folder.
+    pub model: String,
+    /// Its threshold.
+    pub threshold: f64,
+    /// Transfers scored.
+    pub scored: usize,
+    /// Transfers flagged.
+    pub flagged: usize,
+}
+
+impl TransferScores {
+    /// The highest score among `transfers`, rounded to 4 decimals.
+    pub fn highest(&self, transfers: &[TransferId]) -> f64 {
+        let top = transfers
+            .iter()
+            .map(|t| self.score[t.index()])
+            .fold(0.0, f64::max);
+        (top * 10_000.0).round() / 10_000.0
+    }
+
+    pub(super) fn summary(&self) -> ModelSummary {
+        ModelSummary {
+            model: self.model.clone(),
+            threshold: self.threshold,
+            scored: self.score.len(),
+            flagged: self.flagged.iter().filter(|&&f| f).count(),
+        }
+    }
+}
+
+/// Write `transfer_scores.csv` (and its Parquet twin): columns `row`,
+/// `score` (6 decimals), `flagged` (0 or 1) and `reasons` (flagged rows
+/// only, `; `-separated), rows in input row order.
+///
+/// # Errors
+///
+/// When a file cannot be written.
+pub(super) fn write_transfer_scores(
+    dir: &Path,
+    data: &Valued<'_>,
+    scores: &TransferScores,
+    options: &OutputOptions,
+    written: &mut Written,
+) -> Result<()> {
+    let l = data.graph.ledger();
+    let mut order: Vec<TransferId> = (0..l.len() as u32).map(TransferId).collect();
+    order.sort_by_key(|t| (l.source_rows()[t.index()], *t));
+    let mut reasons = vec![String::new(); l.len()];
+    for (t, why) in &scores.reasons {
+        let words: Vec<&str> = why.iter().map(|r| r.words.as_str()).collect();
+        reasons[t.index()] = words.join("; ");
+    }
+    Table::of(&order)
+        .column("row", |t| l.source_rows()[t.index()])
+        .column("score", |t| (scores.score[t.index()] * 1e6).round() / 1e6)
+        .column("flagged", |t| u32::from(scores.flagged[t.index()]))
+        .column("reasons", |t| reasons[t.index()].clone())
+        .write(dir, "transfer_scores", options, written)
+}
