@@ -156,6 +156,33 @@ pub fn transfer_features_from(
         "cross_currency",
         each(&|i| f64::from(u8::from(l.assets_paid()[i] != l.assets_received()[i]))),
     );
+    // The text fields as numbers a tree can split on: a channel's or
+    // kind's place in its list, an asset code's bytes (stable across files).
+    push(
+        "channel_code",
+        each(&|i| position(&crate::model::Channel::ALL, &l.channels()[i])),
+    );
+    push(
+        "asset_paid_code",
+        each(&|i| code_number(&l.asset(l.assets_paid()[i]).code)),
+    );
+    push(
+        "asset_received_code",
+        each(&|i| code_number(&l.asset(l.assets_received()[i]).code)),
+    );
+    push(
+        "payer_kind_code",
+        each(&|i| {
+            position(
+                &crate::model::AccountKind::ALL,
+                &l.account(l.froms()[i]).kind,
+            )
+        }),
+    );
+    push(
+        "payee_kind_code",
+        each(&|i| position(&crate::model::AccountKind::ALL, &l.account(l.tos()[i]).kind)),
+    );
     let endpoint = endpoint_features(data.graph, &data.value_f64, options.window.micros());
     for (name, column) in endpoint.names.into_iter().zip(endpoint.values) {
         push(&name, pick(&column));
@@ -196,6 +223,28 @@ pub fn transfer_features_from(
         numbers: FeatureColumns { names, values },
         texts,
     }
+}
+
+/// The place of `item` in `all` (as a feature value).
+fn position<T: PartialEq>(all: &[T], item: &T) -> f64 {
+    all.iter()
+        .position(|x| x == item)
+        .map_or(-1.0, |p| p as f64)
+}
+
+/// An asset code as a number: its first six bytes, big-endian (exact in
+/// an `f64`), so the same code gives the same number in every file.
+///
+/// ```
+/// # use moneytrail::features::code_number;
+/// assert_eq!(code_number("A"), 65.0);
+/// assert_eq!(code_number("USD"), ((85.0 * 256.0) + 83.0) * 256.0 + 68.0);
+/// assert_ne!(code_number("EUR"), code_number("USD"));
+/// ```
+pub fn code_number(code: &str) -> f64 {
+    code.bytes()
+        .take(6)
+        .fold(0.0, |n, b| n * 256.0 + f64::from(b))
 }
 
 /// Write the features as one Parquet file: `row` first, then the numeric

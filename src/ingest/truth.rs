@@ -55,9 +55,9 @@ struct AnswerKey {
 }
 
 impl Truth {
-    /// The part of the key from data row `first` on: the attempts whose
-    /// rows all lie there, the labelled rows there, and no account labels
-    /// (accounts span both parts).
+    /// The part of the key from data row `first` on: each attempt with
+    /// rows there, cut to those rows; the labelled rows there; and no
+    /// account labels (accounts span both parts).
     ///
     /// ```
     /// use moneytrail::ingest::{Truth, TruthAttempt};
@@ -65,12 +65,13 @@ impl Truth {
     ///     id: id.into(), typology: "fan_in".into(), rows, accounts: vec![],
     /// };
     /// let key = Truth {
-    ///     attempts: vec![attempt("a", vec![1, 2]), attempt("b", vec![5, 9])],
+    ///     attempts: vec![attempt("a", vec![1, 2]), attempt("b", vec![2, 5, 9])],
     ///     rows: Some([1, 2, 5, 9].into()),
     ///     ..Truth::default()
     /// };
     /// let later = key.from_row(3);
     /// assert_eq!(later.attempts.len(), 1);
+    /// assert_eq!(later.attempts[0].rows, [5, 9]);
     /// assert_eq!(later.rows, Some([5, 9].into()));
     /// ```
     pub fn from_row(&self, first: u32) -> Truth {
@@ -79,8 +80,10 @@ impl Truth {
             attempts: self
                 .attempts
                 .iter()
-                .filter(|a| a.rows.iter().all(|&r| r >= first))
-                .cloned()
+                .filter_map(|a| {
+                    let rows: Vec<u32> = a.rows.iter().copied().filter(|&r| r >= first).collect();
+                    (!rows.is_empty()).then(|| TruthAttempt { rows, ..a.clone() })
+                })
                 .collect(),
             rows: self
                 .rows

@@ -615,10 +615,10 @@ pub(crate) struct ScoreArgs {
         value_name = "FILE"
     )]
     pub(crate) transfer_scores: Option<PathBuf>,
-    /// Grade only from this 0-based data row on: attempts wholly at or
-    /// after it, labelled and flagged rows at or after it (for a temporal
-    /// test part, e.g. the rows a model did not train on). The account
-    /// level is not graded then.
+    /// Grade only from this 0-based data row on: each attempt cut to its
+    /// rows there, labelled and flagged rows there (for a temporal test
+    /// part, e.g. the rows a model did not train on). The account level
+    /// is not graded then.
     #[arg(long, value_name = "ROW")]
     pub(crate) from_row: Option<u32>,
     /// Answer key: moneytrail truth.json, an AMLworld patterns file, AMLSim
