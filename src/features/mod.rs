@@ -11,6 +11,7 @@
 //! * each endpoint's activity in a window ([`endpoint_features`]): degree,
 //!   fan, and the sum, mean, minimum, maximum, variance and skewness of
 //!   the values each endpoint received and paid, exactly and causally;
+//! * temporal cycles through the transfer by length ([`cycle_features`]);
 //! * what the rules say ([`rule_features`]): per typology of the detector
 //!   registry, the best score of the findings holding the transfer and
 //!   how many hold it.
@@ -18,9 +19,11 @@
 //! Every family is checked against a brute-force reference on random
 //! ledgers, and gives the same columns on any number of threads.
 
+mod cycles;
 mod endpoint;
 mod rules;
 
+pub use cycles::{cycle_features, cycle_names, CYCLES_PER_START};
 pub use endpoint::{
     endpoint_features, endpoint_names, FeatureColumns, ENDPOINT_COLUMNS, STATISTICS,
 };
@@ -43,6 +46,11 @@ pub struct FeatureOptions {
     /// replaced by the data's), or `None` for no rule columns: the
     /// defaults.
     pub rules: Option<DetectConfig>,
+    /// Count temporal cycles of 2 to this many transfers within the
+    /// window (below 2, the default: no cycle columns; they cost time on
+    /// dense data and did not lift the model's F1 where measured, see
+    /// docs/features.md).
+    pub cycle_hops: usize,
 }
 
 impl Default for FeatureOptions {
@@ -50,6 +58,7 @@ impl Default for FeatureOptions {
         FeatureOptions {
             window: crate::time::Span::hours(24),
             rules: Some(DetectConfig::default()),
+            cycle_hops: 0,
         }
     }
 }
@@ -75,6 +84,8 @@ pub struct TransferFeatures {
     pub numbers: FeatureColumns,
     /// Text columns (name, values), in output row order.
     pub texts: Vec<(String, Vec<String>)>,
+    /// What limits the columns, in words (a search budget that was hit).
+    pub warnings: Vec<String>,
 }
 
 /// The features of every transfer of `data` (see the module
@@ -187,6 +198,18 @@ pub fn transfer_features_from(
     for (name, column) in endpoint.names.into_iter().zip(endpoint.values) {
         push(&name, pick(&column));
     }
+    let mut warnings = Vec::new();
+    if options.cycle_hops >= 2 {
+        let (cycles, truncated) = cycle_features(data, options.cycle_hops, options.window);
+        for (name, column) in cycles.names.into_iter().zip(cycles.values) {
+            push(&name, pick(&column));
+        }
+        if truncated {
+            warnings.push(format!(
+                "the cycle columns count at most {CYCLES_PER_START} cycles per first transfer, and some transfers started more: their counts are lower bounds"
+            ));
+        }
+    }
     if let Some(findings) = findings {
         let rules = rule_features(findings, l.len());
         for (name, column) in rules.names.into_iter().zip(rules.values) {
@@ -222,6 +245,7 @@ pub fn transfer_features_from(
         transfers: order,
         numbers: FeatureColumns { names, values },
         texts,
+        warnings,
     }
 }
 

@@ -79,6 +79,13 @@ pub fn describe(column: &str, value: f64, window: Span, currency: &str) -> Strin
         "rule_transfers" => return format!("in a finding of {}", count(whole(value), "transfer")),
         _ => {}
     }
+    if let Some(k) = column.strip_prefix("cycle_") {
+        return format!(
+            "on {} of {k} transfers within {}",
+            count(whole(value), "cycle"),
+            span_words(window.micros())
+        );
+    }
     if let Some(rule) = column.strip_prefix("rule_") {
         if let Some(typology) = rule.strip_suffix("_score") {
             let typology = typology.replace('_', " ");
@@ -141,6 +148,10 @@ mod tests {
             let words = describe(&name, 3.0, Span::hours(24), "USD");
             assert!(!words.contains('='), "{name}: {words}");
             assert!(words.ends_with("within 24 h"), "{name}: {words}");
+        }
+        for name in crate::features::cycle_names(6) {
+            let words = describe(&name, 2.0, Span::hours(24), "USD");
+            assert!(words.starts_with("on 2 cycles of "), "{name}: {words}");
         }
         for name in crate::features::rule_names() {
             let words = describe(&name, 3.0, Span::hours(24), "USD");

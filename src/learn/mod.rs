@@ -121,6 +121,9 @@ pub struct FeatureSpec {
     /// The detector parameters of the rule columns, if it reads them.
     #[serde(default)]
     pub rules: Option<crate::detect::DetectConfig>,
+    /// The longest temporal cycles counted (below 2: none).
+    #[serde(default)]
+    pub cycle_hops: usize,
     /// The numeric feature columns, in the trees' order.
     pub columns: Vec<String>,
 }
@@ -289,6 +292,7 @@ pub fn train(
         window: options.features.window,
         currency: data.currency().to_string(),
         rules: options.features.rules_for(data),
+        cycle_hops: options.features.cycle_hops,
         columns: features.numbers.names.clone(),
     };
     let (x_fit, y_fit) = matrix(features, fit_rows, &label_of);
@@ -463,6 +467,7 @@ impl Model {
         let options = FeatureOptions {
             window: self.spec.window,
             rules: self.spec.rules.clone(),
+            cycle_hops: self.spec.cycle_hops,
         };
         let features = match (&self.spec.rules, made) {
             (Some(wanted), Some((config, findings))) if wanted == config => {

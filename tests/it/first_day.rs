@@ -817,6 +817,15 @@ fn features_write_one_row_per_transfer_in_input_order() {
     assert_eq!(names[0], "row");
     assert_eq!(names.len(), 74);
     assert!(names.iter().any(|n| n == "rule_fan_in_score"), "{names:?}");
+    let cycles = tempfile::tempdir().unwrap();
+    let out = stdout_of(&[
+        "features",
+        "--cycle-hops",
+        "4",
+        "--out",
+        cycles.path().to_str().unwrap(),
+    ]);
+    assert!(out.starts_with("wrote 3,008 rows × 77 columns"), "{out}");
     assert!(
         !names.iter().any(|n| n == "label"),
         "the label is never a feature"

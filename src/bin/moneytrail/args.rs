@@ -507,6 +507,10 @@ pub(crate) struct FeaturesArgs {
     /// The endpoint window (24h, 7d…).
     #[arg(long, default_value = "24h")]
     pub(crate) window: Span,
+    /// Also count temporal cycles of 2 to N transfers through each
+    /// transfer within the window (cycle_2 … cycle_N; 0: none).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(crate) cycle_hops: usize,
     /// Reporting currency of the value columns.
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
@@ -531,6 +535,11 @@ pub(crate) struct TrainArgs {
     /// The features' endpoint window (24h, 7d…).
     #[arg(long, default_value = "24h")]
     pub(crate) window: Span,
+    /// Also count temporal cycles of 2 to N transfers through each
+    /// transfer within the window (cycle_2 … cycle_N; 0: none).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(crate) cycle_hops: usize,
+
     /// Reporting currency of the value features (scoring must use the same).
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,

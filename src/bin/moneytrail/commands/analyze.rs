@@ -125,6 +125,9 @@ fn score(
     made: (&DetectConfig, &[moneytrail::detect::Finding]),
 ) -> anyhow::Result<TransferScores> {
     let features = model.features_with(data, Some(made))?;
+    for w in &features.warnings {
+        eprintln!("warning: {w}");
+    }
     let scores = model.score_features(&features);
     let flagged: Vec<TransferId> = (0..scores.flagged.len() as u32)
         .map(TransferId)

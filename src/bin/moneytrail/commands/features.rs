@@ -15,9 +15,13 @@ pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &currency)?;
     let options = FeatureOptions {
         window: args.window,
+        cycle_hops: args.cycle_hops,
         ..FeatureOptions::default()
     };
     let features = transfer_features(&data, &options);
+    for w in &features.warnings {
+        eprintln!("warning: {w}");
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let path = args.out.join("features.parquet");

@@ -28,6 +28,7 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let options = TrainOptions {
         features: FeatureOptions {
             window: args.window,
+            cycle_hops: args.cycle_hops,
             ..FeatureOptions::default()
         },
         rounds: args.rounds,
@@ -37,6 +38,9 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let features = transfer_features(&data, &options.features);
+    for w in &features.warnings {
+        eprintln!("warning: {w}");
+    }
     let seconds_features = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let trained = train(&data, &features, &labels, &options)?;
