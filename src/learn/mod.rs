@@ -481,20 +481,8 @@ impl Model {
 
     fn check(&self, features: &TransferFeatures) -> Result<()> {
         if features.numbers.names != self.spec.columns {
-            let missing: Vec<&str> = self
-                .spec
-                .columns
-                .iter()
-                .filter(|c| !features.numbers.names.contains(c))
-                .map(String::as_str)
-                .collect();
-            let extra: Vec<&str> = features
-                .numbers
-                .names
-                .iter()
-                .filter(|c| !self.spec.columns.contains(c))
-                .map(String::as_str)
-                .collect();
+            let missing = absent(&self.spec.columns, &features.numbers.names);
+            let extra = absent(&features.numbers.names, &self.spec.columns);
             return Err(Error::invalid(format!(
                 "the model reads {} feature columns and this moneytrail computes {} (missing: [{}]; new: [{}]; order differs when both are empty): retrain it with `moneytrail train`",
                 self.spec.columns.len(),
@@ -618,6 +606,15 @@ impl Model {
             booster,
         })
     }
+}
+
+/// The names of `these` that `from` lacks.
+fn absent<'a>(these: &'a [String], from: &[String]) -> Vec<&'a str> {
+    these
+        .iter()
+        .filter(|c| !from.contains(c))
+        .map(String::as_str)
+        .collect()
 }
 
 /// Every split of `booster` reads one of `columns` features and points

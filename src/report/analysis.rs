@@ -120,7 +120,7 @@ pub fn write_analysis(
         dir,
         data,
         &analysis.findings,
-        run.model,
+        &records,
         options,
         &mut written,
     )?;
@@ -251,18 +251,19 @@ fn write_accounts_csv(
     dir: &Path,
     data: &Valued<'_>,
     findings: &[Finding],
-    model: Option<&super::TransferScores>,
+    records: &[FindingRecord],
     options: &OutputOptions,
     written: &mut Written,
 ) -> Result<()> {
     let mut order = flagged_accounts(data, findings);
     let l = data.graph.ledger();
-    // With a model, each account's highest score among the transfers of
-    // its findings, and the accounts ranked by it (ties as before).
+    // With a model, each account's highest model score among its
+    // findings, and the accounts ranked by it (ties as before).
+    let model = records.iter().any(|r| r.model_score.is_some());
     let mut model_score = vec![0.0f64; data.graph.account_count()];
-    if let Some(scores) = model {
-        for f in findings {
-            let top = scores.highest(&f.transfers);
+    if model {
+        for (f, r) in findings.iter().zip(records) {
+            let top = r.model_score.unwrap_or(0.0);
             for &a in &f.accounts {
                 model_score[a.index()] = model_score[a.index()].max(top);
             }
@@ -294,8 +295,8 @@ fn write_accounts_csv(
         .column("transfers_out", |r| data.graph.out_degree(r.account) as u32)
         .column("transfers_in", |r| data.graph.in_degree(r.account) as u32);
     let table = match model {
-        Some(_) => table.column("model_score", |r| model_score[r.account.index()]),
-        None => table,
+        true => table.column("model_score", |r| model_score[r.account.index()]),
+        false => table,
     };
     table.write(dir, "accounts", options, written)
 }

@@ -34,6 +34,22 @@ fn scores(dir: &Path) -> Vec<(u32, f64, u8, String)> {
         .collect()
 }
 
+/// The generated CSV `input` with every line's cells changed by `edit`
+/// (the cells, the label column's position, whether it is the header).
+fn with_label_column(input: &str, edit: impl Fn(&mut Vec<&str>, usize, bool)) -> String {
+    let text = std::fs::read_to_string(input).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let label = header.iter().position(|c| *c == "label").unwrap();
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            edit(&mut cells, label, i == 0);
+            cells.join(",") + "\n"
+        })
+        .collect()
+}
+
 #[test]
 fn train_then_analyze_with_the_model_scores_and_explains_every_transfer() {
     let dir = tempfile::tempdir().unwrap();
@@ -143,17 +159,9 @@ fn train_then_analyze_with_the_model_scores_and_explains_every_transfer() {
 
     // the same model on the same transfers without their label column
     let bare = dir.path().join("bare.csv");
-    let text = std::fs::read_to_string(&input).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let label = header.iter().position(|c| *c == "label").unwrap();
-    let stripped: String = text
-        .lines()
-        .map(|l| {
-            let mut cells: Vec<&str> = l.split(',').collect();
-            cells.remove(label);
-            cells.join(",") + "\n"
-        })
-        .collect();
+    let stripped = with_label_column(&input, |cells, label, _| {
+        cells.remove(label);
+    });
     std::fs::write(&bare, stripped).unwrap();
     let unlabelled = dir.path().join("unlabelled");
     stdout_of(&[
@@ -216,20 +224,11 @@ fn train_and_score_refuse_what_cannot_work_and_say_why() {
     let m = model.to_str().unwrap();
 
     // a label column with no laundering in it
-    let text = std::fs::read_to_string(&input).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let label = header.iter().position(|c| *c == "label").unwrap();
-    let cleared: String = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            let mut cells: Vec<&str> = l.split(',').collect();
-            if i > 0 {
-                cells[label] = "0";
-            }
-            cells.join(",") + "\n"
-        })
-        .collect();
+    let cleared = with_label_column(&input, |cells, label, header| {
+        if !header {
+            cells[label] = "0";
+        }
+    });
     let clean = dir.path().join("clean.csv");
     std::fs::write(&clean, cleared).unwrap();
     let out = moneytrail(&["train", "--input", clean.to_str().unwrap(), "--out", m]);

@@ -500,10 +500,9 @@ pub(crate) struct OutputArgs {
     pub(crate) raw_csv: bool,
 }
 
+/// What the features are computed with (`features` and `train`).
 #[derive(Args, Debug)]
-pub(crate) struct FeaturesArgs {
-    #[command(flatten)]
-    pub(crate) input: InputArgs,
+pub(crate) struct FeatureArgs {
     /// The endpoint window (24h, 7d…).
     #[arg(long, default_value = "24h")]
     pub(crate) window: Span,
@@ -511,13 +510,22 @@ pub(crate) struct FeaturesArgs {
     /// transfer within the window (cycle_2 … cycle_N; 0: none).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub(crate) cycle_hops: usize,
-    /// Reporting currency of the value columns.
+    /// Reporting currency of the value columns (a model scores only in
+    /// the currency it was trained in).
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
     /// FX table: `asset,rate` lines (default: the FX file beside the input,
     /// completed by rates the data implies).
     #[arg(long)]
     pub(crate) fx: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FeaturesArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) features: FeatureArgs,
     /// Folder for features.parquet.
     #[arg(long, short)]
     pub(crate) out: PathBuf,
@@ -532,21 +540,8 @@ pub(crate) struct TrainArgs {
     /// (moneytrail truth.json or an AMLworld patterns file).
     #[arg(long, value_name = "COLUMN_OR_FILE")]
     pub(crate) labels: Option<String>,
-    /// The features' endpoint window (24h, 7d…).
-    #[arg(long, default_value = "24h")]
-    pub(crate) window: Span,
-    /// Also count temporal cycles of 2 to N transfers through each
-    /// transfer within the window (cycle_2 … cycle_N; 0: none).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub(crate) cycle_hops: usize,
-
-    /// Reporting currency of the value features (scoring must use the same).
-    #[arg(long, default_value = "USD")]
-    pub(crate) currency: String,
-    /// FX table: `asset,rate` lines (default: the FX file beside the input,
-    /// completed by rates the data implies).
-    #[arg(long)]
-    pub(crate) fx: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) features: FeatureArgs,
     /// The most trees to grow (fewer when the validation loss stops improving).
     #[arg(long, default_value_t = 500)]
     pub(crate) rounds: usize,

@@ -2,9 +2,10 @@
 //! thread pool, the load (with a progress bar on a terminal), detector
 //! configurations, FX tables, trace and output options, times and keys.
 
-use crate::args::{ExchangeArgs, InputArgs, OutputArgs, ThroughArg};
+use crate::args::{ExchangeArgs, FeatureArgs, InputArgs, OutputArgs, ThroughArg};
 use anyhow::Context;
 use moneytrail::detect::DetectConfig;
+use moneytrail::features::FeatureOptions;
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, LoadOptions, Loaded};
 use moneytrail::report::{OutputOptions, ReportLimits};
@@ -194,6 +195,15 @@ pub(crate) fn exchange_links(
 }
 
 /// What the results folder gets.
+/// The library's feature options from `--window` and `--cycle-hops`.
+pub(crate) fn feature_options(args: &FeatureArgs) -> FeatureOptions {
+    FeatureOptions {
+        window: args.window,
+        cycle_hops: args.cycle_hops,
+        ..FeatureOptions::default()
+    }
+}
+
 pub(crate) fn output_options(args: &OutputArgs) -> OutputOptions {
     OutputOptions {
         parquet: args.parquet,

@@ -19,7 +19,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     }
     let config = setup::detect_config(args.config.as_deref(), args.currency.as_deref())?;
     let model = match &args.model {
-        Some(dir) => Some(Model::load(dir)?),
+        Some(dir) => Some((dir, Model::load(dir)?)),
         None => None,
     };
     let started = Instant::now();
@@ -49,9 +49,9 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     let started_scoring = Instant::now();
-    let scores = match (&model, &args.model) {
-        (Some(model), Some(dir)) => Some(score(model, dir, &data, (&config, &analysis.findings))?),
-        _ => None,
+    let scores = match &model {
+        Some((dir, model)) => Some(score(model, dir, &data, (&config, &analysis.findings))?),
+        None => None,
     };
     let seconds_scoring = started_scoring.elapsed().as_secs_f64();
     let mut options = setup::output_options(&args.output);

@@ -3,7 +3,7 @@
 use crate::args::FeaturesArgs;
 use crate::{output, setup};
 use anyhow::Context;
-use moneytrail::features::{transfer_features, write_parquet, FeatureOptions};
+use moneytrail::features::{transfer_features, write_parquet};
 use moneytrail::format::count;
 use moneytrail::FlowGraph;
 use std::io::Write;
@@ -11,13 +11,9 @@ use std::io::Write;
 pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let loaded = setup::load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
-    let currency = args.currency.to_ascii_uppercase();
-    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &currency)?;
-    let options = FeatureOptions {
-        window: args.window,
-        cycle_hops: args.cycle_hops,
-        ..FeatureOptions::default()
-    };
+    let currency = args.features.currency.to_ascii_uppercase();
+    let data = setup::valued(&graph, &args.input, args.features.fx.as_ref(), &currency)?;
+    let options = setup::feature_options(&args.features);
     let features = transfer_features(&data, &options);
     for w in &features.warnings {
         eprintln!("warning: {w}");
@@ -37,7 +33,7 @@ pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
         count(rows, "row"),
         count(columns, "column"),
         path.display(),
-        args.window
+        args.features.window
     )?;
     out.flush()?;
     Ok(())

@@ -4,7 +4,7 @@
 use crate::args::TrainArgs;
 use crate::{output, setup};
 use anyhow::{bail, Context};
-use moneytrail::features::{transfer_features, FeatureOptions};
+use moneytrail::features::transfer_features;
 use moneytrail::format::count;
 use moneytrail::ingest::read_truth;
 use moneytrail::learn::{ledger_labels, train, TrainOptions};
@@ -22,15 +22,11 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let input = loaded.report.path.clone();
     let graph = FlowGraph::new(loaded.ledger);
     let (labels, source) = labels(graph.ledger(), &input, args.labels.as_deref())?;
-    let currency = args.currency.to_ascii_uppercase();
-    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &currency)?;
+    let currency = args.features.currency.to_ascii_uppercase();
+    let data = setup::valued(&graph, &args.input, args.features.fx.as_ref(), &currency)?;
     let seconds_load = started.elapsed().as_secs_f64();
     let options = TrainOptions {
-        features: FeatureOptions {
-            window: args.window,
-            cycle_hops: args.cycle_hops,
-            ..FeatureOptions::default()
-        },
+        features: setup::feature_options(&args.features),
         rounds: args.rounds,
         seed: args.seed,
         validation_share: args.validation_share,
@@ -48,19 +44,15 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     trained.model.save(&args.out)?;
     let m = &trained.metrics;
     let path = args.out.join("metrics.json");
-    let text = serde_json::to_string_pretty(&serde_json::json!({
-        "input": input.display().to_string(),
-        "labels": source,
-        "validation": m.validation,
-        "validation_from": m.validation_from,
-        "train_counts": m.train_counts,
-        "validation_counts": m.validation_counts,
-        "trees": m.trees,
-        "importances": m.importances,
-        "seconds": {"load": seconds_load, "features": seconds_features, "train": seconds_train},
-        "threads": rayon::current_num_threads(),
-        "seed": args.seed,
-    }))?;
+    let mut record = serde_json::to_value(m)?;
+    record["input"] = input.display().to_string().into();
+    record["labels"] = source.clone().into();
+    record["seconds"] = serde_json::json!({
+        "load": seconds_load, "features": seconds_features, "train": seconds_train
+    });
+    record["threads"] = rayon::current_num_threads().into();
+    record["seed"] = args.seed.into();
+    let text = serde_json::to_string_pretty(&record)?;
     std::fs::write(&path, text + "\n")
         .with_context(|| format!("cannot write {}", path.display()))?;
     let mut out = output::stdout();
