@@ -265,6 +265,14 @@ impl Ledger {
         }
     }
 
+    /// Set the decimal places each asset shows with (a store keeps them
+    /// for all its data, so that a part of it shows amounts as the whole).
+    pub(crate) fn set_asset_decimals(&mut self, decimals: &[u32]) {
+        for (asset, &d) in self.assets.iter_mut().zip(decimals) {
+            asset.decimals = d;
+        }
+    }
+
     /// Number of transfers.
     pub fn len(&self) -> usize {
         self.cols.len()

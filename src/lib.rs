@@ -105,6 +105,7 @@ mod model;
 pub mod paths;
 pub mod report;
 pub mod score;
+pub mod store;
 pub mod summary;
 pub mod synth;
 pub mod time;

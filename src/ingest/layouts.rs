@@ -29,6 +29,9 @@ pub enum Layout {
     TransfersJsonLines,
     /// On-chain UTXO transactions in JSON lines (see [`read_utxo`](crate::ingest::read_utxo)).
     UtxoJsonLines,
+    /// A moneytrail store (see [`store`](crate::store)): what a ledger read
+    /// from one reports; never a file's layout.
+    Store,
 }
 
 impl Layout {
@@ -43,6 +46,7 @@ impl Layout {
             Layout::TransfersParquet => "transfers_parquet",
             Layout::TransfersJsonLines => "transfers_jsonl",
             Layout::UtxoJsonLines => "utxo_jsonl",
+            Layout::Store => "store",
         }
     }
 
@@ -66,7 +70,8 @@ impl Layout {
             Layout::TransfersCsv
             | Layout::TransfersParquet
             | Layout::TransfersJsonLines
-            | Layout::UtxoJsonLines => TRANSFERS,
+            | Layout::UtxoJsonLines
+            | Layout::Store => TRANSFERS,
         }
     }
 }

@@ -31,7 +31,7 @@ pub(crate) mod json;
 mod jsonl;
 pub(crate) mod layouts;
 mod parquet;
-mod parquet_check;
+pub(crate) mod parquet_check;
 mod patterns;
 mod report;
 mod side;
@@ -268,6 +268,12 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
         Layout::TransfersParquet => parquet::read(path, &mut sink)?,
         Layout::TransfersJsonLines => jsonl::read(path, &mut sink)?,
         Layout::UtxoJsonLines => unreachable!("read above"),
+        Layout::Store => {
+            return Err(Error::format(
+                path,
+                "a store is a folder: read it with --store",
+            ))
+        }
     }
     let (ledger, report) = sink.finish()?;
     Ok(Loaded {

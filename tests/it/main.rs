@@ -10,6 +10,7 @@ mod learn;
 mod regressions;
 mod report;
 mod sample;
+mod store;
 mod training;
 
 use std::io::Write;

@@ -65,6 +65,9 @@ pub(crate) enum Command {
     /// Train a learned-scoring model on labelled transfers: the last 20%
     /// by time validates; writes the model and metrics.json into --out.
     Train(TrainArgs),
+    /// Load transfers files once into a time-partitioned store (plain
+    /// Parquet, docs/store.md) that every command reads with --store.
+    Ingest(IngestArgs),
 }
 
 impl Command {
@@ -82,12 +85,13 @@ impl Command {
             Command::Account(a) => &a.input,
             Command::Features(a) => &a.input,
             Command::Train(a) => &a.input,
+            Command::Ingest(a) => return a.read.threads,
             Command::Score(_)
             | Command::Generate(_)
             | Command::Cluster(_)
             | Command::Exercise(_) => return None,
         };
-        input.threads
+        input.read.threads
     }
 }
 
@@ -443,12 +447,32 @@ impl From<FormatArg> for Format {
     }
 }
 
-/// Options every command that reads transfers shares.
+/// Options every command that reads transfers shares: a file, or a store
+/// written by `moneytrail ingest` (only the time asked for is read).
 #[derive(Args, Debug)]
 pub(crate) struct InputArgs {
-    /// Transfers file; the shipped sample (data/sample_transfers.csv) when omitted.
-    #[arg(long, short)]
+    /// Transfers file; the shipped sample (data/sample_transfers.csv) when
+    /// neither this nor --store is given.
+    #[arg(long, short, conflicts_with = "store")]
     pub(crate) input: Option<PathBuf>,
+    /// A store written by `moneytrail ingest`, read instead of a file
+    /// (rows in outputs are store rows: see its manifest.json).
+    #[arg(long)]
+    pub(crate) store: Option<PathBuf>,
+    /// With --store: read only transfers at or after this time (RFC 3339
+    /// or YYYY-MM-DD); only the partitions that hold some are read.
+    #[arg(long, requires = "store", value_name = "TIME")]
+    pub(crate) read_from: Option<String>,
+    /// With --store: read only transfers before this time.
+    #[arg(long, requires = "store", value_name = "TIME")]
+    pub(crate) read_until: Option<String>,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
+}
+
+/// How files are read: by `--input` commands and by `ingest`.
+#[derive(Args, Debug)]
+pub(crate) struct ReadArgs {
     /// Layout of the input.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) format: FormatArg,
@@ -464,6 +488,24 @@ pub(crate) struct InputArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub(crate) threads: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct IngestArgs {
+    /// Transfers files to add, in any layout --input reads; files that
+    /// overlap in time are merged in time order.
+    #[arg(long, short, required = true, num_args = 1..)]
+    pub(crate) input: Vec<PathBuf>,
+    /// The store's folder: created when it holds no store, extended with
+    /// later transfers when it does.
+    #[arg(long)]
+    pub(crate) store: PathBuf,
+    /// Length of a partition's time interval (a new store only; an
+    /// existing one keeps its own).
+    #[arg(long, default_value = "1d")]
+    pub(crate) partition: String,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

@@ -2,13 +2,14 @@
 //! thread pool, the load (with a progress bar on a terminal), detector
 //! configurations, FX tables, trace and output options, times and keys.
 
-use crate::args::{ExchangeArgs, FeatureArgs, InputArgs, OutputArgs, ThroughArg};
+use crate::args::{ExchangeArgs, FeatureArgs, InputArgs, OutputArgs, ReadArgs, ThroughArg};
 use anyhow::Context;
 use moneytrail::detect::DetectConfig;
 use moneytrail::features::FeatureOptions;
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, LoadOptions, Loaded};
 use moneytrail::report::{OutputOptions, ReportLimits};
+use moneytrail::store::{Store, TimeRange};
 use moneytrail::trace::ExchangeLinks;
 use moneytrail::{AccountId, FlowGraph, Ledger, Valued};
 use std::io::IsTerminal;
@@ -45,9 +46,41 @@ pub(crate) fn sample_path() -> PathBuf {
     shipped("sample_transfers.csv")
 }
 
-/// Load the input (the shipped sample when none is given).
+/// Load the input: the store (`--store`, the time `--read-from` and
+/// `--read-until` ask for), the file, or the shipped sample.
 pub(crate) fn load(args: &InputArgs) -> anyhow::Result<Loaded> {
+    if let Some(dir) = &args.store {
+        let range = TimeRange::parse(args.read_from.as_deref(), args.read_until.as_deref())?;
+        let store =
+            Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))?;
+        let loaded = store
+            .load(&range)
+            .with_context(|| format!("cannot read the store {}", dir.display()))?;
+        if loaded.ledger.is_empty() {
+            let m = store.manifest();
+            eprintln!(
+                "warning: the store holds no transfers in the time asked for; it spans {} to {}",
+                m.first_time.as_deref().unwrap_or("-"),
+                m.last_time.as_deref().unwrap_or("-")
+            );
+        }
+        return Ok(loaded);
+    }
     let path = args.input.clone().unwrap_or_else(sample_path);
+    let (options, bar) = load_options(&args.read, "loading");
+    let loaded = ingest::load(&path, &options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    loaded.with_context(|| format!("cannot load {}", path.display()))
+}
+
+/// How to read files, from the flags, with a progress bar on a terminal
+/// (finish it when done).
+pub(crate) fn load_options(
+    args: &ReadArgs,
+    verb: &str,
+) -> (LoadOptions, Option<indicatif::ProgressBar>) {
     let mut options = LoadOptions {
         format: args.format.into(),
         lenient: args.lenient,
@@ -58,9 +91,9 @@ pub(crate) fn load(args: &InputArgs) -> anyhow::Result<Loaded> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} loading {bytes}/{total_bytes} [{bar:30}] {eta}",
-            )
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{spinner}} {verb} {{bytes}}/{{total_bytes}} [{{bar:30}}] {{eta}}"
+            ))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
@@ -73,11 +106,17 @@ pub(crate) fn load(args: &InputArgs) -> anyhow::Result<Loaded> {
             bar.set_position(done);
         }));
     }
-    let loaded = ingest::load(&path, &options);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+    (options, bar)
+}
+
+/// The path side files (the FX table) are looked for beside: the store's
+/// manifest, the input, or the shipped sample.
+pub(crate) fn input_path(args: &InputArgs) -> PathBuf {
+    match (&args.store, &args.input) {
+        (Some(dir), _) => dir.join("manifest.json"),
+        (None, Some(path)) => path.clone(),
+        (None, None) => sample_path(),
     }
-    loaded.with_context(|| format!("cannot load {}", path.display()))
 }
 
 /// Detector parameters from `--config` (TOML, or JSON by extension), or
@@ -116,8 +155,7 @@ pub(crate) fn fx_table(
     fx: Option<&PathBuf>,
     currency: &str,
 ) -> anyhow::Result<(FxTable, Option<PathBuf>)> {
-    let input = input.input.clone().unwrap_or_else(sample_path);
-    fx_table_for(graph, &input, fx, currency)
+    fx_table_for(graph, &input_path(input), fx, currency)
 }
 
 /// [`fx_table`] for a transfers file named by path.

@@ -17,7 +17,9 @@ use std::time::Instant;
 pub(crate) fn run(args: &InvestigateArgs) -> anyhow::Result<()> {
     let subjects_path = match &args.subjects {
         Some(p) => p.clone(),
-        None if args.input.input.is_none() => setup::shipped("sample_subjects.csv"),
+        None if args.input.input.is_none() && args.input.store.is_none() => {
+            setup::shipped("sample_subjects.csv")
+        }
         None => anyhow::bail!("give --subjects FILE (case_ref,subject lines)"),
     };
     let subjects = read_subjects(&subjects_path)?;

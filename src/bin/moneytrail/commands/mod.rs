@@ -9,6 +9,7 @@ mod exposure;
 mod features;
 mod generate;
 mod goaml;
+mod ingest;
 mod investigate;
 mod paths;
 mod score;
@@ -38,5 +39,6 @@ pub(crate) fn run(command: &Command) -> anyhow::Result<()> {
         Command::Exercise(args) => exercise::run(args),
         Command::Features(args) => features::run(args),
         Command::Train(args) => train::run(args),
+        Command::Ingest(args) => ingest::run(args),
     }
 }

@@ -1,0 +1,152 @@
+//! The store end to end: `ingest`, then commands with `--store` give what
+//! they give on the file, and the errors a user meets first.
+
+use crate::{moneytrail, root, stdout_of};
+use std::path::Path;
+
+fn sample() -> String {
+    root()
+        .join("data/sample_transfers.csv")
+        .display()
+        .to_string()
+}
+
+fn ingest_sample(dir: &Path) -> String {
+    let store = dir.join("store");
+    let out = stdout_of(&[
+        "ingest",
+        "--input",
+        &sample(),
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert!(out.contains("wrote 3,008 transfers"), "{out}");
+    assert!(out.contains("copied the FX table"), "{out}");
+    store.display().to_string()
+}
+
+#[test]
+fn analyze_and_trace_from_the_store_equal_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingest_sample(dir.path());
+    let from_file = dir.path().join("file");
+    let from_store = dir.path().join("store-out");
+    stdout_of(&[
+        "analyze",
+        "--out",
+        from_file.to_str().unwrap(),
+        "--no-report",
+    ]);
+    stdout_of(&[
+        "analyze",
+        "--store",
+        &store,
+        "--out",
+        from_store.to_str().unwrap(),
+        "--no-report",
+    ]);
+    for file in ["findings.json", "findings.csv", "accounts.csv"] {
+        let a = std::fs::read(from_file.join(file)).unwrap();
+        let b = std::fs::read(from_store.join(file)).unwrap();
+        assert!(a == b, "{file} differs between --input and --store");
+    }
+    let findings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(from_store.join("findings.json")).unwrap()).unwrap();
+    assert!(findings.as_array().unwrap().len() > 10);
+    let trace = [
+        "trace",
+        "--account",
+        "ES-BS-M0501",
+        "--rule",
+        "fifo",
+        "--json",
+    ];
+    let on_file = stdout_of(&trace);
+    let mut with_store = trace.to_vec();
+    with_store.extend(["--store", &store]);
+    assert_eq!(stdout_of(&with_store), on_file);
+}
+
+#[test]
+fn a_time_range_reads_part_of_the_store_and_says_when_it_holds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingest_sample(dir.path());
+    let json =
+        |args: &[&str]| -> serde_json::Value { serde_json::from_str(&stdout_of(args)).unwrap() };
+    let all = json(&["summary", "--store", &store, "--json"]);
+    let part = json(&[
+        "summary",
+        "--store",
+        &store,
+        "--read-from",
+        "2024-03-10",
+        "--read-until",
+        "2024-03-20",
+        "--json",
+    ]);
+    let (all, part) = (
+        all["report"]["rows_loaded"].as_u64().unwrap(),
+        part["report"]["rows_loaded"].as_u64().unwrap(),
+    );
+    assert!(part > 0 && part < all, "{part} of {all}");
+    let out = moneytrail(&["summary", "--store", &store, "--read-from", "2030-01-01"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("holds no transfers in the time asked for"),
+        "{stderr}"
+    );
+    // a range needs a store, and a store excludes a file
+    assert_eq!(
+        moneytrail(&["summary", "--read-from", "2024-03-10"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let both = moneytrail(&["summary", "--store", &store, "--input", &sample()]);
+    assert_eq!(both.status.code(), Some(2));
+}
+
+#[test]
+fn appending_an_earlier_file_or_opening_no_store_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingest_sample(dir.path());
+    let early = dir.path().join("early.csv");
+    std::fs::write(
+        &early,
+        "tx_id,time,from,to,amount,asset\n1,2024-02-01T00:00:00Z,a,b,1.00,EUR\n",
+    )
+    .unwrap();
+    let out = moneytrail(&[
+        "ingest",
+        "--input",
+        early.to_str().unwrap(),
+        "--store",
+        &store,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("early.csv starts at 2024-02-01T00:00:00Z"),
+        "{stderr}"
+    );
+    let late = dir.path().join("late.csv");
+    std::fs::write(
+        &late,
+        "tx_id,time,from,to,amount,asset\n1,2024-04-01T00:00:00Z,a,b,1.00,EUR\n",
+    )
+    .unwrap();
+    let out = stdout_of(&[
+        "ingest",
+        "--input",
+        late.to_str().unwrap(),
+        "--store",
+        &store,
+    ]);
+    assert!(out.contains("appended 1 transfer"), "{out}");
+    assert!(out.contains("store rows"), "{out}");
+    let out = moneytrail(&["analyze", "--store", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("manifest.json"), "{stderr}");
+}
