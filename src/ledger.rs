@@ -73,6 +73,14 @@ impl TextColumn {
     fn heap_bytes(&self) -> usize {
         self.ends.capacity() * 8 + self.present.capacity() + self.bytes.capacity()
     }
+
+    fn slice(&self, range: std::ops::Range<usize>) -> TextColumn {
+        let mut out = TextColumn::default();
+        for i in range {
+            out.push(self.get(i));
+        }
+        out
+    }
 }
 
 /// One transfer, copied out of the ledger's columns.
@@ -237,6 +245,40 @@ impl Columns {
 }
 
 impl Ledger {
+    /// The transfers `range` (in time order) as a ledger of their own, with
+    /// every account and asset of this one under the same ids: transfer
+    /// `i` of the slice is transfer `range.start + i` here. What a shard
+    /// of the data is (see [`detect::analyze_sharded`](crate::detect::analyze_sharded)).
+    pub(crate) fn slice(&self, range: std::ops::Range<usize>) -> Ledger {
+        let c = &self.cols;
+        let r = range.clone();
+        Ledger {
+            source: self.source.clone(),
+            accounts: self.accounts.clone(),
+            account_index: self.account_index.clone(),
+            assets: self.assets.clone(),
+            asset_index: self.asset_index.clone(),
+            cols: Columns {
+                time_us: c.time_us[r.clone()].to_vec(),
+                from: c.from[r.clone()].to_vec(),
+                to: c.to[r.clone()].to_vec(),
+                amount_paid: c.amount_paid[r.clone()].to_vec(),
+                asset_paid: c.asset_paid[r.clone()].to_vec(),
+                amount_received: c.amount_received[r.clone()].to_vec(),
+                asset_received: c.asset_received[r.clone()].to_vec(),
+                channel: c.channel[r.clone()].to_vec(),
+                source_row: c.source_row[r.clone()].to_vec(),
+                laundering: c.laundering[r.clone()].to_vec(),
+                tx_id: c.tx_id.as_ref().map(|t| t.slice(r.clone())),
+                tx_hash: c.tx_hash.as_ref().map(|t| t.slice(r.clone())),
+                chain: c
+                    .chain
+                    .as_ref()
+                    .map(|(names, codes)| (names.clone(), codes[r].to_vec())),
+            },
+        }
+    }
+
     /// Give every asset whose precision its code does not tell the most
     /// decimal places its amounts use in the data (at most 18).
     fn take_data_precision(&mut self) {

@@ -118,7 +118,7 @@ pub use ledger::{Ledger, LedgerBuilder, NewTransfer, TextColumn, Transfer};
 pub use model::{
     amlworld_currency_code, Account, AccountId, AccountKind, Asset, AssetId, Channel, TransferId,
 };
-pub use valued::Valued;
+pub use valued::{Valued, WholeData};
 
 /// The README's Rust example, compiled and run with the doctests so that
 /// the front door stays true.

@@ -3,9 +3,11 @@
 
 use crate::fx::FxTable;
 use crate::graph::FlowGraph;
+use crate::ledger::Ledger;
 use crate::model::{AccountId, TransferId};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// The graph and every transfer's amount paid in the reporting currency.
 #[derive(Debug)]
@@ -21,6 +23,71 @@ pub struct Valued<'g> {
     /// Time from the first to the last transfer of the data set
     /// (microseconds, at least one).
     pub span_us: i64,
+    /// When the graph is a shard: what the detectors need to know about
+    /// the whole data.
+    whole: Option<Arc<WholeData>>,
+}
+
+/// What a shard of the data cannot see itself and the detectors use:
+/// the whole data's span (the burst test divides by it) and each
+/// account's transfer counts (the cycle search leaves out accounts above
+/// `max_degree`). Made in one pass over the transfers, part by part if
+/// need be, in 8 bytes per account.
+#[derive(Debug, Clone, Default)]
+pub struct WholeData {
+    /// First and last transfer time.
+    first_us: Option<i64>,
+    last_us: i64,
+    out_degree: Vec<u32>,
+    in_degree: Vec<u32>,
+}
+
+impl WholeData {
+    /// The facts of a whole ledger.
+    ///
+    /// ```
+    /// use moneytrail::{LedgerBuilder, NewTransfer, WholeData};
+    /// use rust_decimal::Decimal;
+    /// let mut b = LedgerBuilder::new();
+    /// let (a, c) = (b.account("a"), b.account("c"));
+    /// let usd = b.asset("USD").unwrap();
+    /// b.push(NewTransfer::simple(10, a, c, Decimal::ONE, usd, 0));
+    /// b.push(NewTransfer::simple(70, a, c, Decimal::ONE, usd, 1));
+    /// let whole = WholeData::of(&b.finish().unwrap());
+    /// assert_eq!(whole.span_us(), 60);
+    /// ```
+    pub fn of(ledger: &Ledger) -> WholeData {
+        let mut whole = WholeData::default();
+        whole.add(
+            ledger.accounts().len(),
+            ledger.times_us(),
+            ledger.froms(),
+            ledger.tos(),
+        );
+        whole
+    }
+
+    /// Add transfers (times sorted, none before those added earlier), for
+    /// a pass that reads the data part by part.
+    pub fn add(&mut self, accounts: usize, times: &[i64], froms: &[AccountId], tos: &[AccountId]) {
+        if self.out_degree.len() < accounts {
+            self.out_degree.resize(accounts, 0);
+            self.in_degree.resize(accounts, 0);
+        }
+        if let (Some(&first), Some(&last)) = (times.first(), times.last()) {
+            self.first_us.get_or_insert(first);
+            self.last_us = last;
+        }
+        for (f, t) in froms.iter().zip(tos) {
+            self.out_degree[f.index()] += 1;
+            self.in_degree[t.index()] += 1;
+        }
+    }
+
+    /// Time from the first to the last transfer (at least one).
+    pub fn span_us(&self) -> i64 {
+        self.first_us.map_or(1, |f| (self.last_us - f).max(1))
+    }
 }
 
 impl<'g> Valued<'g> {
@@ -40,6 +107,34 @@ impl<'g> Valued<'g> {
             value,
             value_f64,
             span_us,
+            whole: None,
+        }
+    }
+
+    /// Value a shard of the data: what its detectors need to know about
+    /// the whole data (the span the burst test divides by, transfer
+    /// counts) comes from `whole`, with the same account ids.
+    pub fn shard(graph: &'g FlowGraph, fx: FxTable, whole: Arc<WholeData>) -> Valued<'g> {
+        let mut valued = Valued::new(graph, fx);
+        valued.span_us = whole.span_us();
+        valued.whole = Some(whole);
+        valued
+    }
+
+    /// Transfers the account paid, in the whole data (self-transfers
+    /// included).
+    pub fn out_degree(&self, a: AccountId) -> usize {
+        match &self.whole {
+            Some(w) => w.out_degree.get(a.index()).map_or(0, |&d| d as usize),
+            None => self.graph.outgoing(a, ..).len(),
+        }
+    }
+
+    /// Transfers the account received, in the whole data.
+    pub fn in_degree(&self, a: AccountId) -> usize {
+        match &self.whole {
+            Some(w) => w.in_degree.get(a.index()).map_or(0, |&d| d as usize),
+            None => self.graph.incoming(a, ..).len(),
         }
     }
 

@@ -154,14 +154,20 @@ pub fn analyze(
         analysis.truncated.insert(name.to_string(), truncated);
         analysis.findings.extend(findings);
     }
-    analysis.findings.sort_by(|a, b| {
+    in_output_order(&mut analysis.findings);
+    analysis
+}
+
+/// The order of [`Analysis::findings`]: by typology, then time, then
+/// transfers.
+pub(crate) fn in_output_order(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         (a.typology, a.first_time_us, &a.transfers).cmp(&(
             b.typology,
             b.first_time_us,
             &b.transfers,
         ))
     });
-    analysis
 }
 
 #[cfg(test)]

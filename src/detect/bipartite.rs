@@ -124,6 +124,15 @@ impl super::Detector for BipartiteDetector {
     fn detect(&self, data: &Valued<'_>) -> Detection {
         BipartiteDetector::detect(self, data)
     }
+
+    fn reach(&self) -> Option<i64> {
+        // runs on the whole data: counterparty sets over the whole data decide the blocks
+        None
+    }
+
+    fn max_findings(&self) -> usize {
+        self.max_findings
+    }
 }
 
 impl BipartiteDetector {

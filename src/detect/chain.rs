@@ -129,6 +129,14 @@ impl super::Detector for ChainDetector {
     fn detect(&self, data: &Valued<'_>) -> Detection {
         ChainDetector::detect(self, data)
     }
+
+    fn reach(&self) -> Option<i64> {
+        Some(self.max_dwell.micros().saturating_mul(self.max_hops as i64))
+    }
+
+    fn max_findings(&self) -> usize {
+        self.max_findings
+    }
 }
 
 impl ChainDetector {

@@ -199,6 +199,55 @@ impl super::Detector for CycleDetector {
     fn detect(&self, data: &Valued<'_>) -> Detection {
         CycleDetector::detect(self, data)
     }
+
+    fn reach(&self) -> Option<i64> {
+        Some(self.window.micros())
+    }
+
+    fn max_findings(&self) -> usize {
+        self.max_findings
+    }
+
+    /// A shard's raw cycles, unmerged and unfiltered: repeats of a route
+    /// merge, and dense networks are left out, over the whole data only
+    /// (in [`combine`](super::Detector::combine)). Each is carried as a
+    /// bare finding: the route's accounts and the cycle's transfers, the
+    /// start transfer first.
+    fn detect_part(&self, data: &Valued<'_>) -> Detection {
+        let (hits, truncated) = self.cycles(data);
+        let findings = hits
+            .into_iter()
+            .map(|h| Finding {
+                typology: Typology::Cycle,
+                score: 0.0,
+                first_time_us: data.time(h.transfers[0]),
+                last_time_us: data.time(h.transfers[h.transfers.len() - 1]),
+                accounts: h.accounts,
+                transfers: h.transfers,
+                amount: Decimal::ZERO,
+                explanation: String::new(),
+            })
+            .collect();
+        Detection {
+            findings,
+            truncated,
+        }
+    }
+
+    fn combine(&self, data: &Valued<'_>, parts: Vec<Finding>, truncated: bool) -> Detection {
+        let mut hits: Vec<Hit> = parts
+            .into_iter()
+            .map(|f| Hit {
+                accounts: f.accounts,
+                transfers: f.transfers,
+            })
+            .collect();
+        // the order an unsharded run finds them in: by start transfer
+        hits.sort_by(|a, b| a.transfers[0].cmp(&b.transfers[0]));
+        let hits = self.outside_dense_networks(hits);
+        let findings = self.merge(data, hits);
+        finish(findings, truncated, self.max_findings)
+    }
 }
 
 impl CycleDetector {
@@ -277,7 +326,7 @@ impl CycleDetector {
     }
 
     fn is_hub(&self, data: &Valued<'_>, a: AccountId) -> bool {
-        data.graph.out_degree(a) + data.graph.in_degree(a) > self.max_degree
+        data.out_degree(a) + data.in_degree(a) > self.max_degree
     }
 
     fn search_start(&self, data: &Valued<'_>, hub: &[bool], start: TransferId) -> (Vec<Hit>, bool) {

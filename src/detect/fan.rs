@@ -127,6 +127,17 @@ impl super::Detector for FanDetector {
         FanDetector::detect(self, data)
     }
 
+    fn reach(&self) -> Option<i64> {
+        // runs on the whole data: after a finding the scan resumes past
+        // its last transfer, so where a fan starts depends on the fans
+        // before it (a chain as long as the account's history)
+        None
+    }
+
+    fn max_findings(&self) -> usize {
+        self.max_findings
+    }
+
     fn burst_test(&self) -> Option<(crate::time::Span, f64)> {
         Some((self.window, self.min_burst))
     }

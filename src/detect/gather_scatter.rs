@@ -112,6 +112,15 @@ impl super::Detector for GatherScatterDetector {
         GatherScatterDetector::detect(self, data)
     }
 
+    fn reach(&self) -> Option<i64> {
+        // runs on the whole data: after a finding the hub's scan resumes past its transfers, so where one starts depends on those before it (a chain as long as the hub's history)
+        None
+    }
+
+    fn max_findings(&self) -> usize {
+        self.max_findings
+    }
+
     fn burst_test(&self) -> Option<(crate::time::Span, f64)> {
         Some((self.window, self.min_burst))
     }

@@ -35,6 +35,7 @@ mod marks;
 mod pass_through;
 mod registry;
 mod scatter_gather;
+mod shard;
 mod structuring;
 
 pub use asset_hop::AssetHopDetector;
@@ -50,6 +51,7 @@ pub use structuring::StructuringDetector;
 pub use analysis::{analyze, burst_warnings, Analysis};
 pub use finding::{Detection, Finding, Typology};
 pub use registry::{DetectConfig, Detector};
+pub use shard::{analyze_sharded, shards, Shard};
 
 pub(crate) use crate::format::span_words;
 use crate::valued::Valued;

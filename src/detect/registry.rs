@@ -25,6 +25,32 @@ pub trait Detector: Sync + std::fmt::Debug {
     /// result budget was hit.
     fn detect(&self, data: &Valued<'_>) -> Detection;
 
+    /// How far in time, in microseconds, a finding's transfers and what
+    /// decides it may lie from its first transfer: a shard that holds
+    /// this much before and after its own interval finds what the whole
+    /// data finds there (see [`analyze_sharded`](super::analyze_sharded)).
+    /// `None` when a finding depends on an account's whole history: the
+    /// detector then runs on the whole data.
+    fn reach(&self) -> Option<i64>;
+
+    /// Its result budget: past it the highest-scoring findings are kept.
+    fn max_findings(&self) -> usize;
+
+    /// Sharded runs: what one shard contributes, for [`combine`](Detector::combine)
+    /// over every shard. By default the shard's findings.
+    fn detect_part(&self, data: &Valued<'_>) -> Detection {
+        self.detect(data)
+    }
+
+    /// Sharded runs: the whole run's result from every shard's part (each
+    /// kept by the shard of its first transfer, in transfer ids of the
+    /// whole data), with `data` the whole data. By default the budget,
+    /// applied to all the parts together.
+    fn combine(&self, data: &Valued<'_>, parts: Vec<super::Finding>, truncated: bool) -> Detection {
+        let _ = data;
+        super::finish(parts, truncated, self.max_findings())
+    }
+
     /// Its burst test, when it has one: the window and the least burst
     /// ratio (see [`burst_warnings`](super::burst_warnings)).
     fn burst_test(&self) -> Option<(Span, f64)> {

@@ -184,6 +184,15 @@ impl super::Detector for ScatterGatherDetector {
     fn detect(&self, data: &Valued<'_>) -> Detection {
         ScatterGatherDetector::detect(self, data)
     }
+
+    fn reach(&self) -> Option<i64> {
+        // runs on the whole data: the per-source budget counts paths over the source's whole history, and a sink's windows start where the previous one's paths end
+        None
+    }
+
+    fn max_findings(&self) -> usize {
+        self.max_findings
+    }
 }
 
 impl ScatterGatherDetector {

@@ -106,6 +106,15 @@ impl super::Detector for StructuringDetector {
     fn detect(&self, data: &Valued<'_>) -> Detection {
         StructuringDetector::detect(self, data)
     }
+
+    fn reach(&self) -> Option<i64> {
+        // runs on the whole data: each finding starts where the account's previous one ended (a chain as long as the account's history)
+        None
+    }
+
+    fn max_findings(&self) -> usize {
+        self.max_findings
+    }
 }
 
 impl StructuringDetector {

@@ -2,9 +2,8 @@
 //! of every source, with the dense id the partitions refer to, written as
 //! `accounts.parquet` and `assets.parquet`.
 
-use crate::contain::contain;
+use super::part::read_checked;
 use crate::error::{Error, Result};
-use crate::ingest::parquet_check;
 use crate::ledger::Ledger;
 use crate::model::{Account, AccountKind, Asset};
 use polars::prelude::*;
@@ -150,7 +149,7 @@ impl Dictionary {
     pub(crate) fn read(dir: &Path, accounts: u64, assets: u64) -> Result<Dictionary> {
         let mut dictionary = Dictionary::default();
         let path = dir.join("accounts.parquet");
-        let df = read_frame(&path, &ACCOUNT_COLUMNS, accounts)?;
+        let df = read_checked(&path, &ACCOUNT_COLUMNS, accounts, "store dictionary")?;
         let bad = |row: usize, column: &str, what: &str| {
             Error::format(&path, format!("row {row}, column \"{column}\": {what}"))
         };
@@ -209,7 +208,7 @@ impl Dictionary {
             });
         }
         let path = dir.join("assets.parquet");
-        let df = read_frame(&path, &ASSET_COLUMNS, assets)?;
+        let df = read_checked(&path, &ASSET_COLUMNS, assets, "store dictionary")?;
         let typed = |e: PolarsError| Error::format(&path, format!("wrong column type: {e}"));
         let bad = |row: usize, column: &str, what: &str| {
             Error::format(&path, format!("row {row}, column \"{column}\": {what}"))
@@ -276,32 +275,4 @@ fn write_frame(path: &Path, height: usize, columns: Vec<Column>) -> Result<()> {
         .finish(&mut df)
         .map_err(bad)?;
     Ok(())
-}
-
-/// Read a small Parquet file of the store, checked before polars decodes
-/// it, with exactly these columns and `rows` rows.
-fn read_frame(path: &Path, columns: &[&str], rows: u64) -> Result<DataFrame> {
-    let corrupt = |e: String| Error::format(path, format!("store dictionary: {e}"));
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
-    let footer = parquet_check::footer(&mut file, size).map_err(corrupt)?;
-    let names: Vec<&str> = footer.fields.iter().map(|f| f.name.as_str()).collect();
-    if names != columns {
-        return Err(corrupt(format!(
-            "columns are [{}], expected [{}]",
-            names.join(", "),
-            columns.join(", ")
-        )));
-    }
-    if footer.rows != rows {
-        return Err(corrupt(format!(
-            "{} rows, the manifest says {rows}",
-            footer.rows
-        )));
-    }
-    let fields: Vec<usize> = (0..columns.len()).collect();
-    parquet_check::pages(&mut file, &footer, &fields).map_err(corrupt)?;
-    contain(|| ParquetReader::new(file).finish())
-        .map_err(|m| corrupt(format!("the decoder stopped: {m}")))?
-        .map_err(|e| corrupt(e.to_string()))
 }

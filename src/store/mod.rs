@@ -19,7 +19,7 @@
 //! rows read from the sources before it). A store of one file therefore
 //! has that file's own row numbers, and its findings are the file's.
 //!
-//! [`ingest`] appends: transfers added to a store must not be earlier than
+//! [`ingest()`] appends: transfers added to a store must not be earlier than
 //! its last one, so existing partitions are never rewritten (the account
 //! and asset dictionaries, which are small, are). Several files given at
 //! once may overlap in time: each is written as sorted runs into
@@ -145,7 +145,7 @@ impl Default for IngestOptions {
     }
 }
 
-/// What [`ingest`] did.
+/// What [`ingest()`] did.
 #[derive(Debug)]
 pub struct Ingested {
     /// The load report of each source file, in the order given.

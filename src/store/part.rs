@@ -188,31 +188,43 @@ impl Part {
 
     /// Read and check a partition file of `rows` rows.
     pub(crate) fn read(path: &Path, rows: u64, bounds: Bounds) -> Result<Part> {
-        let corrupt = |e: String| Error::format(path, format!("store partition: {e}"));
-        let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
-        let footer = parquet_check::footer(&mut file, size).map_err(corrupt)?;
-        let names: Vec<&str> = footer.fields.iter().map(|f| f.name.as_str()).collect();
-        if names != COLUMNS {
-            return Err(corrupt(format!(
-                "columns are [{}], expected [{}]",
-                names.join(", "),
-                COLUMNS.join(", ")
-            )));
-        }
-        if footer.rows != rows {
-            return Err(corrupt(format!(
-                "{} rows, the manifest says {rows}",
-                footer.rows
-            )));
-        }
-        let fields: Vec<usize> = (0..COLUMNS.len()).collect();
-        parquet_check::pages(&mut file, &footer, &fields).map_err(corrupt)?;
-        let df = contain(|| ParquetReader::new(file).finish())
-            .map_err(|m| corrupt(format!("the decoder stopped: {m}")))?
-            .map_err(|e| corrupt(e.to_string()))?;
+        let df = read_checked(path, &COLUMNS, rows, "store partition")?;
         Decoder { path, df: &df }.part(bounds)
     }
+}
+
+/// Read a Parquet file of the store, checked before polars decodes it
+/// (footer and pages), with exactly these columns and `rows` rows; errors
+/// name the file and say it is `what`.
+pub(crate) fn read_checked(
+    path: &Path,
+    columns: &[&str],
+    rows: u64,
+    what: &str,
+) -> Result<DataFrame> {
+    let corrupt = |e: String| Error::format(path, format!("{what}: {e}"));
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let footer = parquet_check::footer(&mut file, size).map_err(corrupt)?;
+    let names: Vec<&str> = footer.fields.iter().map(|f| f.name.as_str()).collect();
+    if names != columns {
+        return Err(corrupt(format!(
+            "columns are [{}], expected [{}]",
+            names.join(", "),
+            columns.join(", ")
+        )));
+    }
+    if footer.rows != rows {
+        return Err(corrupt(format!(
+            "{} rows, the manifest says {rows}",
+            footer.rows
+        )));
+    }
+    let fields: Vec<usize> = (0..columns.len()).collect();
+    parquet_check::pages(&mut file, &footer, &fields).map_err(corrupt)?;
+    contain(|| ParquetReader::new(file).finish())
+        .map_err(|m| corrupt(format!("the decoder stopped: {m}")))?
+        .map_err(|e| corrupt(e.to_string()))
 }
 
 /// An amount as a mantissa at [`STORED_SCALE`] and its own scale; `None`

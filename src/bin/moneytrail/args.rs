@@ -642,6 +642,12 @@ pub(crate) struct AnalyzeArgs {
     /// give each finding the model's score. Needs --out.
     #[arg(long, value_name = "MODEL_DIR", requires = "out")]
     pub(crate) model: Option<PathBuf>,
+    /// Run the detectors shard by shard, intervals of this length (30d),
+    /// each with the overlap its detectors need; a finding belongs to the
+    /// shard of its first transfer (docs/detectors.md says which detectors
+    /// are exact).
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) shard: Option<Span>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }

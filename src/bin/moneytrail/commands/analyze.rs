@@ -6,6 +6,7 @@ use crate::{output, setup};
 use moneytrail::detect::{self, DetectConfig};
 use moneytrail::learn::Model;
 use moneytrail::report::{self, AnalysisRun, FindingRecord, TransferScores};
+use moneytrail::time;
 use moneytrail::FlowGraph;
 use moneytrail::TransferId;
 use moneytrail::Valued;
@@ -39,12 +40,19 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         );
         bar
     });
-    let analysis = detect::analyze(&data, &config, |name| {
-        if let Some(bar) = &bar {
-            bar.set_message(name.to_string());
-            bar.inc(1);
-        }
-    });
+    let analysis = match args.shard {
+        Some(length) => detect::analyze_sharded(&data, &config, length.micros(), |shard, _| {
+            if let Some(bar) = &bar {
+                bar.set_message(format!("shard {}", time::to_rfc3339(shard.start_us)));
+            }
+        }),
+        None => detect::analyze(&data, &config, |name| {
+            if let Some(bar) = &bar {
+                bar.set_message(name.to_string());
+                bar.inc(1);
+            }
+        }),
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
