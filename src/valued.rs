@@ -26,6 +26,9 @@ pub struct Valued<'g> {
     /// When the graph is a shard: what the detectors need to know about
     /// the whole data.
     whole: Option<Arc<WholeData>>,
+    /// When the graph is a shard: the transfers it owns (searches that
+    /// start from a transfer start only from these).
+    owned: Option<(usize, usize)>,
 }
 
 /// What a shard of the data cannot see itself and the detectors use:
@@ -108,17 +111,32 @@ impl<'g> Valued<'g> {
             value_f64,
             span_us,
             whole: None,
+            owned: None,
         }
     }
 
     /// Value a shard of the data: what its detectors need to know about
-    /// the whole data (the span the burst test divides by, transfer
-    /// counts) comes from `whole`, with the same account ids.
-    pub fn shard(graph: &'g FlowGraph, fx: FxTable, whole: Arc<WholeData>) -> Valued<'g> {
+    /// the whole data (the span, transfer counts) comes from `whole`, with
+    /// the same account ids; `owned` is the range of the shard's transfers
+    /// (its own ids) that it owns, the only ones searches start from.
+    pub fn shard(
+        graph: &'g FlowGraph,
+        fx: FxTable,
+        whole: Arc<WholeData>,
+        owned: (usize, usize),
+    ) -> Valued<'g> {
         let mut valued = Valued::new(graph, fx);
         valued.span_us = whole.span_us();
         valued.whole = Some(whole);
+        valued.owned = Some(owned);
         valued
+    }
+
+    /// Whether a search may start from transfer `t`: any transfer of
+    /// whole data; in a shard, only those it owns (the others are the
+    /// overlap, read for what follows them).
+    pub fn is_start(&self, t: usize) -> bool {
+        self.owned.is_none_or(|(lo, hi)| t >= lo && t < hi)
     }
 
     /// Transfers the account paid, in the whole data (self-transfers

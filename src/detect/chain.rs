@@ -134,6 +134,12 @@ impl super::Detector for ChainDetector {
         Some(self.max_dwell.micros().saturating_mul(self.max_hops as i64))
     }
 
+    fn lookback(&self) -> i64 {
+        // a chain is left out when a fitting transfer reached its first
+        // account within one dwell before it (it is part of a longer one)
+        self.max_dwell.micros()
+    }
+
     fn max_findings(&self) -> usize {
         self.max_findings
     }
@@ -181,6 +187,7 @@ impl ChainDetector {
                 let start = TransferId(i);
                 let (a, b) = (l.froms()[i as usize], l.tos()[i as usize]);
                 if a == b
+                    || !data.is_start(i as usize)
                     || data.value[i as usize] < self.min_amount
                     || self.has_predecessor(data, start)
                 {

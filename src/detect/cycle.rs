@@ -204,6 +204,11 @@ impl super::Detector for CycleDetector {
         Some(self.window.micros())
     }
 
+    fn lookback(&self) -> i64 {
+        // each search starts at its transfer and looks forward only
+        0
+    }
+
     fn max_findings(&self) -> usize {
         self.max_findings
     }
@@ -275,6 +280,7 @@ impl CycleDetector {
                 let i = i as usize;
                 let (s, v) = (froms[i], tos[i]);
                 if s == v
+                    || !data.is_start(i)
                     || component[s.index()] != component[v.index()]
                     || data.value[i] < self.min_amount
                     || hub[s.index()]

@@ -33,6 +33,14 @@ pub trait Detector: Sync + std::fmt::Debug {
     /// detector then runs on the whole data.
     fn reach(&self) -> Option<i64>;
 
+    /// How far before a finding's first transfer what decides it may lie
+    /// (a chain is maximal when no fitting transfer came just before it):
+    /// the overlap a shard reads before its interval. By default as far
+    /// as [`reach`](Detector::reach).
+    fn lookback(&self) -> i64 {
+        self.reach().unwrap_or(0)
+    }
+
     /// Its result budget: past it the highest-scoring findings are kept.
     fn max_findings(&self) -> usize;
 

@@ -2,10 +2,12 @@
 //! with the overlap its detectors need, each finding kept by the shard
 //! that holds its first transfer.
 //!
-//! A shard of interval `[a, b)` holds the transfers of `[a − reach,
-//! b + reach)`, where `reach` is the longest [`Detector::reach`](super::Detector::reach) of the
-//! enabled detectors: how far a finding's transfers, and what decides it,
-//! may lie from its first transfer. What the whole data decides beyond
+//! A shard of interval `[a, b)` holds the transfers of `[a − lookback,
+//! b + reach)`, with the longest [`Detector::reach`](super::Detector::reach)
+//! and [`Detector::lookback`](super::Detector::lookback) of the enabled
+//! sharded detectors: how far after and before its first transfer a
+//! finding's transfers, and what decides it, may lie. Searches that start
+//! from a transfer start only from those the shard owns. What the whole data decides beyond
 //! that comes from the whole data, once, before the shards run
 //! ([`WholeData`]: the span, each account's transfer counts), and the FX
 //! table (with the rates the data's
@@ -47,20 +49,21 @@ pub struct Shard {
 
 /// The shards of sorted transfer times `times_us`, intervals of
 /// `length_us` from the first transfer's interval (multiples of the
-/// length from 1970-01-01), each reading `reach_us` before and after;
-/// shards that own no transfer are left out.
+/// length from 1970-01-01), each reading `before_us` before and
+/// `after_us` after its interval; shards that own no transfer are left
+/// out.
 ///
 /// ```
 /// use moneytrail::detect::shards;
 /// use moneytrail::time::DAY;
 /// let times = [0, DAY / 2, DAY + 1, 3 * DAY];
-/// let s = shards(&times, DAY, 3 * DAY / 4);
+/// let s = shards(&times, DAY, 3 * DAY / 4, DAY / 4);
 /// assert_eq!(s.len(), 3); // the third day owns nothing
 /// assert_eq!(s[0].owned, (0, 2));
 /// assert_eq!(s[1].owned, (2, 3));
-/// assert_eq!(s[1].read, (1, 3)); // the half-day transfer is within the reach before
+/// assert_eq!(s[1].read, (1, 3)); // the half-day transfer is within the look-back
 /// ```
-pub fn shards(times_us: &[i64], length_us: i64, reach_us: i64) -> Vec<Shard> {
+pub fn shards(times_us: &[i64], length_us: i64, before_us: i64, after_us: i64) -> Vec<Shard> {
     let (Some(&first), Some(&last)) = (times_us.first(), times_us.last()) else {
         return Vec::new();
     };
@@ -77,8 +80,8 @@ pub fn shards(times_us: &[i64], length_us: i64, reach_us: i64) -> Vec<Shard> {
                 end_us: end,
                 owned,
                 read: (
-                    at(start.saturating_sub(reach_us)),
-                    at(end.saturating_add(reach_us)),
+                    at(start.saturating_sub(before_us)),
+                    at(end.saturating_add(after_us)),
                 ),
             });
         }
@@ -108,14 +111,12 @@ pub fn analyze_sharded(
         .into_iter()
         .filter(|(_, d)| d.typologies().iter().any(|&t| enabled(t)))
         .collect();
-    let reach = detectors
-        .iter()
-        .filter_map(|(_, d)| d.reach())
-        .max()
-        .unwrap_or(0);
+    let sharded = || detectors.iter().filter(|(_, d)| d.reach().is_some());
+    let after = sharded().filter_map(|(_, d)| d.reach()).max().unwrap_or(0);
+    let before = sharded().map(|(_, d)| d.lookback()).max().unwrap_or(0);
     let ledger = data.graph.ledger();
     let whole = Arc::new(WholeData::of(ledger));
-    let list = shards(ledger.times_us(), length_us, reach);
+    let list = shards(ledger.times_us(), length_us, before, after);
     let mut found: Vec<Vec<Finding>> = vec![Vec::new(); detectors.len()];
     let mut truncated = vec![false; detectors.len()];
     let mut seconds = vec![0.0f64; detectors.len()];
@@ -133,7 +134,8 @@ pub fn analyze_sharded(
         on_shard(shard, n);
         let (lo, hi) = shard.read;
         let graph = FlowGraph::new(ledger.slice(lo..hi));
-        let part = Valued::shard(&graph, data.fx.clone(), whole.clone());
+        let owned = (shard.owned.0 - lo, shard.owned.1 - lo);
+        let part = Valued::shard(&graph, data.fx.clone(), whole.clone(), owned);
         for (k, (_, detector)) in detectors.iter().enumerate() {
             if detector.reach().is_none() {
                 continue;
