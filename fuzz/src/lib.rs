@@ -15,6 +15,12 @@ fn scratch(ext: &str) -> PathBuf {
     dir.join(format!("moneytrail-fuzz-{}.{ext}", std::process::id()))
 }
 
+/// A scratch folder for this process, on tmpfs where there is one.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let file = scratch(name);
+    file.with_extension("d")
+}
+
 /// Write `data` to the scratch file and run `f` on its path.
 pub fn with_file<T>(data: &[u8], ext: &str, f: impl FnOnce(&std::path::Path) -> T) -> T {
     let path = scratch(ext);
