@@ -34,8 +34,8 @@ pub struct Valued<'g> {
 /// What a shard of the data cannot see itself and the detectors use:
 /// the whole data's span (the burst test divides by it) and each
 /// account's transfer counts (the cycle search leaves out accounts above
-/// `max_degree`). Made in one pass over the transfers, part by part if
-/// need be, in 8 bytes per account.
+/// `max_degree`). Made in one pass over the transfers, in 8 bytes per
+/// account.
 #[derive(Debug, Clone, Default)]
 pub struct WholeData {
     /// First and last transfer time.
@@ -60,31 +60,18 @@ impl WholeData {
     /// assert_eq!(whole.span_us(), 60);
     /// ```
     pub fn of(ledger: &Ledger) -> WholeData {
-        let mut whole = WholeData::default();
-        whole.add(
-            ledger.accounts().len(),
-            ledger.times_us(),
-            ledger.froms(),
-            ledger.tos(),
-        );
+        let accounts = ledger.accounts().len();
+        let mut whole = WholeData {
+            first_us: ledger.times_us().first().copied(),
+            last_us: ledger.times_us().last().copied().unwrap_or(0),
+            out_degree: vec![0; accounts],
+            in_degree: vec![0; accounts],
+        };
+        for (f, t) in ledger.froms().iter().zip(ledger.tos()) {
+            whole.out_degree[f.index()] += 1;
+            whole.in_degree[t.index()] += 1;
+        }
         whole
-    }
-
-    /// Add transfers (times sorted, none before those added earlier), for
-    /// a pass that reads the data part by part.
-    pub fn add(&mut self, accounts: usize, times: &[i64], froms: &[AccountId], tos: &[AccountId]) {
-        if self.out_degree.len() < accounts {
-            self.out_degree.resize(accounts, 0);
-            self.in_degree.resize(accounts, 0);
-        }
-        if let (Some(&first), Some(&last)) = (times.first(), times.last()) {
-            self.first_us.get_or_insert(first);
-            self.last_us = last;
-        }
-        for (f, t) in froms.iter().zip(tos) {
-            self.out_degree[f.index()] += 1;
-            self.in_degree[t.index()] += 1;
-        }
     }
 
     /// Time from the first to the last transfer (at least one).

@@ -160,7 +160,8 @@ impl super::Detector for AssetHopDetector {
     }
 
     fn reach(&self) -> Option<i64> {
-        // runs on the whole data: not yet shown exact under sharding (the property test's data has no exchanges or virtual assets)
+        // runs on the whole data: not yet shown exact under sharding (the
+        // property test's data has no exchanges or virtual assets)
         None
     }
 

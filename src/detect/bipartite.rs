@@ -126,7 +126,8 @@ impl super::Detector for BipartiteDetector {
     }
 
     fn reach(&self) -> Option<i64> {
-        // runs on the whole data: counterparty sets over the whole data decide the blocks
+        // runs on the whole data: counterparty sets over the whole data
+        // decide the blocks
         None
     }
 

@@ -113,7 +113,9 @@ impl super::Detector for GatherScatterDetector {
     }
 
     fn reach(&self) -> Option<i64> {
-        // runs on the whole data: after a finding the hub's scan resumes past its transfers, so where one starts depends on those before it (a chain as long as the hub's history)
+        // runs on the whole data: after a finding the hub's scan resumes
+        // past its transfers, so where one starts depends on those before
+        // it (a chain as long as the hub's history)
         None
     }
 

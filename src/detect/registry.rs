@@ -26,9 +26,10 @@ pub trait Detector: Sync + std::fmt::Debug {
     fn detect(&self, data: &Valued<'_>) -> Detection;
 
     /// How far in time, in microseconds, a finding's transfers and what
-    /// decides it may lie from its first transfer: a shard that holds
-    /// this much before and after its own interval finds what the whole
-    /// data finds there (see [`analyze_sharded`](super::analyze_sharded)).
+    /// decides it may lie after its first transfer: a shard that holds
+    /// this much after its own interval (and [`lookback`](Detector::lookback)
+    /// before it) finds what the whole data finds there (see
+    /// [`analyze_sharded`](super::analyze_sharded)).
     /// `None` when a finding depends on an account's whole history: the
     /// detector then runs on the whole data.
     fn reach(&self) -> Option<i64>;

@@ -186,7 +186,9 @@ impl super::Detector for ScatterGatherDetector {
     }
 
     fn reach(&self) -> Option<i64> {
-        // runs on the whole data: the per-source budget counts paths over the source's whole history, and a sink's windows start where the previous one's paths end
+        // runs on the whole data: the per-source budget counts paths over
+        // the source's whole history, and a sink's windows start where the
+        // previous one's paths end
         None
     }
 

@@ -7,20 +7,21 @@
 //! and [`Detector::lookback`](super::Detector::lookback) of the enabled
 //! sharded detectors: how far after and before its first transfer a
 //! finding's transfers, and what decides it, may lie. Searches that start
-//! from a transfer start only from those the shard owns. What the whole data decides beyond
-//! that comes from the whole data, once, before the shards run
-//! ([`WholeData`]: the span, each account's transfer counts), and the FX
-//! table (with the rates the data's
-//! own conversions imply). Each detector's result budget is applied to the
-//! findings of every shard together, keeping the highest-scoring ones as
-//! an unsharded run does.
+//! from a transfer start only from those the shard owns. What the whole
+//! data decides beyond that comes from the whole data, once, before the
+//! shards run ([`WholeData`]: the span, each account's transfer counts),
+//! and so does the FX table (with the rates the data's own conversions
+//! imply). Each detector's result budget is applied to the findings of
+//! every shard together, keeping the highest-scoring ones as an unsharded
+//! run does.
 //!
 //! Detectors whose findings depend on an account's whole history
-//! ([`Detector::reach`](super::Detector::reach) is `None`: fans, scans that resume after each
-//! finding, per-account replays) run once on the whole data beside the
-//! shards; detectors whose shard results must be put together
-//! ([`Detector::combine`](super::Detector::combine): the cycle search's merging of repeats and its
-//! routes-per-account filter) finish over all the shards' parts. The
+//! ([`Detector::reach`](super::Detector::reach) is `None`: fans, scans
+//! that resume after each finding, per-account replays) run once on the
+//! whole data beside the shards; detectors whose shard results must be
+//! put together ([`Detector::combine`](super::Detector::combine): the
+//! cycle search's merging of repeats and its routes-per-account filter)
+//! finish over all the shards' parts. The
 //! tests check that the findings equal an unsharded run's on random
 //! ledgers and generated sets for shard lengths from an hour to the whole
 //! span; docs/detectors.md says, per detector, why.
@@ -111,9 +112,17 @@ pub fn analyze_sharded(
         .into_iter()
         .filter(|(_, d)| d.typologies().iter().any(|&t| enabled(t)))
         .collect();
-    let sharded = || detectors.iter().filter(|(_, d)| d.reach().is_some());
-    let after = sharded().filter_map(|(_, d)| d.reach()).max().unwrap_or(0);
-    let before = sharded().map(|(_, d)| d.lookback()).max().unwrap_or(0);
+    // which detectors run in shards; the others need the whole data
+    let sharded: Vec<bool> = detectors.iter().map(|(_, d)| d.reach().is_some()).collect();
+    let in_shards = || {
+        detectors
+            .iter()
+            .zip(&sharded)
+            .filter(|(_, &s)| s)
+            .map(|(d, _)| &d.1)
+    };
+    let after = in_shards().filter_map(|d| d.reach()).max().unwrap_or(0);
+    let before = in_shards().map(|d| d.lookback()).max().unwrap_or(0);
     let ledger = data.graph.ledger();
     let whole = Arc::new(WholeData::of(ledger));
     let list = shards(ledger.times_us(), length_us, before, after);
@@ -122,7 +131,7 @@ pub fn analyze_sharded(
     let mut seconds = vec![0.0f64; detectors.len()];
     // what needs each account's whole history runs on the whole data
     for (k, (_, detector)) in detectors.iter().enumerate() {
-        if detector.reach().is_none() {
+        if !sharded[k] {
             let started = Instant::now();
             let detection = detector.detect(data);
             truncated[k] = detection.truncated;
@@ -137,7 +146,7 @@ pub fn analyze_sharded(
         let owned = (shard.owned.0 - lo, shard.owned.1 - lo);
         let part = Valued::shard(&graph, data.fx.clone(), whole.clone(), owned);
         for (k, (_, detector)) in detectors.iter().enumerate() {
-            if detector.reach().is_none() {
+            if !sharded[k] {
                 continue;
             }
             let started = Instant::now();
@@ -172,7 +181,7 @@ pub fn analyze_sharded(
         let Detection {
             findings,
             truncated: hit,
-        } = if detector.reach().is_some() {
+        } = if sharded[k] {
             detector.combine(data, parts, truncated[k])
         } else {
             Detection {

@@ -108,7 +108,8 @@ impl super::Detector for StructuringDetector {
     }
 
     fn reach(&self) -> Option<i64> {
-        // runs on the whole data: each finding starts where the account's previous one ended (a chain as long as the account's history)
+        // runs on the whole data: each finding starts where the account's
+        // previous one ended (a chain as long as the account's history)
         None
     }
 

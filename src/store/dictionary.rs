@@ -2,7 +2,7 @@
 //! of every source, with the dense id the partitions refer to, written as
 //! `accounts.parquet` and `assets.parquet`.
 
-use super::part::read_checked;
+use super::part::{optional_bools, optional_texts, read_checked};
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::model::{Account, AccountKind, Asset};
@@ -155,15 +155,7 @@ impl Dictionary {
         };
         let typed = |e: PolarsError| Error::format(&path, format!("wrong column type: {e}"));
         let text = |name: &str| -> Result<Vec<Option<String>>> {
-            let c = df.column(name).map_err(typed)?;
-            if c.dtype() == &DataType::Null {
-                return Ok(vec![None; c.len()]);
-            }
-            Ok(c.str()
-                .map_err(typed)?
-                .iter()
-                .map(|v| v.map(str::to_string))
-                .collect())
+            optional_texts(df.column(name).map_err(typed)?).map_err(typed)
         };
         let ids = df
             .column("id")
@@ -175,12 +167,7 @@ impl Dictionary {
         let institutions = text("institution")?;
         let jurisdictions = text("jurisdiction")?;
         let kinds = text("kind")?;
-        let labels = df.column("laundering").map_err(typed)?;
-        let labels: Vec<Option<bool>> = if labels.dtype() == &DataType::Null {
-            vec![None; labels.len()]
-        } else {
-            labels.bool().map_err(typed)?.iter().collect()
-        };
+        let labels = optional_bools(df.column("laundering").map_err(typed)?).map_err(typed)?;
         for (row, id) in ids.iter().enumerate() {
             if id != Some(row as u32) {
                 return Err(bad(row, "id", "ids must be 0, 1, 2, … in order"));

@@ -212,8 +212,18 @@ pub struct Store {
     dir: PathBuf,
     manifest: Manifest,
     partition_us: i64,
-    /// Per partition: interval start and end, first and last time.
-    spans: Vec<[i64; 4]>,
+    /// Per partition, its times in microseconds.
+    spans: Vec<Times>,
+}
+
+/// A partition's interval and the times of its first and last transfer,
+/// in microseconds.
+#[derive(Debug, Clone, Copy)]
+struct Times {
+    start: i64,
+    end: i64,
+    first: i64,
+    last: i64,
 }
 
 impl Store {
@@ -253,13 +263,18 @@ impl Store {
         let mut rows = 0u64;
         let mut last_seen = i64::MIN;
         for p in &manifest.partitions {
-            let span = [
-                at(&p.start)?,
-                at(&p.end)?,
-                at(&p.first_time)?,
-                at(&p.last_time)?,
-            ];
-            let [start, end, first, last] = span;
+            let span = Times {
+                start: at(&p.start)?,
+                end: at(&p.end)?,
+                first: at(&p.first_time)?,
+                last: at(&p.last_time)?,
+            };
+            let Times {
+                start,
+                end,
+                first,
+                last,
+            } = span;
             let inside = start <= first && first <= last && last < end;
             if !inside || first < last_seen || p.rows == 0 || p.file.contains("..") {
                 return Err(wrong(format!(
@@ -327,7 +342,7 @@ impl Store {
     }
 
     fn selected<'s>(&'s self, range: &'s TimeRange) -> impl Iterator<Item = usize> + 's {
-        (0..self.spans.len()).filter(|&i| range.meets(self.spans[i][2], self.spans[i][3]))
+        (0..self.spans.len()).filter(|&i| range.meets(self.spans[i].first, self.spans[i].last))
     }
 
     /// Read the transfers of `range` into a ledger, reading only the
@@ -418,13 +433,13 @@ impl Store {
             accounts: dictionary.accounts.len() as u32,
             assets: dictionary.assets.len() as u32,
             sources: self.manifest.sources.len() as u32,
-            start_us: self.spans[i][0],
-            end_us: self.spans[i][1],
+            start_us: self.spans[i].start,
+            end_us: self.spans[i].end,
         }
     }
 
     fn last_time_us(&self) -> Option<i64> {
-        self.spans.last().map(|s| s[3])
+        self.spans.last().map(|s| s.last)
     }
 }
 
@@ -643,7 +658,12 @@ impl Writer {
             last_time: time::to_rfc3339(last),
             rows: part.len() as u64,
         });
-        self.store.spans.push([start, end, first, last]);
+        self.store.spans.push(Times {
+            start,
+            end,
+            first,
+            last,
+        });
         Ok(())
     }
 

@@ -227,6 +227,27 @@ pub(crate) fn read_checked(
         .map_err(|e| corrupt(e.to_string()))
 }
 
+/// A nullable text column's values (a column of nulls only may come back
+/// typed as Null).
+pub(crate) fn optional_texts(column: &Column) -> PolarsResult<Vec<Option<String>>> {
+    if column.dtype() == &DataType::Null {
+        return Ok(vec![None; column.len()]);
+    }
+    Ok(column
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+/// A nullable boolean column's values, as [`optional_texts`].
+pub(crate) fn optional_bools(column: &Column) -> PolarsResult<Vec<Option<bool>>> {
+    if column.dtype() == &DataType::Null {
+        return Ok(vec![None; column.len()]);
+    }
+    Ok(column.bool()?.iter().collect())
+}
+
 /// An amount as a mantissa at [`STORED_SCALE`] and its own scale; `None`
 /// when it has more decimal places than that.
 fn stored(amount: Decimal) -> Option<(i128, u32)> {
@@ -305,12 +326,7 @@ impl Decoder<'_> {
     }
 
     fn texts(&self, name: &str) -> Result<Vec<Option<String>>> {
-        let column = self.column(name)?;
-        if column.dtype() == &DataType::Null {
-            return Ok(vec![None; column.len()]);
-        }
-        let values = self.typed(name, column.str())?;
-        Ok(values.iter().map(|v| v.map(str::to_string)).collect())
+        self.typed(name, optional_texts(self.column(name)?))
     }
 
     fn amounts(&self, name: &str) -> Result<Vec<Decimal>> {
@@ -384,14 +400,7 @@ impl Decoder<'_> {
                     .ok_or_else(|| self.bad(row, "channel", format!("unknown channel {c:?}")))?,
             );
         }
-        let laundering_column = self.column("laundering")?;
-        let laundering = if laundering_column.dtype() == &DataType::Null {
-            vec![None; laundering_column.len()]
-        } else {
-            self.typed("laundering", laundering_column.bool())?
-                .iter()
-                .collect()
-        };
+        let laundering = self.typed("laundering", optional_bools(self.column("laundering")?))?;
         let accounts = "accounts of the store";
         let assets = "assets of the store";
         Ok(Part {

@@ -503,7 +503,7 @@ pub(crate) struct IngestArgs {
     /// Length of a partition's time interval (a new store only; an
     /// existing one keeps its own).
     #[arg(long, default_value = "1d")]
-    pub(crate) partition: String,
+    pub(crate) partition: Span,
     #[command(flatten)]
     pub(crate) read: ReadArgs,
 }

@@ -5,20 +5,14 @@ use crate::{output, setup};
 use anyhow::Context;
 use moneytrail::format::count;
 use moneytrail::store::{self, IngestOptions};
-use moneytrail::time;
 use std::io::Write;
 
 pub(crate) fn run(args: &IngestArgs) -> anyhow::Result<()> {
-    let partition_us = time::parse_duration(&args.partition)
-        .filter(|&d| d > 0)
-        .with_context(|| {
-            format!(
-                "--partition {:?} is not a duration (24h, 7d)",
-                args.partition
-            )
-        })?;
     let (load, bar) = setup::load_options(&args.read, "ingesting");
-    let options = IngestOptions { load, partition_us };
+    let options = IngestOptions {
+        load,
+        partition_us: args.partition.micros(),
+    };
     let ingested = store::ingest(&args.store, &args.input, &options);
     if let Some(bar) = bar {
         bar.finish_and_clear();
