@@ -285,15 +285,13 @@ impl AssetHopDetector {
         }
         let (s, e) = (start.index(), end.index());
         let explanation = format!(
-            "{} {} from {} into {}, on as {}, out as {} {} to {} within {} \
+            "{} from {} into {}, on as {}, out as {} to {} within {} \
              ({} transfers, {} asset changes, {:.0}% of the value back)",
-            crate::format::group_thousands(l.amounts_paid()[s].round_dp(2)),
-            l.asset(l.assets_paid()[s]).code,
+            l.show(l.amounts_paid()[s], l.assets_paid()[s]),
             data.key(l.froms()[s]),
             data.key(l.tos()[s]),
             assets[1..assets.len().saturating_sub(1)].join(" → "),
-            crate::format::group_thousands(l.amounts_received()[e].round_dp(2)),
-            l.asset(l.assets_received()[e]).code,
+            l.show(l.amounts_received()[e], l.assets_received()[e]),
             data.key(l.tos()[e]),
             span_words(span),
             transfers.len(),
@@ -486,7 +484,7 @@ mod tests {
         assert_eq!(f.transfers.len(), 11, "every hop of the split and merge");
         assert!(
             f.explanation
-                .contains("on as BTC → USDT, out as 104,000 USD to bank2 within 20 h"),
+                .contains("on as BTC → USDT, out as 104,000.00 USD to bank2 within 20 h"),
             "{}",
             f.explanation
         );

@@ -202,27 +202,33 @@ impl StructuringDetector {
         payers.dedup();
         let mut accounts = vec![a];
         accounts.extend(payers);
-        let currency = if self.nominal {
-            let mut codes: Vec<&str> = transfers
+        // Amounts at their asset's precision: the reporting currency's, or
+        // with nominal amounts the finest of the assets paid.
+        let (currency, decimals) = if self.nominal {
+            let mut assets: Vec<&crate::model::Asset> = transfers
                 .iter()
-                .map(|t| l.asset(l.assets_paid()[t.index()]).code.as_str())
+                .map(|t| l.asset(l.assets_paid()[t.index()]))
                 .collect();
-            codes.sort_unstable();
-            codes.dedup();
-            codes.join("/")
+            assets.sort_unstable_by(|x, y| x.code.cmp(&y.code));
+            assets.dedup_by(|x, y| x.code == y.code);
+            let codes: Vec<&str> = assets.iter().map(|x| x.code.as_str()).collect();
+            let decimals = assets.iter().map(|x| x.decimals).max().unwrap_or(0);
+            (codes.join("/"), decimals)
         } else {
-            data.currency().to_string()
+            let reporting = crate::model::Asset::from_code(data.currency());
+            (data.currency().to_string(), reporting.decimals)
         };
+        let shown = |v: Decimal| crate::format::amount(v, decimals);
         let span = run[run.len() - 1].0 - run[0].0;
         let explanation = format!(
             "{} transfers of {}–{} {currency}{} into {} within {}, {} {currency} in all, each under the {} threshold",
             run.len(),
-            crate::format::group_thousands(low),
-            crate::format::group_thousands(high),
+            shown(low),
+            shown(high),
             if cash > 0 { format!(" ({cash} in cash)") } else { String::new() },
             data.key(a),
             span_words(span),
-            crate::format::group_thousands(total),
+            shown(total),
             crate::format::group_thousands(self.threshold),
         );
         let value = data.total(&transfers);

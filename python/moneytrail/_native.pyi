@@ -1,0 +1,112 @@
+"""Type stubs of the Rust extension module (built from python/src)."""
+
+from typing import Dict, List, Optional, Tuple
+
+__version__: str
+
+class MoneytrailError(Exception):
+    """Any error moneytrail reports."""
+
+class InputError(MoneytrailError):
+    """The input cannot be read."""
+
+    path: Optional[str]
+    row: Optional[int]
+    line: Optional[int]
+    column: Optional[str]
+    value: Optional[str]
+    reason: Optional[str]
+    detail: Optional[str]
+
+class ArgumentError(MoneytrailError):
+    """An argument is not valid."""
+
+class Transfers:
+    account_count: int
+    source: str
+    def __len__(self) -> int: ...
+    def load_report_json(self) -> str: ...
+    def summary_json(self) -> Tuple[str, str]: ...
+    def transfers_json(self) -> str: ...
+    def analyze(self, config: Optional[str] = None, shard: Optional[str] = None) -> Analysis: ...
+    def trace(
+        self,
+        account: Optional[str] = None,
+        *,
+        transfers: Optional[List[str]] = None,
+        sent: bool = False,
+        since: Optional[str] = None,
+        amount: Optional[str] = None,
+        rule: str = "fifo",
+        max_hops: int = 12,
+        horizon: Optional[str] = None,
+        min_amount: Optional[str] = None,
+        currency: str = "USD",
+    ) -> Traced: ...
+    def features_file(
+        self, path: str, *, window: str = "1d", cycle_hops: Optional[int] = None, currency: str = "USD"
+    ) -> List[str]: ...
+    def paths_json(
+        self,
+        source: str,
+        target: str,
+        *,
+        max_hops: int = 6,
+        window: str = "30d",
+        limit: int = 100,
+        min_amount: Optional[str] = None,
+        min_retention: Optional[float] = None,
+        currency: str = "USD",
+    ) -> Tuple[str, bool, Optional[str]]: ...
+
+class Analysis:
+    warnings: List[str]
+    truncated: Dict[str, bool]
+    seconds: Dict[str, float]
+    currency: str
+    def __len__(self) -> int: ...
+    def findings_json(self) -> str: ...
+    def table(self) -> str: ...
+    def config_json(self) -> str: ...
+    def write(self, dir: str, *, html: bool = True, parquet: bool = False) -> List[str]: ...
+    def finding_svg(self, index: int, max_arrows: int = 60) -> str: ...
+
+class Traced:
+    why_empty: Optional[str]
+    conserved: bool
+    def summary_json(self) -> str: ...
+    def flows_json(self) -> str: ...
+    def text(self, top: int = 10) -> str: ...
+    def svg(self, max_arrows: int = 60) -> str: ...
+    def write(self, dir: str, *, html: bool = True, parquet: bool = False) -> List[str]: ...
+
+def load(
+    path: str,
+    *,
+    format: str = "auto",
+    lenient: bool = False,
+    asset: Optional[str] = None,
+    nodes: Optional[str] = None,
+    fx: Optional[str] = None,
+) -> Transfers: ...
+def open_store(
+    path: str,
+    *,
+    read_from: Optional[str] = None,
+    read_until: Optional[str] = None,
+    fx: Optional[str] = None,
+) -> Transfers: ...
+def sample_files(dir: str) -> str: ...
+def generate(
+    dir: str,
+    *,
+    preset: str = "small",
+    seed: int = 1,
+    accounts: Optional[int] = None,
+    transfers: Optional[int] = None,
+    days: Optional[int] = None,
+    per_typology: Optional[int] = None,
+    difficulty: str = "normal",
+    format: str = "transfers",
+    parquet: bool = False,
+) -> Tuple[int, int, int]: ...

@@ -1,0 +1,248 @@
+"""What the jobs return: an analysis and its findings, a trace, a path
+search. Each holds the native result and hands out polars DataFrames;
+each draws itself in Jupyter (`_repr_html_`)."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+import polars as pl
+
+from ._frames import records
+
+FINDINGS_SCHEMA = {
+    "id": pl.String,
+    "typology": pl.String,
+    "score": pl.Float64,
+    "accounts": pl.List(pl.String),
+    "rows": pl.List(pl.UInt32),
+    "tx_ids": pl.List(pl.String),
+    "amount": pl.String,
+    "currency": pl.String,
+    "first_time": pl.String,
+    "last_time": pl.String,
+    "explanation": pl.String,
+}
+
+HOLDINGS_SCHEMA = {
+    "account": pl.String,
+    "asset": pl.String,
+    "amount": pl.String,
+    "value": pl.String,
+    "share": pl.Float64,
+    "hops": pl.UInt16,
+    "first_time": pl.String,
+}
+
+FLOWS_SCHEMA = {
+    "row": pl.UInt32,
+    "time": pl.String,
+    "from": pl.String,
+    "to": pl.String,
+    "paid": pl.String,
+    "asset_paid": pl.String,
+    "received": pl.String,
+    "asset_received": pl.String,
+    "hops": pl.UInt16,
+}
+
+PATHS_SCHEMA = {
+    "path": pl.UInt32,
+    "hops": pl.UInt32,
+    "accounts": pl.List(pl.String),
+    "rows": pl.List(pl.UInt32),
+    "bottleneck": pl.String,
+    "first_time": pl.String,
+    "last_time": pl.String,
+}
+
+
+def _table_html(frame: pl.DataFrame, limit: int = 20) -> str:
+    return frame.head(limit)._repr_html_()
+
+
+class Finding:
+    """One finding: its record (as in findings.json), its transfers and its
+    drawing."""
+
+    def __init__(self, analysis: "Analysis", index: int):
+        self._analysis = analysis
+        self.index = index
+        self.record: Dict[str, Any] = analysis.findings.row(index, named=True)
+
+    @property
+    def transfers(self) -> pl.DataFrame:
+        """The finding's transfers (rows of the input), in time order."""
+        rows = self.record["rows"]
+        return (
+            self._analysis._transfers.to_polars()
+            .filter(pl.col("row").is_in(rows))
+            .sort("time", "row")
+        )
+
+    def svg(self, max_arrows: int = 60) -> str:
+        """The finding drawn as SVG: its accounts and transfers."""
+        return self._analysis._native.finding_svg(self.index, max_arrows)
+
+    def __repr__(self) -> str:
+        r = self.record
+        return f"Finding({r['id']} {r['typology']} score {r['score']}: {r['explanation']})"
+
+    def _repr_html_(self) -> str:
+        r = self.record
+        head = html.escape(f"{r['id']} {r['typology']} (score {r['score']}): {r['explanation']}")
+        return f"<div><p><b>{head}</b></p>{self.svg()}{_table_html(self.transfers, 50)}</div>"
+
+
+class Analysis:
+    """The findings of `Transfers.analyze`, with the per-detector table,
+    warnings and budgets."""
+
+    def __init__(self, native: Any, transfers: Any):
+        self._native = native
+        self._transfers = transfers
+        self.findings: pl.DataFrame = records(
+            native.findings_json(),
+            FINDINGS_SCHEMA,
+            decimals=("amount",),
+            times=("first_time", "last_time"),
+        )
+        """One row per finding, in output order (the columns of findings.json)."""
+
+    @property
+    def table(self) -> str:
+        """The per-detector table `moneytrail analyze` prints."""
+        return self._native.table()
+
+    @property
+    def warnings(self) -> List[str]:
+        """What limits this run, in words."""
+        return self._native.warnings
+
+    @property
+    def truncated(self) -> Dict[str, bool]:
+        """Whether each detector hit its result budget."""
+        return self._native.truncated
+
+    @property
+    def seconds(self) -> Dict[str, float]:
+        """Seconds each detector took."""
+        return self._native.seconds
+
+    @property
+    def currency(self) -> str:
+        """The reporting currency of the amounts."""
+        return self._native.currency
+
+    @property
+    def config(self) -> Dict[str, Any]:
+        """The configuration the run used (the keys of `--config`)."""
+        return json.loads(self._native.config_json())
+
+    def finding(self, index: int) -> Finding:
+        """The finding at `index` (0-based, output order)."""
+        if not 0 <= index < len(self):
+            raise IndexError(f"no finding {index}: there are {len(self)}")
+        return Finding(self, index)
+
+    def write(self, dir: Union[str, Path], *, html: bool = True, parquet: bool = False) -> List[str]:
+        """Write the results folder of `moneytrail analyze --out` (report.html
+        unless `html` is false); returns the names of the files written."""
+        return self._native.write(str(dir), html=html, parquet=parquet)
+
+    def __len__(self) -> int:
+        return self.findings.height
+
+    def __repr__(self) -> str:
+        return f"Analysis({len(self)} findings)"
+
+    def _repr_html_(self) -> str:
+        parts = [f"<pre>{html.escape(self.table)}</pre>"]
+        parts += [f"<p>warning: {html.escape(w)}</p>" for w in self.warnings]
+        parts.append(_table_html(self.findings))
+        return "<div>" + "".join(parts) + "</div>"
+
+
+class Trace:
+    """A forward trace: where the value went, and the books that show
+    nothing was invented or lost."""
+
+    def __init__(self, native: Any):
+        self._native = native
+        self.summary: Dict[str, Any] = json.loads(native.summary_json())
+        """Totals per asset (traced_in, held, exited, dust, converted) and
+        the seeds, as trace.json holds them."""
+        self.holdings: pl.DataFrame = records(
+            json.dumps(self.summary.get("holdings", [])),
+            HOLDINGS_SCHEMA,
+            decimals=("amount", "value"),
+            times=("first_time",),
+        )
+        """Tainted value held at the end, largest first."""
+        self.flows: pl.DataFrame = records(
+            native.flows_json(),
+            FLOWS_SCHEMA,
+            decimals=("paid", "received"),
+            times=("time",),
+        )
+        """Every tainted transfer, in time order."""
+
+    @property
+    def conserved(self) -> bool:
+        """Whether the books balance exactly (the conserving rules always do)."""
+        return self._native.conserved
+
+    @property
+    def why_empty(self) -> Optional[str]:
+        """Why nothing was traced, when nothing was."""
+        return self._native.why_empty
+
+    def text(self, top: int = 10) -> str:
+        """The trace in words, as `moneytrail trace` prints it."""
+        return self._native.text(top)
+
+    def svg(self, max_arrows: int = 60) -> str:
+        """Where the traced value went, drawn as SVG."""
+        return self._native.svg(max_arrows)
+
+    def write(self, dir: Union[str, Path], *, html: bool = True, parquet: bool = False) -> List[str]:
+        """Write trace.json, holdings.csv, flows.csv and report.html."""
+        return self._native.write(str(dir), html=html, parquet=parquet)
+
+    def __repr__(self) -> str:
+        return f"Trace({self.summary['rule']}, {self.flows.height} tainted transfers, {self.holdings.height} holdings)"
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<div><pre>{html.escape(self.text())}</pre>{self.svg()}"
+            f"{_table_html(self.holdings)}</div>"
+        )
+
+
+class Paths:
+    """Time-respecting paths between two accounts."""
+
+    def __init__(self, text: str, truncated: bool, why_empty: Optional[str]):
+        self.frame: pl.DataFrame = records(
+            text, PATHS_SCHEMA, decimals=("bottleneck",), times=("first_time", "last_time")
+        )
+        """One row per path, shortest first, then by time."""
+        self.truncated = truncated
+        """Whether a budget cut the search or the list."""
+        self.why_empty = why_empty
+        """Why no path was found, when none was."""
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __repr__(self) -> str:
+        more = "; more exist (truncated)" if self.truncated else ""
+        return f"Paths({len(self)} found{more})"
+
+    def _repr_html_(self) -> str:
+        if self.why_empty:
+            return f"<p>no path: {html.escape(self.why_empty)}</p>"
+        return _table_html(self.frame)

@@ -1,0 +1,357 @@
+//! `Transfers.trace` (forward, under any of the five rules, from an
+//! account's proceeds, its payments or named transfers) and
+//! `Transfers.paths` (time-respecting paths between two accounts).
+
+use crate::books::{account, duration, time, Books, Transfers};
+use crate::errors::{argument, to_py};
+use crate::records::json;
+use moneytrail::paths::{find_paths, why_no_path, PathOptions};
+use moneytrail::report::{self, OutputOptions, Picture, TraceNotes};
+use moneytrail::time::{to_rfc3339, Span};
+use moneytrail::trace::{
+    exchange_stops, passage_words, stop_words, why_nothing_traced, Balances, Rule, Seed, Trace,
+    TraceOptions,
+};
+use pyo3::prelude::*;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How long after taint reaches an exchange its payouts are listed (as the CLI).
+const STOP_WINDOW: i64 = moneytrail::time::DAY;
+
+/// A finished trace with the words that describe it.
+#[pyclass(frozen, module = "moneytrail._native")]
+pub(crate) struct Traced {
+    books: Arc<Books>,
+    currency: String,
+    trace: Trace,
+    notes: TraceNotes,
+    why_empty: Option<String>,
+}
+
+fn rule(name: &str) -> PyResult<Rule> {
+    Rule::ALL
+        .into_iter()
+        .find(|r| r.name() == name.to_ascii_lowercase())
+        .ok_or_else(|| {
+            argument(format!(
+                "unknown rule {name:?}: expected poison, haircut, fifo, lifo or libr"
+            ))
+        })
+}
+
+fn decimal(text: Option<&str>, what: &str) -> PyResult<Option<Decimal>> {
+    text.map(|t| {
+        t.parse::<Decimal>()
+            .map_err(|e| argument(format!("{what} {t:?}: not a decimal amount ({e})")))
+    })
+    .transpose()
+}
+
+#[derive(Serialize)]
+struct FlowRecord<'a> {
+    row: u32,
+    time: String,
+    from: &'a str,
+    to: &'a str,
+    paid: String,
+    asset_paid: &'a str,
+    received: String,
+    asset_received: &'a str,
+    hops: u16,
+}
+
+#[derive(Serialize)]
+struct PathRecord<'a> {
+    path: usize,
+    hops: usize,
+    accounts: Vec<&'a str>,
+    rows: Vec<u32>,
+    bottleneck: String,
+    first_time: String,
+    last_time: String,
+}
+
+#[pymethods]
+impl Transfers {
+    /// Trace forward. Seeds: `transfers` (specs as `--transfer`: a row, a
+    /// tx id or hash), else `account` (its inflows, or its payments with
+    /// `sent`) from `since` on. Amounts are decimal strings.
+    #[pyo3(signature = (account = None, *, transfers = None, sent = false, since = None, amount = None,
+        rule = "fifo", max_hops = 12, horizon = None, min_amount = None, currency = "USD"))]
+    #[allow(clippy::too_many_arguments)]
+    fn trace(
+        &self,
+        py: Python<'_>,
+        account: Option<&str>,
+        transfers: Option<Vec<String>>,
+        sent: bool,
+        since: Option<&str>,
+        amount: Option<&str>,
+        rule: &str,
+        max_hops: u16,
+        horizon: Option<&str>,
+        min_amount: Option<&str>,
+        currency: &str,
+    ) -> PyResult<Traced> {
+        let books = Arc::clone(&self.books);
+        let l = books.graph.ledger();
+        let amount = decimal(amount, "amount")?;
+        let mut options = TraceOptions {
+            rule: self::rule(rule)?,
+            max_hops,
+            horizon: horizon.map(|h| time(h, "horizon")).transpose()?,
+            ..TraceOptions::default()
+        };
+        if let Some(m) = decimal(min_amount, "min_amount")? {
+            options.min_amount = m;
+        }
+        let (seeds, words) = match (&transfers, account) {
+            (Some(specs), _) if !specs.is_empty() => {
+                let mut seeds = Vec::new();
+                let mut words = Vec::new();
+                for spec in specs {
+                    for t in l.find_transfers(spec).map_err(to_py)? {
+                        seeds.push(Seed::Transfer {
+                            transfer: t,
+                            amount,
+                        });
+                        words.push(format!("transfer {}", l.describe(t)));
+                    }
+                }
+                (seeds, words)
+            }
+            (_, Some(key)) => {
+                let id = self::account(&books, key)?;
+                let since_us = since.map(|s| time(s, "since")).transpose()?;
+                let seed = if sent {
+                    Seed::Outflows {
+                        account: id,
+                        since: since_us.unwrap_or(i64::MIN),
+                        amount,
+                    }
+                } else {
+                    Seed::Inflows {
+                        account: id,
+                        since: since_us.unwrap_or(i64::MIN),
+                        amount,
+                    }
+                };
+                let what = if sent { "payments" } else { "inflows" };
+                let word = format!("{what} of {key} since {}", since.unwrap_or("the start"));
+                (vec![seed], vec![word])
+            }
+            _ => {
+                return Err(argument(
+                    "trace: give an account or transfers to start from",
+                ))
+            }
+        };
+        let currency = currency.to_string();
+        py.detach(move || {
+            let g = &books.graph;
+            let balances = Balances::new(g.ledger(), &Default::default());
+            let trace = moneytrail::trace::trace(g, &balances, &seeds, &options).map_err(to_py)?;
+            let data = books.valued(&currency)?;
+            let notes = TraceNotes {
+                seeds: words,
+                stops: exchange_stops(&data, &trace, STOP_WINDOW, 3)
+                    .iter()
+                    .map(|stop| stop_words(&data, stop, STOP_WINDOW))
+                    .collect(),
+                passages: passage_words(g.ledger(), &trace.passages),
+            };
+            let why_empty = match trace.traced_in.is_empty() {
+                true => seeds.first().map(|seed| why_nothing_traced(g, seed)),
+                false => None,
+            };
+            drop(data);
+            Ok(Traced {
+                books,
+                currency,
+                trace,
+                notes,
+                why_empty,
+            })
+        })
+    }
+
+    /// Time-respecting paths from `source` to `target`: as JSON records,
+    /// whether a budget cut the search, and why none was found.
+    #[pyo3(signature = (source, target, *, max_hops = 6, window = "30d", limit = 100,
+        min_amount = None, min_retention = None, currency = "USD"))]
+    #[allow(clippy::too_many_arguments)]
+    fn paths_json(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        target: &str,
+        max_hops: usize,
+        window: &str,
+        limit: usize,
+        min_amount: Option<&str>,
+        min_retention: Option<f64>,
+        currency: &str,
+    ) -> PyResult<(String, bool, Option<String>)> {
+        let books = &self.books;
+        let (from, to) = (account(books, source)?, account(books, target)?);
+        let mut options = PathOptions {
+            max_hops,
+            window: Span(duration(window, "window")?),
+            limit,
+            ..PathOptions::default()
+        };
+        if let Some(m) = decimal(min_amount, "min_amount")? {
+            options.min_amount = m;
+        }
+        if let Some(r) = min_retention {
+            options.min_retention = r;
+        }
+        py.detach(|| {
+            let data = books.valued(currency)?;
+            let l = books.graph.ledger();
+            let found = find_paths(&data, from, to, &options);
+            let records: Vec<PathRecord<'_>> = found
+                .paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PathRecord {
+                    path: i,
+                    hops: p.transfers.len(),
+                    accounts: p
+                        .accounts
+                        .iter()
+                        .map(|&a| l.account(a).key.as_str())
+                        .collect(),
+                    rows: p
+                        .transfers
+                        .iter()
+                        .map(|t| l.source_rows()[t.index()])
+                        .collect(),
+                    bottleneck: p.bottleneck.to_string(),
+                    first_time: p
+                        .transfers
+                        .first()
+                        .map_or_else(String::new, |t| to_rfc3339(l.times_us()[t.index()])),
+                    last_time: p
+                        .transfers
+                        .last()
+                        .map_or_else(String::new, |t| to_rfc3339(l.times_us()[t.index()])),
+                })
+                .collect();
+            let why = found
+                .paths
+                .is_empty()
+                .then(|| why_no_path(&data, from, to, &options));
+            Ok((json(&records)?, found.truncated, why))
+        })
+    }
+}
+
+#[pymethods]
+impl Traced {
+    /// The totals and holdings as `trace.json` holds them.
+    fn summary_json(&self) -> PyResult<String> {
+        let data = self.books.valued(&self.currency)?;
+        json(&report::trace_json(
+            self.books.graph.ledger(),
+            &self.trace,
+            &self.notes,
+            Some(&data.fx),
+        ))
+    }
+
+    /// Every tainted transfer, in time order.
+    fn flows_json(&self) -> PyResult<String> {
+        let l = self.books.graph.ledger();
+        let records: Vec<FlowRecord<'_>> = self
+            .trace
+            .flows
+            .iter()
+            .map(|f| {
+                let x = f.transfer.index();
+                FlowRecord {
+                    row: l.source_rows()[x],
+                    time: to_rfc3339(l.times_us()[x]),
+                    from: &l.account(l.froms()[x]).key,
+                    to: &l.account(l.tos()[x]).key,
+                    paid: f.paid.to_string(),
+                    asset_paid: &l.asset(l.assets_paid()[x]).code,
+                    received: f.received.to_string(),
+                    asset_received: &l.asset(l.assets_received()[x]).code,
+                    hops: f.hops,
+                }
+            })
+            .collect();
+        json(&records)
+    }
+
+    /// The trace in words, as `moneytrail trace` prints it.
+    #[pyo3(signature = (top = 10))]
+    fn text(&self, top: usize) -> PyResult<String> {
+        let data = self.books.valued(&self.currency)?;
+        Ok(report::trace_text(
+            &data,
+            &self.trace,
+            &self.notes,
+            self.why_empty.as_deref(),
+            top,
+        ))
+    }
+
+    /// Why nothing was traced, when nothing was.
+    #[getter]
+    fn why_empty(&self) -> Option<String> {
+        self.why_empty.clone()
+    }
+
+    /// Whether the books balance exactly (always for the conserving rules).
+    #[getter]
+    fn conserved(&self) -> bool {
+        self.trace.conserved()
+    }
+
+    /// Where the traced value went, drawn as SVG.
+    #[pyo3(signature = (max_arrows = 60))]
+    fn svg(&self, max_arrows: usize) -> PyResult<String> {
+        let data = self.books.valued(&self.currency)?;
+        let picture = Picture::of_trace(
+            self.books.graph.ledger(),
+            &self.trace,
+            |code| data.fx.rate(code),
+            max_arrows,
+        );
+        Ok(report::svg::picture_svg(&picture))
+    }
+
+    /// Write `trace.json`, `holdings.csv`, `flows.csv` and (unless `html` is
+    /// false) `report.html` into `dir`; returns the files written.
+    #[pyo3(signature = (dir, *, html = true, parquet = false))]
+    fn write(
+        &self,
+        py: Python<'_>,
+        dir: PathBuf,
+        html: bool,
+        parquet: bool,
+    ) -> PyResult<Vec<String>> {
+        py.detach(|| {
+            let data = self.books.valued(&self.currency)?;
+            let options = OutputOptions {
+                html,
+                parquet,
+                ..OutputOptions::default()
+            };
+            report::write_trace(
+                &dir,
+                self.books.graph.ledger(),
+                &self.trace,
+                &self.notes,
+                Some(&data.fx),
+                &options,
+            )
+            .map_err(to_py)
+        })
+    }
+}

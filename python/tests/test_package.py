@@ -1,0 +1,269 @@
+"""The package on the shipped sample: every job, frames in and out, exact
+decimals, errors, and the same results as the CLI field by field."""
+
+import json
+import threading
+from decimal import Decimal
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import moneytrail
+from conftest import SAMPLE
+
+
+def cli_findings(cli, tmp_path, *args):
+    out = tmp_path / "cli"
+    cli("analyze", "--input", SAMPLE, "--out", out, "--no-report", *args)
+    return json.loads((out / "findings.json").read_text())
+
+
+def as_records(analysis):
+    """The findings as findings.json holds them (decimal strings, RFC 3339)."""
+    rows = []
+    for r in analysis.findings.iter_rows(named=True):
+        r = dict(r)
+        r["amount"] = str(r["amount"])
+        for key in ("first_time", "last_time"):
+            r[key] = r[key].strftime("%Y-%m-%dT%H:%M:%SZ")
+        if not r["tx_ids"]:
+            del r["tx_ids"]
+        rows.append(r)
+    return rows
+
+
+def test_findings_equal_the_cli_field_by_field(sample, cli, tmp_path):
+    expected = cli_findings(cli, tmp_path)
+    got = as_records(sample.analyze())
+    assert len(got) == len(expected) > 0
+    for mine, theirs in zip(got, expected):
+        theirs = dict(theirs, amount=str(Decimal(theirs["amount"]).quantize(Decimal(mine["amount"]))))
+        assert mine == theirs
+
+
+def test_findings_frame_has_list_columns_and_exact_amounts(sample):
+    findings = sample.analyze().findings
+    schema = findings.schema
+    assert schema["accounts"] == pl.List(pl.String)
+    assert schema["rows"] == pl.List(pl.UInt32)
+    assert isinstance(schema["amount"], pl.Decimal)
+    assert schema["first_time"] == pl.Datetime("us", "UTC")
+    assert findings["id"].to_list()[:2] == ["F000001", "F000002"]
+    assert all(isinstance(v, Decimal) for v in findings["amount"].to_list())
+    assert findings.to_pandas().shape == findings.shape
+
+
+def test_chosen_detectors_and_config_keys(sample):
+    full = sample.analyze()
+    cycles = sample.analyze(["cycle"])
+    assert set(cycles.findings["typology"]) == {"cycle"}
+    assert cycles.findings.height == full.findings.filter(pl.col("typology") == "cycle").height
+    strict = sample.analyze(["fan_out"], config={"fan_out": {"min_counterparties": 10, "min_amount": Decimal("1000")}})
+    loose = sample.analyze(["fan_out"])
+    assert 0 < strict.findings.height < loose.findings.height
+    assert strict.config["fan_out"]["min_counterparties"] == 10
+    with pytest.raises(moneytrail.MoneytrailError, match="unknown field"):
+        sample.analyze(config={"cycle": {"max_hopz": 3}})
+
+
+def test_sharded_findings_equal_unsharded(sample):
+    whole = sample.analyze().findings
+    for shard in ("1d", "2d", "7d"):
+        assert sample.analyze(shard=shard).findings.equals(whole), shard
+
+
+def test_a_polars_frame_gives_the_file_findings(sample):
+    frame = pl.read_csv(SAMPLE, infer_schema=False)
+    loaded = moneytrail.load(frame)
+    assert len(loaded) == len(sample)
+    # The frame has no FX file beside it; give the sample's.
+    loaded = moneytrail.load(frame, fx=SAMPLE.with_name("sample_fx.csv"))
+    assert loaded.analyze().findings.equals(sample.analyze().findings)
+
+
+def test_pandas_and_pyarrow_frames_with_decimal_amounts(sample):
+    frame = pl.read_csv(SAMPLE, infer_schema=False).with_columns(
+        pl.col("amount", "amount_received").cast(pl.Decimal(38, 8))
+    )
+    fx = SAMPLE.with_name("sample_fx.csv")
+    expected = sample.analyze().findings
+    table = frame.to_arrow()
+    assert pa.types.is_decimal(table.schema.field("amount").type)
+    assert moneytrail.load(table, fx=fx).analyze().findings.equals(expected)
+    assert moneytrail.load(frame.to_pandas(), fx=fx).analyze().findings.equals(expected)
+
+
+def test_column_mapping(sample):
+    frame = pl.read_csv(SAMPLE, infer_schema=False).rename({"from": "payer", "to": "payee"})
+    with pytest.raises(moneytrail.InputError):
+        moneytrail.load(frame)
+    loaded = moneytrail.load(frame, columns={"payer": "from", "payee": "to"})
+    assert len(loaded) == len(sample)
+
+
+def test_float_amounts_are_refused_unless_asked(sample):
+    frame = pl.read_csv(SAMPLE, infer_schema=False).with_columns(pl.col("amount").cast(pl.Float64))
+    with pytest.raises(TypeError, match="floats"):
+        moneytrail.load(frame)
+    loaded = moneytrail.load(frame, allow_float=True)
+    assert len(loaded) == len(sample)
+
+
+def test_amounts_are_exact_to_the_digit(sample):
+    text = pl.read_csv(SAMPLE, infer_schema=False)
+    expected = sum(Decimal(v) for v in text["amount"])
+    frame = sample.to_polars()
+    assert frame.height == len(sample)
+    assert sum(frame["amount_paid"].to_list()) == expected
+    assert frame.sort("row")["row"].to_list() == list(range(len(sample)))
+
+
+def test_a_bad_row_names_file_row_column_and_value(tmp_path):
+    lines = SAMPLE.read_text().splitlines()
+    fields = lines[6].split(",")
+    fields[4] = "12.5O"
+    lines[6] = ",".join(fields)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(moneytrail.InputError) as caught:
+        moneytrail.load(bad)
+    e = caught.value
+    assert (e.path, e.row, e.column, e.value) == (str(bad), 5, "amount", "12.5O")
+    lenient = moneytrail.load(bad, lenient=True)
+    report = lenient.load_report
+    assert report["rows_rejected"] == 1 and report["rejected"][0]["row"] == 5
+    assert len(lenient) == report["rows_loaded"] == report["rows_read"] - 1
+
+
+def test_a_bad_frame_row_names_the_frame():
+    frame = pl.read_csv(SAMPLE, infer_schema=False).with_columns(
+        pl.when(pl.int_range(pl.len()) == 7).then(pl.lit("lots")).otherwise(pl.col("amount")).alias("amount")
+    )
+    with pytest.raises(moneytrail.InputError) as caught:
+        moneytrail.load(frame)
+    e = caught.value
+    assert (e.path, e.row, e.column, e.value) == ("frame", 7, "amount", "lots")
+    assert "moneytrail-frame" not in str(e)
+
+
+def test_argument_errors(sample):
+    with pytest.raises(moneytrail.ArgumentError, match="no account"):
+        sample.trace("nobody")
+    with pytest.raises(moneytrail.ArgumentError, match="unknown rule"):
+        sample.trace("GB-NB-12812", rule="fofi")
+    with pytest.raises(moneytrail.ArgumentError, match="duration"):
+        sample.analyze(shard="soon")
+    with pytest.raises(moneytrail.InputError):
+        moneytrail.load("no-such-file.csv")
+    with pytest.raises(TypeError, match="exact"):
+        sample.trace("GB-NB-12812", amount=1.5)
+
+
+def cycle_account(sample):
+    return sample.analyze(["cycle"]).findings["accounts"][0][0]
+
+
+@pytest.mark.parametrize("rule", ["poison", "haircut", "fifo", "lifo", "libr"])
+def test_trace_equals_the_cli(sample, cli, rule):
+    account = cycle_account(sample)
+    trace = sample.trace(account, rule=rule)
+    expected = json.loads(cli("trace", "--input", SAMPLE, "--account", account, "--rule", rule, "--json"))
+    assert trace.summary == expected
+    assert trace.conserved == (rule != "poison")
+    assert trace.flows.height == expected["tainted_transfers"] > 0
+    held = {}
+    for asset, amount in trace.holdings.select("asset", "amount").iter_rows():
+        held[asset] = held.get(asset, Decimal(0)) + amount
+    assert {a: Decimal(v) for a, v in expected["held"].items()} == held
+
+
+def test_trace_from_transfers_and_sent(sample):
+    row = int(sample.analyze(["cycle"]).findings["rows"][0][0])
+    one = sample.trace(transfers=[row])
+    seeded = sample.to_polars().filter(pl.col("row") == row).row(0, named=True)
+    assert one.summary["traced_in"] == {seeded["asset_received"]: str(seeded["amount_received"].normalize())}
+    assert one.conserved
+    sent = sample.trace(cycle_account(sample), sent=True, rule="haircut")
+    assert sent.conserved and sent.flows.height > 0
+    empty = sample.trace(cycle_account(sample), since="2030-01-01")
+    assert empty.flows.height == 0 and empty.why_empty
+
+
+def test_paths(sample, cli):
+    record = sample.analyze(["cycle"]).findings.row(0, named=True)
+    a, b = record["accounts"][0], record["accounts"][1]
+    found = sample.paths(a, b, max_hops=4, window="4d")
+    assert len(found) > 0 and not found.truncated and found.why_empty is None
+    printed = cli("paths", "--input", SAMPLE, "--from", a, "--to", b, "--max-hops", 4, "--window", "4d")
+    assert printed.startswith(f"{len(found)} time-respecting path")
+    for rows in found.frame["rows"].to_list():
+        for row in rows:
+            assert f"(row {row})" in printed
+    none = sample.paths(b, a, max_hops=1, window="1h")
+    if len(none) == 0:
+        assert none.why_empty
+
+
+def test_store(cli, tmp_path):
+    store = tmp_path / "store"
+    cli("ingest", "--input", SAMPLE, "--store", store)
+    whole = moneytrail.open_store(store)
+    assert len(whole) == 3008
+    assert whole.analyze().findings.equals(moneytrail.load(SAMPLE).analyze().findings)
+    march = moneytrail.open_store(store, read_from="2024-03-10", read_until="2024-03-20")
+    times = march.to_polars()["time"]
+    assert 0 < len(march) < len(whole)
+    assert str(times.min()) >= "2024-03-10" and str(times.max()) < "2024-03-20"
+
+
+def test_results_folder_and_notebook_views(sample, tmp_path):
+    analysis = sample.analyze()
+    written = analysis.write(tmp_path / "out")
+    assert "report.html" in written and "findings.json" in written
+    on_disk = json.loads((tmp_path / "out" / "findings.json").read_text())
+    assert len(on_disk) == len(analysis)
+    finding = analysis.finding(0)
+    assert "<svg" in finding._repr_html_() and "<table" in finding._repr_html_()
+    assert set(finding.transfers["row"].to_list()) == set(finding.record["rows"])
+    assert "<table" in analysis._repr_html_()
+    trace = sample.trace(cycle_account(sample))
+    assert "<svg" in trace._repr_html_()
+    assert "trace.json" in trace.write(tmp_path / "trace")
+    with pytest.raises(IndexError):
+        analysis.finding(len(analysis))
+
+
+def test_summary(sample, cli):
+    summary = sample.summary()
+    assert summary["transfers"] == 3008
+    assert summary["accounts"] == sample.account_count == 392
+
+
+def test_threads_share_one_load(sample):
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(sample.analyze().findings)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4 and all(r.equals(results[0]) for r in results)
+
+
+def test_features_equal_the_cli(sample, cli, tmp_path):
+    features = sample.features()
+    assert features.columns[0] == "row" and features.height == len(sample)
+    cli("features", "--input", SAMPLE, "--out", tmp_path)
+    assert features.equals(pl.read_parquet(tmp_path / "features.parquet"))
+
+
+def test_generate_then_analyze(tmp_path, cli):
+    made = moneytrail.generate(tmp_path / "set", preset="tiny", seed=3)
+    assert made["rows"] > 0 and made["attempts"] > 0
+    cli("generate", "--preset", "tiny", "--seed", 3, "--out", tmp_path / "cli")
+    assert (tmp_path / "set" / "transactions.csv").read_bytes() == (tmp_path / "cli" / "transactions.csv").read_bytes()
+    loaded = moneytrail.load(made["transactions"])
+    assert len(loaded) == made["rows"]
+    assert len(loaded.analyze()) > 0
+    with pytest.raises(moneytrail.ArgumentError, match="preset"):
+        moneytrail.generate(tmp_path / "x", preset="huge")
