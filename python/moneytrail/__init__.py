@@ -28,7 +28,7 @@ import polars as pl
 from . import _native
 from ._frames import frame_file, records
 from ._native import ArgumentError, InputError, MoneytrailError
-from ._results import Analysis, Finding, Paths, Trace
+from ._results import Analysis, Finding, Investigation, Paths, SourcesOfFunds, Trace
 
 __version__ = _native.__version__
 __all__ = [
@@ -36,10 +36,13 @@ __all__ = [
     "ArgumentError",
     "Finding",
     "InputError",
+    "Investigation",
     "MoneytrailError",
     "Paths",
+    "SourcesOfFunds",
     "Trace",
     "Transfers",
+    "cluster",
     "generate",
     "load",
     "open_store",
@@ -119,19 +122,23 @@ class Transfers:
         config: Optional[Mapping[str, Any]] = None,
         shard: Optional[str] = None,
         currency: Optional[str] = None,
+        model: Optional[PathLike] = None,
     ) -> Analysis:
         """Run the detectors (all, or those named, such as ``["cycle",
         "fan_in"]``). ``config`` takes the keys of ``moneytrail analyze
         --config`` (``{"cycle": {"max_hops": 6}}``; amounts as strings or
         Decimal); ``shard`` a duration such as ``"7d"`` to run in time
-        shards, with the same findings."""
+        shards, with the same findings; ``model`` a folder written by
+        :meth:`train`, to score every transfer (``Analysis.transfer_scores``)
+        as ``analyze --model`` does."""
         merged: Dict[str, Any] = dict(config or {})
         if detectors is not None:
             merged["enabled"] = list(detectors)
         if currency is not None:
             merged["currency"] = currency.upper()
         text = json.dumps(merged, default=_json_default) if merged else None
-        return Analysis(self._native.analyze(text, shard), self)
+        folder = None if model is None else os.fspath(model)
+        return Analysis(self._native.analyze(text, shard, folder), self)
 
     def trace(
         self,
@@ -146,11 +153,16 @@ class Transfers:
         horizon: Optional[str] = None,
         min_amount: Union[None, str, Decimal, int] = None,
         currency: str = "USD",
+        through_exchanges: str = "linked",
+        exchange_links: Optional[PathLike] = None,
     ) -> Trace:
         """Trace value forward under ``rule`` (poison, haircut, fifo, lifo,
         libr) from an account's inflows (or its payments, with ``sent``)
         since a time, or from named transfers (``row:12``, a transaction id
-        or hash, as ``--transfer``)."""
+        or hash, as ``--transfer``). At an exchange, ``through_exchanges=
+        "linked"`` follows a deposit on into the payouts it is linked to
+        (detected round trips, or the ``deposit,payout`` pairs of the CSV
+        ``exchange_links``); ``"stop"`` leaves the taint there."""
         specs = None if transfers is None else [_transfer_spec(t) for t in transfers]
         native = self._native.trace(
             account,
@@ -163,8 +175,99 @@ class Transfers:
             horizon=horizon,
             min_amount=_decimal_text(min_amount),
             currency=currency,
+            through_exchanges=through_exchanges,
+            exchange_links=_path(exchange_links),
         )
         return Trace(native)
+
+    def sources_of_funds(
+        self,
+        account: str,
+        *,
+        at: Optional[str] = None,
+        rule: str = "fifo",
+        max_hops: int = 12,
+        min_amount: Union[None, str, Decimal, int] = None,
+        max_sources: int = 10_000,
+        currency: str = "USD",
+        through_exchanges: str = "linked",
+        exchange_links: Optional[PathLike] = None,
+    ) -> SourcesOfFunds:
+        """Where the money in ``account``'s balance at ``at`` (default: the
+        end of the data) came from, per asset, under ``rule`` (``moneytrail
+        trace --backward``)."""
+        return SourcesOfFunds(
+            self._native.sources_of_funds(
+                account,
+                at=at,
+                rule=rule,
+                max_hops=max_hops,
+                min_amount=_decimal_text(min_amount),
+                max_sources=max_sources,
+                currency=currency,
+                through_exchanges=through_exchanges,
+                exchange_links=_path(exchange_links),
+            )
+        )
+
+    def train(
+        self,
+        out: PathLike,
+        *,
+        labels: Optional[PathLike] = None,
+        rounds: Optional[int] = None,
+        seed: int = 1,
+        validation_share: Optional[float] = None,
+        window: str = "1d",
+        cycle_hops: Optional[int] = None,
+        currency: str = "USD",
+    ) -> Dict[str, Any]:
+        """Learn gradient-boosted trees from labelled transfers
+        (``moneytrail train``): labels from the input's label column, or
+        ``labels`` (a truth.json answer key or an AMLworld patterns file).
+        The last ``validation_share`` of the data by time picks the stopping
+        round and the threshold. Saves the model and metrics.json into
+        ``out``; returns the metrics."""
+        text = self._native.train(
+            os.fspath(out),
+            labels=None if labels is None else os.fspath(labels),
+            rounds=rounds,
+            seed=seed,
+            validation_share=validation_share,
+            window=window,
+            cycle_hops=cycle_hops,
+            currency=currency,
+        )
+        return json.loads(text)
+
+    def exposure(
+        self,
+        account: str,
+        tags: PathLike,
+        *,
+        max_hops: int = 3,
+        rule: str = "fifo",
+        cluster: bool = False,
+        currency: str = "USD",
+        through_exchanges: str = "linked",
+        exchange_links: Optional[PathLike] = None,
+    ) -> Dict[str, Any]:
+        """How much of ``account``'s money came from, and went to, tagged
+        entities (``tags``: a tags CSV of address, entity, category…) within
+        ``max_hops`` (``moneytrail exposure --json``); with ``cluster``, for
+        the whole address cluster of a UTXO input. ``incoming`` and
+        ``outgoing`` are lists of per-category records."""
+        text = self._native.exposure_json(
+            account,
+            os.fspath(tags),
+            max_hops=max_hops,
+            rule=rule,
+            cluster=cluster,
+            currency=currency,
+            through_exchanges=through_exchanges,
+            exchange_links=_path(exchange_links),
+        )
+        return json.loads(text)
 
     def features(
         self,
@@ -304,6 +407,36 @@ def generate(
     }
 
 
+def cluster(
+    path: PathLike,
+    *,
+    tags: Optional[PathLike] = None,
+    keep_coinjoin: bool = False,
+    lenient: bool = False,
+) -> pl.DataFrame:
+    """Cluster the addresses of a UTXO file (JSON lines of transactions) by
+    the common-input heuristic, likely CoinJoins left out unless
+    ``keep_coinjoin`` (``moneytrail cluster``). One row per cluster:
+    ``cluster, size, addresses, entities, categories`` (tags from ``tags``
+    spread to the whole cluster)."""
+    text, _ = _native.cluster(
+        os.fspath(path),
+        tags=None if tags is None else os.fspath(tags),
+        keep_coinjoin=keep_coinjoin,
+        lenient=lenient,
+    )
+    return records(
+        text,
+        {
+            "cluster": pl.UInt32,
+            "size": pl.UInt32,
+            "addresses": pl.List(pl.String),
+            "entities": pl.List(pl.String),
+            "categories": pl.List(pl.String),
+        },
+    )
+
+
 def open_store(
     path: PathLike,
     *,
@@ -339,6 +472,10 @@ def _from_frame(error: InputError, path: str) -> InputError:
         setattr(fresh, name, getattr(error, name, None))
     fresh.path = "frame"
     return fresh
+
+
+def _path(path: Optional[PathLike]) -> Optional[str]:
+    return None if path is None else os.fspath(path)
 
 
 def _transfer_spec(t: Union[str, int]) -> str:

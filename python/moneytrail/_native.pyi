@@ -28,7 +28,21 @@ class Transfers:
     def load_report_json(self) -> str: ...
     def summary_json(self) -> Tuple[str, str]: ...
     def transfers_json(self) -> str: ...
-    def analyze(self, config: Optional[str] = None, shard: Optional[str] = None) -> Analysis: ...
+    def analyze(
+        self, config: Optional[str] = None, shard: Optional[str] = None, model: Optional[str] = None
+    ) -> Analysis: ...
+    def train(
+        self,
+        out: str,
+        *,
+        labels: Optional[str] = None,
+        rounds: Optional[int] = None,
+        seed: int = 1,
+        validation_share: Optional[float] = None,
+        window: str = "1d",
+        cycle_hops: Optional[int] = None,
+        currency: str = "USD",
+    ) -> str: ...
     def trace(
         self,
         account: Optional[str] = None,
@@ -42,7 +56,34 @@ class Transfers:
         horizon: Optional[str] = None,
         min_amount: Optional[str] = None,
         currency: str = "USD",
+        through_exchanges: str = "linked",
+        exchange_links: Optional[str] = None,
     ) -> Traced: ...
+    def sources_of_funds(
+        self,
+        account: str,
+        *,
+        at: Optional[str] = None,
+        rule: str = "fifo",
+        max_hops: int = 12,
+        min_amount: Optional[str] = None,
+        max_sources: int = 10000,
+        currency: str = "USD",
+        through_exchanges: str = "linked",
+        exchange_links: Optional[str] = None,
+    ) -> Sources: ...
+    def exposure_json(
+        self,
+        account: str,
+        tags: str,
+        *,
+        max_hops: int = 3,
+        rule: str = "fifo",
+        cluster: bool = False,
+        currency: str = "USD",
+        through_exchanges: str = "linked",
+        exchange_links: Optional[str] = None,
+    ) -> str: ...
     def features_file(
         self, path: str, *, window: str = "1d", cycle_hops: Optional[int] = None, currency: str = "USD"
     ) -> List[str]: ...
@@ -70,6 +111,23 @@ class Analysis:
     def config_json(self) -> str: ...
     def write(self, dir: str, *, html: bool = True, parquet: bool = False) -> List[str]: ...
     def finding_svg(self, index: int, max_arrows: int = 60) -> str: ...
+    def transfer_scores_json(self) -> Optional[Tuple[str, float]]: ...
+    def investigate(
+        self,
+        subjects: List[Tuple[str, str, str]],
+        *,
+        rule: str = "fifo",
+        max_hops: int = 4,
+        top: int = 25,
+        pseudonymise: Optional[str] = None,
+        tags: Optional[str] = None,
+        through_exchanges: str = "linked",
+        exchange_links: Optional[str] = None,
+    ) -> Cases: ...
+
+class Cases:
+    def cases_json(self) -> str: ...
+    def write(self, dir: str, *, html: bool = True, parquet: bool = False) -> List[str]: ...
 
 class Traced:
     why_empty: Optional[str]
@@ -78,6 +136,12 @@ class Traced:
     def flows_json(self) -> str: ...
     def text(self, top: int = 10) -> str: ...
     def svg(self, max_arrows: int = 60) -> str: ...
+    def write(self, dir: str, *, html: bool = True, parquet: bool = False) -> List[str]: ...
+
+class Sources:
+    why_empty: Optional[str]
+    def balances_json(self) -> str: ...
+    def sources_json(self) -> str: ...
     def write(self, dir: str, *, html: bool = True, parquet: bool = False) -> List[str]: ...
 
 def load(
@@ -110,3 +174,6 @@ def generate(
     format: str = "transfers",
     parquet: bool = False,
 ) -> Tuple[int, int, int]: ...
+def cluster(
+    path: str, *, tags: Optional[str] = None, keep_coinjoin: bool = False, lenient: bool = False
+) -> Tuple[str, int]: ...

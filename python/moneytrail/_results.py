@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Union
 
 import polars as pl
 
-from ._frames import records
+from ._frames import decimal_scale, records
 
 FINDINGS_SCHEMA = {
     "id": pl.String,
@@ -113,6 +113,20 @@ class Analysis:
         """One row per finding, in output order (the columns of findings.json)."""
 
     @property
+    def transfer_scores(self) -> Optional[pl.DataFrame]:
+        """With a model: every transfer's score in input row order (``row,
+        score, flagged, reasons``; reasons in words for flagged ones), as
+        transfer_scores.csv; ``None`` without a model."""
+        made = self._native.transfer_scores_json()
+        if made is None:
+            return None
+        text, _ = made
+        return records(
+            text,
+            {"row": pl.UInt32, "score": pl.Float64, "flagged": pl.Boolean, "reasons": pl.List(pl.String)},
+        )
+
+    @property
     def table(self) -> str:
         """The per-detector table `moneytrail analyze` prints."""
         return self._native.table()
@@ -148,6 +162,50 @@ class Analysis:
             raise IndexError(f"no finding {index}: there are {len(self)}")
         return Finding(self, index)
 
+    def investigate(
+        self,
+        subjects: Any,
+        *,
+        rule: str = "fifo",
+        max_hops: int = 4,
+        top: int = 25,
+        pseudonymise: Optional[str] = None,
+        tags: Optional[Union[str, Path]] = None,
+        through_exchanges: str = "linked",
+        exchange_links: Optional[Union[str, Path]] = None,
+    ) -> "Investigation":
+        """A case file per subject, built in parallel (``moneytrail
+        investigate``). ``subjects``: a frame or a list of dicts with
+        ``case_ref`` and ``subject`` (and optionally ``trace``: ``sent``,
+        ``received`` or transfer specs), or a subjects CSV file. With
+        ``pseudonymise`` (a key), identifiers become keyed pseudonyms; with
+        ``tags`` (a tags CSV), each case gets its exposure to tagged
+        entities."""
+        if isinstance(subjects, (str, Path)):
+            subjects = pl.read_csv(subjects, infer_schema=False)
+        if isinstance(subjects, pl.DataFrame):
+            subjects = subjects.to_dicts()
+        elif not isinstance(subjects, list):
+            from ._frames import as_polars
+
+            subjects = as_polars(subjects).to_dicts()
+        triples = []
+        for i, s in enumerate(subjects):
+            if not isinstance(s, dict) or "case_ref" not in s or "subject" not in s:
+                raise ValueError(f"subject {i}: needs case_ref and subject, got {s!r}")
+            triples.append((str(s["case_ref"]), str(s["subject"]), str(s.get("trace") or "")))
+        native = self._native.investigate(
+            triples,
+            rule=rule,
+            max_hops=max_hops,
+            top=top,
+            pseudonymise=pseudonymise,
+            tags=None if tags is None else str(tags),
+            through_exchanges=through_exchanges,
+            exchange_links=None if exchange_links is None else str(exchange_links),
+        )
+        return Investigation(native)
+
     def write(self, dir: Union[str, Path], *, html: bool = True, parquet: bool = False) -> List[str]:
         """Write the results folder of `moneytrail analyze --out` (report.html
         unless `html` is false); returns the names of the files written."""
@@ -164,6 +222,61 @@ class Analysis:
         parts += [f"<p>warning: {html.escape(w)}</p>" for w in self.warnings]
         parts.append(_table_html(self.findings))
         return "<div>" + "".join(parts) + "</div>"
+
+
+class Investigation:
+    """Case files, one per subject: what each subject received and paid,
+    its counterparties, findings, traces and links to other subjects."""
+
+    def __init__(self, native: Any):
+        self._native = native
+        self.cases: List[Dict[str, Any]] = json.loads(native.cases_json())
+        """Every case file, as the JSON ``investigate`` writes per subject."""
+        self.index: pl.DataFrame = pl.DataFrame(
+            [
+                {
+                    "case_ref": c["case_ref"],
+                    "subject": c["subject"],
+                    "found": c["found"],
+                    "value_in": c["total"]["value_in"],
+                    "value_out": c["total"]["value_out"],
+                    "findings": len(c["findings"]),
+                    "links": len(c["links"]),
+                    "freezable_value": c["freezable_value"]["total"],
+                }
+                for c in self.cases
+            ],
+            schema={
+                "case_ref": pl.String,
+                "subject": pl.String,
+                "found": pl.Boolean,
+                "value_in": pl.String,
+                "value_out": pl.String,
+                "findings": pl.UInt32,
+                "links": pl.UInt32,
+                "freezable_value": pl.String,
+            },
+        )
+        """One row per subject, as index.csv (amounts in the reporting currency)."""
+        self.index = self.index.with_columns(
+            [
+                pl.col(c).cast(pl.Decimal(38, decimal_scale(self.index[c])))
+                for c in ("value_in", "value_out", "freezable_value")
+            ]
+        )
+
+    def write(self, dir: Union[str, Path], *, html: bool = True, parquet: bool = False) -> List[str]:
+        """Write the case files, index.json, index.csv and report.html."""
+        return self._native.write(str(dir), html=html, parquet=parquet)
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def __repr__(self) -> str:
+        return f"Investigation({len(self)} subjects, {int(self.index['found'].sum())} found)"
+
+    def _repr_html_(self) -> str:
+        return _table_html(self.index, 50)
 
 
 class Trace:
@@ -220,6 +333,64 @@ class Trace:
             f"<div><pre>{html.escape(self.text())}</pre>{self.svg()}"
             f"{_table_html(self.holdings)}</div>"
         )
+
+
+BALANCES_SCHEMA = {
+    "asset": pl.String,
+    "balance": pl.String,
+    "traced": pl.String,
+    "untraced": pl.String,
+    "sources": pl.UInt32,
+    "openings": pl.UInt32,
+    "truncated": pl.Boolean,
+    "openings_cut": pl.Boolean,
+    "direct_payers": pl.String,
+}
+
+SOURCES_SCHEMA = {
+    "asset": pl.String,
+    "kind": pl.String,
+    "account": pl.String,
+    "amount": pl.String,
+    "row": pl.UInt32,
+    "time": pl.String,
+}
+
+
+class SourcesOfFunds:
+    """Where the money in an account's balance came from, per asset."""
+
+    def __init__(self, native: Any):
+        self._native = native
+        self.balances: pl.DataFrame = records(
+            native.balances_json(),
+            BALANCES_SCHEMA,
+            decimals=("balance", "traced", "untraced"),
+        )
+        """One row per asset: the balance, the part traced to sources and
+        the part left untraced (balance = traced + untraced)."""
+        self.sources: pl.DataFrame = records(
+            native.sources_json(), SOURCES_SCHEMA, decimals=("amount",), times=("time",)
+        )
+        """One row per source: an entry transfer (``kind`` transfer, with
+        its row) or an opening balance (``kind`` opening)."""
+
+    @property
+    def why_empty(self) -> Optional[str]:
+        """Why there is no balance to explain, when there is none."""
+        return self._native.why_empty
+
+    def write(self, dir: Union[str, Path], *, html: bool = True, parquet: bool = False) -> List[str]:
+        """Write trace.json (direction backward), sources.csv and report.html."""
+        return self._native.write(str(dir), html=html, parquet=parquet)
+
+    def __repr__(self) -> str:
+        return f"SourcesOfFunds({self.balances.height} assets, {self.sources.height} sources)"
+
+    def _repr_html_(self) -> str:
+        if self.why_empty:
+            return f"<p>{html.escape(self.why_empty)}</p>"
+        return f"<div>{_table_html(self.balances)}{_table_html(self.sources)}</div>"
 
 
 class Paths:

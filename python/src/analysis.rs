@@ -6,8 +6,12 @@ use crate::books::{duration, Books, Transfers};
 use crate::errors::{argument, to_py};
 use crate::records::json;
 use moneytrail::detect::{self, DetectConfig};
-use moneytrail::report::{self, AnalysisRun, FindingRecord, OutputOptions, Picture};
+use moneytrail::learn::Model;
+use moneytrail::report::{
+    self, AnalysisRun, FindingRecord, OutputOptions, Picture, TransferScores,
+};
 use pyo3::prelude::*;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,23 +19,35 @@ use std::sync::Arc;
 /// The findings of one run, with the configuration that made them.
 #[pyclass(frozen, module = "moneytrail._native")]
 pub(crate) struct Analysis {
-    books: Arc<Books>,
-    config: DetectConfig,
-    analysis: detect::Analysis,
+    pub(crate) books: Arc<Books>,
+    pub(crate) config: DetectConfig,
+    pub(crate) analysis: detect::Analysis,
     records: Vec<FindingRecord>,
+    /// The learned model's scores, when the run had a model.
+    scores: Option<TransferScores>,
+}
+
+#[derive(Serialize)]
+struct ScoreRecord {
+    row: u32,
+    score: f64,
+    flagged: bool,
+    reasons: Vec<String>,
 }
 
 #[pymethods]
 impl Transfers {
     /// Run the detectors. `config` is JSON with the keys of `--config`
     /// (any left out keep their defaults); `shard` a duration such as
-    /// `7d` to run in time shards (same findings).
-    #[pyo3(signature = (config = None, shard = None))]
+    /// `7d` to run in time shards (same findings); `model` a folder written
+    /// by `train`, to score every transfer as `analyze --model` does.
+    #[pyo3(signature = (config = None, shard = None, model = None))]
     fn analyze(
         &self,
         py: Python<'_>,
         config: Option<&str>,
         shard: Option<&str>,
+        model: Option<PathBuf>,
     ) -> PyResult<Analysis> {
         let config = match config {
             Some(text) => DetectConfig::from_json(text).map_err(to_py)?,
@@ -43,18 +59,37 @@ impl Transfers {
         }
         let books = Arc::clone(&self.books);
         py.detach(move || {
+            let model = match &model {
+                Some(dir) => Some((dir, Model::load(dir).map_err(to_py)?)),
+                None => None,
+            };
             let data = books.valued(&config.currency)?;
             let analysis = match shard {
                 Some(length) => detect::analyze_sharded(&data, &config, length, |_, _| {}),
                 None => detect::analyze(&data, &config, |_| {}),
             };
+            let mut warnings = Vec::new();
+            let scores = match &model {
+                Some((dir, model)) => {
+                    let made = (&config, analysis.findings.as_slice());
+                    let name = dir.display().to_string();
+                    let (scores, said) =
+                        TransferScores::compute(model, &name, &data, made).map_err(to_py)?;
+                    warnings = said;
+                    Some(scores)
+                }
+                None => None,
+            };
             let records = FindingRecord::all(&analysis.findings, &data);
+            let mut analysis = analysis;
+            analysis.warnings.extend(warnings);
             drop(data);
             Ok(Analysis {
                 books,
                 config,
                 analysis,
                 records,
+                scores,
             })
         })
     }
@@ -127,7 +162,7 @@ impl Analysis {
                 &AnalysisRun {
                     load: &self.books.report,
                     seconds_load: self.books.seconds_load,
-                    model: None,
+                    model: self.scores.as_ref(),
                 },
                 &options,
             )
@@ -150,6 +185,30 @@ impl Analysis {
             let picture = Picture::of_finding(&data, finding, &self.records[index], max_arrows);
             Ok(report::svg::picture_svg(&picture))
         })
+    }
+
+    /// Every transfer's model score in input row order (`None` without a
+    /// model): row, score, flagged at the model's threshold, and for
+    /// flagged transfers the features that raised the score most, in words.
+    fn transfer_scores_json(&self) -> PyResult<Option<(String, f64)>> {
+        let Some(scores) = &self.scores else {
+            return Ok(None);
+        };
+        let l = self.books.graph.ledger();
+        let mut reasons: Vec<Vec<String>> = vec![Vec::new(); l.len()];
+        for (t, why) in &scores.reasons {
+            reasons[t.index()] = why.iter().map(|r| r.words.clone()).collect();
+        }
+        let mut records: Vec<ScoreRecord> = (0..l.len())
+            .map(|x| ScoreRecord {
+                row: l.source_rows()[x],
+                score: scores.score[x],
+                flagged: scores.flagged[x],
+                reasons: std::mem::take(&mut reasons[x]),
+            })
+            .collect();
+        records.sort_by_key(|r| r.row);
+        Ok(Some((json(&records)?, scores.threshold)))
     }
 
     fn __len__(&self) -> usize {

@@ -2,9 +2,11 @@
 //! into [`Transfers`], which every analysis then borrows.
 
 use crate::errors::{argument, to_py};
+use moneytrail::attribution::{clusters_of, Clusters};
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, Format, LoadOptions, LoadReport, Loaded};
 use moneytrail::store::{Store, TimeRange};
+use moneytrail::trace::ExchangeLinks;
 use moneytrail::{FlowGraph, Valued};
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ pub(crate) struct Books {
     /// The FX file given at load, if any.
     pub(crate) fx_file: Option<PathBuf>,
     pub(crate) seconds_load: f64,
+    /// Address clusters of a UTXO input (common-input heuristic).
+    pub(crate) clusters: Option<Clusters>,
 }
 
 impl Books {
@@ -56,6 +60,7 @@ fn books(
     started: std::time::Instant,
 ) -> Books {
     Books {
+        clusters: clusters_of(&loaded.utxo),
         graph: FlowGraph::new(loaded.ledger),
         report: loaded.report,
         beside,
@@ -210,4 +215,27 @@ pub(crate) fn duration(text: &str, what: &str) -> PyResult<i64> {
             "{what} {text:?}: not a duration (like 30d, 12h, 90m)"
         ))
     })
+}
+
+/// The exchange links a trace follows (`through_exchanges`: `linked` or
+/// `stop`; `file`: an exchange's own deposit/payout pairs), by the CLI's
+/// rule ([`ExchangeLinks::chosen`]).
+pub(crate) fn exchange_links(
+    data: &Valued<'_>,
+    through: &str,
+    file: Option<&std::path::Path>,
+    findings: Option<&[moneytrail::detect::Finding]>,
+) -> PyResult<Arc<ExchangeLinks>> {
+    let follow = match through {
+        "linked" => true,
+        "stop" => false,
+        other => {
+            return Err(argument(format!(
+                "through_exchanges {other:?}: expected linked or stop"
+            )))
+        }
+    };
+    ExchangeLinks::chosen(data, follow, file, findings)
+        .map(Arc::new)
+        .map_err(to_py)
 }

@@ -7,11 +7,14 @@
 use pyo3::prelude::*;
 
 mod analysis;
+mod attribution;
 mod books;
 mod errors;
+mod investigating;
 mod making;
 mod records;
 mod search;
+mod sources;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -19,10 +22,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<books::Transfers>()?;
     m.add_class::<analysis::Analysis>()?;
     m.add_class::<search::Traced>()?;
+    m.add_class::<investigating::Cases>()?;
+    m.add_class::<sources::Sources>()?;
     m.add_function(wrap_pyfunction!(books::load, m)?)?;
     m.add_function(wrap_pyfunction!(books::open_store, m)?)?;
     m.add_function(wrap_pyfunction!(books::sample_files, m)?)?;
     m.add_function(wrap_pyfunction!(making::generate, m)?)?;
+    m.add_function(wrap_pyfunction!(attribution::cluster, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

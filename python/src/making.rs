@@ -5,6 +5,7 @@
 use crate::books::{duration, Transfers};
 use crate::errors::{argument, to_py};
 use moneytrail::features::{transfer_features, write_parquet, FeatureOptions};
+use moneytrail::learn::{labels_for, train, TrainOptions};
 use moneytrail::synth::training::{self, Difficulty, OutputFormat, TrainingSpec};
 use moneytrail::time::Span;
 use pyo3::prelude::*;
@@ -23,13 +24,7 @@ impl Transfers {
         cycle_hops: Option<usize>,
         currency: &str,
     ) -> PyResult<Vec<String>> {
-        let mut options = FeatureOptions {
-            window: Span(duration(window, "window")?),
-            ..FeatureOptions::default()
-        };
-        if let Some(hops) = cycle_hops {
-            options.cycle_hops = hops;
-        }
+        let options = feature_options(window, cycle_hops)?;
         py.detach(|| {
             let data = self.books.valued(currency)?;
             let features = transfer_features(&data, &options);
@@ -38,6 +33,71 @@ impl Transfers {
             Ok(warnings)
         })
     }
+}
+
+#[pymethods]
+impl Transfers {
+    /// Train gradient-boosted trees on the labelled transfers (labels from
+    /// `labels`: a label column name, truth.json or an AMLworld patterns
+    /// file; the input's label column by default), save the model and
+    /// metrics.json into `out`, and return metrics.json's text.
+    #[pyo3(signature = (out, *, labels = None, rounds = None, seed = 1, validation_share = None,
+        window = "1d", cycle_hops = None, currency = "USD"))]
+    #[allow(clippy::too_many_arguments)]
+    fn train(
+        &self,
+        py: Python<'_>,
+        out: PathBuf,
+        labels: Option<&str>,
+        rounds: Option<usize>,
+        seed: u64,
+        validation_share: Option<f64>,
+        window: &str,
+        cycle_hops: Option<usize>,
+        currency: &str,
+    ) -> PyResult<String> {
+        let mut options = TrainOptions {
+            features: feature_options(window, cycle_hops)?,
+            seed,
+            ..TrainOptions::default()
+        };
+        if let Some(r) = rounds {
+            options.rounds = r;
+        }
+        if let Some(v) = validation_share {
+            options.validation_share = v;
+        }
+        py.detach(|| {
+            let l = self.books.graph.ledger();
+            let (labels, source) = labels_for(l, &self.books.report.path, labels).map_err(to_py)?;
+            let data = self.books.valued(currency)?;
+            let features = transfer_features(&data, &options.features);
+            let trained = train(&data, &features, &labels, &options).map_err(to_py)?;
+            trained.model.save(&out).map_err(to_py)?;
+            let mut record =
+                serde_json::to_value(&trained.metrics).map_err(|e| argument(e.to_string()))?;
+            record["input"] = self.books.report.path.display().to_string().into();
+            record["labels"] = source.into();
+            record["seed"] = seed.into();
+            let text =
+                serde_json::to_string_pretty(&record).map_err(|e| argument(e.to_string()))?;
+            let path = out.join("metrics.json");
+            std::fs::write(&path, format!("{text}\n"))
+                .map_err(|e| argument(format!("cannot write {}: {e}", path.display())))?;
+            Ok(text)
+        })
+    }
+}
+
+fn feature_options(window: &str, cycle_hops: Option<usize>) -> PyResult<FeatureOptions> {
+    let mut options = FeatureOptions {
+        window: Span(duration(window, "window")?),
+        ..FeatureOptions::default()
+    };
+    if let Some(hops) = cycle_hops {
+        options.cycle_hops = hops;
+    }
+    Ok(options)
 }
 
 /// Generate a training set into `dir` (transactions, accounts.csv,

@@ -2,7 +2,7 @@
 //! account's proceeds, its payments or named transfers) and
 //! `Transfers.paths` (time-respecting paths between two accounts).
 
-use crate::books::{account, duration, time, Books, Transfers};
+use crate::books::{account, duration, exchange_links as links, time, Books, Transfers};
 use crate::errors::{argument, to_py};
 use crate::records::json;
 use moneytrail::paths::{find_paths, why_no_path, PathOptions};
@@ -31,7 +31,7 @@ pub(crate) struct Traced {
     why_empty: Option<String>,
 }
 
-fn rule(name: &str) -> PyResult<Rule> {
+pub(crate) fn rule(name: &str) -> PyResult<Rule> {
     Rule::ALL
         .into_iter()
         .find(|r| r.name() == name.to_ascii_lowercase())
@@ -42,7 +42,7 @@ fn rule(name: &str) -> PyResult<Rule> {
         })
 }
 
-fn decimal(text: Option<&str>, what: &str) -> PyResult<Option<Decimal>> {
+pub(crate) fn decimal(text: Option<&str>, what: &str) -> PyResult<Option<Decimal>> {
     text.map(|t| {
         t.parse::<Decimal>()
             .map_err(|e| argument(format!("{what} {t:?}: not a decimal amount ({e})")))
@@ -79,8 +79,12 @@ impl Transfers {
     /// Trace forward. Seeds: `transfers` (specs as `--transfer`: a row, a
     /// tx id or hash), else `account` (its inflows, or its payments with
     /// `sent`) from `since` on. Amounts are decimal strings.
+    /// `through_exchanges`: `linked` follows a deposit into an exchange on
+    /// into the payouts it is linked to (detected round trips, or the pairs
+    /// of `exchange_links`), `stop` leaves taint at the exchange.
     #[pyo3(signature = (account = None, *, transfers = None, sent = false, since = None, amount = None,
-        rule = "fifo", max_hops = 12, horizon = None, min_amount = None, currency = "USD"))]
+        rule = "fifo", max_hops = 12, horizon = None, min_amount = None, currency = "USD",
+        through_exchanges = "linked", exchange_links = None))]
     #[allow(clippy::too_many_arguments)]
     fn trace(
         &self,
@@ -95,6 +99,8 @@ impl Transfers {
         horizon: Option<&str>,
         min_amount: Option<&str>,
         currency: &str,
+        through_exchanges: &str,
+        exchange_links: Option<PathBuf>,
     ) -> PyResult<Traced> {
         let books = Arc::clone(&self.books);
         let l = books.graph.ledger();
@@ -149,12 +155,13 @@ impl Transfers {
                 ))
             }
         };
-        let currency = currency.to_string();
+        let (currency, through) = (currency.to_string(), through_exchanges.to_string());
         py.detach(move || {
             let g = &books.graph;
+            let data = books.valued(&currency)?;
+            options.exchange_links = links(&data, &through, exchange_links.as_deref(), None)?;
             let balances = Balances::new(g.ledger(), &Default::default());
             let trace = moneytrail::trace::trace(g, &balances, &seeds, &options).map_err(to_py)?;
-            let data = books.valued(&currency)?;
             let notes = TraceNotes {
                 seeds: words,
                 stops: exchange_stops(&data, &trace, STOP_WINDOW, 3)

@@ -3,6 +3,7 @@ decimals, errors, and the same results as the CLI field by field."""
 
 import json
 import threading
+import time
 from decimal import Decimal
 
 import polars as pl
@@ -267,3 +268,139 @@ def test_generate_then_analyze(tmp_path, cli):
     assert len(loaded.analyze()) > 0
     with pytest.raises(moneytrail.ArgumentError, match="preset"):
         moneytrail.generate(tmp_path / "x", preset="huge")
+
+
+@pytest.mark.parametrize("rule", ["haircut", "fifo", "lifo", "libr"])
+def test_sources_of_funds_equal_the_cli(sample, cli, tmp_path, rule):
+    for account in ("GB-NB-M0576", "ES-BS-M0581", "GB-NB-M0560"):
+        found = sample.sources_of_funds(account, rule=rule)
+        out = tmp_path / f"{account}-{rule}"
+        cli("trace", "--input", SAMPLE, "--backward", "--account", account, "--rule", rule, "--out", out, "--no-report")
+        expected = json.loads((out / "trace.json").read_text())["balances"]
+        assert found.balances.height == len(expected) > 0
+        for mine, theirs in zip(found.balances.iter_rows(named=True), expected):
+            assert mine["asset"] == theirs["asset"]
+            for key in ("balance", "traced", "untraced"):
+                assert mine[key] == Decimal(theirs[key]), key
+            assert mine["balance"] == mine["traced"] + mine["untraced"]
+            assert mine["direct_payers"] == theirs["direct_payers"]
+            sources = found.sources.filter((pl.col("asset") == mine["asset"]) & (pl.col("kind") == "transfer"))
+            assert [(s["account"], s["row"], Decimal(s["amount"])) for s in theirs["sources"]] == [
+                (r["account"], r["row"], r["amount"]) for r in sources.iter_rows(named=True)
+            ]
+    nothing = sample.sources_of_funds("GB-NB-M0576", at="2024-03-01")
+    assert nothing.balances.height == 0 and nothing.why_empty
+
+
+def test_investigate_equals_the_cli(sample, cli, tmp_path):
+    subjects = SAMPLE.with_name("sample_subjects.csv")
+    cli("investigate", "--input", SAMPLE, "--subjects", subjects, "--out", tmp_path / "cli", "--no-report")
+    expected = json.loads((tmp_path / "cli" / "index.json").read_text())["subjects"]
+    investigation = sample.analyze().investigate(subjects)
+    assert len(investigation) == len(expected) > 0
+    for mine, theirs in zip(investigation.index.iter_rows(named=True), expected):
+        assert (mine["case_ref"], mine["subject"], mine["found"]) == (theirs["case_ref"], theirs["subject"], theirs["found"])
+        assert (mine["findings"], mine["links"]) == (theirs["findings"], theirs["links"])
+        assert mine["value_in"] == Decimal(theirs["value_in"]) and mine["value_out"] == Decimal(theirs["value_out"])
+    for case, theirs in zip(investigation.cases, expected):
+        on_disk = json.loads((tmp_path / "cli" / theirs["file"]).read_text())
+        assert case == on_disk
+    hidden = sample.analyze().investigate(pl.read_csv(subjects), pseudonymise="k3y")
+    assert hidden.index["subject"].to_list() != investigation.index["subject"].to_list()
+    assert "index.json" in hidden.write(tmp_path / "py")
+    with pytest.raises(ValueError, match="case_ref"):
+        sample.analyze().investigate([{"subject": "x"}])
+
+
+def test_train_then_score_equals_the_cli(cli, tmp_path):
+    made = moneytrail.generate(tmp_path / "set", preset="tiny", seed=5)
+    labelled = moneytrail.load(made["transactions"])
+    metrics = labelled.train(tmp_path / "model", labels=made["truth"], rounds=30)
+    assert metrics["validation"]["threshold"] > 0 and (tmp_path / "model" / "metrics.json").is_file()
+    cli("train", "--input", made["transactions"], "--labels", made["truth"], "--rounds", 30, "--out", tmp_path / "cli-model")
+    assert json.loads((tmp_path / "cli-model" / "metrics.json").read_text())["validation"] == metrics["validation"]
+    analysis = labelled.analyze(model=tmp_path / "model")
+    scores = analysis.transfer_scores
+    assert scores.height == len(labelled) and scores["row"].to_list() == list(range(len(labelled)))
+    cli("analyze", "--input", made["transactions"], "--model", tmp_path / "model", "--out", tmp_path / "out", "--no-report")
+    expected = pl.read_csv(tmp_path / "out" / "transfer_scores.csv")
+    assert scores["flagged"].cast(pl.Int64).to_list() == expected["flagged"].to_list()
+    assert (scores["score"].round(6) - expected["score"]).abs().max() < 1e-9
+    flagged = scores.filter(pl.col("flagged"))
+    assert flagged.height > 0 and all(len(r) > 0 for r in flagged["reasons"].to_list())
+    assert "transfer_scores.csv" in analysis.write(tmp_path / "py-out", html=False)
+    assert moneytrail.sample().analyze().transfer_scores is None
+    with pytest.raises(moneytrail.MoneytrailError, match="label"):
+        moneytrail.sample().train(tmp_path / "nolabels", labels="no-such-file.json")
+
+
+UTXO = SAMPLE.with_name("sample_utxo.jsonl")
+TAGS = SAMPLE.with_name("sample_tags.csv")
+
+
+def test_cluster_equals_the_cli(cli, tmp_path):
+    clusters = moneytrail.cluster(UTXO, tags=TAGS)
+    cli("cluster", "--input", UTXO, "--tags", TAGS, "--out", tmp_path)
+    expected = pl.read_csv(tmp_path / "clusters.csv", infer_schema=False)
+    assert expected.height > 0
+    for row in expected.iter_rows(named=True):
+        mine = clusters.filter(pl.col("cluster") == int(row["cluster"])).row(0, named=True)
+        assert mine["size"] == int(row["size"]) and mine["addresses"][0] == row["first_address"]
+        assert ";".join(mine["entities"]) == (row["entities"] or "").replace(", ", ";")
+    assert clusters["size"].sum() == len(set(a for addresses in clusters["addresses"] for a in addresses))
+
+
+def test_exposure_equals_the_cli(cli):
+    utxo = moneytrail.load(UTXO)
+    seen = 0
+    for account in sorted(set(utxo.to_polars()["from"])):
+        mine = utxo.exposure(account, TAGS)
+        theirs = json.loads(cli("exposure", "--input", UTXO, "--tags", TAGS, "--account", account, "--json"))
+        assert mine == theirs, account
+        seen += bool(mine["incoming"] or mine["outgoing"])
+    assert seen > 0
+    with pytest.raises(moneytrail.ArgumentError, match="UTXO"):
+        moneytrail.sample().exposure("GB-NB-M0560", TAGS, cluster=True)
+
+
+def test_trace_through_an_exchange_equals_the_cli(sample, cli):
+    hops = sample.analyze(["chain_hopping", "on_off_ramp"]).findings
+    assert hops.height > 0
+    start = hops["accounts"][0][0]
+    for through in ("linked", "stop"):
+        mine = sample.trace(start, sent=True, through_exchanges=through)
+        theirs = json.loads(cli("trace", "--input", SAMPLE, "--account", start, "--sent", "--through-exchanges", through, "--json"))
+        assert mine.summary == theirs, through
+    linked = sample.trace(start, sent=True)
+    assert linked.summary["through_exchanges"], "the detected round trip is followed through the exchange"
+    with pytest.raises(moneytrail.ArgumentError, match="linked or stop"):
+        sample.trace(start, through_exchanges="jump")
+
+
+def test_the_gil_is_released_while_rust_computes(tmp_path):
+    made = moneytrail.generate(tmp_path / "set", preset="tiny", seed=2)
+    transfers = moneytrail.load(made["transactions"])
+    count = [0]
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            count[0] += 1
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        # the spinner's pace while this thread sleeps (without the GIL)
+        before, started = count[0], time.perf_counter()
+        time.sleep(0.1)
+        pace = (count[0] - before) / (time.perf_counter() - started)
+        before, started = count[0], time.perf_counter()
+        transfers.analyze()
+        during, seconds = count[0] - before, time.perf_counter() - started
+    finally:
+        stop.set()
+        spinner.join()
+    assert seconds > 0.05, "the call must be long enough to tell"
+    # Holding the GIL, the call would leave the spinner at most one switch
+    # interval (5 ms) of turns; released, it spins for much of the call.
+    assert during > pace * 0.02, (during, pace, seconds)

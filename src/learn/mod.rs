@@ -656,5 +656,74 @@ pub fn ledger_labels(ledger: &crate::Ledger) -> Option<Vec<bool>> {
         .then(|| labels.iter().map(|l| l.unwrap_or(false)).collect())
 }
 
+/// The label columns the input layouts read.
+pub const LABEL_COLUMNS: [&str; 3] = ["Is Laundering", "label", "is_sar"];
+
+/// One label per transfer (ledger order) and where they came from, in
+/// words: from `given` (a label column name, a moneytrail answer key
+/// `truth.json`, or an AMLworld patterns file), or the input's label
+/// column when `given` is `None`. `input` is the transfers file the key's
+/// rows refer to.
+///
+/// # Errors
+///
+/// When the input has no label column, `given` is neither a column nor a
+/// file, the file cannot be read, or it labels accounts, not transfers.
+pub fn labels_for(
+    ledger: &crate::Ledger,
+    input: &Path,
+    given: Option<&str>,
+) -> Result<(Vec<bool>, String)> {
+    let from_column = || {
+        ledger_labels(ledger)
+            .map(|l| (l, "the input's label column".to_string()))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "{} has no label column ({}): give labels with --labels truth.json or an AMLworld patterns file",
+                    input.display(),
+                    LABEL_COLUMNS.join(", ")
+                ))
+            })
+    };
+    let Some(given) = given else {
+        return from_column();
+    };
+    if LABEL_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(given)) {
+        return from_column();
+    }
+    let path = Path::new(given);
+    if !path.is_file() {
+        return Err(Error::invalid(format!(
+            "--labels {given:?} is neither a file nor a label column the layouts read ({})",
+            LABEL_COLUMNS.join(", ")
+        )));
+    }
+    let truth = crate::ingest::read_truth(path, Some(input))?;
+    let Some(rows) = truth.rows else {
+        return Err(Error::invalid(format!(
+            "{} labels accounts, not transfers (an account-level model is not built yet): label transfers with a label column, truth.json or an AMLworld patterns file",
+            path.display()
+        )));
+    };
+    let labels: Vec<bool> = ledger
+        .source_rows()
+        .iter()
+        .map(|r| rows.contains(r))
+        .collect();
+    let matched = labels.iter().filter(|&&l| l).count();
+    let mut source = format!(
+        "{} ({})",
+        truth.source,
+        crate::format::count(matched, "labelled transfer")
+    );
+    if matched < rows.len() || truth.unmatched_rows > 0 {
+        source.push_str(&format!(
+            "; {} of its rows are not in the loaded data",
+            rows.len() - matched + truth.unmatched_rows
+        ));
+    }
+    Ok((labels, source))
+}
+
 #[cfg(test)]
 mod tests;

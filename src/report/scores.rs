@@ -26,6 +26,40 @@ pub struct TransferScores {
     pub reasons: Vec<(TransferId, Vec<Reason>)>,
 }
 
+impl TransferScores {
+    /// Every transfer's score under `model` (the folder named `name`), with
+    /// the reasons for the flagged ones (the three features that raised
+    /// each score most); `made` are the findings of the same run, which the
+    /// model's rule features read. Also returns what the features warn of.
+    ///
+    /// # Errors
+    ///
+    /// When the data's reporting currency or features do not match the
+    /// model's.
+    pub fn compute(
+        model: &crate::learn::Model,
+        name: &str,
+        data: &Valued<'_>,
+        made: (&crate::detect::DetectConfig, &[crate::detect::Finding]),
+    ) -> Result<(TransferScores, Vec<String>)> {
+        let features = model.features_with(data, Some(made))?;
+        let scores = model.score_features(&features);
+        let flagged: Vec<TransferId> = (0..scores.flagged.len() as u32)
+            .map(TransferId)
+            .filter(|t| scores.flagged[t.index()])
+            .collect();
+        let reasons = model.explain(&features, &flagged, 3);
+        let computed = TransferScores {
+            model: name.to_string(),
+            threshold: model.threshold,
+            score: scores.score,
+            flagged: scores.flagged,
+            reasons: flagged.into_iter().zip(reasons).collect(),
+        };
+        Ok((computed, features.warnings))
+    }
+}
+
 /// What `summary.json` says about the model.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelSummary {

@@ -199,6 +199,32 @@ impl ExchangeLinks {
         ExchangeLinks::from_pairs(data, pairs).expect("pairs of a finding are deposits and payouts")
     }
 
+    /// The links a run follows, by one rule for every command: the pairs
+    /// of `file` (a CSV of `deposit,payout`) when given; else none when
+    /// `follow` is false; else those of the asset-hop findings among
+    /// `findings` when the run has findings, or of the detector run now.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read or names transfers that are not a
+    /// deposit into an exchange and a later payout from it.
+    pub fn chosen(
+        data: &Valued<'_>,
+        follow: bool,
+        file: Option<&std::path::Path>,
+        findings: Option<&[Finding]>,
+    ) -> crate::Result<ExchangeLinks> {
+        Ok(match (file, follow, findings) {
+            (Some(path), ..) => {
+                let pairs = crate::ingest::read_exchange_links(path, data.graph.ledger())?;
+                ExchangeLinks::from_pairs(data, pairs)?
+            }
+            (None, false, _) => ExchangeLinks::default(),
+            (None, true, Some(findings)) => ExchangeLinks::from_findings(data, findings),
+            (None, true, None) => ExchangeLinks::detected(data),
+        })
+    }
+
     /// Links from the asset-hop detector run with its default parameters.
     pub fn detected(data: &Valued<'_>) -> ExchangeLinks {
         let found = AssetHopDetector::default().detect(data);

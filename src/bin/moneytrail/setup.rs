@@ -214,15 +214,8 @@ pub(crate) fn exchange_links(
     args: &ExchangeArgs,
     findings: Option<&[moneytrail::detect::Finding]>,
 ) -> anyhow::Result<Arc<ExchangeLinks>> {
-    let links = match (&args.exchange_links, args.through_exchanges, findings) {
-        (Some(path), ..) => {
-            let pairs = ingest::read_exchange_links(path, data.graph.ledger())?;
-            ExchangeLinks::from_pairs(data, pairs)?
-        }
-        (None, ThroughArg::Stop, _) => ExchangeLinks::default(),
-        (None, ThroughArg::Linked, Some(findings)) => ExchangeLinks::from_findings(data, findings),
-        (None, ThroughArg::Linked, None) => ExchangeLinks::detected(data),
-    };
+    let follow = args.through_exchanges == ThroughArg::Linked;
+    let links = ExchangeLinks::chosen(data, follow, args.exchange_links.as_deref(), findings)?;
     if links.unpriced() > 0 {
         eprintln!(
             "warning: {} not followed through exchanges: a deposit or payout has no rate (give --fx)",

@@ -8,7 +8,6 @@ use moneytrail::learn::Model;
 use moneytrail::report::{self, AnalysisRun, FindingRecord, TransferScores};
 use moneytrail::time;
 use moneytrail::FlowGraph;
-use moneytrail::TransferId;
 use moneytrail::Valued;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
@@ -58,7 +57,15 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     }
     let started_scoring = Instant::now();
     let scores = match &model {
-        Some((dir, model)) => Some(score(model, dir, &data, (&config, &analysis.findings))?),
+        Some((dir, model)) => {
+            let made = (&config, analysis.findings.as_slice());
+            let (scores, warnings) =
+                TransferScores::compute(model, &dir.display().to_string(), &data, made)?;
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            Some(scores)
+        }
         None => None,
     };
     let seconds_scoring = started_scoring.elapsed().as_secs_f64();
@@ -122,31 +129,4 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-/// Every transfer's score under `model`, with the reasons for the flagged
-/// ones (the three features that raised each score most).
-fn score(
-    model: &Model,
-    dir: &std::path::Path,
-    data: &Valued<'_>,
-    made: (&DetectConfig, &[moneytrail::detect::Finding]),
-) -> anyhow::Result<TransferScores> {
-    let features = model.features_with(data, Some(made))?;
-    for w in &features.warnings {
-        eprintln!("warning: {w}");
-    }
-    let scores = model.score_features(&features);
-    let flagged: Vec<TransferId> = (0..scores.flagged.len() as u32)
-        .map(TransferId)
-        .filter(|t| scores.flagged[t.index()])
-        .collect();
-    let reasons = model.explain(&features, &flagged, 3);
-    Ok(TransferScores {
-        model: dir.display().to_string(),
-        threshold: model.threshold,
-        score: scores.score,
-        flagged: scores.flagged,
-        reasons: flagged.into_iter().zip(reasons).collect(),
-    })
 }

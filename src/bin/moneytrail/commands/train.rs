@@ -3,25 +3,20 @@
 
 use crate::args::TrainArgs;
 use crate::{output, setup};
-use anyhow::{bail, Context};
+use anyhow::Context;
 use moneytrail::features::transfer_features;
 use moneytrail::format::count;
-use moneytrail::ingest::read_truth;
-use moneytrail::learn::{ledger_labels, train, TrainOptions};
-use moneytrail::{FlowGraph, Ledger};
+use moneytrail::learn::{labels_for, train, TrainOptions};
+use moneytrail::FlowGraph;
 use std::io::Write;
-use std::path::Path;
 use std::time::Instant;
-
-/// The label columns the input layouts read.
-const LABEL_COLUMNS: [&str; 3] = ["Is Laundering", "label", "is_sar"];
 
 pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let loaded = setup::load(&args.input)?;
     let input = loaded.report.path.clone();
     let graph = FlowGraph::new(loaded.ledger);
-    let (labels, source) = labels(graph.ledger(), &input, args.labels.as_deref())?;
+    let (labels, source) = labels_for(graph.ledger(), &input, args.labels.as_deref())?;
     let currency = args.features.currency.to_ascii_uppercase();
     let data = setup::valued(&graph, &args.input, args.features.fx.as_ref(), &currency)?;
     let seconds_load = started.elapsed().as_secs_f64();
@@ -102,57 +97,4 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     )?;
     out.flush()?;
     Ok(())
-}
-
-/// One label per transfer (ledger order), and where they came from.
-fn labels(
-    ledger: &Ledger,
-    input: &Path,
-    given: Option<&str>,
-) -> anyhow::Result<(Vec<bool>, String)> {
-    let from_column = || {
-        ledger_labels(ledger)
-            .map(|l| (l, "the input's label column".to_string()))
-            .with_context(|| {
-                format!(
-                    "{} has no label column ({}): give labels with --labels truth.json or an AMLworld patterns file",
-                    input.display(),
-                    LABEL_COLUMNS.join(", ")
-                )
-            })
-    };
-    let Some(given) = given else {
-        return from_column();
-    };
-    if LABEL_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(given)) {
-        return from_column();
-    }
-    let path = Path::new(given);
-    if !path.is_file() {
-        bail!(
-            "--labels {given:?} is neither a file nor a label column the layouts read ({})",
-            LABEL_COLUMNS.join(", ")
-        );
-    }
-    let truth = read_truth(path, Some(input))?;
-    let Some(rows) = truth.rows else {
-        bail!(
-            "{} labels accounts, not transfers (an account-level model is not built yet): label transfers with a label column, truth.json or an AMLworld patterns file",
-            path.display()
-        );
-    };
-    let labels: Vec<bool> = ledger
-        .source_rows()
-        .iter()
-        .map(|r| rows.contains(r))
-        .collect();
-    let matched = labels.iter().filter(|&&l| l).count();
-    let mut source = format!("{} ({})", truth.source, count(matched, "labelled transfer"));
-    if matched < rows.len() || truth.unmatched_rows > 0 {
-        source.push_str(&format!(
-            "; {} of its rows are not in the loaded data",
-            rows.len() - matched + truth.unmatched_rows
-        ));
-    }
-    Ok((labels, source))
 }
