@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Union
 import polars as pl
 
 from . import _native
-from ._frames import frame_file, records
+from ._frames import frame_file, records, table
 from ._native import ArgumentError, InputError, MoneytrailError
 from ._results import Analysis, Finding, Investigation, Paths, SourcesOfFunds, Trace
 
@@ -50,20 +50,6 @@ __all__ = [
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
-
-TRANSFERS_SCHEMA = {
-    "row": pl.UInt32,
-    "time": pl.String,
-    "from": pl.String,
-    "to": pl.String,
-    "amount_paid": pl.String,
-    "asset_paid": pl.String,
-    "amount_received": pl.String,
-    "asset_received": pl.String,
-    "channel": pl.String,
-    "tx_id": pl.String,
-}
-
 
 class Transfers:
     """Loaded transfers: the time-stamped multigraph every job reads.
@@ -107,9 +93,8 @@ class Transfers:
         the input), time, accounts, exact amounts paid and received and
         their assets, channel, transaction id."""
         if self._frame is None:
-            self._frame = records(
-                self._native.transfers_json(),
-                TRANSFERS_SCHEMA,
+            self._frame = table(
+                self._native.transfers_parquet(),
                 decimals=("amount_paid", "amount_received"),
                 times=("time",),
             )

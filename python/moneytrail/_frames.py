@@ -4,6 +4,7 @@ into a file the loader reads."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -25,8 +26,25 @@ def records(
     """A frame of JSON records with `schema` (strings for decimals and
     times), then each decimal column as Decimal at the largest scale any of
     its values has (exact), and each time column as UTC datetimes."""
-    rows = json.loads(text)
-    frame = pl.DataFrame(rows, schema=dict(schema))
+    frame = pl.DataFrame(json.loads(text), schema=dict(schema))
+    return typed(frame, decimals, times)
+
+
+def table(
+    data: bytes,
+    *,
+    decimals: tuple = (),
+    times: tuple = (),
+) -> pl.DataFrame:
+    """A frame from the Parquet bytes the Rust side builds (typed columns,
+    amounts and times as text), with the same casts as :func:`records`."""
+    frame = pl.read_parquet(io.BytesIO(data))
+    return typed(frame, decimals, times)
+
+
+def typed(frame: pl.DataFrame, decimals: tuple, times: tuple) -> pl.DataFrame:
+    """Decimal columns as Decimal at the largest scale any value has
+    (exact), time columns as UTC datetimes."""
     casts = []
     for name in decimals:
         casts.append(pl.col(name).cast(pl.Decimal(38, decimal_scale(frame[name]))))

@@ -11,21 +11,7 @@ from typing import Any, Dict, List, Optional, Union
 
 import polars as pl
 
-from ._frames import decimal_scale, records
-
-FINDINGS_SCHEMA = {
-    "id": pl.String,
-    "typology": pl.String,
-    "score": pl.Float64,
-    "accounts": pl.List(pl.String),
-    "rows": pl.List(pl.UInt32),
-    "tx_ids": pl.List(pl.String),
-    "amount": pl.String,
-    "currency": pl.String,
-    "first_time": pl.String,
-    "last_time": pl.String,
-    "explanation": pl.String,
-}
+from ._frames import decimal_scale, records, table
 
 HOLDINGS_SCHEMA = {
     "account": pl.String,
@@ -35,18 +21,6 @@ HOLDINGS_SCHEMA = {
     "share": pl.Float64,
     "hops": pl.UInt16,
     "first_time": pl.String,
-}
-
-FLOWS_SCHEMA = {
-    "row": pl.UInt32,
-    "time": pl.String,
-    "from": pl.String,
-    "to": pl.String,
-    "paid": pl.String,
-    "asset_paid": pl.String,
-    "received": pl.String,
-    "asset_received": pl.String,
-    "hops": pl.UInt16,
 }
 
 PATHS_SCHEMA = {
@@ -104,9 +78,8 @@ class Analysis:
     def __init__(self, native: Any, transfers: Any):
         self._native = native
         self._transfers = transfers
-        self.findings: pl.DataFrame = records(
-            native.findings_json(),
-            FINDINGS_SCHEMA,
+        self.findings: pl.DataFrame = table(
+            native.findings_parquet(),
             decimals=("amount",),
             times=("first_time", "last_time"),
         )
@@ -117,14 +90,8 @@ class Analysis:
         """With a model: every transfer's score in input row order (``row,
         score, flagged, reasons``; reasons in words for flagged ones), as
         transfer_scores.csv; ``None`` without a model."""
-        made = self._native.transfer_scores_json()
-        if made is None:
-            return None
-        text, _ = made
-        return records(
-            text,
-            {"row": pl.UInt32, "score": pl.Float64, "flagged": pl.Boolean, "reasons": pl.List(pl.String)},
-        )
+        made = self._native.transfer_scores_parquet()
+        return None if made is None else table(made)
 
     @property
     def table(self) -> str:
@@ -295,11 +262,8 @@ class Trace:
             times=("first_time",),
         )
         """Tainted value held at the end, largest first."""
-        self.flows: pl.DataFrame = records(
-            native.flows_json(),
-            FLOWS_SCHEMA,
-            decimals=("paid", "received"),
-            times=("time",),
+        self.flows: pl.DataFrame = table(
+            native.flows_parquet(), decimals=("paid", "received"), times=("time",)
         )
         """Every tainted transfer, in time order."""
 

@@ -11,7 +11,8 @@ use moneytrail::report::{
     self, AnalysisRun, FindingRecord, OutputOptions, Picture, TransferScores,
 };
 use pyo3::prelude::*;
-use serde::Serialize;
+use crate::table::Table;
+use pyo3::types::PyBytes;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,13 +28,6 @@ pub(crate) struct Analysis {
     scores: Option<TransferScores>,
 }
 
-#[derive(Serialize)]
-struct ScoreRecord {
-    row: u32,
-    score: f64,
-    flagged: bool,
-    reasons: Vec<String>,
-}
 
 #[pymethods]
 impl Transfers {
@@ -97,9 +91,23 @@ impl Transfers {
 
 #[pymethods]
 impl Analysis {
-    /// The findings as the records of `findings.json`.
-    fn findings_json(&self) -> PyResult<String> {
-        json(&self.records)
+    /// The findings as a table of the fields of `findings.json`.
+    fn findings_parquet(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
+        let r = &self.records;
+        let texts = |f: fn(&FindingRecord) -> &str| r.iter().map(|x| Some(f(x))).collect();
+        Table::new(r.len())
+            .texts("id", texts(|x| &x.id))
+            .texts("typology", texts(|x| &x.typology))
+            .f64s("score", r.iter().map(|x| x.score).collect())
+            .text_lists("accounts", r.iter().map(|x| x.accounts.clone()).collect())
+            .u32_lists("rows", r.iter().map(|x| x.rows.clone()).collect())
+            .text_lists("tx_ids", r.iter().map(|x| x.tx_ids.clone()).collect())
+            .texts("amount", r.iter().map(|x| Some(x.amount.to_string())).collect())
+            .texts("currency", texts(|x| &x.currency))
+            .texts("first_time", texts(|x| &x.first_time))
+            .texts("last_time", texts(|x| &x.last_time))
+            .texts("explanation", texts(|x| &x.explanation))
+            .parquet(py)
     }
 
     /// The per-detector table `moneytrail analyze` prints.
@@ -190,7 +198,7 @@ impl Analysis {
     /// Every transfer's model score in input row order (`None` without a
     /// model): row, score, flagged at the model's threshold, and for
     /// flagged transfers the features that raised the score most, in words.
-    fn transfer_scores_json(&self) -> PyResult<Option<(String, f64)>> {
+    fn transfer_scores_parquet(&self, py: Python<'_>) -> PyResult<Option<Py<PyBytes>>> {
         let Some(scores) = &self.scores else {
             return Ok(None);
         };
@@ -199,16 +207,17 @@ impl Analysis {
         for (t, why) in &scores.reasons {
             reasons[t.index()] = why.iter().map(|r| r.words.clone()).collect();
         }
-        let mut records: Vec<ScoreRecord> = (0..l.len())
-            .map(|x| ScoreRecord {
-                row: l.source_rows()[x],
-                score: scores.score[x],
-                flagged: scores.flagged[x],
-                reasons: std::mem::take(&mut reasons[x]),
-            })
-            .collect();
-        records.sort_by_key(|r| r.row);
-        Ok(Some((json(&records)?, scores.threshold)))
+        let mut order: Vec<usize> = (0..l.len()).collect();
+        order.sort_by_key(|&x| (l.source_rows()[x], x));
+        let table = Table::new(order.len())
+            .u32s("row", order.iter().map(|&x| l.source_rows()[x]).collect())
+            .f64s("score", order.iter().map(|&x| scores.score[x]).collect())
+            .bools("flagged", order.iter().map(|&x| scores.flagged[x]).collect())
+            .text_lists(
+                "reasons",
+                order.iter().map(|&x| std::mem::take(&mut reasons[x])).collect(),
+            );
+        table.parquet(py).map(Some)
     }
 
     fn __len__(&self) -> usize {

@@ -172,10 +172,10 @@ impl Transfers {
         Ok((json, summary.to_string()))
     }
 
-    /// Every transfer as JSON records (row, time, accounts, amounts as
-    /// decimal strings, assets, channel).
-    fn transfers_json(&self, py: Python<'_>) -> PyResult<String> {
-        py.detach(|| crate::records::transfers(self.books.graph.ledger()))
+    /// Every transfer, in ledger (time) order: row, time, accounts,
+    /// amounts as decimal text, assets, channel, transaction id.
+    fn transfers_parquet(&self, py: Python<'_>) -> PyResult<Py<pyo3::types::PyBytes>> {
+        crate::records::transfers(self.books.graph.ledger()).parquet(py)
     }
 
     /// The input the transfers came from.

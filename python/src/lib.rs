@@ -15,6 +15,7 @@ mod making;
 mod records;
 mod search;
 mod sources;
+mod table;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

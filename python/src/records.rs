@@ -7,6 +7,7 @@ use moneytrail::ingest::LoadReport;
 use moneytrail::time::to_rfc3339;
 use moneytrail::Ledger;
 use pyo3::PyResult;
+use crate::table::Table;
 use serde::Serialize;
 
 /// JSON text of `value`; failing is a bug, reported as an error all the same.
@@ -67,35 +68,23 @@ pub(crate) fn load_report(r: &LoadReport, seconds: f64) -> PyResult<String> {
     })
 }
 
-#[derive(Serialize)]
-struct TransferRecord<'a> {
-    row: u32,
-    time: String,
-    from: &'a str,
-    to: &'a str,
-    amount_paid: String,
-    asset_paid: &'a str,
-    amount_received: String,
-    asset_received: &'a str,
-    channel: &'static str,
-    tx_id: Option<&'a str>,
-}
-
 /// Every transfer, in ledger (time) order.
-pub(crate) fn transfers(l: &Ledger) -> PyResult<String> {
-    let records: Vec<TransferRecord<'_>> = (0..l.len())
-        .map(|x| TransferRecord {
-            row: l.source_rows()[x],
-            time: to_rfc3339(l.times_us()[x]),
-            from: &l.account(l.froms()[x]).key,
-            to: &l.account(l.tos()[x]).key,
-            amount_paid: l.amounts_paid()[x].to_string(),
-            asset_paid: &l.asset(l.assets_paid()[x]).code,
-            amount_received: l.amounts_received()[x].to_string(),
-            asset_received: &l.asset(l.assets_received()[x]).code,
-            channel: l.channels()[x].name(),
-            tx_id: l.tx_ids().and_then(|ids| ids.get(x)),
-        })
-        .collect();
-    json(&records)
+pub(crate) fn transfers(l: &Ledger) -> Table {
+    let n = l.len();
+    let code = |a: moneytrail::AssetId| Some(l.asset(a).code.as_str());
+    let key = |a: moneytrail::AccountId| Some(l.account(a).key.as_str());
+    Table::new(n)
+        .u32s("row", l.source_rows().to_vec())
+        .texts("time", l.times_us().iter().map(|&t| Some(to_rfc3339(t))).collect())
+        .texts("from", l.froms().iter().map(|&a| key(a)).collect())
+        .texts("to", l.tos().iter().map(|&a| key(a)).collect())
+        .texts("amount_paid", l.amounts_paid().iter().map(|v| Some(v.to_string())).collect())
+        .texts("asset_paid", l.assets_paid().iter().map(|&a| code(a)).collect())
+        .texts(
+            "amount_received",
+            l.amounts_received().iter().map(|v| Some(v.to_string())).collect(),
+        )
+        .texts("asset_received", l.assets_received().iter().map(|&a| code(a)).collect())
+        .texts("channel", l.channels().iter().map(|c| Some(c.name())).collect())
+        .texts("tx_id", (0..n).map(|x| l.tx_ids().and_then(|ids| ids.get(x))).collect())
 }

@@ -12,7 +12,9 @@ use moneytrail::trace::{
     exchange_stops, passage_words, stop_words, why_nothing_traced, Balances, Rule, Seed, Trace,
     TraceOptions,
 };
+use crate::table::Table;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -48,19 +50,6 @@ pub(crate) fn decimal(text: Option<&str>, what: &str) -> PyResult<Option<Decimal
             .map_err(|e| argument(format!("{what} {t:?}: not a decimal amount ({e})")))
     })
     .transpose()
-}
-
-#[derive(Serialize)]
-struct FlowRecord<'a> {
-    row: u32,
-    time: String,
-    from: &'a str,
-    to: &'a str,
-    paid: String,
-    asset_paid: &'a str,
-    received: String,
-    asset_received: &'a str,
-    hops: u16,
 }
 
 #[derive(Serialize)]
@@ -271,28 +260,26 @@ impl Traced {
     }
 
     /// Every tainted transfer, in time order.
-    fn flows_json(&self) -> PyResult<String> {
+    fn flows_parquet(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
         let l = self.books.graph.ledger();
-        let records: Vec<FlowRecord<'_>> = self
-            .trace
-            .flows
-            .iter()
-            .map(|f| {
-                let x = f.transfer.index();
-                FlowRecord {
-                    row: l.source_rows()[x],
-                    time: to_rfc3339(l.times_us()[x]),
-                    from: &l.account(l.froms()[x]).key,
-                    to: &l.account(l.tos()[x]).key,
-                    paid: f.paid.to_string(),
-                    asset_paid: &l.asset(l.assets_paid()[x]).code,
-                    received: f.received.to_string(),
-                    asset_received: &l.asset(l.assets_received()[x]).code,
-                    hops: f.hops,
-                }
-            })
-            .collect();
-        json(&records)
+        let flows = &self.trace.flows;
+        let at = |f: &moneytrail::trace::Flow| f.transfer.index();
+        let key = |a: moneytrail::AccountId| Some(l.account(a).key.as_str());
+        let code = |a: moneytrail::AssetId| Some(l.asset(a).code.as_str());
+        Table::new(flows.len())
+            .u32s("row", flows.iter().map(|f| l.source_rows()[at(f)]).collect())
+            .texts("time", flows.iter().map(|f| Some(to_rfc3339(l.times_us()[at(f)]))).collect())
+            .texts("from", flows.iter().map(|f| key(l.froms()[at(f)])).collect())
+            .texts("to", flows.iter().map(|f| key(l.tos()[at(f)])).collect())
+            .texts("paid", flows.iter().map(|f| Some(f.paid.to_string())).collect())
+            .texts("asset_paid", flows.iter().map(|f| code(l.assets_paid()[at(f)])).collect())
+            .texts("received", flows.iter().map(|f| Some(f.received.to_string())).collect())
+            .texts(
+                "asset_received",
+                flows.iter().map(|f| code(l.assets_received()[at(f)])).collect(),
+            )
+            .u32s("hops", flows.iter().map(|f| u32::from(f.hops)).collect())
+            .parquet(py)
     }
 
     /// The trace in words, as `moneytrail trace` prints it.
