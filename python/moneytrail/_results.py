@@ -129,6 +129,20 @@ class Analysis:
             raise IndexError(f"no finding {index}: there are {len(self)}")
         return Finding(self, index)
 
+    def score(
+        self,
+        truth: Union[str, Path],
+        *,
+        typologies: Optional[List[str]] = None,
+        min_score: float = 0.0,
+    ) -> Dict[str, Any]:
+        """Grade the findings against an answer key (``truth.json`` from
+        :func:`generate`, or an AMLworld patterns file): recall per
+        typology, precision, the missed attempts (``moneytrail score
+        --json``)."""
+        text = self._native.score_json(str(truth), typologies=list(typologies or []), min_score=min_score)
+        return json.loads(text)
+
     def investigate(
         self,
         subjects: Any,

@@ -5,13 +5,14 @@
 use crate::books::{duration, Books, Transfers};
 use crate::errors::{argument, to_py};
 use crate::records::json;
+use crate::table::Table;
 use moneytrail::detect::{self, DetectConfig};
+use moneytrail::ingest::read_truth;
 use moneytrail::learn::Model;
 use moneytrail::report::{
     self, AnalysisRun, FindingRecord, OutputOptions, Picture, TransferScores,
 };
 use pyo3::prelude::*;
-use crate::table::Table;
 use pyo3::types::PyBytes;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -27,7 +28,6 @@ pub(crate) struct Analysis {
     /// The learned model's scores, when the run had a model.
     scores: Option<TransferScores>,
 }
-
 
 #[pymethods]
 impl Transfers {
@@ -102,7 +102,10 @@ impl Analysis {
             .text_lists("accounts", r.iter().map(|x| x.accounts.clone()).collect())
             .u32_lists("rows", r.iter().map(|x| x.rows.clone()).collect())
             .text_lists("tx_ids", r.iter().map(|x| x.tx_ids.clone()).collect())
-            .texts("amount", r.iter().map(|x| Some(x.amount.to_string())).collect())
+            .texts(
+                "amount",
+                r.iter().map(|x| Some(x.amount.to_string())).collect(),
+            )
             .texts("currency", texts(|x| &x.currency))
             .texts("first_time", texts(|x| &x.first_time))
             .texts("last_time", texts(|x| &x.last_time))
@@ -212,12 +215,37 @@ impl Analysis {
         let table = Table::new(order.len())
             .u32s("row", order.iter().map(|&x| l.source_rows()[x]).collect())
             .f64s("score", order.iter().map(|&x| scores.score[x]).collect())
-            .bools("flagged", order.iter().map(|&x| scores.flagged[x]).collect())
+            .bools(
+                "flagged",
+                order.iter().map(|&x| scores.flagged[x]).collect(),
+            )
             .text_lists(
                 "reasons",
-                order.iter().map(|&x| std::mem::take(&mut reasons[x])).collect(),
+                order
+                    .iter()
+                    .map(|&x| std::mem::take(&mut reasons[x]))
+                    .collect(),
             );
         table.parquet(py).map(Some)
+    }
+
+    /// Grade the findings against an answer key (truth.json, or an
+    /// AMLworld patterns file matched by content against the input): the
+    /// scorecard as `moneytrail score --json` prints it. `typologies`
+    /// limits which findings count; `min_score` drops weaker ones.
+    #[pyo3(signature = (truth, *, typologies = Vec::new(), min_score = 0.0))]
+    fn score_json(
+        &self,
+        py: Python<'_>,
+        truth: PathBuf,
+        typologies: Vec<String>,
+        min_score: f64,
+    ) -> PyResult<String> {
+        py.detach(|| {
+            let key = read_truth(&truth, Some(&self.books.report.path)).map_err(to_py)?;
+            let card = moneytrail::score::grade(&self.records, &key, &typologies, min_score);
+            json(&card)
+        })
     }
 
     fn __len__(&self) -> usize {

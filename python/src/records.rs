@@ -3,11 +3,11 @@
 //! of the DataFrame `moneytrail/__init__.py` builds.
 
 use crate::errors::argument;
+use crate::table::Table;
 use moneytrail::ingest::LoadReport;
 use moneytrail::time::to_rfc3339;
 use moneytrail::Ledger;
 use pyo3::PyResult;
-use crate::table::Table;
 use serde::Serialize;
 
 /// JSON text of `value`; failing is a bug, reported as an error all the same.
@@ -75,16 +75,42 @@ pub(crate) fn transfers(l: &Ledger) -> Table {
     let key = |a: moneytrail::AccountId| Some(l.account(a).key.as_str());
     Table::new(n)
         .u32s("row", l.source_rows().to_vec())
-        .texts("time", l.times_us().iter().map(|&t| Some(to_rfc3339(t))).collect())
+        .texts(
+            "time",
+            l.times_us().iter().map(|&t| Some(to_rfc3339(t))).collect(),
+        )
         .texts("from", l.froms().iter().map(|&a| key(a)).collect())
         .texts("to", l.tos().iter().map(|&a| key(a)).collect())
-        .texts("amount_paid", l.amounts_paid().iter().map(|v| Some(v.to_string())).collect())
-        .texts("asset_paid", l.assets_paid().iter().map(|&a| code(a)).collect())
+        .texts(
+            "amount_paid",
+            l.amounts_paid()
+                .iter()
+                .map(|v| Some(v.to_string()))
+                .collect(),
+        )
+        .texts(
+            "asset_paid",
+            l.assets_paid().iter().map(|&a| code(a)).collect(),
+        )
         .texts(
             "amount_received",
-            l.amounts_received().iter().map(|v| Some(v.to_string())).collect(),
+            l.amounts_received()
+                .iter()
+                .map(|v| Some(v.to_string()))
+                .collect(),
         )
-        .texts("asset_received", l.assets_received().iter().map(|&a| code(a)).collect())
-        .texts("channel", l.channels().iter().map(|c| Some(c.name())).collect())
-        .texts("tx_id", (0..n).map(|x| l.tx_ids().and_then(|ids| ids.get(x))).collect())
+        .texts(
+            "asset_received",
+            l.assets_received().iter().map(|&a| code(a)).collect(),
+        )
+        .texts(
+            "channel",
+            l.channels().iter().map(|c| Some(c.name())).collect(),
+        )
+        .texts(
+            "tx_id",
+            (0..n)
+                .map(|x| l.tx_ids().and_then(|ids| ids.get(x)))
+                .collect(),
+        )
 }

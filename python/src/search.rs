@@ -5,6 +5,7 @@
 use crate::books::{account, duration, exchange_links as links, time, Books, Transfers};
 use crate::errors::{argument, to_py};
 use crate::records::json;
+use crate::table::Table;
 use moneytrail::paths::{find_paths, why_no_path, PathOptions};
 use moneytrail::report::{self, OutputOptions, Picture, TraceNotes};
 use moneytrail::time::{to_rfc3339, Span};
@@ -12,7 +13,6 @@ use moneytrail::trace::{
     exchange_stops, passage_words, stop_words, why_nothing_traced, Balances, Rule, Seed, Trace,
     TraceOptions,
 };
-use crate::table::Table;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rust_decimal::Decimal;
@@ -267,16 +267,40 @@ impl Traced {
         let key = |a: moneytrail::AccountId| Some(l.account(a).key.as_str());
         let code = |a: moneytrail::AssetId| Some(l.asset(a).code.as_str());
         Table::new(flows.len())
-            .u32s("row", flows.iter().map(|f| l.source_rows()[at(f)]).collect())
-            .texts("time", flows.iter().map(|f| Some(to_rfc3339(l.times_us()[at(f)]))).collect())
-            .texts("from", flows.iter().map(|f| key(l.froms()[at(f)])).collect())
+            .u32s(
+                "row",
+                flows.iter().map(|f| l.source_rows()[at(f)]).collect(),
+            )
+            .texts(
+                "time",
+                flows
+                    .iter()
+                    .map(|f| Some(to_rfc3339(l.times_us()[at(f)])))
+                    .collect(),
+            )
+            .texts(
+                "from",
+                flows.iter().map(|f| key(l.froms()[at(f)])).collect(),
+            )
             .texts("to", flows.iter().map(|f| key(l.tos()[at(f)])).collect())
-            .texts("paid", flows.iter().map(|f| Some(f.paid.to_string())).collect())
-            .texts("asset_paid", flows.iter().map(|f| code(l.assets_paid()[at(f)])).collect())
-            .texts("received", flows.iter().map(|f| Some(f.received.to_string())).collect())
+            .texts(
+                "paid",
+                flows.iter().map(|f| Some(f.paid.to_string())).collect(),
+            )
+            .texts(
+                "asset_paid",
+                flows.iter().map(|f| code(l.assets_paid()[at(f)])).collect(),
+            )
+            .texts(
+                "received",
+                flows.iter().map(|f| Some(f.received.to_string())).collect(),
+            )
             .texts(
                 "asset_received",
-                flows.iter().map(|f| code(l.assets_received()[at(f)])).collect(),
+                flows
+                    .iter()
+                    .map(|f| code(l.assets_received()[at(f)]))
+                    .collect(),
             )
             .u32s("hops", flows.iter().map(|f| u32::from(f.hops)).collect())
             .parquet(py)

@@ -46,8 +46,12 @@ impl Table {
 
     /// A column of text, null where `None`.
     pub(crate) fn texts<S: AsRef<str>>(mut self, name: &str, values: Vec<Option<S>>) -> Table {
-        let values: StringChunked = values.iter().map(|v| v.as_ref().map(AsRef::as_ref)).collect();
-        self.columns.push(values.with_name(name.into()).into_column());
+        let values: StringChunked = values
+            .iter()
+            .map(|v| v.as_ref().map(AsRef::as_ref))
+            .collect();
+        self.columns
+            .push(values.with_name(name.into()).into_column());
         self
     }
 
@@ -63,7 +67,8 @@ impl Table {
         let lists = lists
             .cast(&DataType::List(Box::new(DataType::String)))
             .unwrap_or_else(|_| lists.into_series());
-        self.columns.push(lists.with_name(name.into()).into_column());
+        self.columns
+            .push(lists.with_name(name.into()).into_column());
         self
     }
 
@@ -76,7 +81,8 @@ impl Table {
         let lists = lists
             .cast(&DataType::List(Box::new(DataType::UInt32)))
             .unwrap_or_else(|_| lists.into_series());
-        self.columns.push(lists.with_name(name.into()).into_column());
+        self.columns
+            .push(lists.with_name(name.into()).into_column());
         self
     }
 

@@ -404,3 +404,17 @@ def test_the_gil_is_released_while_rust_computes(tmp_path):
     # Holding the GIL, the call would leave the spinner at most one switch
     # interval (5 ms) of turns; released, it spins for much of the call.
     assert during > pace * 0.02, (during, pace, seconds)
+
+
+def test_score_equals_the_cli(cli, tmp_path):
+    made = moneytrail.generate(tmp_path / "set", preset="tiny", seed=4)
+    analysis = moneytrail.load(made["transactions"]).analyze()
+    analysis.write(tmp_path / "out", html=False)
+    for only, least in ((None, 0.0), (["cycle", "fan_in"], 0.5)):
+        mine = analysis.score(made["truth"], typologies=only, min_score=least)
+        args = ["score", "--findings", tmp_path / "out" / "findings.json", "--truth", made["truth"], "--json"]
+        for t in only or []:
+            args += ["--typology", t]
+        theirs = json.loads(cli(*args, "--min-score", least))
+        assert mine == theirs
+    assert mine != analysis.score(made["truth"])
