@@ -336,12 +336,12 @@ def load(
                 fx=None if fx is None else os.fspath(fx),
             )
         )
-    path = frame_file(source, columns, allow_float)
+    path, layout = frame_file(source, columns, allow_float)
     try:
         return Transfers(
             _native.load(
                 path,
-                format="parquet" if format == "auto" else format,
+                format=layout if format == "auto" else format,
                 lenient=lenient,
                 asset=asset,
                 fx=None if fx is None else os.fspath(fx),

@@ -92,9 +92,10 @@ def frame_file(
     frame: Any,
     columns: Optional[Mapping[str, str]],
     allow_float: bool,
-) -> str:
+) -> tuple:
     """Write `frame` (its columns renamed by `columns`, from the frame's name
-    to the layout's) as a Parquet file the loader reads; returns its path.
+    to the layout's) as a file the loader reads: Parquet in the native
+    layout, or CSV for AMLworld's columns. Returns its path and format.
     Amount columns stored as floats are refused unless `allow_float`,
     because a float cannot hold most cent amounts exactly."""
     df = as_polars(frame)
@@ -117,7 +118,34 @@ def frame_file(
         )
     if floats:
         df = df.with_columns([pl.col(c).cast(pl.String) for c in floats])
+    if is_amlworld(df):
+        # AMLworld names both account columns "Account", which no frame can
+        # hold: its CSV layout is read by position, so write it back as one.
+        handle, path = tempfile.mkstemp(prefix="moneytrail-frame-", suffix=".csv")
+        os.close(handle)
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            out.write(",".join(AMLWORLD_HEADER) + "\n")
+            df.write_csv(out, include_header=False, datetime_format="%Y/%m/%d %H:%M")
+        return path, "amlworld"
     handle, path = tempfile.mkstemp(prefix="moneytrail-frame-", suffix=".parquet")
     os.close(handle)
     df.write_parquet(path, compression="uncompressed", statistics=False)
-    return path
+    return path, "parquet"
+
+
+#: The header of IBM AMLworld's transactions files.
+AMLWORLD_HEADER = (
+    "Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received",
+    "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format", "Is Laundering",
+)
+
+
+def is_amlworld(df: pl.DataFrame) -> bool:
+    """Whether the frame holds AMLworld's columns in their order, the second
+    account column renamed as pandas or polars rename a repeated name
+    (``Account.1``, ``Account_duplicated_0``); ``Is Laundering`` optional."""
+    names = list(df.columns)
+    if len(names) not in (10, 11) or not names[4].startswith("Account") or names[4] == "Account":
+        return False
+    expected = list(AMLWORLD_HEADER[: len(names)])
+    return names[:4] == expected[:4] and names[5:] == expected[5:]

@@ -418,3 +418,15 @@ def test_score_equals_the_cli(cli, tmp_path):
         theirs = json.loads(cli(*args, "--min-score", least))
         assert mine == theirs
     assert mine != analysis.score(made["truth"])
+
+
+def test_an_amlworld_frame_gives_the_file_findings(tmp_path):
+    made = moneytrail.generate(tmp_path / "aml", preset="tiny", seed=6, format="amlworld")
+    from_file = moneytrail.load(made["transactions"])
+    frame = pl.read_csv(made["transactions"], infer_schema=False)
+    assert frame.columns[4] == "Account_duplicated_0"
+    from_frame = moneytrail.load(frame)
+    assert from_frame.load_report["layout"] == from_file.load_report["layout"]
+    assert from_frame.analyze().findings.equals(from_file.analyze().findings)
+    pandas_frame = frame.to_pandas().rename(columns={"Account_duplicated_0": "Account.1"})
+    assert moneytrail.load(pandas_frame).analyze().findings.equals(from_file.analyze().findings)
