@@ -2,16 +2,14 @@
 //! configuration keys of `--config`, in memory or in time shards, and the
 //! results folder `analyze --out` writes.
 
-use crate::books::{duration, Books, Transfers};
+use crate::books::{duration, output_options, Books, Transfers};
 use crate::errors::{argument, to_py};
 use crate::records::json;
 use crate::table::Table;
 use moneytrail::detect::{self, DetectConfig};
 use moneytrail::ingest::read_truth;
 use moneytrail::learn::Model;
-use moneytrail::report::{
-    self, AnalysisRun, FindingRecord, OutputOptions, Picture, TransferScores,
-};
+use moneytrail::report::{self, AnalysisRun, FindingRecord, Picture, TransferScores};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::collections::BTreeMap;
@@ -160,11 +158,7 @@ impl Analysis {
     ) -> PyResult<Vec<String>> {
         py.detach(|| {
             let data = self.books.valued(&self.config.currency)?;
-            let options = OutputOptions {
-                html,
-                parquet,
-                ..OutputOptions::default()
-            };
+            let options = output_options(html, parquet);
             let (_, written) = report::write_analysis(
                 &dir,
                 &data,

@@ -5,6 +5,7 @@ use crate::errors::{argument, to_py};
 use moneytrail::attribution::{clusters_of, Clusters};
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, Format, LoadOptions, LoadReport, Loaded};
+use moneytrail::report::OutputOptions;
 use moneytrail::store::{Store, TimeRange};
 use moneytrail::trace::ExchangeLinks;
 use moneytrail::{FlowGraph, Valued};
@@ -31,19 +32,24 @@ impl Books {
     /// given FX file, else the one beside the input, each completed by the
     /// rates the data implies.
     pub(crate) fn valued(&self, currency: &str) -> PyResult<Valued<'_>> {
+        Ok(Valued::new(&self.graph, self.fx(currency)?))
+    }
+
+    /// The rates of [`valued`](Books::valued) alone, for results that only
+    /// convert a few totals.
+    pub(crate) fn fx(&self, currency: &str) -> PyResult<FxTable> {
         let currency = currency.to_ascii_uppercase();
         let file = self
             .fx_file
             .clone()
             .or_else(|| ingest::fx_beside(&self.beside));
-        let fx = match &file {
+        Ok(match &file {
             Some(path) => FxTable::implied_with(
                 self.graph.ledger(),
                 &ingest::read_fx(path, &currency).map_err(to_py)?,
             ),
             None => FxTable::implied(self.graph.ledger(), &currency),
-        };
-        Ok(Valued::new(&self.graph, fx))
+        })
     }
 }
 
@@ -215,6 +221,16 @@ pub(crate) fn duration(text: &str, what: &str) -> PyResult<i64> {
             "{what} {text:?}: not a duration (like 30d, 12h, 90m)"
         ))
     })
+}
+
+/// What a `write(dir, html=, parquet=)` of any result writes beside its
+/// main files.
+pub(crate) fn output_options(html: bool, parquet: bool) -> OutputOptions {
+    OutputOptions {
+        html,
+        parquet,
+        ..OutputOptions::default()
+    }
 }
 
 /// The exchange links a trace follows (`through_exchanges`: `linked` or

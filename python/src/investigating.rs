@@ -2,14 +2,14 @@
 //! findings of an analysis (as `moneytrail investigate`).
 
 use crate::analysis::Analysis;
-use crate::books::exchange_links as links;
+use crate::books::{exchange_links as links, output_options};
 use crate::errors::{argument, to_py};
 use crate::records::json;
 use crate::search::rule;
 use moneytrail::attribution::{tagged_accounts, ExposureOptions};
 use moneytrail::ingest::{read_tags, SubjectSpec};
 use moneytrail::investigate::{CaseFile, InvestigateOptions, Investigation, Pseudonymiser};
-use moneytrail::report::{self, OutputOptions, Picture};
+use moneytrail::report::{self, Picture};
 use moneytrail::trace::{Balances, TraceOptions};
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -137,11 +137,7 @@ impl Cases {
         html: bool,
         parquet: bool,
     ) -> PyResult<Vec<String>> {
-        let options = OutputOptions {
-            html,
-            parquet,
-            ..OutputOptions::default()
-        };
+        let options = output_options(html, parquet);
         py.detach(|| {
             report::write_cases(
                 &dir,

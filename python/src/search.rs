@@ -2,17 +2,21 @@
 //! account's proceeds, its payments or named transfers) and
 //! `Transfers.paths` (time-respecting paths between two accounts).
 
-use crate::books::{account, duration, exchange_links as links, time, Books, Transfers};
+use crate::books::{
+    account, duration, exchange_links as links, output_options, time, Books, Transfers,
+};
 use crate::errors::{argument, to_py};
 use crate::records::json;
 use crate::table::Table;
+use moneytrail::fx::FxTable;
 use moneytrail::paths::{find_paths, why_no_path, PathOptions};
-use moneytrail::report::{self, OutputOptions, Picture, TraceNotes};
+use moneytrail::report::{self, Picture, TraceNotes};
 use moneytrail::time::{to_rfc3339, Span};
 use moneytrail::trace::{
     exchange_stops, passage_words, stop_words, why_nothing_traced, Balances, Rule, Seed, Trace,
     TraceOptions,
 };
+use moneytrail::Valued;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rust_decimal::Decimal;
@@ -27,7 +31,8 @@ const STOP_WINDOW: i64 = moneytrail::time::DAY;
 #[pyclass(frozen, module = "moneytrail._native")]
 pub(crate) struct Traced {
     books: Arc<Books>,
-    currency: String,
+    /// The rates of the trace's reporting currency, made once.
+    fx: FxTable,
     trace: Trace,
     notes: TraceNotes,
     why_empty: Option<String>,
@@ -163,10 +168,11 @@ impl Transfers {
                 true => seeds.first().map(|seed| why_nothing_traced(g, seed)),
                 false => None,
             };
+            let fx = data.fx.clone();
             drop(data);
             Ok(Traced {
                 books,
-                currency,
+                fx,
                 trace,
                 notes,
                 why_empty,
@@ -250,12 +256,11 @@ impl Transfers {
 impl Traced {
     /// The totals and holdings as `trace.json` holds them.
     fn summary_json(&self) -> PyResult<String> {
-        let data = self.books.valued(&self.currency)?;
         json(&report::trace_json(
             self.books.graph.ledger(),
             &self.trace,
             &self.notes,
-            Some(&data.fx),
+            Some(&self.fx),
         ))
     }
 
@@ -309,7 +314,7 @@ impl Traced {
     /// The trace in words, as `moneytrail trace` prints it.
     #[pyo3(signature = (top = 10))]
     fn text(&self, top: usize) -> PyResult<String> {
-        let data = self.books.valued(&self.currency)?;
+        let data = Valued::new(&self.books.graph, self.fx.clone());
         Ok(report::trace_text(
             &data,
             &self.trace,
@@ -334,11 +339,10 @@ impl Traced {
     /// Where the traced value went, drawn as SVG.
     #[pyo3(signature = (max_arrows = 60))]
     fn svg(&self, max_arrows: usize) -> PyResult<String> {
-        let data = self.books.valued(&self.currency)?;
         let picture = Picture::of_trace(
             self.books.graph.ledger(),
             &self.trace,
-            |code| data.fx.rate(code),
+            |code| self.fx.rate(code),
             max_arrows,
         );
         Ok(report::svg::picture_svg(&picture))
@@ -354,22 +358,11 @@ impl Traced {
         html: bool,
         parquet: bool,
     ) -> PyResult<Vec<String>> {
+        let options = output_options(html, parquet);
         py.detach(|| {
-            let data = self.books.valued(&self.currency)?;
-            let options = OutputOptions {
-                html,
-                parquet,
-                ..OutputOptions::default()
-            };
-            report::write_trace(
-                &dir,
-                self.books.graph.ledger(),
-                &self.trace,
-                &self.notes,
-                Some(&data.fx),
-                &options,
-            )
-            .map_err(to_py)
+            let l = self.books.graph.ledger();
+            report::write_trace(&dir, l, &self.trace, &self.notes, Some(&self.fx), &options)
+                .map_err(to_py)
         })
     }
 }

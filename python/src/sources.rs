@@ -1,11 +1,12 @@
 //! `Transfers.sources_of_funds`: where the money in an account's balance
 //! came from (a backward trace, as `moneytrail trace --backward`).
 
-use crate::books::{account, exchange_links as links, time, Books, Transfers};
+use crate::books::{account, exchange_links as links, output_options, time, Books, Transfers};
 use crate::errors::to_py;
 use crate::records::json;
 use crate::search::{decimal, rule};
-use moneytrail::report::{self, OutputOptions};
+use moneytrail::fx::FxTable;
+use moneytrail::report;
 use moneytrail::time::to_rfc3339;
 use moneytrail::trace::{
     direct_payers, payers_words, sources_of_balances, why_no_balance, Balances, SourceOfFunds,
@@ -23,7 +24,8 @@ pub(crate) struct Sources {
     key: String,
     at: i64,
     rule: &'static str,
-    currency: String,
+    /// The rates of the reporting currency, made once.
+    fx: FxTable,
     explained: Vec<SourceOfFunds>,
     payers: Vec<String>,
     why_empty: Option<String>,
@@ -94,6 +96,7 @@ impl Transfers {
             let g = &books.graph;
             let data = books.valued(&currency)?;
             options.exchange_links = links(&data, &through, exchange_links.as_deref(), None)?;
+            let fx = data.fx.clone();
             drop(data);
             let balances = Balances::new(g.ledger(), &Default::default());
             let explained =
@@ -108,7 +111,7 @@ impl Transfers {
                 books,
                 key,
                 at,
-                currency,
+                fx,
                 explained,
                 payers,
                 why_empty,
@@ -189,20 +192,15 @@ impl Sources {
         html: bool,
         parquet: bool,
     ) -> PyResult<Vec<String>> {
+        let options = output_options(html, parquet);
         py.detach(|| {
-            let data = self.books.valued(&self.currency)?;
             let backward = report::BackwardTrace {
                 account: &self.key,
                 at: self.at,
                 rule: self.rule,
                 balances: &self.explained,
                 payers: &self.payers,
-                fx: Some(&data.fx),
-            };
-            let options = OutputOptions {
-                html,
-                parquet,
-                ..OutputOptions::default()
+                fx: Some(&self.fx),
             };
             report::write_sources(&dir, self.books.graph.ledger(), &backward, &options)
                 .map_err(to_py)
