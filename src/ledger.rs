@@ -279,6 +279,23 @@ impl Ledger {
         }
     }
 
+    /// The transfers `ids` (ascending, so in time order) as a ledger of
+    /// their own, with every account and asset of this one under the same
+    /// ids: transfer `i` of the selection is transfer `ids[i]` here. What an
+    /// account part of the data is (see
+    /// [`detect::analyze_sharded`](crate::detect::analyze_sharded)).
+    pub(crate) fn select(&self, ids: &[u32]) -> Ledger {
+        debug_assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        Ledger {
+            source: self.source.clone(),
+            accounts: self.accounts.clone(),
+            account_index: self.account_index.clone(),
+            assets: self.assets.clone(),
+            asset_index: self.asset_index.clone(),
+            cols: self.cols.permuted(ids),
+        }
+    }
+
     /// Give every asset whose precision its code does not tell the most
     /// decimal places its amounts use in the data (at most 18).
     fn take_data_precision(&mut self) {

@@ -29,13 +29,18 @@ pub struct Valued<'g> {
     /// When the graph is a shard: the transfers it owns (searches that
     /// start from a transfer start only from these).
     owned: Option<(usize, usize)>,
+    /// When the graph is an account part: the accounts it owns, by id
+    /// (per-account detectors judge only these; the part holds every
+    /// transfer they take part in).
+    owned_accounts: Option<Arc<[bool]>>,
 }
 
 /// What a shard of the data cannot see itself and the detectors use:
-/// the whole data's span (the burst test divides by it) and each
-/// account's transfer counts (the cycle search leaves out accounts above
-/// `max_degree`). Made in one pass over the transfers, in 8 bytes per
-/// account.
+/// the whole data's span (the burst test divides by it), each account's
+/// transfer counts (the cycle search leaves out accounts above
+/// `max_degree`) and its number of distinct payees (so do bipartite
+/// blocks). Made in one pass over the transfers and one sort of their
+/// account pairs, in 12 bytes per account.
 #[derive(Debug, Clone, Default)]
 pub struct WholeData {
     /// First and last transfer time.
@@ -43,6 +48,7 @@ pub struct WholeData {
     last_us: i64,
     out_degree: Vec<u32>,
     in_degree: Vec<u32>,
+    payees: Vec<u32>,
 }
 
 impl WholeData {
@@ -56,22 +62,43 @@ impl WholeData {
     /// let usd = b.asset("USD").unwrap();
     /// b.push(NewTransfer::simple(10, a, c, Decimal::ONE, usd, 0));
     /// b.push(NewTransfer::simple(70, a, c, Decimal::ONE, usd, 1));
+    /// b.push(NewTransfer::simple(80, c, c, Decimal::ONE, usd, 2));
     /// let whole = WholeData::of(&b.finish().unwrap());
-    /// assert_eq!(whole.span_us(), 60);
+    /// assert_eq!(whole.span_us(), 70);
+    /// assert_eq!((whole.payees(a), whole.payees(c)), (1, 0)); // c paying itself is no payee
     /// ```
     pub fn of(ledger: &Ledger) -> WholeData {
+        use rayon::prelude::*;
         let accounts = ledger.accounts().len();
         let mut whole = WholeData {
             first_us: ledger.times_us().first().copied(),
             last_us: ledger.times_us().last().copied().unwrap_or(0),
             out_degree: vec![0; accounts],
             in_degree: vec![0; accounts],
+            payees: vec![0; accounts],
         };
         for (f, t) in ledger.froms().iter().zip(ledger.tos()) {
             whole.out_degree[f.index()] += 1;
             whole.in_degree[t.index()] += 1;
         }
+        let mut pairs: Vec<u64> = ledger
+            .froms()
+            .par_iter()
+            .zip(ledger.tos())
+            .filter(|(f, t)| f != t)
+            .map(|(f, t)| (u64::from(f.0) << 32) | u64::from(t.0))
+            .collect();
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        for pair in pairs {
+            whole.payees[(pair >> 32) as usize] += 1;
+        }
         whole
+    }
+
+    /// The account's distinct payees in the whole data, itself left out.
+    pub fn payees(&self, a: AccountId) -> usize {
+        self.payees.get(a.index()).map_or(0, |&n| n as usize)
     }
 
     /// Time from the first to the last transfer (at least one).
@@ -99,6 +126,7 @@ impl<'g> Valued<'g> {
             span_us,
             whole: None,
             owned: None,
+            owned_accounts: None,
         }
     }
 
@@ -117,6 +145,40 @@ impl<'g> Valued<'g> {
         valued.whole = Some(whole);
         valued.owned = Some(owned);
         valued
+    }
+
+    /// Value an account part of the data: a graph that holds every
+    /// transfer of the accounts `owned` marks (by account id, the whole
+    /// data's ids), and what the detectors need to know about the whole
+    /// data from `whole`. Per-account detectors judge only the owned
+    /// accounts, whose histories the part holds whole.
+    pub fn account_part(
+        graph: &'g FlowGraph,
+        fx: FxTable,
+        whole: Arc<WholeData>,
+        owned: Arc<[bool]>,
+    ) -> Valued<'g> {
+        let mut valued = Valued::new(graph, fx);
+        valued.span_us = whole.span_us();
+        valued.whole = Some(whole);
+        valued.owned_accounts = Some(owned);
+        valued
+    }
+
+    /// The account's distinct payees (itself left out) in the whole data,
+    /// when this is a part of it; `None` for whole data, where the graph
+    /// tells.
+    pub fn whole_payees(&self, a: AccountId) -> Option<usize> {
+        self.whole.as_ref().map(|w| w.payees(a))
+    }
+
+    /// Whether a per-account detector judges account `a` here: any account
+    /// of whole data or a time shard; in an account part, only those it
+    /// owns (the others are there as counterparties).
+    pub fn owns_account(&self, a: AccountId) -> bool {
+        self.owned_accounts
+            .as_ref()
+            .is_none_or(|o| o.get(a.index()).copied().unwrap_or(false))
     }
 
     /// Whether a search may start from transfer `t`: any transfer of

@@ -57,7 +57,7 @@ impl Transfers {
             };
             let data = books.valued(&config.currency)?;
             let analysis = match shard {
-                Some(length) => detect::analyze_sharded(&data, &config, length, |_, _| {}),
+                Some(length) => detect::analyze_sharded(&data, &config, length, |_| {}),
                 None => detect::analyze(&data, &config, |_| {}),
             };
             let mut warnings = Vec::new();

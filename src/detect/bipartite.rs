@@ -126,9 +126,61 @@ impl super::Detector for BipartiteDetector {
     }
 
     fn reach(&self) -> Option<i64> {
-        // runs on the whole data: counterparty sets over the whole data
-        // decide the blocks
+        // counterparty sets over the whole data decide the blocks: no
+        // time shard can see them
         None
+    }
+
+    fn account_scope(&self) -> Option<super::AccountScope> {
+        // a block is its smallest payer's: decided by that payer's
+        // payees, everything those payees receive (their other payers and
+        // what they paid), and how many payees the other payers have
+        // (from the whole data)
+        Some(super::AccountScope::PayeesReceipts)
+    }
+
+    fn detect_part(&self, data: &Valued<'_>) -> Detection {
+        // the blocks only, every one of them: stacks join blocks of
+        // different parts, and the budget applies to blocks and stacks
+        // together (in `combine`)
+        let blocks = self.blocks(data);
+        Detection {
+            findings: blocks.iter().map(|b| self.finding(data, b)).collect(),
+            truncated: false,
+        }
+    }
+
+    fn combine(&self, data: &Valued<'_>, parts: Vec<Finding>, truncated: bool) -> Detection {
+        let l = data.graph.ledger();
+        let mut blocks: Vec<Block> = parts
+            .iter()
+            .map(|f| {
+                // a block's payers pay its payees and are none of them
+                let mut payers: Vec<AccountId> =
+                    f.transfers.iter().map(|t| l.froms()[t.index()]).collect();
+                let mut payees: Vec<AccountId> =
+                    f.transfers.iter().map(|t| l.tos()[t.index()]).collect();
+                let mut pairs: Vec<(AccountId, AccountId)> =
+                    payers.iter().copied().zip(payees.iter().copied()).collect();
+                for list in [&mut payers, &mut payees] {
+                    list.sort_unstable();
+                    list.dedup();
+                }
+                pairs.sort_unstable();
+                pairs.dedup();
+                let density = pairs.len() as f64 / (payers.len() * payees.len()) as f64;
+                Block {
+                    payers,
+                    payees,
+                    transfers: f.transfers.clone(),
+                    density,
+                }
+            })
+            .collect();
+        blocks.sort_by_key(|b| (b.transfers[0], b.payers.clone()));
+        let mut findings = parts;
+        findings.extend(self.stacks(data, &blocks));
+        finish(findings, truncated, self.max_findings)
     }
 
     fn max_findings(&self) -> usize {
@@ -139,29 +191,46 @@ impl super::Detector for BipartiteDetector {
 impl BipartiteDetector {
     /// Run the detector: bipartite blocks, then stacks of them.
     pub fn detect(&self, data: &Valued<'_>) -> Detection {
-        let g = data.graph;
-        let peers = Counterparties::of(data);
-        let mut blocks: Vec<Block> = (0..g.account_count() as u32)
-            .into_par_iter()
-            .filter_map(|p| self.block(data, &peers, AccountId(p)))
-            .collect();
-        blocks.sort_by_key(|b| (b.transfers[0], b.payers.clone()));
+        let blocks = self.blocks(data);
         let mut findings: Vec<Finding> = blocks.iter().map(|b| self.finding(data, b)).collect();
         findings.extend(self.stacks(data, &blocks));
         finish(findings, false, self.max_findings)
     }
 
+    /// The dense blocks of the accounts `data` owns (each reported by its
+    /// smallest payer), by first transfer.
+    fn blocks(&self, data: &Valued<'_>) -> Vec<Block> {
+        let g = data.graph;
+        let peers = Counterparties::of(data);
+        let mut blocks: Vec<Block> = (0..g.account_count() as u32)
+            .into_par_iter()
+            .filter(|&p| data.owns_account(AccountId(p)))
+            .filter_map(|p| self.block(data, &peers, AccountId(p)))
+            .collect();
+        blocks.sort_by_key(|b| (b.transfers[0], b.payers.clone()));
+        blocks
+    }
+
     /// `p`'s distinct payees (itself left out) when their number is within
-    /// bounds.
-    fn payees<'p>(&self, peers: &'p Counterparties, p: AccountId) -> Option<&'p [AccountId]> {
+    /// bounds: counted in the whole data when `data` is a part of it (a
+    /// part holds every payment of the accounts it owns, not of their
+    /// payees' other payers).
+    fn payees<'p>(
+        &self,
+        data: &Valued<'_>,
+        peers: &'p Counterparties,
+        p: AccountId,
+    ) -> Option<&'p [AccountId]> {
         let all = peers.payees(p);
-        let n = all.len() - usize::from(all.binary_search(&p).is_ok());
+        let n = data
+            .whole_payees(p)
+            .unwrap_or_else(|| all.len() - usize::from(all.binary_search(&p).is_ok()));
         (n >= self.min_payees.max(2) && n <= self.max_degree).then_some(all)
     }
 
     fn block(&self, data: &Valued<'_>, peers: &Counterparties, p: AccountId) -> Option<Block> {
         let g = data.graph;
-        let qs = self.payees(peers, p)?;
+        let qs = self.payees(data, peers, p)?;
         let mut shared: FxHashMap<AccountId, usize> = FxHashMap::default();
         for &q in qs.iter().filter(|&&q| q != p) {
             let payers = peers.payers(q);
@@ -178,7 +247,7 @@ impl BipartiteDetector {
             .into_iter()
             .filter(|&(_, n)| n >= self.min_payees.max(2))
             .map(|(a, _)| a)
-            .filter(|&a| self.payees(peers, a).is_some())
+            .filter(|&a| self.payees(data, peers, a).is_some())
             .collect();
         group.push(p);
         group.sort_unstable();

@@ -134,6 +134,12 @@ impl super::Detector for FanDetector {
         None
     }
 
+    fn account_scope(&self) -> Option<super::AccountScope> {
+        // everything a finding depends on is the account's own transfers
+        // (and the whole data's span, for the burst test)
+        Some(super::AccountScope::Own)
+    }
+
     fn max_findings(&self) -> usize {
         self.max_findings
     }
@@ -150,6 +156,7 @@ impl FanDetector {
         let k = self.min_counterparties.max(2);
         let findings: Vec<Finding> = (0..g.account_count() as u32)
             .into_par_iter()
+            .filter(|&a| data.owns_account(AccountId(a)))
             .flat_map_iter(|a| self.account(data, AccountId(a), k))
             .collect();
         finish(findings, false, self.max_findings)

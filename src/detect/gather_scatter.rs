@@ -119,6 +119,12 @@ impl super::Detector for GatherScatterDetector {
         None
     }
 
+    fn account_scope(&self) -> Option<super::AccountScope> {
+        // everything a finding depends on is the hub's own transfers
+        // (and the whole data's span, for the burst test)
+        Some(super::AccountScope::Own)
+    }
+
     fn max_findings(&self) -> usize {
         self.max_findings
     }
@@ -134,6 +140,7 @@ impl GatherScatterDetector {
         let g = data.graph;
         let findings: Vec<Finding> = (0..g.account_count() as u32)
             .into_par_iter()
+            .filter(|&a| data.owns_account(AccountId(a)))
             .flat_map_iter(|h| self.hub(data, AccountId(h)))
             .collect();
         finish(findings, false, self.max_findings)

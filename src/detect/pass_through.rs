@@ -116,6 +116,12 @@ impl super::Detector for PassThroughDetector {
         None
     }
 
+    fn account_scope(&self) -> Option<super::AccountScope> {
+        // everything a finding depends on is the account's own transfers
+        // (and the whole data's span, for the burst test)
+        Some(super::AccountScope::Own)
+    }
+
     fn max_findings(&self) -> usize {
         self.max_findings
     }
@@ -127,6 +133,7 @@ impl PassThroughDetector {
         let g = data.graph;
         let findings: Vec<Finding> = (0..g.account_count() as u32)
             .into_par_iter()
+            .filter(|&a| data.owns_account(AccountId(a)))
             .filter_map(|a| self.account(data, AccountId(a)))
             .collect();
         finish(findings, false, self.max_findings)

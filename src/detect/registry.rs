@@ -16,6 +16,20 @@ use crate::valued::Valued;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
+/// The transfers around an account that decide its findings, for
+/// [`Detector::account_scope`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccountScope {
+    /// Every transfer the account pays or receives.
+    Own,
+    /// Those, and every transfer its payees pay (two hops forward:
+    /// scatter-gather's source → intermediary → sink).
+    PayeesPayments,
+    /// Those, and every transfer its payees receive (its payees' other
+    /// payers: bipartite blocks).
+    PayeesReceipts,
+}
+
 /// What every detector offers the driver.
 pub trait Detector: Sync + std::fmt::Debug {
     /// The typologies its findings have.
@@ -40,6 +54,18 @@ pub trait Detector: Sync + std::fmt::Debug {
     /// as [`reach`](Detector::reach).
     fn lookback(&self) -> i64 {
         self.reach().unwrap_or(0)
+    }
+
+    /// When each finding is one account's, decided by the transfers the
+    /// scope names around it (and what [`WholeData`](crate::valued::WholeData)
+    /// says of the whole data): then a part of the data that holds those
+    /// transfers for the accounts it owns finds, for those accounts, what
+    /// the whole data finds, however long their histories. Such a
+    /// detector judges only the accounts [`Valued::owns_account`] allows;
+    /// sharded runs give it account parts instead of time shards when its
+    /// [`reach`](Detector::reach) is `None`.
+    fn account_scope(&self) -> Option<AccountScope> {
+        None
     }
 
     /// Its result budget: past it the highest-scoring findings are kept.

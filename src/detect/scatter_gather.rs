@@ -186,10 +186,16 @@ impl super::Detector for ScatterGatherDetector {
     }
 
     fn reach(&self) -> Option<i64> {
-        // runs on the whole data: the per-source budget counts paths over
-        // the source's whole history, and a sink's windows start where the
-        // previous one's paths end
+        // the per-source budget counts paths over the source's whole
+        // history, and a sink's windows start where the previous one's
+        // paths end: no time shard can see that
         None
+    }
+
+    fn account_scope(&self) -> Option<super::AccountScope> {
+        // a finding is its source's: decided by the source's payments and
+        // what its payees pay on
+        Some(super::AccountScope::PayeesPayments)
     }
 
     fn max_findings(&self) -> usize {
@@ -203,6 +209,7 @@ impl ScatterGatherDetector {
         let g = data.graph;
         let results: Vec<(Vec<Finding>, bool)> = (0..g.account_count() as u32)
             .into_par_iter()
+            .filter(|&s| data.owns_account(AccountId(s)))
             .map(|s| self.source(data, AccountId(s)))
             .collect();
         let truncated = results.iter().any(|(_, t)| *t);

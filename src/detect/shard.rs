@@ -1,6 +1,7 @@
 //! Analysis shard by shard: the data cut into time intervals, each run
 //! with the overlap its detectors need, each finding kept by the shard
-//! that holds its first transfer.
+//! that holds its first transfer; and into account parts, for the
+//! detectors that judge one account's whole history.
 //!
 //! A shard of interval `[a, b)` holds the transfers of `[a − lookback,
 //! b + reach)`, with the longest [`Detector::reach`](super::Detector::reach)
@@ -9,26 +10,37 @@
 //! finding's transfers, and what decides it, may lie. Searches that start
 //! from a transfer start only from those the shard owns. What the whole
 //! data decides beyond that comes from the whole data, once, before the
-//! shards run ([`WholeData`]: the span, each account's transfer counts),
+//! shards run ([`WholeData`]: the span, each account's transfer counts
+//! and distinct payees),
 //! and so does the FX table (with the rates the data's own conversions
 //! imply). Each detector's result budget is applied to the findings of
 //! every shard together, keeping the highest-scoring ones as an unsharded
 //! run does.
 //!
-//! Detectors whose findings depend on an account's whole history
-//! ([`Detector::reach`](super::Detector::reach) is `None`: fans, scans
-//! that resume after each finding, per-account replays) run once on the
-//! whole data beside the shards; detectors whose shard results must be
-//! put together ([`Detector::combine`](super::Detector::combine): the
-//! cycle search's merging of repeats and its routes-per-account filter)
-//! finish over all the shards' parts. The
-//! tests check that the findings equal an unsharded run's on random
-//! ledgers and generated sets for shard lengths from an hour to the whole
-//! span; docs/detectors.md says, per detector, why.
+//! Detectors whose findings each belong to one account and depend on its
+//! whole history ([`Detector::account_scope`](super::Detector::account_scope):
+//! fans, gather-scatter hubs, structuring, pass-through replays,
+//! scatter-gather sources, bipartite blocks by their smallest payer) run
+//! in account parts instead: part `p` of `n` owns the accounts whose id is
+//! `p` modulo `n` and holds every transfer one of them pays or receives,
+//! plus, for the wider scopes, every transfer their payees pay
+//! (scatter-gather) or receive (bipartite), so what decides each owned
+//! account's findings is all there (a transfer is read by every part that
+//! needs it). A detector with neither a reach nor a scope would run once
+//! on the whole data beside them (none does today). Detectors whose
+//! parts' results must be put together
+//! ([`Detector::combine`](super::Detector::combine): the cycle search's
+//! merging of repeats and its routes-per-account filter, the stacks that
+//! join bipartite blocks of different parts)
+//! finish over all the shards' parts. The tests check that the findings
+//! equal an unsharded run's on random ledgers and generated sets for
+//! shard lengths from an hour to the whole span; docs/detectors.md says,
+//! per detector, why.
 
 use super::analysis::in_output_order;
-use super::{burst_warnings, Analysis, DetectConfig, Detection, Finding};
+use super::{burst_warnings, AccountScope, Analysis, DetectConfig, Detection, Finding};
 use crate::graph::FlowGraph;
+use crate::ledger::Ledger;
 use crate::model::TransferId;
 use crate::valued::{Valued, WholeData};
 use std::collections::BTreeMap;
@@ -94,15 +106,97 @@ pub fn shards(times_us: &[i64], length_us: i64, before_us: i64, after_us: i64) -
     out
 }
 
+/// What a sharded run is working on, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardStep<'a> {
+    /// A time shard.
+    Shard(&'a Shard),
+    /// Account part `part` (0-based) of `parts`.
+    AccountPart {
+        /// Which part.
+        part: usize,
+        /// How many there are.
+        parts: usize,
+    },
+}
+
+impl std::fmt::Display for ShardStep<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShardStep::Shard(s) => write!(f, "shard {}", crate::time::to_rfc3339(s.start_us)),
+            ShardStep::AccountPart { part, parts } => {
+                write!(f, "account part {} of {parts}", part + 1)
+            }
+        }
+    }
+}
+
+/// How a detector runs in a sharded analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// In time shards (it has a reach).
+    Time,
+    /// In account parts (each finding is one account's), holding the
+    /// transfers of this scope around the owned accounts.
+    Accounts(AccountScope),
+    /// Once, on the whole data.
+    Whole,
+}
+
+/// Most account parts a sharded run makes: each scans every transfer to
+/// pick its own and builds a graph of them, so more parts cost time
+/// without making the run exact in any other way.
+pub const MAX_ACCOUNT_PARTS: usize = 8;
+
+/// Account part `part` of `parts`: it owns the accounts whose id is
+/// `part` modulo `parts`.
+fn owned_accounts(accounts: usize, parts: usize, part: usize) -> Arc<[bool]> {
+    (0..accounts).map(|a| a % parts == part).collect()
+}
+
+/// The transfers of `ledger` an account part that owns `owned` holds
+/// for `scope`, in ascending ids: every transfer an owned account pays or
+/// receives, and for the wider scopes every transfer their payees pay or
+/// receive.
+fn part_transfers(ledger: &Ledger, owned: &[bool], scope: AccountScope) -> Vec<u32> {
+    let (froms, tos) = (ledger.froms(), ledger.tos());
+    let own = |i: usize| owned[froms[i].index()] || owned[tos[i].index()];
+    let payee = match scope {
+        AccountScope::Own => None,
+        AccountScope::PayeesPayments | AccountScope::PayeesReceipts => {
+            let mut payee = vec![false; owned.len()];
+            for (f, t) in froms.iter().zip(tos) {
+                if owned[f.index()] {
+                    payee[t.index()] = true;
+                }
+            }
+            Some(payee)
+        }
+    };
+    (0..ledger.len())
+        .filter(|&i| {
+            own(i)
+                || match (&payee, scope) {
+                    (Some(p), AccountScope::PayeesPayments) => p[froms[i].index()],
+                    (Some(p), AccountScope::PayeesReceipts) => p[tos[i].index()],
+                    _ => false,
+                }
+        })
+        .map(|i| i as u32)
+        .collect()
+}
+
 /// Run every enabled detector of `config` shard by shard over `data`
-/// (shards of `length_us`), as [`analyze`](super::analyze) runs them on
-/// the whole: the same findings where the detectors are exact under
-/// sharding. `on_shard` is told each shard as it starts.
+/// (shards of `length_us`; as many account parts as there are shards, at
+/// most [`MAX_ACCOUNT_PARTS`]), as
+/// [`analyze`](super::analyze) runs them on the whole: the same findings
+/// where the detectors are exact under sharding. `on_step` is told each
+/// shard and each account part as it starts.
 pub fn analyze_sharded(
     data: &Valued<'_>,
     config: &DetectConfig,
     length_us: i64,
-    mut on_shard: impl FnMut(&Shard, usize),
+    mut on_step: impl FnMut(ShardStep<'_>),
 ) -> Analysis {
     let mut warnings = data.fx_warnings();
     warnings.extend(burst_warnings(config, data.span_us));
@@ -112,26 +206,35 @@ pub fn analyze_sharded(
         .into_iter()
         .filter(|(_, d)| d.typologies().iter().any(|&t| enabled(t)))
         .collect();
-    // which detectors run in shards; the others need the whole data
-    let sharded: Vec<bool> = detectors.iter().map(|(_, d)| d.reach().is_some()).collect();
-    let in_shards = || {
+    let modes: Vec<Mode> = detectors
+        .iter()
+        .map(|(_, d)| match (d.reach(), d.account_scope()) {
+            (Some(_), _) => Mode::Time,
+            (None, Some(scope)) => Mode::Accounts(scope),
+            (None, None) => Mode::Whole,
+        })
+        .collect();
+    let in_mode = |mode: Mode| {
         detectors
             .iter()
-            .zip(&sharded)
-            .filter(|(_, &s)| s)
+            .zip(&modes)
+            .filter(move |(_, &m)| m == mode)
             .map(|(d, _)| &d.1)
     };
-    let after = in_shards().filter_map(|d| d.reach()).max().unwrap_or(0);
-    let before = in_shards().map(|d| d.lookback()).max().unwrap_or(0);
+    let after = in_mode(Mode::Time)
+        .filter_map(|d| d.reach())
+        .max()
+        .unwrap_or(0);
+    let before = in_mode(Mode::Time).map(|d| d.lookback()).max().unwrap_or(0);
     let ledger = data.graph.ledger();
     let whole = Arc::new(WholeData::of(ledger));
     let list = shards(ledger.times_us(), length_us, before, after);
     let mut found: Vec<Vec<Finding>> = vec![Vec::new(); detectors.len()];
     let mut truncated = vec![false; detectors.len()];
     let mut seconds = vec![0.0f64; detectors.len()];
-    // what needs each account's whole history runs on the whole data
+    // what none of the parts can see runs on the whole data
     for (k, (_, detector)) in detectors.iter().enumerate() {
-        if !sharded[k] {
+        if modes[k] == Mode::Whole {
             let started = Instant::now();
             let detection = detector.detect(data);
             truncated[k] = detection.truncated;
@@ -139,33 +242,71 @@ pub fn analyze_sharded(
             seconds[k] = started.elapsed().as_secs_f64();
         }
     }
-    for (n, shard) in list.iter().enumerate() {
-        on_shard(shard, n);
-        let (lo, hi) = shard.read;
-        let graph = FlowGraph::new(ledger.slice(lo..hi));
-        let owned = (shard.owned.0 - lo, shard.owned.1 - lo);
-        let part = Valued::shard(&graph, data.fx.clone(), whole.clone(), owned);
+    let mut run_part = |part: &Valued<'_>,
+                        mode: Mode,
+                        to_whole: &dyn Fn(usize) -> usize,
+                        keep: &dyn Fn(usize) -> bool| {
         for (k, (_, detector)) in detectors.iter().enumerate() {
-            if !sharded[k] {
+            if modes[k] != mode {
                 continue;
             }
             let started = Instant::now();
             let Detection {
                 findings,
                 truncated: hit,
-            } = detector.detect_part(&part);
+            } = detector.detect_part(part);
             truncated[k] |= hit;
             for mut f in findings {
-                let first = f.transfers.first().map_or(0, |t| t.index() + lo);
-                if first < shard.owned.0 || first >= shard.owned.1 {
+                let first = f.transfers.first().map_or(0, |t| to_whole(t.index()));
+                if !keep(first) {
                     continue;
                 }
                 for t in &mut f.transfers {
-                    *t = TransferId((t.index() + lo) as u32);
+                    *t = TransferId(to_whole(t.index()) as u32);
                 }
                 found[k].push(f);
             }
             seconds[k] += started.elapsed().as_secs_f64();
+        }
+    };
+    if modes.contains(&Mode::Time) {
+        for shard in &list {
+            on_step(ShardStep::Shard(shard));
+            let (lo, hi) = shard.read;
+            let graph = FlowGraph::new(ledger.slice(lo..hi));
+            let owned = (shard.owned.0 - lo, shard.owned.1 - lo);
+            let part = Valued::shard(&graph, data.fx.clone(), whole.clone(), owned);
+            let (a, b) = shard.owned;
+            run_part(&part, Mode::Time, &|i| i + lo, &|i| i >= a && i < b);
+        }
+    }
+    let mut scopes: Vec<AccountScope> = modes
+        .iter()
+        .filter_map(|m| match m {
+            Mode::Accounts(scope) => Some(*scope),
+            _ => None,
+        })
+        .collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    if !scopes.is_empty() {
+        let accounts = ledger.accounts().len();
+        // as many parts as time shards, up to MAX_ACCOUNT_PARTS (each
+        // part scans every transfer and builds a graph of its own), and
+        // never more than accounts (those would be empty)
+        let parts = list.len().min(MAX_ACCOUNT_PARTS).min(accounts).max(1);
+        for p in 0..parts {
+            on_step(ShardStep::AccountPart { part: p, parts });
+            let owned = owned_accounts(accounts, parts, p);
+            for &scope in &scopes {
+                let ids = part_transfers(ledger, &owned, scope);
+                let graph = FlowGraph::new(ledger.select(&ids));
+                let part =
+                    Valued::account_part(&graph, data.fx.clone(), whole.clone(), owned.clone());
+                run_part(&part, Mode::Accounts(scope), &|i| ids[i] as usize, &|_| {
+                    true
+                });
+            }
         }
     }
     for findings in &mut found {
@@ -181,13 +322,13 @@ pub fn analyze_sharded(
         let Detection {
             findings,
             truncated: hit,
-        } = if sharded[k] {
-            detector.combine(data, parts, truncated[k])
-        } else {
+        } = if modes[k] == Mode::Whole {
             Detection {
                 findings: parts,
                 truncated: truncated[k],
             }
+        } else {
+            detector.combine(data, parts, truncated[k])
         };
         per_name.insert(name.to_string(), seconds[k]);
         analysis.truncated.insert(name.to_string(), hit);
@@ -230,13 +371,20 @@ mod tests {
         c.gather_scatter.min_burst = 1.0;
         c.layering_chain.min_amount = Decimal::ZERO;
         c.pass_through.min_inflow_value = Decimal::ZERO;
+        c.pass_through.min_forwarded_share = 0.3;
+        c.pass_through.max_out_in_ratio = 10.0;
+        c.pass_through.max_dwell = crate::time::Span::hours(72);
+        c.bipartite.window = crate::time::Span::days(10);
+        c.bipartite.min_density = 0.6;
         c.structuring.threshold = Decimal::from(1_000);
+        c.asset_hop.min_amount = Decimal::ZERO;
+        c.asset_hop.min_wallet_hops = 0;
         c
     }
 
     fn assert_same(data: &Valued<'_>, config: &DetectConfig, length_us: i64) {
         let whole = analyze(data, config, |_| {});
-        let sharded = analyze_sharded(data, config, length_us, |_, _| {});
+        let sharded = analyze_sharded(data, config, length_us, |_| {});
         let only = |a: &[Finding], b: &[Finding]| -> Vec<String> {
             a.iter()
                 .filter(|f| !b.contains(f))
@@ -300,6 +448,197 @@ mod tests {
         }
     }
 
+    /// A ledger of transfers `(from, to, hour, amount, asset)` between
+    /// five bank accounts `b0`…, two exchanges `x5`, `x6` and four
+    /// self-hosted addresses `w7`…, in EUR, BTC or USDT (by `asset % 3`):
+    /// random round trips through virtual assets.
+    fn mixed(edges: &[(u8, u8, u16, u32, u8)]) -> FlowGraph {
+        use crate::ledger::{LedgerBuilder, NewTransfer};
+        use crate::model::AccountKind;
+        let mut b = LedgerBuilder::new();
+        let assets = ["EUR", "BTC", "USDT"].map(|c| b.asset(c).expect("asset"));
+        let account = |b: &mut LedgerBuilder, n: u8| {
+            let (name, kind) = match n % 11 {
+                n @ 0..5 => (format!("b{n}"), AccountKind::BankAccount),
+                n @ 5..7 => (format!("x{n}"), AccountKind::Exchange),
+                n => (format!("w{n}"), AccountKind::VirtualAssetAddress),
+            };
+            let id = b.account(&name);
+            b.describe_account(id, None, None, Some(kind));
+            id
+        };
+        for (row, &(from, to, hour, amount, asset)) in edges.iter().enumerate() {
+            let (f, t) = (account(&mut b, from), account(&mut b, to));
+            let asset = assets[usize::from(asset % 3)];
+            b.push(NewTransfer::simple(
+                i64::from(hour) * H,
+                f,
+                t,
+                Decimal::from(amount),
+                asset,
+                row as u32,
+            ));
+        }
+        FlowGraph::new(b.finish().expect("ledger"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn shards_equal_the_whole_with_exchanges_and_virtual_assets(
+            edges in proptest::collection::vec((0u8..11, 0u8..11, 0u16..120, 5_000u32..6_000, 0u8..3), 50..400),
+            length_hours in 1i64..120,
+        ) {
+            let graph = mixed(&edges);
+            assert_same(&Kit::valued(&graph), &relaxed(), length_hours * H);
+        }
+    }
+
+    #[test]
+    fn random_round_trips_give_asset_hop_findings() {
+        // the property test above means something for on_off_ramp and
+        // chain_hopping only if its data has them: check a fixed draw
+        let mut x: u64 = 11;
+        let edges: Vec<(u8, u8, u16, u32, u8)> = (0..400)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = |shift: u32, m: u64| (x >> shift) % m;
+                (
+                    r(33, 11) as u8,
+                    r(40, 11) as u8,
+                    r(20, 120) as u16,
+                    5_000 + r(8, 1_000) as u32,
+                    r(50, 3) as u8,
+                )
+            })
+            .collect();
+        let graph = mixed(&edges);
+        let data = Kit::valued(&graph);
+        let per = analyze(&data, &relaxed(), |_| {}).per_typology();
+        for typology in ["on_off_ramp", "chain_hopping"] {
+            assert!(
+                per.get(typology).is_some_and(|&n| n > 0),
+                "{typology}: {per:?}"
+            );
+        }
+        for length in [H, 6 * H, DAY, 3 * DAY] {
+            assert_same(&data, &relaxed(), length);
+        }
+    }
+
+    #[test]
+    fn account_parts_hold_what_their_scope_names() {
+        // n0 → n1 → n2, n2 → n2, n3 → n0, n1 → n3, n4 → n1
+        let graph = Kit::hourly(
+            &[
+                (0, 1, 0),
+                (1, 2, 1),
+                (2, 2, 2),
+                (3, 0, 3),
+                (1, 3, 4),
+                (4, 1, 5),
+            ],
+            10,
+        );
+        let l = graph.ledger();
+        let owned = owned_accounts(l.accounts().len(), 2, 0); // n0, n2, n4
+                                                              // n0 pays n1; n4 pays n1; n2 pays n2
+        assert_eq!(
+            part_transfers(l, &owned, AccountScope::Own),
+            [0, 1, 2, 3, 5]
+        );
+        // and n1's payments (1, 4), n2's (2)
+        assert_eq!(
+            part_transfers(l, &owned, AccountScope::PayeesPayments),
+            [0, 1, 2, 3, 4, 5]
+        );
+        // and what n1 and n2 receive (0, 5; 1, 2)
+        assert_eq!(
+            part_transfers(l, &owned, AccountScope::PayeesReceipts),
+            [0, 1, 2, 3, 5]
+        );
+        let owned = owned_accounts(l.accounts().len(), 2, 1); // n1, n3
+        assert_eq!(
+            part_transfers(l, &owned, AccountScope::Own),
+            [0, 1, 3, 4, 5]
+        );
+        // n1's payees n2, n3 pay 2 and 3
+        assert_eq!(
+            part_transfers(l, &owned, AccountScope::PayeesPayments),
+            [0, 1, 2, 3, 4, 5]
+        );
+        // n1's payees receive 1, 2, 4; n3's payee n0 receives 3
+        assert_eq!(
+            part_transfers(l, &owned, AccountScope::PayeesReceipts),
+            [0, 1, 2, 3, 4, 5]
+        );
+    }
+
+    /// A ledger of transfers `(layer, from, to, hour, amount)` from
+    /// account `from` of a layer (`l0a0`…) to account `to` of the next
+    /// (three layers of five), the second layer's a day later: random
+    /// blocks and stacks.
+    fn layered(edges: &[(u8, u8, u8, u16, u32)]) -> FlowGraph {
+        let mut k = Kit::new();
+        for &(layer, from, to, hour, amount) in edges {
+            let (layer, from, to) = (layer % 2, from % 5, to % 5);
+            let next = layer + 1;
+            k.pay(
+                &format!("l{layer}a{from}"),
+                &format!("l{next}a{to}"),
+                (i64::from(hour) + 24 * i64::from(layer)) * H,
+                i64::from(amount),
+            );
+        }
+        k.graph()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn shards_equal_the_whole_on_layered_ledgers(
+            edges in proptest::collection::vec((0u8..2, 0u8..5, 0u8..5, 0u16..240, 500u32..3_000), 20..400),
+            length_hours in 1i64..240,
+        ) {
+            let graph = layered(&edges);
+            assert_same(&Kit::valued(&graph), &relaxed(), length_hours * H);
+        }
+    }
+
+    #[test]
+    fn layered_random_data_gives_blocks_and_stacks() {
+        let mut x: u64 = 5;
+        let edges: Vec<(u8, u8, u8, u16, u32)> = (0..400)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = |shift: u32, m: u64| (x >> shift) % m;
+                (
+                    r(60, 2) as u8,
+                    r(33, 5) as u8,
+                    r(40, 5) as u8,
+                    r(20, 240) as u16,
+                    500 + r(8, 2_500) as u32,
+                )
+            })
+            .collect();
+        let graph = layered(&edges);
+        let data = Kit::valued(&graph);
+        let per = analyze(&data, &relaxed(), |_| {}).per_typology();
+        for typology in ["bipartite", "stack"] {
+            assert!(
+                per.get(typology).is_some_and(|&n| n > 0),
+                "{typology}: {per:?}"
+            );
+        }
+        for length in [H, DAY, 3 * DAY, 30 * DAY] {
+            assert_same(&data, &relaxed(), length);
+        }
+    }
+
     #[test]
     fn the_relaxed_config_finds_shapes_in_random_data() {
         // the property test above means something only if the detectors
@@ -322,7 +661,16 @@ mod tests {
         let data = Kit::valued(&graph);
         let per = analyze(&data, &relaxed(), |_| {}).per_typology();
         assert!(per.len() >= 5, "{per:?}");
-        for sharded in ["cycle", "gather_scatter", "layering_chain"] {
+        for sharded in [
+            "cycle",
+            "fan_out",
+            "fan_in",
+            "scatter_gather",
+            "gather_scatter",
+            "layering_chain",
+            "structuring",
+            "pass_through",
+        ] {
             assert!(
                 per.get(sharded).is_some_and(|&n| n > 0),
                 "{sharded}: {per:?}"

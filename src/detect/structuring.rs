@@ -113,6 +113,12 @@ impl super::Detector for StructuringDetector {
         None
     }
 
+    fn account_scope(&self) -> Option<super::AccountScope> {
+        // everything a finding depends on is the receiving account's own transfers
+        // (and the whole data's span, for the burst test)
+        Some(super::AccountScope::Own)
+    }
+
     fn max_findings(&self) -> usize {
         self.max_findings
     }
@@ -124,6 +130,7 @@ impl StructuringDetector {
         let g = data.graph;
         let findings: Vec<Finding> = (0..g.account_count() as u32)
             .into_par_iter()
+            .filter(|&a| data.owns_account(AccountId(a)))
             .flat_map_iter(|a| self.account(data, AccountId(a)))
             .collect();
         finish(findings, false, self.max_findings)

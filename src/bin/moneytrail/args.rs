@@ -643,9 +643,10 @@ pub(crate) struct AnalyzeArgs {
     #[arg(long, value_name = "MODEL_DIR", requires = "out")]
     pub(crate) model: Option<PathBuf>,
     /// Run the detectors shard by shard, intervals of this length (30d),
-    /// each with the overlap its detectors need; a finding belongs to the
-    /// shard of its first transfer (docs/detectors.md says which detectors
-    /// are exact).
+    /// each with the overlap its detectors need (a finding belongs to the
+    /// shard of its first transfer), and the per-account detectors in
+    /// account parts; the findings are the unsharded run's
+    /// (docs/detectors.md says why, per detector).
     #[arg(long, value_name = "DURATION")]
     pub(crate) shard: Option<Span>,
     #[command(flatten)]

@@ -6,7 +6,6 @@ use crate::{output, setup};
 use moneytrail::detect::{self, DetectConfig};
 use moneytrail::learn::Model;
 use moneytrail::report::{self, AnalysisRun, FindingRecord, TransferScores};
-use moneytrail::time;
 use moneytrail::FlowGraph;
 use moneytrail::Valued;
 use std::io::{IsTerminal, Write};
@@ -40,9 +39,9 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         bar
     });
     let analysis = match args.shard {
-        Some(length) => detect::analyze_sharded(&data, &config, length.micros(), |shard, _| {
+        Some(length) => detect::analyze_sharded(&data, &config, length.micros(), |step| {
             if let Some(bar) = &bar {
-                bar.set_message(format!("shard {}", time::to_rfc3339(shard.start_us)));
+                bar.set_message(step.to_string());
             }
         }),
         None => detect::analyze(&data, &config, |name| {
