@@ -51,6 +51,12 @@ pub struct WholeData {
     payees: Vec<u32>,
 }
 
+/// A transfer's payer and payee in one number, for
+/// [`WholeData::from_pairs`].
+pub(crate) fn pair_key(from: AccountId, to: AccountId) -> u64 {
+    (u64::from(from.0) << 32) | u64::from(to.0)
+}
+
 impl WholeData {
     /// The facts of a whole ledger.
     ///
@@ -69,29 +75,51 @@ impl WholeData {
     /// ```
     pub fn of(ledger: &Ledger) -> WholeData {
         use rayon::prelude::*;
-        let accounts = ledger.accounts().len();
+        let pairs: Vec<u64> = ledger
+            .froms()
+            .par_iter()
+            .zip(ledger.tos())
+            .map(|(f, t)| pair_key(*f, *t))
+            .collect();
+        let times = ledger.times_us();
+        WholeData::from_pairs(
+            ledger.accounts().len(),
+            times.first().copied(),
+            times.last().copied().unwrap_or(0),
+            pairs,
+        )
+    }
+
+    /// The facts of a whole data set told in pieces: its number of
+    /// accounts, first and last transfer time, and every transfer's
+    /// payer and payee as [`pair_key`]s (in any order; sorted here).
+    pub(crate) fn from_pairs(
+        accounts: usize,
+        first_us: Option<i64>,
+        last_us: i64,
+        mut pairs: Vec<u64>,
+    ) -> WholeData {
+        use rayon::prelude::*;
         let mut whole = WholeData {
-            first_us: ledger.times_us().first().copied(),
-            last_us: ledger.times_us().last().copied().unwrap_or(0),
+            first_us,
+            last_us,
             out_degree: vec![0; accounts],
             in_degree: vec![0; accounts],
             payees: vec![0; accounts],
         };
-        for (f, t) in ledger.froms().iter().zip(ledger.tos()) {
-            whole.out_degree[f.index()] += 1;
-            whole.in_degree[t.index()] += 1;
+        let split = |pair: u64| ((pair >> 32) as usize, (pair & 0xffff_ffff) as usize);
+        for &pair in &pairs {
+            let (f, t) = split(pair);
+            whole.out_degree[f] += 1;
+            whole.in_degree[t] += 1;
         }
-        let mut pairs: Vec<u64> = ledger
-            .froms()
-            .par_iter()
-            .zip(ledger.tos())
-            .filter(|(f, t)| f != t)
-            .map(|(f, t)| (u64::from(f.0) << 32) | u64::from(t.0))
-            .collect();
         pairs.par_sort_unstable();
         pairs.dedup();
         for pair in pairs {
-            whole.payees[(pair >> 32) as usize] += 1;
+            let (f, t) = split(pair);
+            if f != t {
+                whole.payees[f] += 1;
+            }
         }
         whole
     }
@@ -296,17 +324,7 @@ impl<'g> Valued<'g> {
     /// assert!(warnings[0].starts_with("no USD rate for BTC: 1 transfer valued at 0 USD"));
     /// ```
     pub fn fx_warnings(&self) -> Vec<String> {
-        let currency = self.currency();
-        self.unpriced()
-            .into_iter()
-            .map(|(code, count)| {
-                format!(
-                    "no {currency} rate for {code}: {} valued at 0 {currency}, so value thresholds never see {}; give its rate in an FX file (`asset,rate` lines, --fx FILE)",
-                    crate::format::count(count, "transfer"),
-                    if count == 1 { "it" } else { "them" },
-                )
-            })
-            .collect()
+        fx_warnings(self.currency(), &self.unpriced())
     }
 
     /// Format an amount in the reporting currency at its precision, with
@@ -314,4 +332,20 @@ impl<'g> Valued<'g> {
     pub fn money(&self, amount: Decimal) -> String {
         crate::model::Asset::from_code(&self.fx.reporting).show(amount)
     }
+}
+
+/// One warning per asset without a rate in `currency`, with how many
+/// transfers pay in it (as [`Valued::unpriced`] gives them): what
+/// [`Valued::fx_warnings`] says.
+pub(crate) fn fx_warnings(currency: &str, unpriced: &[(String, usize)]) -> Vec<String> {
+    unpriced
+        .iter()
+        .map(|(code, count)| {
+            format!(
+                "no {currency} rate for {code}: {} valued at 0 {currency}, so value thresholds never see {}; give its rate in an FX file (`asset,rate` lines, --fx FILE)",
+                crate::format::count(*count, "transfer"),
+                if *count == 1 { "it" } else { "them" },
+            )
+        })
+        .collect()
 }

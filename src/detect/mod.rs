@@ -51,7 +51,10 @@ pub use structuring::StructuringDetector;
 pub use analysis::{analyze, burst_warnings, Analysis};
 pub use finding::{Detection, Finding, Typology};
 pub use registry::{AccountScope, DetectConfig, Detector};
-pub use shard::{analyze_sharded, shards, Shard, ShardStep, MAX_ACCOUNT_PARTS};
+pub use shard::{
+    analyze_parts, analyze_sharded, shards, Facts, Glance, InMemory, PartSource, Shard, ShardStep,
+    MAX_ACCOUNT_PARTS,
+};
 
 pub(crate) use crate::format::span_words;
 use crate::valued::Valued;

@@ -39,9 +39,10 @@
 
 use super::analysis::in_output_order;
 use super::{burst_warnings, AccountScope, Analysis, DetectConfig, Detection, Finding};
+use crate::fx::FxTable;
 use crate::graph::FlowGraph;
 use crate::ledger::Ledger;
-use crate::model::TransferId;
+use crate::model::{AccountId, AssetId, TransferId};
 use crate::valued::{Valued, WholeData};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -158,32 +159,185 @@ fn owned_accounts(accounts: usize, parts: usize, part: usize) -> Arc<[bool]> {
 /// for `scope`, in ascending ids: every transfer an owned account pays or
 /// receives, and for the wider scopes every transfer their payees pay or
 /// receive.
+#[cfg(test)]
 fn part_transfers(ledger: &Ledger, owned: &[bool], scope: AccountScope) -> Vec<u32> {
-    let (froms, tos) = (ledger.froms(), ledger.tos());
-    let own = |i: usize| owned[froms[i].index()] || owned[tos[i].index()];
-    let payee = match scope {
-        AccountScope::Own => None,
-        AccountScope::PayeesPayments | AccountScope::PayeesReceipts => {
-            let mut payee = vec![false; owned.len()];
-            for (f, t) in froms.iter().zip(tos) {
-                if owned[f.index()] {
-                    payee[t.index()] = true;
-                }
-            }
-            Some(payee)
+    let source = InMemory(ledger);
+    let mut payees = vec![false; owned.len()];
+    for (f, t) in ledger.froms().iter().zip(ledger.tos()) {
+        if owned[f.index()] {
+            payees[t.index()] = true;
         }
-    };
-    (0..ledger.len())
-        .filter(|&i| {
-            own(i)
-                || match (&payee, scope) {
-                    (Some(p), AccountScope::PayeesPayments) => p[froms[i].index()],
-                    (Some(p), AccountScope::PayeesReceipts) => p[tos[i].index()],
-                    _ => false,
-                }
+    }
+    let picked = source.pick(&mut |g| in_scope(scope, owned, &payees, g.from, g.to));
+    picked.map(|(_, ids)| ids).unwrap_or_default()
+}
+
+/// What a [`PartSource`] tells of each transfer as it reads: enough to
+/// pick the transfers of a part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Glance {
+    /// The transfer's id: its place in the time order of the whole data.
+    pub id: usize,
+    /// Its time, in microseconds.
+    pub time_us: i64,
+    /// The payer.
+    pub from: AccountId,
+    /// The payee.
+    pub to: AccountId,
+    /// The asset paid.
+    pub asset_paid: AssetId,
+    /// The asset received.
+    pub asset_received: AssetId,
+}
+
+/// Where a sharded analysis reads its parts, one at a time: a ledger in
+/// memory, or a [`Store`](crate::store::Store) read partition by partition
+/// (so that no more than one part's transfers are held at once).
+pub trait PartSource: Sync {
+    /// Accounts of the whole data (every ledger the source gives has all
+    /// of them, under the same ids).
+    fn accounts(&self) -> usize;
+
+    /// The transfers that `keep` picks, read in id order, as a ledger (in
+    /// time order) and the picked ids (ascending): transfer `i` of the
+    /// ledger is transfer `ids[i]` of the whole data.
+    ///
+    /// # Errors
+    ///
+    /// When the source cannot be read.
+    fn pick(&self, keep: &mut dyn FnMut(&Glance) -> bool) -> crate::Result<(Ledger, Vec<u32>)>;
+
+    /// The transfers with ids in `ids`, as a ledger.
+    ///
+    /// # Errors
+    ///
+    /// When the source cannot be read.
+    fn range(&self, ids: std::ops::Range<usize>) -> crate::Result<Ledger> {
+        Ok(self.pick(&mut |g| ids.contains(&g.id))?.0)
+    }
+}
+
+/// A ledger in memory as a [`PartSource`].
+#[derive(Debug, Clone, Copy)]
+pub struct InMemory<'l>(pub &'l Ledger);
+
+impl PartSource for InMemory<'_> {
+    fn accounts(&self) -> usize {
+        self.0.accounts().len()
+    }
+
+    fn pick(&self, keep: &mut dyn FnMut(&Glance) -> bool) -> crate::Result<(Ledger, Vec<u32>)> {
+        let l = self.0;
+        let (times, froms, tos) = (l.times_us(), l.froms(), l.tos());
+        let (paid, received) = (l.assets_paid(), l.assets_received());
+        let ids: Vec<u32> = (0..l.len())
+            .filter(|&i| {
+                keep(&Glance {
+                    id: i,
+                    time_us: times[i],
+                    from: froms[i],
+                    to: tos[i],
+                    asset_paid: paid[i],
+                    asset_received: received[i],
+                })
+            })
+            .map(|i| i as u32)
+            .collect();
+        Ok((l.select(&ids), ids))
+    }
+
+    fn range(&self, ids: std::ops::Range<usize>) -> crate::Result<Ledger> {
+        Ok(self.0.slice(ids))
+    }
+}
+
+/// What a sharded run needs to know of the whole data before its parts:
+/// every transfer's time (to cut the shards), [`WholeData`], the FX table
+/// and what it leaves unpriced.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// Every transfer's time, in id order.
+    pub times_us: Vec<i64>,
+    /// Every transfer's payer and payee, in id order (what decides which
+    /// account parts read it).
+    pub pairs: Vec<(AccountId, AccountId)>,
+    /// Span, transfer counts, distinct payees.
+    pub whole: Arc<WholeData>,
+    /// The FX table every part is valued with.
+    pub fx: FxTable,
+    /// The FX warnings of the whole data ([`Valued::fx_warnings`]).
+    pub fx_warnings: Vec<String>,
+}
+
+impl Facts {
+    /// The facts of valued data in memory.
+    pub fn of(data: &Valued<'_>) -> Facts {
+        let ledger = data.graph.ledger();
+        Facts {
+            times_us: ledger.times_us().to_vec(),
+            pairs: ledger
+                .froms()
+                .iter()
+                .copied()
+                .zip(ledger.tos().iter().copied())
+                .collect(),
+            whole: Arc::new(WholeData::of(ledger)),
+            fx: data.fx.clone(),
+            fx_warnings: data.fx_warnings(),
+        }
+    }
+
+    /// The facts of a source, in one reading of it: `make_fx` is given a
+    /// ledger of the transfers that convert one asset into another (all
+    /// that implied rates are made from) and returns the FX table, in the
+    /// reporting currency it names.
+    ///
+    /// # Errors
+    ///
+    /// When the source cannot be read.
+    pub fn gather(
+        source: &dyn PartSource,
+        make_fx: impl FnOnce(&Ledger) -> FxTable,
+    ) -> crate::Result<Facts> {
+        let mut times_us = Vec::new();
+        let mut pairs = Vec::new();
+        let mut paid_in: Vec<usize> = Vec::new();
+        let (conversions, _) = source.pick(&mut |g| {
+            times_us.push(g.time_us);
+            pairs.push((g.from, g.to));
+            let asset = g.asset_paid.index();
+            if asset >= paid_in.len() {
+                paid_in.resize(asset + 1, 0);
+            }
+            paid_in[asset] += 1;
+            g.asset_paid != g.asset_received
+        })?;
+        let fx = make_fx(&conversions).check(&conversions);
+        let unpriced: Vec<(String, usize)> = conversions
+            .assets()
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| fx.unpriced.contains(&a.code))
+            .map(|(i, a)| (a.code.clone(), paid_in.get(i).copied().unwrap_or(0)))
+            .collect();
+        let keys = pairs
+            .iter()
+            .map(|&(f, t)| crate::valued::pair_key(f, t))
+            .collect();
+        let whole = WholeData::from_pairs(
+            source.accounts(),
+            times_us.first().copied(),
+            times_us.last().copied().unwrap_or(0),
+            keys,
+        );
+        Ok(Facts {
+            fx_warnings: crate::valued::fx_warnings(&fx.reporting, &unpriced),
+            times_us,
+            pairs,
+            whole: Arc::new(whole),
+            fx,
         })
-        .map(|i| i as u32)
-        .collect()
+    }
 }
 
 /// Run every enabled detector of `config` shard by shard over `data`
@@ -196,10 +350,34 @@ pub fn analyze_sharded(
     data: &Valued<'_>,
     config: &DetectConfig,
     length_us: i64,
-    mut on_step: impl FnMut(ShardStep<'_>),
+    on_step: impl FnMut(ShardStep<'_>),
 ) -> Analysis {
-    let mut warnings = data.fx_warnings();
-    warnings.extend(burst_warnings(config, data.span_us));
+    let source = InMemory(data.graph.ledger());
+    match analyze_parts(&source, &Facts::of(data), config, length_us, on_step) {
+        Ok(analysis) => analysis,
+        // a ledger in memory is never unreadable
+        Err(e) => unreachable!("reading a ledger in memory: {e}"),
+    }
+}
+
+/// [`analyze_sharded`] over any [`PartSource`], reading one part at a
+/// time: a time shard's transfers, then each account part's, then the
+/// transfers the findings name (for the steps that put the parts'
+/// findings together). Findings name transfers by their ids in the whole
+/// data.
+///
+/// # Errors
+///
+/// When the source cannot be read.
+pub fn analyze_parts(
+    source: &dyn PartSource,
+    facts: &Facts,
+    config: &DetectConfig,
+    length_us: i64,
+    mut on_step: impl FnMut(ShardStep<'_>),
+) -> crate::Result<Analysis> {
+    let mut warnings = facts.fx_warnings.clone();
+    warnings.extend(burst_warnings(config, facts.whole.span_us()));
     let enabled = |t: super::Typology| config.enabled.contains(&t);
     let detectors: Vec<_> = config
         .detectors()
@@ -226,22 +404,11 @@ pub fn analyze_sharded(
         .max()
         .unwrap_or(0);
     let before = in_mode(Mode::Time).map(|d| d.lookback()).max().unwrap_or(0);
-    let ledger = data.graph.ledger();
-    let whole = Arc::new(WholeData::of(ledger));
-    let list = shards(ledger.times_us(), length_us, before, after);
+    let whole = &facts.whole;
+    let list = shards(&facts.times_us, length_us, before, after);
     let mut found: Vec<Vec<Finding>> = vec![Vec::new(); detectors.len()];
     let mut truncated = vec![false; detectors.len()];
     let mut seconds = vec![0.0f64; detectors.len()];
-    // what none of the parts can see runs on the whole data
-    for (k, (_, detector)) in detectors.iter().enumerate() {
-        if modes[k] == Mode::Whole {
-            let started = Instant::now();
-            let detection = detector.detect(data);
-            truncated[k] = detection.truncated;
-            found[k] = detection.findings;
-            seconds[k] = started.elapsed().as_secs_f64();
-        }
-    }
     let mut run_part = |part: &Valued<'_>,
                         mode: Mode,
                         to_whole: &dyn Fn(usize) -> usize,
@@ -254,7 +421,11 @@ pub fn analyze_sharded(
             let Detection {
                 findings,
                 truncated: hit,
-            } = detector.detect_part(part);
+            } = if mode == Mode::Whole {
+                detector.detect(part)
+            } else {
+                detector.detect_part(part)
+            };
             truncated[k] |= hit;
             for mut f in findings {
                 let first = f.transfers.first().map_or(0, |t| to_whole(t.index()));
@@ -269,13 +440,26 @@ pub fn analyze_sharded(
             seconds[k] += started.elapsed().as_secs_f64();
         }
     };
+    if modes.contains(&Mode::Whole) {
+        // what none of the parts can see runs on the whole data (no
+        // detector of the registry needs this today)
+        let ledger = source.range(0..facts.times_us.len())?;
+        let graph = FlowGraph::new(ledger);
+        let part = Valued::shard(
+            &graph,
+            facts.fx.clone(),
+            whole.clone(),
+            (0, graph.ledger().len()),
+        );
+        run_part(&part, Mode::Whole, &|i| i, &|_| true);
+    }
     if modes.contains(&Mode::Time) {
         for shard in &list {
             on_step(ShardStep::Shard(shard));
             let (lo, hi) = shard.read;
-            let graph = FlowGraph::new(ledger.slice(lo..hi));
+            let graph = FlowGraph::new(source.range(lo..hi)?);
             let owned = (shard.owned.0 - lo, shard.owned.1 - lo);
-            let part = Valued::shard(&graph, data.fx.clone(), whole.clone(), owned);
+            let part = Valued::shard(&graph, facts.fx.clone(), whole.clone(), owned);
             let (a, b) = shard.owned;
             run_part(&part, Mode::Time, &|i| i + lo, &|i| i >= a && i < b);
         }
@@ -290,19 +474,34 @@ pub fn analyze_sharded(
     scopes.sort_unstable();
     scopes.dedup();
     if !scopes.is_empty() {
-        let accounts = ledger.accounts().len();
+        let accounts = source.accounts();
         // as many parts as time shards, up to MAX_ACCOUNT_PARTS (each
-        // part scans every transfer and builds a graph of its own), and
-        // never more than accounts (those would be empty)
+        // part reads every transfer to pick its own and builds a graph of
+        // them), and never more than accounts (those would be empty)
         let parts = list.len().min(MAX_ACCOUNT_PARTS).min(accounts).max(1);
         for p in 0..parts {
             on_step(ShardStep::AccountPart { part: p, parts });
             let owned = owned_accounts(accounts, parts, p);
+            // which transfers each scope reads, from the facts; each scope
+            // reads the source once, so that a part holds one scope's
+            // transfers at a time (one reading for all of them would hold
+            // their union, most of the data on dense sets)
+            let mut payees = vec![false; accounts];
+            if scopes.iter().any(|&s| s != AccountScope::Own) {
+                for &(f, t) in &facts.pairs {
+                    if owned[f.index()] {
+                        payees[t.index()] = true;
+                    }
+                }
+            }
             for &scope in &scopes {
-                let ids = part_transfers(ledger, &owned, scope);
-                let graph = FlowGraph::new(ledger.select(&ids));
+                let (ledger, ids) = source.pick(&mut |g| {
+                    let (f, t) = facts.pairs[g.id];
+                    in_scope(scope, &owned, &payees, f, t)
+                })?;
+                let graph = FlowGraph::new(ledger);
                 let part =
-                    Valued::account_part(&graph, data.fx.clone(), whole.clone(), owned.clone());
+                    Valued::account_part(&graph, facts.fx.clone(), whole.clone(), owned.clone());
                 run_part(&part, Mode::Accounts(scope), &|i| ids[i] as usize, &|_| {
                     true
                 });
@@ -312,13 +511,29 @@ pub fn analyze_sharded(
     for findings in &mut found {
         findings.retain(|f| enabled(f.typology));
     }
+    // the steps that put the parts together read the transfers the
+    // findings name, and only those
+    let mut named = vec![false; facts.times_us.len()];
+    for t in found.iter().flatten().flat_map(|f| &f.transfers) {
+        named[t.index()] = true;
+    }
+    let (ledger, ids) = source.pick(&mut |g| named[g.id])?;
+    let graph = FlowGraph::new(ledger);
+    let named = Valued::shard(
+        &graph,
+        facts.fx.clone(),
+        whole.clone(),
+        (0, graph.ledger().len()),
+    );
+    let local = |t: TransferId| TransferId(ids.partition_point(|&x| x < t.0) as u32);
+    let global = |t: TransferId| TransferId(ids[t.index()]);
     let mut analysis = Analysis {
         warnings,
         ..Analysis::default()
     };
     let mut per_name: BTreeMap<String, f64> = BTreeMap::new();
     for (k, (name, detector)) in detectors.iter().enumerate() {
-        let parts = std::mem::take(&mut found[k]);
+        let mut parts = std::mem::take(&mut found[k]);
         let Detection {
             findings,
             truncated: hit,
@@ -328,7 +543,14 @@ pub fn analyze_sharded(
                 truncated: truncated[k],
             }
         } else {
-            detector.combine(data, parts, truncated[k])
+            for f in &mut parts {
+                f.transfers.iter_mut().for_each(|t| *t = local(*t));
+            }
+            let mut done = detector.combine(&named, parts, truncated[k]);
+            for f in &mut done.findings {
+                f.transfers.iter_mut().for_each(|t| *t = global(*t));
+            }
+            done
         };
         per_name.insert(name.to_string(), seconds[k]);
         analysis.truncated.insert(name.to_string(), hit);
@@ -336,7 +558,25 @@ pub fn analyze_sharded(
     }
     analysis.seconds = per_name;
     in_output_order(&mut analysis.findings);
-    analysis
+    Ok(analysis)
+}
+
+/// Whether a part that owns `owned` (and whose owned accounts pay
+/// `payees`) holds the transfer `from → to` for `scope`.
+fn in_scope(
+    scope: AccountScope,
+    owned: &[bool],
+    payees: &[bool],
+    from: AccountId,
+    to: AccountId,
+) -> bool {
+    owned[from.index()]
+        || owned[to.index()]
+        || match scope {
+            AccountScope::Own => false,
+            AccountScope::PayeesPayments => payees[from.index()],
+            AccountScope::PayeesReceipts => payees[to.index()],
+        }
 }
 
 #[cfg(test)]

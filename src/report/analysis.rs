@@ -292,8 +292,8 @@ fn write_accounts_csv(
         })
         .column("amount_in_findings", |r| r.amount.to_string())
         .column("currency", |_| data.currency().to_string())
-        .column("transfers_out", |r| data.graph.out_degree(r.account) as u32)
-        .column("transfers_in", |r| data.graph.in_degree(r.account) as u32);
+        .column("transfers_out", |r| data.out_degree(r.account) as u32)
+        .column("transfers_in", |r| data.in_degree(r.account) as u32);
     let table = match model {
         true => table.column("model_score", |r| model_score[r.account.index()]),
         false => table,

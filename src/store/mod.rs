@@ -52,6 +52,7 @@ mod part;
 #[cfg(test)]
 mod tests;
 
+use crate::detect::{Glance, PartSource};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Layout, LoadOptions, LoadReport, Loaded};
 use crate::ledger::{Ledger, LedgerBuilder, NewTransfer};
@@ -355,6 +356,53 @@ impl Store {
     /// value in it is not one the store writes: the error names the file,
     /// and the row and column where there is one.
     pub fn load(&self, range: &TimeRange) -> Result<Loaded> {
+        let selected: Vec<usize> = self.selected(range).collect();
+        let (ledger, _) = self.read(&selected, &mut |g| range.holds(g.time_us))?;
+        Ok(self.loaded(ledger, selected.len()))
+    }
+
+    /// A ledger read from `read` of the partitions, as [`Store::load`]
+    /// gives it.
+    fn loaded(&self, ledger: Ledger, read: usize) -> Loaded {
+        let mut report = LoadReport::new(self.dir.clone(), Layout::Store, false);
+        report.rows_read = ledger.len() as u64;
+        report.rows_loaded = ledger.len() as u64;
+        report.notes.push(format!(
+            "read {read} of {} partitions of the store; rows are store rows (see its manifest.json)",
+            self.manifest.partitions.len()
+        ));
+        Loaded {
+            ledger,
+            report,
+            attempts: Vec::new(),
+            utxo: Vec::new(),
+        }
+    }
+
+    /// What reading the whole store part by part (a sharded analysis
+    /// from it, [`PartSource`]) says of the load: every transfer of the
+    /// store, and a note that no more than a part was held at once.
+    pub fn part_report(&self) -> LoadReport {
+        let mut report = LoadReport::new(self.dir.clone(), Layout::Store, false);
+        report.rows_read = self.manifest.transfers;
+        report.rows_loaded = self.manifest.transfers;
+        report.notes.push(format!(
+            "read the {} partitions of the store part by part; rows are store rows (see its manifest.json)",
+            self.manifest.partitions.len()
+        ));
+        report
+    }
+
+    /// The transfers of the partitions `partitions` (ascending) that
+    /// `keep` picks, as a ledger with every account
+    /// and asset of the store, and the picked transfers' ids: their places
+    /// in the time order of the whole store (partition by partition, each
+    /// sorted by time), the ids a ledger of the whole store gives them.
+    fn read(
+        &self,
+        partitions: &[usize],
+        keep: &mut dyn FnMut(&Glance) -> bool,
+    ) -> Result<(Ledger, Vec<u32>)> {
         let m = &self.manifest;
         let dictionary = Dictionary::read(&self.dir, m.accounts, m.assets)?;
         let mut b = LedgerBuilder::new();
@@ -375,14 +423,27 @@ impl Store {
             }
         }
         let offsets: Vec<u64> = m.sources.iter().map(|s| s.row_offset).collect();
-        let mut read = 0usize;
-        for i in self.selected(range) {
+        let firsts = self.first_ids();
+        let mut ids = Vec::new();
+        for &i in partitions {
             let p = &m.partitions[i];
             let path = self.dir.join(&p.file);
             let part = Part::read(&path, p.rows, self.bounds(i, &dictionary))?;
             b.reserve(part.len());
             for k in 0..part.len() {
-                if !range.holds(part.time_us[k]) {
+                let id = firsts[i] + k;
+                let (from, to) = (AccountId(part.from[k]), AccountId(part.to[k]));
+                let asset_paid = AssetId(part.asset_paid[k] as u16);
+                let asset_received = AssetId(part.asset_received[k] as u16);
+                let glance = Glance {
+                    id,
+                    time_us: part.time_us[k],
+                    from,
+                    to,
+                    asset_paid,
+                    asset_received,
+                };
+                if !keep(&glance) {
                     continue;
                 }
                 let source_row = offsets[part.source[k] as usize] + u64::from(part.row[k]);
@@ -392,14 +453,15 @@ impl Store {
                         format!("row {k}: store row {source_row} is out of range"),
                     )
                 })?;
+                ids.push(id as u32);
                 b.push(NewTransfer {
                     time_us: part.time_us[k],
-                    from: AccountId(part.from[k]),
-                    to: AccountId(part.to[k]),
+                    from,
+                    to,
                     amount_paid: part.amount_paid[k],
-                    asset_paid: AssetId(part.asset_paid[k] as u16),
+                    asset_paid,
                     amount_received: part.amount_received[k],
-                    asset_received: AssetId(part.asset_received[k] as u16),
+                    asset_received,
                     channel: part.channel[k],
                     source_row,
                     laundering: part.laundering[k],
@@ -408,24 +470,26 @@ impl Store {
                     chain: part.chain[k].as_deref(),
                 });
             }
-            read += 1;
         }
         let mut ledger = b.finish()?;
         let decimals: Vec<u32> = dictionary.assets.iter().map(|a| a.decimals).collect();
         ledger.set_asset_decimals(&decimals);
-        let mut report = LoadReport::new(self.dir.clone(), Layout::Store, false);
-        report.rows_read = ledger.len() as u64;
-        report.rows_loaded = ledger.len() as u64;
-        report.notes.push(format!(
-            "read {read} of {} partitions of the store; rows are store rows (see its manifest.json)",
-            m.partitions.len()
-        ));
-        Ok(Loaded {
-            ledger,
-            report,
-            attempts: Vec::new(),
-            utxo: Vec::new(),
-        })
+        Ok((ledger, ids))
+    }
+
+    /// The id of each partition's first transfer: the rows of the
+    /// partitions before it.
+    fn first_ids(&self) -> Vec<usize> {
+        let mut first = 0usize;
+        self.manifest
+            .partitions
+            .iter()
+            .map(|p| {
+                let here = first;
+                first += p.rows as usize;
+                here
+            })
+            .collect()
     }
 
     fn bounds(&self, i: usize, dictionary: &Dictionary) -> Bounds {
@@ -440,6 +504,33 @@ impl Store {
 
     fn last_time_us(&self) -> Option<i64> {
         self.spans.last().map(|s| s.last)
+    }
+}
+
+/// A store read a part at a time, partition by partition: what
+/// [`analyze_parts`](crate::detect::analyze_parts) reads when a sharded
+/// analysis runs from a store, holding one part's transfers at a time
+/// (ids are the places in the time order of the whole store, as a ledger
+/// of the whole store has them).
+impl PartSource for Store {
+    fn accounts(&self) -> usize {
+        self.manifest.accounts as usize
+    }
+
+    fn pick(&self, keep: &mut dyn FnMut(&Glance) -> bool) -> Result<(Ledger, Vec<u32>)> {
+        let all: Vec<usize> = (0..self.manifest.partitions.len()).collect();
+        self.read(&all, keep)
+    }
+
+    fn range(&self, ids: std::ops::Range<usize>) -> Result<Ledger> {
+        let firsts = self.first_ids();
+        let meets: Vec<usize> = (0..firsts.len())
+            .filter(|&i| {
+                let end = firsts[i] + self.manifest.partitions[i].rows as usize;
+                firsts[i] < ids.end && ids.start < end
+            })
+            .collect();
+        Ok(self.read(&meets, &mut |g| ids.contains(&g.id))?.0)
     }
 }
 

@@ -486,3 +486,43 @@ fn utxo_files_are_refused() {
         .to_string();
     assert!(message.contains("UTXO"), "{message}");
 }
+
+#[test]
+fn a_sharded_analysis_read_part_by_part_from_the_store_equals_the_whole() {
+    use crate::detect::{analyze, analyze_parts, DetectConfig, Facts};
+    use crate::fx::FxTable;
+    use crate::graph::FlowGraph;
+    use crate::valued::Valued;
+    let dir = tempfile::tempdir().unwrap();
+    for (seed, format) in [(3, OutputFormat::Transfers), (4, OutputFormat::AmlWorld)] {
+        let input = generated(dir.path(), format, false, seed);
+        let store_dir = dir.path().join(format!("store-{seed}"));
+        ingest(&store_dir, &[input], &IngestOptions::default()).unwrap();
+        let store = Store::open(&store_dir).unwrap();
+        let whole = store.load(&TimeRange::default()).unwrap().ledger;
+        let graph = FlowGraph::new(whole);
+        let data = Valued::implied(&graph, "USD");
+        let config = DetectConfig::default();
+        let expected = analyze(&data, &config, |_| {});
+        assert!(expected.findings.len() > 20, "{}", expected.findings.len());
+        let facts =
+            Facts::gather(&store, |conversions| FxTable::implied(conversions, "USD")).unwrap();
+        assert_eq!(facts.times_us, graph.ledger().times_us());
+        assert_eq!(facts.fx.rates, data.fx.rates);
+        for length in [
+            crate::time::DAY / 2,
+            3 * crate::time::DAY,
+            30 * crate::time::DAY,
+        ] {
+            let mut steps = 0;
+            let parts = analyze_parts(&store, &facts, &config, length, |_| steps += 1).unwrap();
+            assert!(steps >= 2, "{steps} parts");
+            assert!(
+                parts.findings == expected.findings,
+                "seed {seed}, shards of {length} µs"
+            );
+            assert_eq!(parts.truncated, expected.truncated);
+            assert_eq!(parts.warnings, expected.warnings);
+        }
+    }
+}

@@ -68,6 +68,48 @@ fn analyze_and_trace_from_the_store_equal_the_file() {
 }
 
 #[test]
+fn a_sharded_analysis_reads_the_store_part_by_part_with_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingest_sample(dir.path());
+    let whole = dir.path().join("whole");
+    stdout_of(&[
+        "analyze",
+        "--store",
+        &store,
+        "--out",
+        whole.to_str().unwrap(),
+        "--no-report",
+    ]);
+    for length in ["1d", "7d", "90d"] {
+        let parts = dir.path().join(length);
+        let out = moneytrail(&[
+            "analyze",
+            "--store",
+            &store,
+            "--shard",
+            length,
+            "--out",
+            parts.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("report.html is left out"), "{stderr}");
+        assert!(!parts.join("report.html").exists());
+        for file in ["findings.json", "findings.csv", "accounts.csv"] {
+            let a = std::fs::read(whole.join(file)).unwrap();
+            let b = std::fs::read(parts.join(file)).unwrap();
+            assert!(
+                a == b,
+                "{file} differs between the whole store and shards of {length}"
+            );
+        }
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(parts.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["rows_loaded"], 3008);
+    }
+}
+
+#[test]
 fn a_time_range_reads_part_of_the_store_and_says_when_it_holds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = ingest_sample(dir.path());

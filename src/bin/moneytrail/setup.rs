@@ -165,13 +165,29 @@ pub(crate) fn fx_table_for(
     fx: Option<&PathBuf>,
     currency: &str,
 ) -> anyhow::Result<(FxTable, Option<PathBuf>)> {
+    let (make, fx_file) = fx_rule(input, fx, currency)?;
+    Ok((make(graph.ledger()), fx_file))
+}
+
+/// The one FX rule as a function of the transfers it reads (implied
+/// rates, completed by the rates of `fx` or of an FX file beside the
+/// input), and that file.
+pub(crate) fn fx_rule(
+    input: &Path,
+    fx: Option<&PathBuf>,
+    currency: &str,
+) -> anyhow::Result<(impl FnOnce(&Ledger) -> FxTable, Option<PathBuf>)> {
     let currency = currency.to_ascii_uppercase();
     let fx_file = fx.cloned().or_else(|| ingest::fx_beside(input));
-    let table = match &fx_file {
-        Some(path) => FxTable::implied_with(graph.ledger(), &ingest::read_fx(path, &currency)?),
-        None => FxTable::implied(graph.ledger(), &currency),
+    let given = match &fx_file {
+        Some(path) => Some(ingest::read_fx(path, &currency)?),
+        None => None,
     };
-    Ok((table, fx_file))
+    let make = move |ledger: &Ledger| match &given {
+        Some(given) => FxTable::implied_with(ledger, given),
+        None => FxTable::implied(ledger, &currency),
+    };
+    Ok((make, fx_file))
 }
 
 /// Where the rates came from, for the first line a command prints:

@@ -6,6 +6,7 @@ use crate::{output, setup};
 use moneytrail::detect::{self, DetectConfig};
 use moneytrail::learn::Model;
 use moneytrail::report::{self, AnalysisRun, FindingRecord, TransferScores};
+use moneytrail::store::Store;
 use moneytrail::FlowGraph;
 use moneytrail::Valued;
 use std::io::{IsTerminal, Write};
@@ -21,6 +22,12 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         Some(dir) => Some((dir, Model::load(dir)?)),
         None => None,
     };
+    if let (Some(length), Some(dir)) = (args.shard, &args.input.store) {
+        let whole_store = args.input.read_from.is_none() && args.input.read_until.is_none();
+        if whole_store && model.is_none() {
+            return run_from_store(args, &config, dir, length.micros());
+        }
+    }
     let started = Instant::now();
     let loaded = setup::load(&args.input)?;
     let report = loaded.report.clone();
@@ -28,16 +35,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     let (fx, fx_file) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &config.currency)?;
     let data = Valued::new(&graph, fx);
     let seconds_load = started.elapsed().as_secs_f64();
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(config.enabled.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} detecting {msg} [{bar:20}] {pos}/{len}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let bar = progress(&config);
     let analysis = match args.shard {
         Some(length) => detect::analyze_sharded(&data, &config, length.micros(), |step| {
             if let Some(bar) = &bar {
@@ -68,23 +66,132 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         None => None,
     };
     let seconds_scoring = started_scoring.elapsed().as_secs_f64();
+    let run = Run {
+        report: &report,
+        seconds_load,
+        fx_file: fx_file.as_deref(),
+        scores: scores.as_ref(),
+        seconds_scoring,
+        html: true,
+    };
+    write_and_print(args, &config, &data, &analysis, &run)
+}
+
+/// What a run loaded and scored, for its output.
+struct Run<'a> {
+    report: &'a moneytrail::ingest::LoadReport,
+    seconds_load: f64,
+    fx_file: Option<&'a std::path::Path>,
+    scores: Option<&'a TransferScores>,
+    seconds_scoring: f64,
+    /// Whether report.html may be written.
+    html: bool,
+}
+
+/// `analyze --store DIR --shard L` on the whole store: read it part by
+/// part (never all of it at once), then write the outputs from the
+/// transfers the findings name, valued with the whole store's facts.
+fn run_from_store(
+    args: &AnalyzeArgs,
+    config: &DetectConfig,
+    dir: &std::path::Path,
+    length_us: i64,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use moneytrail::detect::{Facts, PartSource};
+    let started = Instant::now();
+    let store =
+        Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))?;
+    let (make_fx, fx_file) =
+        setup::fx_rule(&store.manifest_path(), args.fx.as_ref(), &config.currency)?;
+    let cannot_read = || format!("cannot read the store {}", dir.display());
+    let facts = Facts::gather(&store, make_fx).with_context(cannot_read)?;
+    let report = store.part_report();
+    let seconds_load = started.elapsed().as_secs_f64();
+    let bar = progress(config);
+    let analysis = detect::analyze_parts(&store, &facts, config, length_us, |step| {
+        if let Some(bar) = &bar {
+            bar.set_message(step.to_string());
+        }
+    })
+    .with_context(cannot_read)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    // the outputs read only the transfers the findings name
+    let mut named = vec![false; facts.times_us.len()];
+    for t in analysis.findings.iter().flat_map(|f| &f.transfers) {
+        named[t.index()] = true;
+    }
+    let (ledger, ids) = store.pick(&mut |g| named[g.id]).with_context(cannot_read)?;
+    let graph = FlowGraph::new(ledger);
+    let count = graph.ledger().len();
+    let data = Valued::shard(&graph, facts.fx.clone(), facts.whole.clone(), (0, count));
+    let mut analysis = analysis;
+    for f in &mut analysis.findings {
+        for t in &mut f.transfers {
+            *t = moneytrail::TransferId(ids.partition_point(|&x| x < t.0) as u32);
+        }
+    }
+    if !args.output.no_report && args.out.is_some() {
+        eprintln!(
+            "note: report.html is left out when --store is analysed part by part (--shard): its overview and timeline need every transfer at once; run without --shard for it"
+        );
+    }
+    let run = Run {
+        report: &report,
+        seconds_load,
+        fx_file: fx_file.as_deref(),
+        scores: None,
+        seconds_scoring: 0.0,
+        html: false,
+    };
+    write_and_print(args, config, &data, &analysis, &run)
+}
+
+/// The progress bar of the detection step, on a terminal.
+fn progress(config: &DetectConfig) -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(config.enabled.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} detecting {msg} [{bar:20}] {pos}/{len}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
+}
+
+/// Write the results folder (with `--out`) and print the run.
+fn write_and_print(
+    args: &AnalyzeArgs,
+    config: &DetectConfig,
+    data: &Valued<'_>,
+    analysis: &moneytrail::detect::Analysis,
+    run: &Run<'_>,
+) -> anyhow::Result<()> {
+    let (report, seconds_load, scores) = (run.report, run.seconds_load, run.scores);
+    let seconds_scoring = run.seconds_scoring;
+    let fx_file = run.fx_file;
     let mut options = setup::output_options(&args.output);
+    options.html &= run.html;
     options.limits.drawn = args.report_drawn;
     options.export_top = args.export_top;
     let (records, written) = match &args.out {
         Some(dir) => report::write_analysis(
             dir,
-            &data,
-            &analysis,
-            &config,
+            data,
+            analysis,
+            config,
             &AnalysisRun {
-                load: &report,
+                load: report,
                 seconds_load,
-                model: scores.as_ref(),
+                model: scores,
             },
             &options,
         )?,
-        None => (FindingRecord::all(&analysis.findings, &data), Vec::new()),
+        None => (FindingRecord::all(&analysis.findings, data), Vec::new()),
     };
     let mut out = output::stdout();
     writeln!(
@@ -93,10 +200,10 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         report.path.display(),
         report.rows_loaded,
         report.rows_rejected,
-        graph.account_count(),
+        data.graph.account_count(),
         seconds_load,
         data.currency(),
-        setup::fx_source(&data.fx, fx_file.as_deref()),
+        setup::fx_source(&data.fx, fx_file),
     )?;
     write!(out, "\n{}", analysis.table())?;
     for w in &analysis.warnings {
