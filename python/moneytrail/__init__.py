@@ -44,6 +44,7 @@ __all__ = [
     "Transfers",
     "cluster",
     "generate",
+    "ingest",
     "load",
     "open_store",
     "sample",
@@ -420,6 +421,37 @@ def cluster(
             "categories": pl.List(pl.String),
         },
     )
+
+
+def ingest(
+    store: PathLike,
+    inputs: Union[PathLike, Iterable[PathLike]],
+    *,
+    format: str = "auto",
+    lenient: bool = False,
+    asset: Optional[str] = None,
+    partition: str = "1d",
+) -> Dict[str, Any]:
+    """Load transfers files into a time-partitioned store (``moneytrail
+    ingest``): a new store when ``store`` holds none, else the files are
+    appended to it. ``partition`` is the length of a partition (``1d``,
+    ``12h``, ``7d``) and applies to a new store only.
+
+    Returns what was done: ``transfers_added``, ``rows_rejected`` (with
+    ``lenient``), ``partitions_written``, ``appended``, ``fx_copied`` (the
+    FX file copied from beside the first input, if any) and the store's
+    ``manifest``. Read the store with :func:`open_store`."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    text = _native.ingest_files(
+        os.fspath(store),
+        [os.fspath(p) for p in inputs],
+        format=format,
+        lenient=lenient,
+        asset=asset,
+        partition=partition,
+    )
+    return json.loads(text)
 
 
 def open_store(

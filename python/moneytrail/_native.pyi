@@ -161,6 +161,15 @@ def open_store(
     read_until: Optional[str] = None,
     fx: Optional[str] = None,
 ) -> Transfers: ...
+def ingest_files(
+    store: str,
+    inputs: List[str],
+    *,
+    format: str = "auto",
+    lenient: bool = False,
+    asset: Optional[str] = None,
+    partition: str = "1d",
+) -> str: ...
 def sample_files(dir: str) -> str: ...
 def generate(
     dir: str,

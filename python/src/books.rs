@@ -6,7 +6,7 @@ use moneytrail::attribution::{clusters_of, Clusters};
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, Format, LoadOptions, LoadReport, Loaded};
 use moneytrail::report::OutputOptions;
-use moneytrail::store::{Store, TimeRange};
+use moneytrail::store::{IngestOptions, Store, TimeRange};
 use moneytrail::trace::ExchangeLinks;
 use moneytrail::{FlowGraph, Valued};
 use pyo3::prelude::*;
@@ -105,6 +105,55 @@ pub(crate) fn load(
     Ok(Transfers {
         books: Arc::new(loaded.map_err(to_py)?),
     })
+}
+
+/// Load transfers files into a time-partitioned store (created when `store`
+/// holds none, else extended), as `moneytrail ingest` does; returns what
+/// was done and the store's manifest, as JSON.
+#[pyfunction]
+#[pyo3(signature = (store, inputs, *, format = "auto", lenient = false, asset = None, partition = "1d"))]
+pub(crate) fn ingest_files(
+    py: Python<'_>,
+    store: PathBuf,
+    inputs: Vec<PathBuf>,
+    format: &str,
+    lenient: bool,
+    asset: Option<String>,
+    partition: &str,
+) -> PyResult<String> {
+    if inputs.is_empty() {
+        return Err(argument("no input files: give at least one"));
+    }
+    let partition_us = moneytrail::time::parse_duration(partition)
+        .filter(|&d| d > 0)
+        .ok_or_else(|| {
+            argument(format!(
+                "partition {partition:?} is not a duration such as 1d, 12h or 7d"
+            ))
+        })?;
+    let mut load = LoadOptions {
+        format: format.parse().map_err(to_py)?,
+        lenient,
+        ..LoadOptions::default()
+    };
+    if let Some(asset) = asset {
+        load.default_asset = asset;
+    }
+    let options = IngestOptions { load, partition_us };
+    let ingested = py
+        .detach(|| moneytrail::store::ingest(&store, &inputs, &options))
+        .map_err(to_py)?;
+    let rejected: u64 = ingested.loads.iter().map(|r| r.rows_rejected).sum();
+    let summary = serde_json::json!({
+        "store": store.display().to_string(),
+        "appended": ingested.appended,
+        "transfers_added": ingested.transfers_added,
+        "rows_rejected": rejected,
+        "partitions_written": ingested.partitions_written,
+        "fx_copied": ingested.fx_copied.as_ref().map(|p| p.display().to_string()),
+        "manifest": ingested.manifest,
+    });
+    Ok(summary.to_string())
 }
 
 /// Open a store written by `moneytrail ingest` and read the partitions that

@@ -27,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sources::Sources>()?;
     m.add_function(wrap_pyfunction!(books::load, m)?)?;
     m.add_function(wrap_pyfunction!(books::open_store, m)?)?;
+    m.add_function(wrap_pyfunction!(books::ingest_files, m)?)?;
     m.add_function(wrap_pyfunction!(books::sample_files, m)?)?;
     m.add_function(wrap_pyfunction!(making::generate, m)?)?;
     m.add_function(wrap_pyfunction!(attribution::cluster, m)?)?;

@@ -218,6 +218,22 @@ def test_store(cli, tmp_path):
     assert str(times.min()) >= "2024-03-10" and str(times.max()) < "2024-03-20"
 
 
+def test_ingest_matches_the_cli(cli, tmp_path):
+    made = moneytrail.ingest(tmp_path / "py", SAMPLE, partition="7d")
+    cli("ingest", "--input", SAMPLE, "--store", tmp_path / "cli", "--partition", "7d")
+    assert made["transfers_added"] == 3008 and not made["appended"]
+    assert made["rows_rejected"] == 0 and made["partitions_written"] >= 4
+    on_disk = json.loads((tmp_path / "cli" / "manifest.json").read_text())
+    assert made["manifest"] == on_disk
+    assert json.loads((tmp_path / "py" / "manifest.json").read_text()) == on_disk
+    store = moneytrail.open_store(tmp_path / "py")
+    assert store.analyze().findings.equals(moneytrail.load(SAMPLE).analyze().findings)
+    with pytest.raises(moneytrail.ArgumentError, match="partition"):
+        moneytrail.ingest(tmp_path / "bad", SAMPLE, partition="soon")
+    with pytest.raises(moneytrail.InputError, match="missing.csv"):
+        moneytrail.ingest(tmp_path / "bad", tmp_path / "missing.csv")
+
+
 def test_results_folder_and_notebook_views(sample, tmp_path):
     analysis = sample.analyze()
     written = analysis.write(tmp_path / "out")
