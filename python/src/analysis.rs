@@ -168,6 +168,7 @@ impl Analysis {
                     load: &self.books.report,
                     seconds_load: self.books.seconds_load,
                     model: self.scores.as_ref(),
+                    account_model: None,
                 },
                 &options,
             )

@@ -5,7 +5,7 @@
 use crate::books::{duration, Transfers};
 use crate::errors::{argument, to_py};
 use moneytrail::features::{transfer_features, write_parquet, FeatureOptions};
-use moneytrail::learn::{labels_for, train, TrainOptions};
+use moneytrail::learn::{labels_for, train_on, TrainOptions};
 use moneytrail::synth::training::{self, Difficulty, OutputFormat, TrainingSpec};
 use moneytrail::time::Span;
 use pyo3::prelude::*;
@@ -39,8 +39,9 @@ impl Transfers {
 impl Transfers {
     /// Train gradient-boosted trees on the labelled transfers (labels from
     /// `labels`: a label column name, truth.json or an AMLworld patterns
-    /// file; the input's label column by default), save the model and
-    /// metrics.json into `out`, and return metrics.json's text.
+    /// file; the input's label column by default) or, for labels that name
+    /// accounts (AMLSim's nodes.csv), an account-level model; save the
+    /// model and metrics.json into `out`, and return metrics.json's text.
     #[pyo3(signature = (out, *, labels = None, rounds = None, seed = 1, validation_share = None,
         window = "1d", cycle_hops = None, currency = "USD"))]
     #[allow(clippy::too_many_arguments)]
@@ -72,7 +73,7 @@ impl Transfers {
             let (labels, source) = labels_for(l, &self.books.report.path, labels).map_err(to_py)?;
             let data = self.books.valued(currency)?;
             let features = transfer_features(&data, &options.features);
-            let trained = train(&data, &features, &labels, &options).map_err(to_py)?;
+            let trained = train_on(&data, &features, &labels, &options).map_err(to_py)?;
             trained.model.save(&out).map_err(to_py)?;
             let mut record =
                 serde_json::to_value(&trained.metrics).map_err(|e| argument(e.to_string()))?;

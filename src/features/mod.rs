@@ -14,15 +14,20 @@
 //! * temporal cycles through the transfer by length ([`cycle_features`]);
 //! * what the rules say ([`rule_features`]): per typology of the detector
 //!   registry, the best score of the findings holding the transfer and
-//!   how many hold it.
+//!   how many hold it;
+//! * per account, for an account-level model ([`account_features`]): its
+//!   counts, counterparties and values over its whole history, and the
+//!   highest value of every transfer column over what it paid and received.
 //!
 //! Every family is checked against a brute-force reference on random
 //! ledgers, and gives the same columns on any number of threads.
 
+mod accounts;
 mod cycles;
 mod endpoint;
 mod rules;
 
+pub use accounts::{account_features, AccountFeatures, ACCOUNT_COLUMNS};
 pub use cycles::{cycle_features, cycle_names, CYCLES_PER_START};
 pub use endpoint::{
     endpoint_features, endpoint_names, FeatureColumns, ENDPOINT_COLUMNS, STATISTICS,

@@ -58,6 +58,11 @@ pub(crate) fn reasons(
 /// assert_eq!(describe("payer_out_sum", 9850.0, day, "USD"), "payer paid 9,850.00 USD in all within 24 h");
 /// assert_eq!(describe("value_paid", 250.0, day, "USD"), "worth 250.00 USD");
 /// assert_eq!(describe("cross_border", 1.0, day, "USD"), "crosses a border");
+/// assert_eq!(describe("payers", 14.0, day, "USD"), "received from 14 accounts in all");
+/// assert_eq!(
+///     describe("received_max_payee_in_fan", 14.0, day, "USD"),
+///     "a transfer it received: payee received from 14 accounts within 24 h"
+/// );
 /// assert_eq!(describe("rule_fan_in_score", 0.93, day, "USD"), "in a fan in finding scoring 0.93");
 /// assert_eq!(describe("rule_transfers", 16.0, day, "USD"), "in a finding of 16 transfers");
 /// ```
@@ -75,9 +80,31 @@ pub fn describe(column: &str, value: f64, window: Span, currency: &str) -> Strin
         "cross_border" => return "stays within one country (or a country is unknown)".to_string(),
         "cross_currency" if value > 0.5 => return "changes currency".to_string(),
         "cross_currency" => return "stays in one currency".to_string(),
+        "paid_transfers" => return format!("paid {} in all", count(whole(value), "transfer")),
+        "received_transfers" => {
+            return format!("received {} in all", count(whole(value), "transfer"))
+        }
+        "payees" => return format!("paid {} in all", count(whole(value), "account")),
+        "payers" => return format!("received from {} in all", count(whole(value), "account")),
+        "paid_value" => return format!("paid {} in all", money(value)),
+        "received_value" => return format!("received {} in all", money(value)),
+        "forwarded_share" => return format!("paid on {:.0}% of what it received", value * 100.0),
+        "active_days" => return format!("active over {value:.1} days"),
         "rule_accounts" => return format!("in a finding of {}", count(whole(value), "account")),
         "rule_transfers" => return format!("in a finding of {}", count(whole(value), "transfer")),
         _ => {}
+    }
+    if let Some(inner) = column.strip_prefix("paid_max_") {
+        return format!(
+            "a payment it made: {}",
+            describe(inner, value, window, currency)
+        );
+    }
+    if let Some(inner) = column.strip_prefix("received_max_") {
+        return format!(
+            "a transfer it received: {}",
+            describe(inner, value, window, currency)
+        );
     }
     if let Some(k) = column.strip_prefix("cycle_") {
         return format!(

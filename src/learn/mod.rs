@@ -8,6 +8,10 @@
 //!   that maximises F1 there; the earlier ones train the trees.
 //! * [`Model::score`] scores every transfer of a ledger from its features
 //!   alone: it never reads the ledger's laundering labels.
+//! * [`train_accounts`] learns from labels that name accounts (AMLSim's
+//!   `nodes.csv`) an account-level model, over the
+//!   [account features](crate::features::account_features), split by each
+//!   account's first transfer; [`Model::score_accounts`] scores them.
 //! * [`Model::save`] and [`Model::load`] keep a model in a folder, with
 //!   its format version, feature configuration and threshold; a model
 //!   refuses data whose features differ from the ones it was trained on.
@@ -55,7 +59,8 @@ pub use explain::{describe, Reason};
 
 use crate::error::{Error, Result};
 use crate::features::{
-    transfer_features, transfer_features_from, FeatureOptions, TransferFeatures,
+    account_features, transfer_features, transfer_features_from, AccountFeatures, FeatureColumns,
+    FeatureOptions, TransferFeatures,
 };
 use crate::model::TransferId;
 use crate::time::Span;
@@ -111,9 +116,35 @@ impl Default for TrainOptions {
     }
 }
 
+/// What a model scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Each transfer, from its [features](crate::features::transfer_features).
+    #[default]
+    Transfer,
+    /// Each account, from its [features](crate::features::account_features)
+    /// (learned from labels that name accounts, as AMLSim's `nodes.csv`).
+    Account,
+}
+
+impl Level {
+    /// What it scores, in words: `transfer` or `account`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Level::Transfer => "transfer",
+            Level::Account => "account",
+        }
+    }
+}
+
 /// What a model needs its input's features to be.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSpec {
+    /// What the model scores (models written before account-level models
+    /// score transfers).
+    #[serde(default)]
+    pub level: Level,
     /// The endpoint window.
     pub window: Span,
     /// The reporting currency of the value columns.
@@ -126,6 +157,26 @@ pub struct FeatureSpec {
     pub cycle_hops: usize,
     /// The numeric feature columns, in the trees' order.
     pub columns: Vec<String>,
+}
+
+impl FeatureSpec {
+    /// The spec of a model of `level` trained on `data` with `options`,
+    /// reading `columns`.
+    fn of(
+        level: Level,
+        data: &Valued<'_>,
+        options: &FeatureOptions,
+        columns: Vec<String>,
+    ) -> FeatureSpec {
+        FeatureSpec {
+            level,
+            window: options.window,
+            currency: data.currency().to_string(),
+            rules: options.rules_for(data),
+            cycle_hops: options.cycle_hops,
+            columns,
+        }
+    }
 }
 
 /// Counts of labelled transfers in a part of the data.
@@ -245,26 +296,100 @@ pub fn train(
             l.len()
         )));
     }
+    // Feature rows by time (then input row): the last share validates.
+    let times = l.times_us();
+    let mut by_time: Vec<usize> = (0..features.transfers.len()).collect();
+    by_time.sort_by_key(|&r| (times[features.transfers[r].index()], features.rows[r]));
+    let spec = FeatureSpec::of(
+        Level::Transfer,
+        data,
+        &options.features,
+        features.numbers.names.clone(),
+    );
+    fit(
+        spec,
+        &features.numbers,
+        &by_time,
+        &|r| labels[features.transfers[r].index()],
+        &|r| times[features.transfers[r].index()],
+        options,
+    )
+}
+
+/// Train an account-level model on `labels` (one per account, by account
+/// id: AMLSim's `nodes.csv`, or an answer key that names accounts) with
+/// the [account features](crate::features::account_features) made from
+/// the transfer `features` of `data`. The accounts are split by time as
+/// transfers are, by their first transfer: the last
+/// [`TrainOptions::validation_share`] of them validates.
+///
+/// # Errors
+///
+/// As [`train`], for accounts.
+pub fn train_accounts(
+    data: &Valued<'_>,
+    features: &TransferFeatures,
+    labels: &[bool],
+    options: &TrainOptions,
+) -> Result<Trained> {
+    if labels.len() != data.graph.account_count() {
+        return Err(Error::invalid(format!(
+            "{} labels for {} accounts",
+            labels.len(),
+            data.graph.account_count()
+        )));
+    }
+    let accounts = account_features(data, features);
+    if !accounts.accounts.iter().any(|a| labels[a.index()]) {
+        return Err(Error::invalid(format!(
+            "the labels mark none of the {} accounts that pay or receive as laundering: a model needs confirmed cases to learn from",
+            accounts.accounts.len()
+        )));
+    }
+    let mut by_time: Vec<usize> = (0..accounts.accounts.len()).collect();
+    by_time.sort_by_key(|&r| (accounts.first_us[r], accounts.accounts[r]));
+    let spec = FeatureSpec::of(
+        Level::Account,
+        data,
+        &options.features,
+        accounts.numbers.names.clone(),
+    );
+    fit(
+        spec,
+        &accounts.numbers,
+        &by_time,
+        &|r| labels[accounts.accounts[r].index()],
+        &|r| accounts.first_us[r],
+        options,
+    )
+}
+
+/// Fit the trees on the rows of `columns` in time order `by_time` (the
+/// last share validates: it stops the trees and picks the threshold).
+fn fit(
+    spec: FeatureSpec,
+    columns_of: &FeatureColumns,
+    by_time: &[usize],
+    label_of: &dyn Fn(usize) -> bool,
+    time_of: &dyn Fn(usize) -> i64,
+    options: &TrainOptions,
+) -> Result<Trained> {
+    let noun = spec.level.noun();
     if !(0.0..1.0).contains(&options.validation_share) || options.validation_share == 0.0 {
         return Err(Error::invalid(format!(
             "validation share {} is not between 0 and 1",
             options.validation_share
         )));
     }
-    // Feature rows by time (then input row): the last share validates.
-    let times = l.times_us();
-    let mut by_time: Vec<usize> = (0..features.transfers.len()).collect();
-    by_time.sort_by_key(|&r| (times[features.transfers[r].index()], features.rows[r]));
     let validating = ((by_time.len() as f64) * options.validation_share).ceil() as usize;
     if validating == 0 || validating >= by_time.len() {
         return Err(Error::invalid(format!(
-            "{} transfers are too few to keep the last {:.0}% by time for validation",
-            by_time.len(),
+            "{} are too few to keep the last {:.0}% by time for validation",
+            crate::format::count(by_time.len(), noun),
             options.validation_share * 100.0
         )));
     }
     let (fit_rows, check_rows) = by_time.split_at(by_time.len() - validating);
-    let label_of = |r: usize| labels[features.transfers[r].index()];
     let counts = |rows: &[usize]| {
         let positive = rows.iter().filter(|&&r| label_of(r)).count();
         ClassCounts {
@@ -273,14 +398,14 @@ pub fn train(
         }
     };
     let (train_counts, validation_counts) = (counts(fit_rows), counts(check_rows));
-    let validation_from = crate::time::to_rfc3339(times[features.transfers[check_rows[0]].index()]);
+    let validation_from = crate::time::to_rfc3339(time_of(check_rows[0]));
     for (part, c) in [
         ("training", train_counts),
         ("validation", validation_counts),
     ] {
         if c.positive == 0 || c.negative == 0 {
             return Err(Error::invalid(format!(
-                "the {part} part (the {} {:.0}% by time; validation from {validation_from}) holds {} laundering and {} other transfers: it needs both; label more of the period",
+                "the {part} part (the {} {:.0}% by time; validation from {validation_from}) holds {} laundering and {} other {noun}s: it needs both; label more of the period",
                 if part == "training" { "first" } else { "last" },
                 if part == "training" { 100.0 - options.validation_share * 100.0 } else { options.validation_share * 100.0 },
                 c.positive,
@@ -288,15 +413,8 @@ pub fn train(
             )));
         }
     }
-    let spec = FeatureSpec {
-        window: options.features.window,
-        currency: data.currency().to_string(),
-        rules: options.features.rules_for(data),
-        cycle_hops: options.features.cycle_hops,
-        columns: features.numbers.names.clone(),
-    };
-    let (x_fit, y_fit) = matrix(features, fit_rows, &label_of);
-    let (x_check, y_check) = matrix(features, check_rows, &label_of);
+    let (x_fit, y_fit) = matrix(columns_of, fit_rows, label_of);
+    let (x_check, y_check) = matrix(columns_of, check_rows, label_of);
     let columns = spec.columns.len();
     let (w_fit, w_check) = (vec![1.0; fit_rows.len()], vec![1.0; check_rows.len()]);
     let mut booster = GradientBooster::default()
@@ -358,12 +476,12 @@ pub fn train(
 
 /// The numeric features of `rows` as a column-major matrix, and their labels.
 fn matrix(
-    features: &TransferFeatures,
+    features: &FeatureColumns,
     rows: &[usize],
     label_of: &dyn Fn(usize) -> bool,
 ) -> (Vec<f64>, Vec<f64>) {
-    let mut x = Vec::with_capacity(rows.len() * features.numbers.values.len());
-    for column in &features.numbers.values {
+    let mut x = Vec::with_capacity(rows.len() * features.values.len());
+    for column in &features.values {
         x.extend(rows.iter().map(|&r| column[r]));
     }
     let y = rows
@@ -458,6 +576,46 @@ impl Model {
         data: &Valued<'_>,
         made: Option<(&crate::detect::DetectConfig, &[crate::detect::Finding])>,
     ) -> Result<TransferFeatures> {
+        if self.spec.level != Level::Transfer {
+            return Err(Error::invalid(format!(
+                "this model scores {}s, not transfers (it was trained on labels that name {}s)",
+                self.spec.level.noun(),
+                self.spec.level.noun()
+            )));
+        }
+        let features = self.transfer_features(data, made)?;
+        self.check(&features.numbers.names)?;
+        Ok(features)
+    }
+
+    /// The account features of `data` an account-level model reads (see
+    /// [`Model::features_with`] for `made`).
+    ///
+    /// # Errors
+    ///
+    /// When the model scores transfers, or as [`Model::score`].
+    pub fn account_features_with(
+        &self,
+        data: &Valued<'_>,
+        made: Option<(&crate::detect::DetectConfig, &[crate::detect::Finding])>,
+    ) -> Result<AccountFeatures> {
+        if self.spec.level != Level::Account {
+            return Err(Error::invalid(
+                "this model scores transfers, not accounts (it was trained on transfer labels)",
+            ));
+        }
+        let transfers = self.transfer_features(data, made)?;
+        let accounts = account_features(data, &transfers);
+        self.check(&accounts.numbers.names)?;
+        Ok(accounts)
+    }
+
+    /// The transfer features the model's configuration makes of `data`.
+    fn transfer_features(
+        &self,
+        data: &Valued<'_>,
+        made: Option<(&crate::detect::DetectConfig, &[crate::detect::Finding])>,
+    ) -> Result<TransferFeatures> {
         if data.currency() != self.spec.currency {
             return Err(Error::invalid(format!(
                 "the model was trained on values in {}; score with the same reporting currency (--currency {})",
@@ -475,18 +633,17 @@ impl Model {
             }
             _ => transfer_features(data, &options),
         };
-        self.check(&features)?;
         Ok(features)
     }
 
-    fn check(&self, features: &TransferFeatures) -> Result<()> {
-        if features.numbers.names != self.spec.columns {
-            let missing = absent(&self.spec.columns, &features.numbers.names);
-            let extra = absent(&features.numbers.names, &self.spec.columns);
+    fn check(&self, names: &[String]) -> Result<()> {
+        if names != self.spec.columns {
+            let missing = absent(&self.spec.columns, names);
+            let extra = absent(names, &self.spec.columns);
             return Err(Error::invalid(format!(
                 "the model reads {} feature columns and this moneytrail computes {} (missing: [{}]; new: [{}]; order differs when both are empty): retrain it with `moneytrail train`",
                 self.spec.columns.len(),
-                features.numbers.names.len(),
+                names.len(),
                 missing.join(", "),
                 extra.join(", ")
             )));
@@ -496,16 +653,45 @@ impl Model {
 
     /// Score precomputed features (from [`Model::features`]), in ledger order.
     pub fn score_features(&self, features: &TransferFeatures) -> Scores {
-        let rows: Vec<usize> = (0..features.transfers.len()).collect();
-        let (x, _) = matrix(features, &rows, &|_| false);
-        let m = Matrix::new(&x, rows.len(), self.spec.columns.len());
-        let by_row = self.booster.predict(&m, true);
+        let by_row = self.predict(&features.numbers);
         let mut score = vec![0.0; by_row.len()];
         for (r, s) in by_row.into_iter().enumerate() {
-            score[features.transfers[r].index()] = logistic(s);
+            score[features.transfers[r].index()] = s;
         }
         let flagged = score.iter().map(|&s| s >= self.threshold).collect();
         Scores { score, flagged }
+    }
+
+    /// Score precomputed account features (from
+    /// [`Model::account_features_with`]), one score per row.
+    pub fn score_accounts(&self, features: &AccountFeatures) -> Scores {
+        let score = self.predict(&features.numbers);
+        let flagged = score.iter().map(|&s| s >= self.threshold).collect();
+        Scores { score, flagged }
+    }
+
+    /// For each of the account feature rows `rows`, the `limit` features
+    /// that raised its score most, in words.
+    pub fn explain_accounts(
+        &self,
+        features: &AccountFeatures,
+        rows: &[usize],
+        limit: usize,
+    ) -> Vec<Vec<Reason>> {
+        self.explain_rows(&features.numbers, rows, limit)
+    }
+
+    /// The probability of every row of `columns`.
+    fn predict(&self, columns: &FeatureColumns) -> Vec<f64> {
+        let height = columns.values.first().map_or(0, Vec::len);
+        let rows: Vec<usize> = (0..height).collect();
+        let (x, _) = matrix(columns, &rows, &|_| false);
+        let m = Matrix::new(&x, rows.len(), self.spec.columns.len());
+        self.booster
+            .predict(&m, true)
+            .into_iter()
+            .map(logistic)
+            .collect()
     }
 
     /// For each of `transfers`, the `limit` features that raised its score
@@ -522,7 +708,17 @@ impl Model {
             position[t.index()] = r;
         }
         let rows: Vec<usize> = transfers.iter().map(|t| position[t.index()]).collect();
-        let (x, _) = matrix(features, &rows, &|_| false);
+        self.explain_rows(&features.numbers, &rows, limit)
+    }
+
+    /// [`Model::explain`] for rows of any feature table.
+    fn explain_rows(
+        &self,
+        features: &FeatureColumns,
+        rows: &[usize],
+        limit: usize,
+    ) -> Vec<Vec<Reason>> {
+        let (x, _) = matrix(features, rows, &|_| false);
         let columns = self.spec.columns.len();
         let m = Matrix::new(&x, rows.len(), columns);
         let all = self
@@ -659,31 +855,82 @@ pub fn ledger_labels(ledger: &crate::Ledger) -> Option<Vec<bool>> {
 /// The label columns the input layouts read.
 pub const LABEL_COLUMNS: [&str; 3] = ["Is Laundering", "label", "is_sar"];
 
-/// One label per transfer (ledger order) and where they came from, in
-/// words: from `given` (a label column name, a moneytrail answer key
-/// `truth.json`, or an AMLworld patterns file), or the input's label
-/// column when `given` is `None`. `input` is the transfers file the key's
-/// rows refer to.
+/// Labels for training: one per transfer, or one per account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Labels {
+    /// One per transfer, in ledger order (a transfer model).
+    Transfers(Vec<bool>),
+    /// One per account, by account id (an account-level model).
+    Accounts(Vec<bool>),
+}
+
+impl Labels {
+    /// What the labels name.
+    pub fn level(&self) -> Level {
+        match self {
+            Labels::Transfers(_) => Level::Transfer,
+            Labels::Accounts(_) => Level::Account,
+        }
+    }
+}
+
+/// Train the model the `labels` call for: a transfer model for transfer
+/// labels ([`train`]), an account-level one for account labels
+/// ([`train_accounts`]), with the transfer `features` of `data`.
 ///
 /// # Errors
 ///
-/// When the input has no label column, `given` is neither a column nor a
-/// file, the file cannot be read, or it labels accounts, not transfers.
+/// As [`train`] and [`train_accounts`].
+pub fn train_on(
+    data: &Valued<'_>,
+    features: &TransferFeatures,
+    labels: &Labels,
+    options: &TrainOptions,
+) -> Result<Trained> {
+    match labels {
+        Labels::Transfers(labels) => train(data, features, labels, options),
+        Labels::Accounts(labels) => train_accounts(data, features, labels, options),
+    }
+}
+
+/// The labels to train on and where they came from, in words: from
+/// `given` (a label column name, a moneytrail answer key `truth.json`, an
+/// AMLworld patterns file, or AMLSim's `nodes.csv`), or else the input's
+/// label column, or else its account labels (AMLSim's `nodes.csv` beside
+/// the input). `input` is the transfers file the key's rows refer to.
+/// Keys that name transfer rows give transfer labels; keys that name
+/// accounts only give account labels.
+///
+/// # Errors
+///
+/// When the input has no labels of either kind, `given` is neither a
+/// column nor a file, or the file cannot be read.
 pub fn labels_for(
     ledger: &crate::Ledger,
     input: &Path,
     given: Option<&str>,
-) -> Result<(Vec<bool>, String)> {
+) -> Result<(Labels, String)> {
     let from_column = || {
-        ledger_labels(ledger)
-            .map(|l| (l, "the input's label column".to_string()))
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "{} has no label column ({}): give labels with --labels truth.json or an AMLworld patterns file",
-                    input.display(),
-                    LABEL_COLUMNS.join(", ")
-                ))
-            })
+        if let Some(l) = ledger_labels(ledger) {
+            return Ok((Labels::Transfers(l), "the input's label column".to_string()));
+        }
+        let accounts: Vec<Option<bool>> = ledger.accounts().iter().map(|a| a.laundering).collect();
+        if accounts.iter().any(Option::is_some) {
+            let labels: Vec<bool> = accounts.iter().map(|l| l.unwrap_or(false)).collect();
+            let marked = labels.iter().filter(|&&l| l).count();
+            return Ok((
+                Labels::Accounts(labels),
+                format!(
+                    "the input's account labels ({})",
+                    crate::format::count(marked, "labelled account")
+                ),
+            ));
+        }
+        Err(Error::invalid(format!(
+            "{} has no label column ({}) and no account labels: give labels with --labels truth.json, an AMLworld patterns file or AMLSim's nodes.csv",
+            input.display(),
+            LABEL_COLUMNS.join(", ")
+        )))
     };
     let Some(given) = given else {
         return from_column();
@@ -700,10 +947,25 @@ pub fn labels_for(
     }
     let truth = crate::ingest::read_truth(path, Some(input))?;
     let Some(rows) = truth.rows else {
-        return Err(Error::invalid(format!(
-            "{} labels accounts, not transfers (an account-level model is not built yet): label transfers with a label column, truth.json or an AMLworld patterns file",
-            path.display()
-        )));
+        let named = truth.accounts.unwrap_or_default();
+        let labels: Vec<bool> = ledger
+            .accounts()
+            .iter()
+            .map(|a| named.contains(&a.key))
+            .collect();
+        let matched = labels.iter().filter(|&&l| l).count();
+        let mut source = format!(
+            "{} ({})",
+            truth.source,
+            crate::format::count(matched, "labelled account")
+        );
+        if matched < named.len() {
+            source.push_str(&format!(
+                "; {} of its accounts are not in the loaded data",
+                named.len() - matched
+            ));
+        }
+        return Ok((Labels::Accounts(labels), source));
     };
     let labels: Vec<bool> = ledger
         .source_rows()
@@ -722,7 +984,7 @@ pub fn labels_for(
             rows.len() - matched + truth.unmatched_rows
         ));
     }
-    Ok((labels, source))
+    Ok((Labels::Transfers(labels), source))
 }
 
 #[cfg(test)]

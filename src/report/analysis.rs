@@ -65,15 +65,20 @@ pub struct AnalysisRun<'a> {
     pub seconds_load: f64,
     /// The model's scores of every transfer.
     pub model: Option<&'a super::TransferScores>,
+    /// An account-level model's scores of every account.
+    pub account_model: Option<&'a super::AccountScores>,
 }
 
-/// Positions of findings, highest score first (ties in output order).
-pub(crate) fn by_score(findings: &[Finding]) -> Vec<usize> {
+/// Positions of findings, best first: by the learned model's score when
+/// a model scored the run (`records[i].model_score`), then by the rule
+/// score, ties in output order.
+pub(crate) fn by_score(findings: &[Finding], records: &[FindingRecord]) -> Vec<usize> {
+    let model = |i: usize| records.get(i).and_then(|r| r.model_score).unwrap_or(0.0);
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by(|&a, &b| {
-        findings[b]
-            .score
-            .total_cmp(&findings[a].score)
+        model(b)
+            .total_cmp(&model(a))
+            .then(findings[b].score.total_cmp(&findings[a].score))
             .then(a.cmp(&b))
     });
     order
@@ -106,7 +111,10 @@ pub fn write_analysis(
         .enumerate()
         .map(|(i, f)| {
             let mut record = FindingRecord::new(i, f, data);
-            record.model_score = run.model.map(|m| m.highest(&f.transfers));
+            record.model_score = run
+                .model
+                .map(|m| m.highest(&f.transfers))
+                .or_else(|| run.account_model.map(|m| m.highest(&f.accounts)));
             record
         })
         .collect();
@@ -127,6 +135,9 @@ pub fn write_analysis(
     if let Some(scores) = run.model {
         super::scores::write_transfer_scores(dir, data, scores, options, &mut written)?;
     }
+    if let Some(scores) = run.account_model {
+        super::scores::write_account_scores(dir, data, scores, options, &mut written)?;
+    }
     let summary = RunSummary {
         input: load.path.display().to_string(),
         layout: load.layout.name().to_string(),
@@ -141,18 +152,21 @@ pub fn write_analysis(
         parameters: config,
         fx: &data.fx,
         threads: rayon::current_num_threads(),
-        model: run.model.map(super::TransferScores::summary),
+        model: run
+            .model
+            .map(super::TransferScores::summary)
+            .or_else(|| run.account_model.map(super::AccountScores::summary)),
     };
     let path = dir.join("summary.json");
     let text =
         serde_json::to_string_pretty(&summary).map_err(|e| Error::format(&path, e.to_string()))?;
     write_text(dir, "summary.json", &(text + "\n"), &mut written)?;
     if options.html {
-        let page = analysis_html(data, analysis, &records, load, &options.limits);
+        let page = analysis_html(data, analysis, &records, run, &options.limits);
         write_text(dir, "report.html", &page, &mut written)?;
     }
     if let Some(format) = options.export {
-        let order = by_score(&analysis.findings);
+        let order = by_score(&analysis.findings, &records);
         for &i in order.iter().take(options.export_top) {
             let (f, r) = (&analysis.findings[i], &records[i]);
             let picture = Picture::of_finding(data, f, r, usize::MAX);
@@ -247,6 +261,30 @@ pub fn flagged_accounts(data: &Valued<'_>, findings: &[Finding]) -> Vec<FlaggedA
     order
 }
 
+/// The flagged accounts in the order accounts.csv and the report list
+/// them: as [`flagged_accounts`] ranks them, or, when a model scored the
+/// run, by each account's highest model score among its findings (ties
+/// as before); with that score per account id.
+fn ranked_accounts(
+    data: &Valued<'_>,
+    findings: &[Finding],
+    records: &[FindingRecord],
+) -> (Vec<FlaggedAccount>, Option<Vec<f64>>) {
+    let mut order = flagged_accounts(data, findings);
+    if records.iter().all(|r| r.model_score.is_none()) {
+        return (order, None);
+    }
+    let mut model_score = vec![0.0f64; data.graph.account_count()];
+    for (f, r) in findings.iter().zip(records) {
+        let top = r.model_score.unwrap_or(0.0);
+        for &a in &f.accounts {
+            model_score[a.index()] = model_score[a.index()].max(top);
+        }
+    }
+    order.sort_by(|a, b| model_score[b.account.index()].total_cmp(&model_score[a.account.index()]));
+    (order, Some(model_score))
+}
+
 fn write_accounts_csv(
     dir: &Path,
     data: &Valued<'_>,
@@ -255,23 +293,10 @@ fn write_accounts_csv(
     options: &OutputOptions,
     written: &mut Written,
 ) -> Result<()> {
-    let mut order = flagged_accounts(data, findings);
+    let (order, model_score) = ranked_accounts(data, findings, records);
+    let model = model_score.is_some();
+    let model_score = model_score.unwrap_or_default();
     let l = data.graph.ledger();
-    // With a model, each account's highest model score among its
-    // findings, and the accounts ranked by it (ties as before).
-    let model = records.iter().any(|r| r.model_score.is_some());
-    let mut model_score = vec![0.0f64; data.graph.account_count()];
-    if model {
-        for (f, r) in findings.iter().zip(records) {
-            let top = r.model_score.unwrap_or(0.0);
-            for &a in &f.accounts {
-                model_score[a.index()] = model_score[a.index()].max(top);
-            }
-        }
-        order.sort_by(|a, b| {
-            model_score[b.account.index()].total_cmp(&model_score[a.account.index()])
-        });
-    }
     let acct = |r: &FlaggedAccount| l.account(r.account);
     let table = Table::of(&order)
         .column("account", |r| acct(r).key.clone())
@@ -311,9 +336,10 @@ pub(super) fn analysis_html(
     data: &Valued<'_>,
     analysis: &Analysis,
     records: &[FindingRecord],
-    load: &LoadReport,
+    run: &AnalysisRun<'_>,
     limits: &ReportLimits,
 ) -> String {
+    let load = run.load;
     let ledger = data.graph.ledger();
     let mut page = Page::new();
     page.heading(1, "top", "moneytrail analysis");
@@ -327,15 +353,28 @@ pub(super) fn analysis_html(
     page.raw(
         "<p><a href=\"#overview\">Overview</a> · <a href=\"#typologies\">Findings per typology</a> · \
          <a href=\"#accounts\">Top accounts</a> · <a href=\"#timeline\">Timeline</a> · \
-         <a href=\"#findings\">Findings</a></p>\n",
+         <a href=\"#findings\">Findings</a>",
     );
+    if run.model.is_some() {
+        page.raw(" · <a href=\"#model\">Transfers the model flags</a>");
+    }
+    if run.account_model.is_some() {
+        page.raw(" · <a href=\"#model\">Accounts the model flags</a>");
+    }
+    page.raw("</p>\n");
     page.heading(2, "overview", "Overview");
     data_overview(&mut page, ledger, Some(load));
 
     let per = typologies_section(&mut page, data, analysis);
-    accounts_section(&mut page, data, analysis, limits);
+    accounts_section(&mut page, data, analysis, records, limits);
     timeline_section(&mut page, data, analysis);
     let (shown, drawn) = findings_section(&mut page, data, analysis, records, limits, &per);
+    if let Some(scores) = run.model {
+        model_section(&mut page, data, scores, limits);
+    }
+    if let Some(scores) = run.account_model {
+        account_model_section(&mut page, data, scores, limits);
+    }
     page.finish(
         "moneytrail analysis",
         &format!(" data-findings=\"{shown}\" data-findings-shown=\"{drawn}\""),
@@ -412,48 +451,60 @@ fn typologies_section(page: &mut Page, data: &Valued<'_>, analysis: &Analysis) -
     per
 }
 
-/// The accounts ranked as in accounts.csv: highest finding score first.
+/// The accounts ranked as in accounts.csv: highest finding score first,
+/// or highest model score when a model scored the run.
 fn accounts_section(
     page: &mut Page,
     data: &Valued<'_>,
     analysis: &Analysis,
+    records: &[FindingRecord],
     limits: &ReportLimits,
 ) {
     let ledger = data.graph.ledger();
-    // top accounts
-    page.heading(2, "accounts", "Top accounts by highest finding score");
-    let flagged = flagged_accounts(data, &analysis.findings);
+    let (flagged, model_score) = ranked_accounts(data, &analysis.findings, records);
+    page.heading(
+        2,
+        "accounts",
+        match model_score {
+            Some(_) => "Top accounts by model score",
+            None => "Top accounts by highest finding score",
+        },
+    );
     let rows: Vec<Vec<String>> = flagged
         .iter()
         .take(limits.top_accounts)
         .map(|r| {
             let a = ledger.account(r.account);
-            vec![
+            let mut row = vec![
                 a.key.clone(),
                 a.institution.clone().unwrap_or_default(),
                 a.jurisdiction.clone().unwrap_or_default(),
+            ];
+            if let Some(m) = &model_score {
+                row.push(format!("{:.2}", m[r.account.index()]));
+            }
+            row.extend([
                 format!("{:.2}", r.max_score),
                 format!("{:.2}", r.score),
                 r.findings.to_string(),
                 r.typologies.iter().copied().collect::<Vec<_>>().join(", "),
                 data.money(r.amount),
-            ]
+            ]);
+            row
         })
         .collect();
-    page.table(
-        "accounts",
-        &[
-            "account",
-            "institution",
-            "jurisdiction",
-            "#highest finding score",
-            "#combined score",
-            "#findings",
-            "typologies",
-            "#amount in findings",
-        ],
-        &rows,
-    );
+    let mut headers = vec!["account", "institution", "jurisdiction"];
+    if model_score.is_some() {
+        headers.push("#model score");
+    }
+    headers.extend([
+        "#highest finding score",
+        "#combined score",
+        "#findings",
+        "typologies",
+        "#amount in findings",
+    ]);
+    page.table("accounts", &headers, &rows);
     page.note(&format!(
         "{} of {} flagged accounts shown; all are in accounts.csv.",
         rows.len(),
@@ -492,13 +543,19 @@ fn findings_section(
     let ledger = data.graph.ledger();
     // findings
     page.heading(2, "findings", "Findings");
-    let mut order = by_score(&analysis.findings);
+    let mut order = by_score(&analysis.findings, records);
     order.retain(|&i| i < records.len());
     let drawn = order.len().min(limits.drawn);
+    let model = records.iter().any(|r| r.model_score.is_some());
     page.note(&format!(
-        "{} findings. Drawn: the {drawn} highest-scoring; listed below them: {} more; all are in findings.json. \
+        "{} findings. Drawn: the {drawn} {}; listed below them: {} more; all are in findings.json. \
          A drawing shows at most {} transfers (the largest by value) and says when it leaves some out.",
         order.len(),
+        if model {
+            "with the highest model scores (the model's score of a finding is its highest transfer score; the rule score beside it)"
+        } else {
+            "highest-scoring"
+        },
         order.len().saturating_sub(drawn).min(limits.listed),
         limits.arrows_per_picture
     ));
@@ -519,11 +576,14 @@ fn findings_section(
         let _ = write!(
             page.body,
             "<details class=\"finding\" id=\"{id}\" data-typology=\"{}\" data-transfers=\"{}\"{}>\
-             <summary><span class=\"score\">{:.2}</span> <span class=\"typology\">{}</span> \
+             <summary>{}<span class=\"score\">{:.2}</span> <span class=\"typology\">{}</span> \
              {id} · {} · {} – {}</summary>\n<p>{}</p>\n",
             escape(&r.typology),
             f.transfers.len(),
             if rank < 3 { " open=\"open\"" } else { "" },
+            r.model_score.map_or(String::new(), |m| format!(
+                "<span class=\"model-score\" title=\"model score\">model {m:.2}</span> "
+            )),
             f.score,
             escape(&r.typology),
             escape(&data.money(f.amount)),
@@ -555,30 +615,27 @@ fn findings_section(
         .take(limits.listed)
         .map(|&i| {
             let r = &records[i];
-            vec![
-                r.id.clone(),
-                r.typology.clone(),
+            let mut row = vec![r.id.clone(), r.typology.clone()];
+            if model {
+                row.push(format!("{:.2}", r.model_score.unwrap_or(0.0)));
+            }
+            row.extend([
                 format!("{:.2}", r.score),
                 data.money(r.amount),
                 r.first_time.clone(),
                 r.explanation.clone(),
-            ]
+            ]);
+            row
         })
         .collect();
     if !listed.is_empty() {
         page.heading(3, "more-findings", "More findings (not drawn)");
-        page.table(
-            "more-findings",
-            &[
-                "id",
-                "typology",
-                "#score",
-                "#amount",
-                "first time",
-                "explanation",
-            ],
-            &listed,
-        );
+        let mut headers = vec!["id", "typology"];
+        if model {
+            headers.push("#model score");
+        }
+        headers.extend(["#score", "#amount", "first time", "explanation"]);
+        page.table("more-findings", &headers, &listed);
         if order.len() > drawn + listed.len() {
             page.note(&format!(
                 "{} further findings are not shown here; see findings.json.",
@@ -587,4 +644,103 @@ fn findings_section(
         }
     }
     (order.len(), drawn)
+}
+
+/// The transfers the model flags, highest score first: the first
+/// [`ReportLimits::listed`] with their parties, value and what raised
+/// their score.
+fn model_section(
+    page: &mut Page,
+    data: &Valued<'_>,
+    scores: &super::TransferScores,
+    limits: &ReportLimits,
+) {
+    let ledger = data.graph.ledger();
+    page.heading(2, "model", "Transfers the model flags");
+    let mut flagged: Vec<&(crate::model::TransferId, Vec<crate::learn::Reason>)> =
+        scores.reasons.iter().collect();
+    flagged.sort_by(|a, b| {
+        scores.score[b.0.index()]
+            .total_cmp(&scores.score[a.0.index()])
+            .then(a.0.cmp(&b.0))
+    });
+    page.note(&format!(
+        "Model {}: {} at threshold {:.4}; {} shown, highest score first. Every transfer's score is in transfer_scores.csv.",
+        scores.model,
+        crate::format::count(flagged.len(), "flagged transfer"),
+        scores.threshold,
+        flagged.len().min(limits.listed),
+    ));
+    if flagged.is_empty() {
+        page.note("No transfer reaches the model's threshold: the data may differ from what the model learned; see the spread of scores in transfer_scores.csv.");
+        return;
+    }
+    let rows: Vec<Vec<String>> = flagged
+        .iter()
+        .take(limits.listed)
+        .map(|(t, reasons)| {
+            let i = t.index();
+            vec![
+                ledger.source_rows()[i].to_string(),
+                crate::time::to_rfc3339(ledger.times_us()[i]),
+                ledger.account(ledger.froms()[i]).key.clone(),
+                ledger.account(ledger.tos()[i]).key.clone(),
+                data.money(data.value[i]),
+                format!("{:.3}", scores.score[i]),
+                reasons
+                    .iter()
+                    .map(|r| r.words.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+        })
+        .collect();
+    page.table(
+        "model-flags",
+        &["#row", "time", "from", "to", "#value", "#score", "why"],
+        &rows,
+    );
+}
+
+/// The accounts an account-level model flags, highest score first, with
+/// what raised their score.
+fn account_model_section(
+    page: &mut Page,
+    data: &Valued<'_>,
+    scores: &super::AccountScores,
+    limits: &ReportLimits,
+) {
+    page.heading(2, "model", "Accounts the model flags");
+    let mut flagged: Vec<&(usize, Vec<crate::learn::Reason>)> = scores.reasons.iter().collect();
+    flagged.sort_by(|a, b| {
+        scores.score[b.0]
+            .total_cmp(&scores.score[a.0])
+            .then(a.0.cmp(&b.0))
+    });
+    page.note(&format!(
+        "Account-level model {}: {} at threshold {:.4}; {} shown, highest score first. Every account's score is in account_scores.csv.",
+        scores.model,
+        crate::format::count(flagged.len(), "flagged account"),
+        scores.threshold,
+        flagged.len().min(limits.listed),
+    ));
+    let rows: Vec<Vec<String>> = flagged
+        .iter()
+        .take(limits.listed)
+        .map(|(r, reasons)| {
+            let a = scores.accounts[*r];
+            vec![
+                data.key(a).to_string(),
+                format!("{:.3}", scores.score[*r]),
+                reasons
+                    .iter()
+                    .map(|r| r.words.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        page.table("model-flags", &["account", "#score", "why"], &rows);
+    }
 }

@@ -37,7 +37,7 @@ pub use graphml::graphml;
 pub use page::ReportLimits;
 pub use picture::{Arrow, HopKind, Item, Node, Picture};
 pub use record::{read_findings, FindingRecord};
-pub use scores::{ModelSummary, TransferScores};
+pub use scores::{AccountScores, ModelSummary, TransferScores};
 pub use sources::{write_sources, BackwardTrace};
 pub use trace::{trace_json, trace_text, write_trace, TraceNotes};
 pub use xml::escape;

@@ -64,6 +64,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 details.finding { border: 1px solid #d1d5db; border-radius: 6px; margin: 8px 0; padding: 4px 12px; }
 details.finding > summary { cursor: pointer; padding: 4px 0; }
 details.finding > summary .score { display: inline-block; min-width: 3.5em; font-weight: bold; }
+details.finding > summary .model-score { display: inline-block; min-width: 5.5em; font-weight: bold; color: #7c2d12; }
 details.finding > summary .typology { display: inline-block; min-width: 9em; color: #1d4ed8; }
 .drawing { overflow-x: auto; margin: 8px 0; }
 details table { display: block; max-width: 100%; overflow-x: auto; }

@@ -37,17 +37,27 @@ pub(crate) fn print_written(
 }
 
 /// Print the `top` highest-scoring findings (ties by id), one per line:
-/// id, typology, score, explanation.
+/// id, typology, score, explanation. When a model scored them, they are
+/// ranked by the model's score first, which is printed before the rule's.
 pub(crate) fn print_findings(
     out: &mut impl Write,
     mut records: Vec<&FindingRecord>,
     top: usize,
 ) -> std::io::Result<()> {
-    records.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    let model = |r: &FindingRecord| r.model_score.unwrap_or(0.0);
+    records.sort_by(|a, b| {
+        model(b)
+            .total_cmp(&model(a))
+            .then(b.score.total_cmp(&a.score))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     for r in records.into_iter().take(top) {
+        let learned = r
+            .model_score
+            .map_or(String::new(), |m| format!("model {m:.2}  "));
         writeln!(
             out,
-            "  {} {:<15} {:.2}  {}",
+            "  {} {:<15} {learned}{:.2}  {}",
             r.id, r.typology, r.score, r.explanation
         )?;
     }

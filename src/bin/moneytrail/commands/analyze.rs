@@ -4,8 +4,8 @@
 use crate::args::AnalyzeArgs;
 use crate::{output, setup};
 use moneytrail::detect::{self, DetectConfig};
-use moneytrail::learn::Model;
-use moneytrail::report::{self, AnalysisRun, FindingRecord, TransferScores};
+use moneytrail::learn::{Level, Model};
+use moneytrail::report::{self, AccountScores, AnalysisRun, FindingRecord, TransferScores};
 use moneytrail::store::Store;
 use moneytrail::FlowGraph;
 use moneytrail::Valued;
@@ -53,24 +53,27 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     let started_scoring = Instant::now();
-    let scores = match &model {
-        Some((dir, model)) => {
-            let made = (&config, analysis.findings.as_slice());
-            let (scores, warnings) =
-                TransferScores::compute(model, &dir.display().to_string(), &data, made)?;
+    let (mut scores, mut account_scores) = (None, None);
+    if let Some((dir, model)) = &model {
+        let made = (&config, analysis.findings.as_slice());
+        let name = dir.display().to_string();
+        if model.spec.level == Level::Account {
+            account_scores = Some(AccountScores::compute(model, &name, &data, made)?);
+        } else {
+            let (computed, warnings) = TransferScores::compute(model, &name, &data, made)?;
             for w in &warnings {
                 eprintln!("warning: {w}");
             }
-            Some(scores)
+            scores = Some(computed);
         }
-        None => None,
-    };
+    }
     let seconds_scoring = started_scoring.elapsed().as_secs_f64();
     let run = Run {
         report: &report,
         seconds_load,
         fx_file: fx_file.as_deref(),
         scores: scores.as_ref(),
+        account_scores: account_scores.as_ref(),
         seconds_scoring,
         html: true,
     };
@@ -83,6 +86,7 @@ struct Run<'a> {
     seconds_load: f64,
     fx_file: Option<&'a std::path::Path>,
     scores: Option<&'a TransferScores>,
+    account_scores: Option<&'a AccountScores>,
     seconds_scoring: f64,
     /// Whether report.html may be written.
     html: bool,
@@ -143,6 +147,7 @@ fn run_from_store(
         seconds_load,
         fx_file: fx_file.as_deref(),
         scores: None,
+        account_scores: None,
         seconds_scoring: 0.0,
         html: false,
     };
@@ -188,6 +193,7 @@ fn write_and_print(
                 load: report,
                 seconds_load,
                 model: scores,
+                account_model: run.account_scores,
             },
             &options,
         )?,
@@ -209,25 +215,32 @@ fn write_and_print(
     for w in &analysis.warnings {
         writeln!(out, "warning: {w}")?;
     }
-    if let Some(s) = &scores {
-        let flagged = s.flagged.iter().filter(|&&f| f).count();
+    let scored = scores
+        .map(|s| (&s.model, s.threshold, &s.flagged, "transfer"))
+        .or(run
+            .account_scores
+            .map(|s| (&s.model, s.threshold, &s.flagged, "account")));
+    if let Some((model, threshold, flags, noun)) = scored {
+        let flagged = flags.iter().filter(|&&f| f).count();
         writeln!(
             out,
-            "\nmodel {}: {} of {} flagged at threshold {:.4} in {seconds_scoring:.2}s (transfer_scores.csv)",
-            s.model,
-            moneytrail::format::count(flagged, "transfer"),
-            moneytrail::format::count(s.score.len(), "transfer"),
-            s.threshold,
+            "\nmodel {model}: {} of {} flagged at threshold {threshold:.4} in {seconds_scoring:.2}s ({noun}_scores.csv)",
+            moneytrail::format::count(flagged, noun),
+            moneytrail::format::count(flags.len(), noun),
         )?;
         if flagged == 0 {
             writeln!(
                 out,
-                "  no transfer reaches the model's threshold: the data may differ from what the model learned; see the scores' spread in transfer_scores.csv"
+                "  no {noun} reaches the model's threshold: the data may differ from what the model learned; see the scores' spread in {noun}_scores.csv"
             )?;
         }
     }
     if args.top > 0 && !records.is_empty() {
-        writeln!(out, "\ntop findings")?;
+        let by = match scored {
+            Some(_) => " (by the model's score, then the rule's)",
+            None => "",
+        };
+        writeln!(out, "\ntop findings{by}")?;
         output::print_findings(&mut out, records.iter().collect(), args.top)?;
     }
     if let Some(dir) = &args.out {

@@ -6,7 +6,7 @@ use crate::{output, setup};
 use anyhow::Context;
 use moneytrail::features::transfer_features;
 use moneytrail::format::count;
-use moneytrail::learn::{labels_for, train, TrainOptions};
+use moneytrail::learn::{labels_for, train_on, TrainOptions};
 use moneytrail::FlowGraph;
 use std::io::Write;
 use std::time::Instant;
@@ -34,7 +34,7 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
     let seconds_features = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let trained = train(&data, &features, &labels, &options)?;
+    let trained = train_on(&data, &features, &labels, &options)?;
     let seconds_train = started.elapsed().as_secs_f64();
     trained.model.save(&args.out)?;
     let m = &trained.metrics;
@@ -42,6 +42,7 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let mut record = serde_json::to_value(m)?;
     record["input"] = input.display().to_string().into();
     record["labels"] = source.clone().into();
+    record["level"] = labels.level().noun().into();
     record["seconds"] = serde_json::json!({
         "load": seconds_load, "features": seconds_features, "train": seconds_train
     });
@@ -59,9 +60,10 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
         count(graph.ledger().len(), "transfer"),
         count(graph.account_count(), "account")
     )?;
+    let noun = labels.level().noun();
     writeln!(
         out,
-        "training part: {} laundering, {} other; validation part (from {}): {} laundering, {} other",
+        "{noun}-level model; training part: {} laundering, {} other {noun}s; validation part (from {}): {} laundering, {} other",
         m.train_counts.positive,
         m.train_counts.negative,
         m.validation_from,
