@@ -11,6 +11,9 @@
 //! * each endpoint's activity in a window ([`endpoint_features`]): degree,
 //!   fan, and the sum, mean, minimum, maximum, variance and skewness of
 //!   the values each endpoint received and paid, exactly and causally;
+//! * scatter-gather through the transfer ([`scatter_gather_features`]):
+//!   how many sources fan out and gather again at the payee through the
+//!   transfer, and the widest such pattern, exactly and causally;
 //! * temporal cycles through the transfer by length ([`cycle_features`]);
 //! * what the rules say ([`rule_features`]): per typology of the detector
 //!   registry, the best score of the findings holding the transfer and
@@ -26,6 +29,7 @@ mod accounts;
 mod cycles;
 mod endpoint;
 mod rules;
+mod scatter_gather;
 
 pub use accounts::{account_features, AccountFeatures, ACCOUNT_COLUMNS};
 pub use cycles::{cycle_features, cycle_names, CYCLES_PER_START};
@@ -33,6 +37,7 @@ pub use endpoint::{
     endpoint_features, endpoint_names, FeatureColumns, ENDPOINT_COLUMNS, STATISTICS,
 };
 pub use rules::{rule_features, rule_names};
+pub use scatter_gather::{scatter_gather_features, SCATTER_GATHER_COLUMNS, STEPS_PER_TRANSFER};
 
 use crate::detect::{DetectConfig, Finding};
 
@@ -56,6 +61,9 @@ pub struct FeatureOptions {
     /// dense data and did not lift the model's F1 where measured, see
     /// docs/features.md).
     pub cycle_hops: usize,
+    /// Count the scatter-gathers each transfer completes within the
+    /// window (`sg_sources`, `sg_width`): on by default.
+    pub scatter_gather: bool,
 }
 
 impl Default for FeatureOptions {
@@ -64,6 +72,7 @@ impl Default for FeatureOptions {
             window: crate::time::Span::hours(24),
             rules: Some(DetectConfig::default()),
             cycle_hops: 0,
+            scatter_gather: true,
         }
     }
 }
@@ -204,6 +213,17 @@ pub fn transfer_features_from(
         push(&name, pick(&column));
     }
     let mut warnings = Vec::new();
+    if options.scatter_gather {
+        let (columns, truncated) = scatter_gather_features(data.graph, options.window.micros());
+        for (name, column) in columns.names.into_iter().zip(columns.values) {
+            push(&name, pick(&column));
+        }
+        if truncated {
+            warnings.push(format!(
+                "the scatter-gather columns read at most {STEPS_PER_TRANSFER} receipts per transfer, and some transfers needed more: their counts are lower bounds"
+            ));
+        }
+    }
     if options.cycle_hops >= 2 {
         let (cycles, truncated) = cycle_features(data, options.cycle_hops, options.window);
         for (name, column) in cycles.names.into_iter().zip(cycles.values) {

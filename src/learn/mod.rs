@@ -155,6 +155,10 @@ pub struct FeatureSpec {
     /// The longest temporal cycles counted (below 2: none).
     #[serde(default)]
     pub cycle_hops: usize,
+    /// Whether it reads the scatter-gather columns (models written before
+    /// them do not).
+    #[serde(default)]
+    pub scatter_gather: bool,
     /// The numeric feature columns, in the trees' order.
     pub columns: Vec<String>,
 }
@@ -174,6 +178,7 @@ impl FeatureSpec {
             currency: data.currency().to_string(),
             rules: options.rules_for(data),
             cycle_hops: options.cycle_hops,
+            scatter_gather: options.scatter_gather,
             columns,
         }
     }
@@ -626,6 +631,7 @@ impl Model {
             window: self.spec.window,
             rules: self.spec.rules.clone(),
             cycle_hops: self.spec.cycle_hops,
+            scatter_gather: self.spec.scatter_gather,
         };
         let features = match (&self.spec.rules, made) {
             (Some(wanted), Some((config, findings))) if wanted == config => {

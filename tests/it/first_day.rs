@@ -806,7 +806,7 @@ fn features_write_one_row_per_transfer_in_input_order() {
     use polars::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let out = stdout_of(&["features", "--out", dir.path().to_str().unwrap()]);
-    assert!(out.starts_with("wrote 3,008 rows × 74 columns"), "{out}");
+    assert!(out.starts_with("wrote 3,008 rows × 76 columns"), "{out}");
     let file = std::fs::File::open(dir.path().join("features.parquet")).unwrap();
     let df = ParquetReader::new(file).finish().unwrap();
     let names: Vec<String> = df
@@ -815,8 +815,9 @@ fn features_write_one_row_per_transfer_in_input_order() {
         .map(|n| n.to_string())
         .collect();
     assert_eq!(names[0], "row");
-    assert_eq!(names.len(), 74);
+    assert_eq!(names.len(), 76);
     assert!(names.iter().any(|n| n == "rule_fan_in_score"), "{names:?}");
+    assert!(names.iter().any(|n| n == "sg_width"), "{names:?}");
     let cycles = tempfile::tempdir().unwrap();
     let out = stdout_of(&[
         "features",
@@ -825,7 +826,7 @@ fn features_write_one_row_per_transfer_in_input_order() {
         "--out",
         cycles.path().to_str().unwrap(),
     ]);
-    assert!(out.starts_with("wrote 3,008 rows × 77 columns"), "{out}");
+    assert!(out.starts_with("wrote 3,008 rows × 79 columns"), "{out}");
     assert!(
         !names.iter().any(|n| n == "label"),
         "the label is never a feature"

@@ -552,6 +552,9 @@ pub(crate) struct FeatureArgs {
     /// transfer within the window (cycle_2 … cycle_N; 0: none).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub(crate) cycle_hops: usize,
+    /// Leave out the scatter-gather columns (sg_sources, sg_width).
+    #[arg(long)]
+    pub(crate) no_scatter_gather: bool,
     /// Reporting currency of the value columns (a model scores only in
     /// the currency it was trained in).
     #[arg(long, default_value = "USD")]

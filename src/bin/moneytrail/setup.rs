@@ -247,6 +247,7 @@ pub(crate) fn feature_options(args: &FeatureArgs) -> FeatureOptions {
     FeatureOptions {
         window: args.window,
         cycle_hops: args.cycle_hops,
+        scatter_gather: !args.no_scatter_gather,
         ..FeatureOptions::default()
     }
 }
