@@ -18,6 +18,15 @@ pub struct Reason {
     pub words: String,
 }
 
+impl Reason {
+    /// Reasons in words, one after another (`; ` between them), as the
+    /// score files and the report show them.
+    pub fn joined(reasons: &[Reason]) -> String {
+        let words: Vec<&str> = reasons.iter().map(|r| r.words.as_str()).collect();
+        words.join("; ")
+    }
+}
+
 /// The `limit` features that raised a score most, largest first, in words.
 /// `contributions` and `values` are in the order of `columns`.
 pub(crate) fn reasons(
@@ -61,7 +70,11 @@ pub(crate) fn reasons(
 /// assert_eq!(describe("payers", 14.0, day, "USD"), "received from 14 accounts in all");
 /// assert_eq!(
 ///     describe("received_max_payee_in_fan", 14.0, day, "USD"),
-///     "a transfer it received: payee received from 14 accounts within 24 h"
+///     "at a transfer it received, it received from 14 accounts within 24 h"
+/// );
+/// assert_eq!(
+///     describe("paid_max_payee_in_fan", 14.0, day, "USD"),
+///     "a payment it made: payee received from 14 accounts within 24 h"
 /// );
 /// assert_eq!(describe("rule_fan_in_score", 0.93, day, "USD"), "in a fan in finding scoring 0.93");
 /// assert_eq!(describe("rule_transfers", 16.0, day, "USD"), "in a finding of 16 transfers");
@@ -94,17 +107,19 @@ pub fn describe(column: &str, value: f64, window: Span, currency: &str) -> Strin
         "rule_transfers" => return format!("in a finding of {}", count(whole(value), "transfer")),
         _ => {}
     }
-    if let Some(inner) = column.strip_prefix("paid_max_") {
-        return format!(
-            "a payment it made: {}",
-            describe(inner, value, window, currency)
-        );
-    }
-    if let Some(inner) = column.strip_prefix("received_max_") {
-        return format!(
-            "a transfer it received: {}",
-            describe(inner, value, window, currency)
-        );
+    // an account's highest value of a transfer column over what it paid
+    // or received: the account is that transfer's payer or payee
+    for (prefix, itself, transfer) in [
+        ("paid_max_", "payer ", "a payment it made"),
+        ("received_max_", "payee ", "a transfer it received"),
+    ] {
+        if let Some(inner) = column.strip_prefix(prefix) {
+            let words = describe(inner, value, window, currency);
+            return match words.strip_prefix(itself) {
+                Some(rest) => format!("at {transfer}, it {rest}"),
+                None => format!("{transfer}: {words}"),
+            };
+        }
     }
     if let Some(k) = column.strip_prefix("cycle_") {
         return format!(

@@ -687,11 +687,7 @@ fn model_section(
                 ledger.account(ledger.tos()[i]).key.clone(),
                 data.money(data.value[i]),
                 format!("{:.3}", scores.score[i]),
-                reasons
-                    .iter()
-                    .map(|r| r.words.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                crate::learn::Reason::joined(reasons),
             ]
         })
         .collect();
@@ -732,11 +728,7 @@ fn account_model_section(
             vec![
                 data.key(a).to_string(),
                 format!("{:.3}", scores.score[*r]),
-                reasons
-                    .iter()
-                    .map(|r| r.words.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                crate::learn::Reason::joined(reasons),
             ]
         })
         .collect();

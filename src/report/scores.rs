@@ -155,8 +155,7 @@ pub(super) fn write_account_scores(
     });
     let mut reasons = vec![String::new(); scores.accounts.len()];
     for (r, why) in &scores.reasons {
-        let words: Vec<&str> = why.iter().map(|r| r.words.as_str()).collect();
-        reasons[*r] = words.join("; ");
+        reasons[*r] = Reason::joined(why);
     }
     Table::of(&order)
         .column("account", |&r| data.key(scores.accounts[r]).to_string())
@@ -221,8 +220,7 @@ pub(super) fn write_transfer_scores(
     order.sort_by_key(|t| (l.source_rows()[t.index()], *t));
     let mut reasons = vec![String::new(); l.len()];
     for (t, why) in &scores.reasons {
-        let words: Vec<&str> = why.iter().map(|r| r.words.as_str()).collect();
-        reasons[t.index()] = words.join("; ");
+        reasons[t.index()] = Reason::joined(why);
     }
     Table::of(&order)
         .column("row", |t| l.source_rows()[t.index()])
