@@ -4,7 +4,7 @@ with LightGBM, and moneytrail's `train` + `analyze --model`, on the same
 labelled file and the same temporal split.
 
     learned.py --moneytrail BIN --input FILE.csv [--input …] [--threads 2] [--out results.json]
-               [--no-lc-cycle] [--gfp-timeout SECONDS]
+               [--no-lc-cycle] [--no-temp-cycle] [--gfp-timeout SECONDS]
 
 Each input is an AMLworld-layout CSV sorted by time (the training
 generator's `--format amlworld` output, or `examples/amlworld_mix`). Rows
@@ -113,7 +113,7 @@ def grade(flags, truth):
             "test_positives": tp + fn, "flagged": tp + fp}
 
 
-def worker_gfp(path, threads, result, lc_cycle):
+def worker_gfp(path, threads, result, left_out):
     """GFP features, LightGBM, test grades: written as JSON to `result`."""
     import numpy as np
     import lightgbm as lgb
@@ -124,7 +124,7 @@ def worker_gfp(path, threads, result, lc_cycle):
     y = np.array(labels)
     seconds_read = time.perf_counter() - t0
     g = GraphFeaturePreprocessor()
-    g.set_params(dict(GFP_PARAMS, num_threads=threads, **{"lc-cycle": lc_cycle}))
+    g.set_params(dict(GFP_PARAMS, num_threads=threads, **{family: False for family in left_out}))
     t0 = time.perf_counter()
     # GFP's input: edge id, source, target, time, then the columns its
     # vertex statistics read (4, 5: amounts); the rest ride along.
@@ -168,17 +168,16 @@ def timed(cmd, timeout=None):
     return wall, peak, p.stdout
 
 
-def run_gfp(path, threads, lc_cycle, timeout):
+def run_gfp(path, threads, left_out, timeout):
     with tempfile.NamedTemporaryFile("r", suffix=".json") as r:
         cmd = [sys.executable, __file__, "--worker", path, "--threads", str(threads), "--out", r.name]
-        if not lc_cycle:
-            cmd.append("--no-lc-cycle")
+        cmd += ["--no-" + family for family in left_out]
         done = timed(cmd, timeout)
         if done is None:
-            return {"status": f"timeout after {timeout} s", "lc_cycle": lc_cycle}
+            return {"status": f"timeout after {timeout} s", "left_out": left_out}
         wall, peak, _ = done
         out = json.load(open(r.name))
-        out["lc_cycle"] = lc_cycle
+        out["left_out"] = left_out
     out.update({"wall": round(wall, 1), "peak_mib": round(peak)})
     return out
 
@@ -225,10 +224,14 @@ def main():
     ap.add_argument("--only", choices=["gfp", "moneytrail"])
     ap.add_argument("--no-lc-cycle", action="store_true",
                     help="leave out GFP's length-constrained simple cycles (its slowest family)")
+    ap.add_argument("--no-temp-cycle", action="store_true",
+                    help="leave out GFP's temporal cycles too (where even without lc-cycle it does not finish)")
     ap.add_argument("--gfp-timeout", type=float, help="seconds before a GFP run is stopped and reported")
     args = ap.parse_args()
+    left_out = [family for family, off in (("lc-cycle", args.no_lc_cycle),
+                                           ("temp-cycle", args.no_temp_cycle)) if off]
     if args.worker:
-        worker_gfp(args.worker, args.threads, args.out, not args.no_lc_cycle)
+        worker_gfp(args.worker, args.threads, args.out, left_out)
         return
     results = []
     for path in args.input:
@@ -238,7 +241,7 @@ def main():
                 entry["moneytrail"] = run_moneytrail(args.moneytrail, path, args.threads, work)
                 print(json.dumps({"input": path, "moneytrail": entry["moneytrail"]}), flush=True)
             if args.only != "moneytrail":
-                entry["gfp_lightgbm"] = run_gfp(path, args.threads, not args.no_lc_cycle, args.gfp_timeout)
+                entry["gfp_lightgbm"] = run_gfp(path, args.threads, left_out, args.gfp_timeout)
                 print(json.dumps({"input": path, "gfp_lightgbm": entry["gfp_lightgbm"]}), flush=True)
         results.append(entry)
     if args.out:
