@@ -827,6 +827,16 @@ fn features_write_one_row_per_transfer_in_input_order() {
         cycles.path().to_str().unwrap(),
     ]);
     assert!(out.starts_with("wrote 3,008 rows × 79 columns"), "{out}");
+    let bare = tempfile::tempdir().unwrap();
+    let out = stdout_of(&[
+        "features",
+        "--no-rules",
+        "--no-scatter-gather",
+        "--out",
+        bare.path().to_str().unwrap(),
+    ]);
+    // without the 26 rule and the 2 scatter-gather columns
+    assert!(out.starts_with("wrote 3,008 rows × 48 columns"), "{out}");
     assert!(
         !names.iter().any(|n| n == "label"),
         "the label is never a feature"

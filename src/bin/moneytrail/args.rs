@@ -555,6 +555,10 @@ pub(crate) struct FeatureArgs {
     /// Leave out the scatter-gather columns (sg_sources, sg_width).
     #[arg(long)]
     pub(crate) no_scatter_gather: bool,
+    /// Leave out the rule columns (what the detectors say about each
+    /// transfer; they are not causal).
+    #[arg(long)]
+    pub(crate) no_rules: bool,
     /// Reporting currency of the value columns (a model scores only in
     /// the currency it was trained in).
     #[arg(long, default_value = "USD")]

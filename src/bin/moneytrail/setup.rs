@@ -241,17 +241,19 @@ pub(crate) fn exchange_links(
     Ok(Arc::new(links))
 }
 
-/// What the results folder gets.
-/// The library's feature options from `--window` and `--cycle-hops`.
+/// The library's feature options from `--window`, `--cycle-hops`,
+/// `--no-scatter-gather` and `--no-rules`.
 pub(crate) fn feature_options(args: &FeatureArgs) -> FeatureOptions {
+    let defaults = FeatureOptions::default();
     FeatureOptions {
         window: args.window,
         cycle_hops: args.cycle_hops,
         scatter_gather: !args.no_scatter_gather,
-        ..FeatureOptions::default()
+        rules: defaults.rules.filter(|_| !args.no_rules),
     }
 }
 
+/// What the results folder gets.
 pub(crate) fn output_options(args: &OutputArgs) -> OutputOptions {
     OutputOptions {
         parquet: args.parquet,
