@@ -36,6 +36,17 @@ pub struct AccountFeatures {
     pub numbers: FeatureColumns,
 }
 
+/// One account's counts and sums over its whole history.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    paid_transfers: f64,
+    received_transfers: f64,
+    payees: f64,
+    payers: f64,
+    paid_value: f64,
+    received_value: f64,
+}
+
 /// The names of the fixed account columns, before the `_max_` ones.
 pub const ACCOUNT_COLUMNS: [&str; 8] = [
     "paid_transfers",
@@ -79,7 +90,7 @@ pub fn account_features(data: &Valued<'_>, features: &TransferFeatures) -> Accou
     let accounts_n = data.graph.account_count();
     let mut first = vec![i64::MAX; accounts_n];
     let mut last = vec![i64::MIN; accounts_n];
-    let mut fixed = vec![[0.0f64; 6]; accounts_n];
+    let mut totals = vec![Totals::default(); accounts_n];
     let mut pairs: Vec<(AccountId, AccountId)> = Vec::with_capacity(l.len());
     for t in 0..l.len() {
         let (f, to, v) = (froms[t], tos[t], data.value_f64[t]);
@@ -87,10 +98,10 @@ pub fn account_features(data: &Valued<'_>, features: &TransferFeatures) -> Accou
             first[a.index()] = first[a.index()].min(times[t]);
             last[a.index()] = last[a.index()].max(times[t]);
         }
-        fixed[f.index()][0] += 1.0;
-        fixed[f.index()][4] += v;
-        fixed[to.index()][1] += 1.0;
-        fixed[to.index()][5] += v;
+        totals[f.index()].paid_transfers += 1.0;
+        totals[f.index()].paid_value += v;
+        totals[to.index()].received_transfers += 1.0;
+        totals[to.index()].received_value += v;
         if f != to {
             pairs.push((f, to));
         }
@@ -98,8 +109,8 @@ pub fn account_features(data: &Valued<'_>, features: &TransferFeatures) -> Accou
     pairs.sort_unstable();
     pairs.dedup();
     for &(f, to) in &pairs {
-        fixed[f.index()][2] += 1.0;
-        fixed[to.index()][3] += 1.0;
+        totals[f.index()].payees += 1.0;
+        totals[to.index()].payers += 1.0;
     }
     let accounts: Vec<AccountId> = (0..accounts_n as u32)
         .map(AccountId)
@@ -111,38 +122,41 @@ pub fn account_features(data: &Valued<'_>, features: &TransferFeatures) -> Accou
     }
     let mut names: Vec<String> = ACCOUNT_COLUMNS.iter().map(|s| s.to_string()).collect();
     let mut values: Vec<Vec<f64>> = Vec::with_capacity(8 + 2 * features.numbers.names.len());
-    values.extend((0..6).map(|j| accounts.iter().map(|a| fixed[a.index()][j]).collect()));
-    values.push(
-        accounts
-            .iter()
-            .map(|a| {
-                let [_, _, _, _, paid, received] = fixed[a.index()];
-                if received > 0.0 {
-                    paid / received
-                } else {
-                    0.0
-                }
-            })
-            .collect(),
-    );
+    let column = |f: &dyn Fn(&Totals) -> f64| -> Vec<f64> {
+        accounts.iter().map(|a| f(&totals[a.index()])).collect()
+    };
+    values.push(column(&|t| t.paid_transfers));
+    values.push(column(&|t| t.received_transfers));
+    values.push(column(&|t| t.payees));
+    values.push(column(&|t| t.payers));
+    values.push(column(&|t| t.paid_value));
+    values.push(column(&|t| t.received_value));
+    values.push(column(&|t| {
+        if t.received_value > 0.0 {
+            t.paid_value / t.received_value
+        } else {
+            0.0
+        }
+    }));
     values.push(
         accounts
             .iter()
             .map(|a| (last[a.index()] - first[a.index()]) as f64 / DAY as f64)
             .collect(),
     );
-    for (side, paid) in [("paid", true), ("received", false)] {
+    // each feature row's account row, as payer and as payee
+    let row_as = |side: &[AccountId]| -> Vec<usize> {
+        features
+            .transfers
+            .iter()
+            .map(|t| row_of[side[t.index()].index()])
+            .collect()
+    };
+    for (side, rows) in [("paid", row_as(froms)), ("received", row_as(tos))] {
         for (name, column) in features.numbers.names.iter().zip(&features.numbers.values) {
             let mut highest = vec![0.0f64; accounts.len()];
             let mut seen = vec![false; accounts.len()];
-            for (r, t) in features.transfers.iter().enumerate() {
-                let a = if paid {
-                    froms[t.index()]
-                } else {
-                    tos[t.index()]
-                };
-                let row = row_of[a.index()];
-                let v = column[r];
+            for (&row, &v) in rows.iter().zip(column) {
                 if !seen[row] || v > highest[row] {
                     highest[row] = v;
                     seen[row] = true;

@@ -294,13 +294,6 @@ pub fn train(
             l.len()
         )));
     }
-    let positives = labels.iter().filter(|&&y| y).count();
-    if positives == 0 {
-        return Err(Error::invalid(format!(
-            "the labels mark none of the {} transfers as laundering: a model needs confirmed cases to learn from",
-            l.len()
-        )));
-    }
     // Feature rows by time (then input row): the last share validates.
     let times = l.times_us();
     let mut by_time: Vec<usize> = (0..features.transfers.len()).collect();
@@ -345,12 +338,6 @@ pub fn train_accounts(
         )));
     }
     let accounts = account_features(data, features);
-    if !accounts.accounts.iter().any(|a| labels[a.index()]) {
-        return Err(Error::invalid(format!(
-            "the labels mark none of the {} accounts that pay or receive as laundering: a model needs confirmed cases to learn from",
-            accounts.accounts.len()
-        )));
-    }
     let mut by_time: Vec<usize> = (0..accounts.accounts.len()).collect();
     by_time.sort_by_key(|&r| (accounts.first_us[r], accounts.accounts[r]));
     let spec = FeatureSpec::of(
@@ -380,6 +367,12 @@ fn fit(
     options: &TrainOptions,
 ) -> Result<Trained> {
     let noun = spec.level.noun();
+    if !by_time.iter().any(|&r| label_of(r)) {
+        return Err(Error::invalid(format!(
+            "the labels mark none of the {} {noun}s as laundering: a model needs confirmed cases to learn from",
+            by_time.len()
+        )));
+    }
     if !(0.0..1.0).contains(&options.validation_share) || options.validation_share == 0.0 {
         return Err(Error::invalid(format!(
             "validation share {} is not between 0 and 1",

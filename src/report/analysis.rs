@@ -657,13 +657,7 @@ fn model_section(
 ) {
     let ledger = data.graph.ledger();
     page.heading(2, "model", "Transfers the model flags");
-    let mut flagged: Vec<&(crate::model::TransferId, Vec<crate::learn::Reason>)> =
-        scores.reasons.iter().collect();
-    flagged.sort_by(|a, b| {
-        scores.score[b.0.index()]
-            .total_cmp(&scores.score[a.0.index()])
-            .then(a.0.cmp(&b.0))
-    });
+    let flagged = highest_first(&scores.reasons, |t| scores.score[t.index()]);
     page.note(&format!(
         "Model {}: {} at threshold {:.4}; {} shown, highest score first. Every transfer's score is in transfer_scores.csv.",
         scores.model,
@@ -707,12 +701,7 @@ fn account_model_section(
     limits: &ReportLimits,
 ) {
     page.heading(2, "model", "Accounts the model flags");
-    let mut flagged: Vec<&(usize, Vec<crate::learn::Reason>)> = scores.reasons.iter().collect();
-    flagged.sort_by(|a, b| {
-        scores.score[b.0]
-            .total_cmp(&scores.score[a.0])
-            .then(a.0.cmp(&b.0))
-    });
+    let flagged = highest_first(&scores.reasons, |r| scores.score[r]);
     page.note(&format!(
         "Account-level model {}: {} at threshold {:.4}; {} shown, highest score first. Every account's score is in account_scores.csv.",
         scores.model,
@@ -735,4 +724,15 @@ fn account_model_section(
     if !rows.is_empty() {
         page.table("model-flags", &["account", "#score", "why"], &rows);
     }
+}
+
+/// A model's flagged items with their reasons, highest `score` first
+/// (ties in item order).
+fn highest_first<K: Copy + Ord>(
+    reasons: &[(K, Vec<crate::learn::Reason>)],
+    score: impl Fn(K) -> f64,
+) -> Vec<&(K, Vec<crate::learn::Reason>)> {
+    let mut flagged: Vec<_> = reasons.iter().collect();
+    flagged.sort_by(|a, b| score(b.0).total_cmp(&score(a.0)).then(a.0.cmp(&b.0)));
+    flagged
 }

@@ -113,12 +113,13 @@ impl AccountScores {
     /// The highest score among `accounts`, rounded to 4 decimals (0 for
     /// accounts not scored).
     pub fn highest(&self, accounts: &[AccountId]) -> f64 {
-        let top = accounts
-            .iter()
-            .filter_map(|a| self.accounts.binary_search(a).ok())
-            .map(|r| self.score[r])
-            .fold(0.0, f64::max);
-        (top * 10_000.0).round() / 10_000.0
+        rounded(
+            accounts
+                .iter()
+                .filter_map(|a| self.accounts.binary_search(a).ok())
+                .map(|r| self.score[r])
+                .fold(0.0, f64::max),
+        )
     }
 
     pub(super) fn summary(&self) -> ModelSummary {
@@ -165,6 +166,11 @@ pub(super) fn write_account_scores(
         .write(dir, "account_scores", options, written)
 }
 
+/// A score rounded to 4 decimals, as findings and accounts show it.
+fn rounded(score: f64) -> f64 {
+    (score * 10_000.0).round() / 10_000.0
+}
+
 /// What `summary.json` says about the model.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelSummary {
@@ -183,11 +189,12 @@ pub struct ModelSummary {
 impl TransferScores {
     /// The highest score among `transfers`, rounded to 4 decimals.
     pub fn highest(&self, transfers: &[TransferId]) -> f64 {
-        let top = transfers
-            .iter()
-            .map(|t| self.score[t.index()])
-            .fold(0.0, f64::max);
-        (top * 10_000.0).round() / 10_000.0
+        rounded(
+            transfers
+                .iter()
+                .map(|t| self.score[t.index()])
+                .fold(0.0, f64::max),
+        )
     }
 
     pub(super) fn summary(&self) -> ModelSummary {
