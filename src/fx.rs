@@ -21,14 +21,14 @@
 
 use crate::ledger::Ledger;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BinaryHeap};
 
 /// The largest value of one transfer in the reporting currency: 10^18.
 const MAX_VALUE: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6B3, 0, false, 0);
 
 /// Rates into a reporting currency.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FxTable {
     /// The reporting currency's code.
     pub reporting: String,

@@ -41,7 +41,7 @@ pub struct Valued<'g> {
 /// `max_degree`) and its number of distinct payees (so do bipartite
 /// blocks). Made in one pass over the transfers and one sort of their
 /// account pairs, in 12 bytes per account.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WholeData {
     /// First and last transfer time.
     first_us: Option<i64>,
@@ -127,6 +127,11 @@ impl WholeData {
     /// The account's distinct payees in the whole data, itself left out.
     pub fn payees(&self, a: AccountId) -> usize {
         self.payees.get(a.index()).map_or(0, |&n| n as usize)
+    }
+
+    /// Accounts of the whole data.
+    pub fn accounts(&self) -> usize {
+        self.out_degree.len()
     }
 
     /// Time from the first to the last transfer (at least one).

@@ -33,6 +33,7 @@ mod finding;
 mod gather_scatter;
 mod marks;
 mod pass_through;
+mod plan;
 mod registry;
 mod scatter_gather;
 mod shard;
@@ -50,6 +51,7 @@ pub use structuring::StructuringDetector;
 
 pub use analysis::{analyze, burst_warnings, Analysis};
 pub use finding::{Detection, Finding, Typology};
+pub use plan::{PartKind, PartPlan, PartResult, Reader};
 pub use registry::{AccountScope, DetectConfig, Detector};
 pub use shard::{
     analyze_parts, analyze_sharded, shards, Facts, Glance, InMemory, PartSource, Shard, ShardStep,

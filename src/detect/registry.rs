@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 /// The transfers around an account that decide its findings, for
 /// [`Detector::account_scope`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AccountScope {
     /// Every transfer the account pays or receives.
     Own,

@@ -37,19 +37,17 @@
 //! shard lengths from an hour to the whole span; docs/detectors.md says,
 //! per detector, why.
 
-use super::analysis::in_output_order;
-use super::{burst_warnings, AccountScope, Analysis, DetectConfig, Detection, Finding};
+use super::plan::PartPlan;
+use super::{Analysis, DetectConfig};
 use crate::fx::FxTable;
-use crate::graph::FlowGraph;
 use crate::ledger::Ledger;
-use crate::model::{AccountId, AssetId, TransferId};
+use crate::model::{AccountId, AssetId};
 use crate::valued::{Valued, WholeData};
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// One shard: its own interval and the transfers it reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
     /// Its interval `[start, end)`, in microseconds.
     pub start_us: i64,
@@ -132,18 +130,6 @@ impl std::fmt::Display for ShardStep<'_> {
     }
 }
 
-/// How a detector runs in a sharded analysis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// In time shards (it has a reach).
-    Time,
-    /// In account parts (each finding is one account's), holding the
-    /// transfers of this scope around the owned accounts.
-    Accounts(AccountScope),
-    /// Once, on the whole data.
-    Whole,
-}
-
 /// Most account parts a sharded run makes: each scans every transfer to
 /// pick its own and builds a graph of them, so more parts cost time
 /// without making the run exact in any other way.
@@ -151,6 +137,7 @@ pub const MAX_ACCOUNT_PARTS: usize = 8;
 
 /// Account part `part` of `parts`: it owns the accounts whose id is
 /// `part` modulo `parts`.
+#[cfg(test)]
 fn owned_accounts(accounts: usize, parts: usize, part: usize) -> Arc<[bool]> {
     (0..accounts).map(|a| a % parts == part).collect()
 }
@@ -160,7 +147,7 @@ fn owned_accounts(accounts: usize, parts: usize, part: usize) -> Arc<[bool]> {
 /// receives, and for the wider scopes every transfer their payees pay or
 /// receive.
 #[cfg(test)]
-fn part_transfers(ledger: &Ledger, owned: &[bool], scope: AccountScope) -> Vec<u32> {
+fn part_transfers(ledger: &Ledger, owned: &[bool], scope: super::AccountScope) -> Vec<u32> {
     let source = InMemory(ledger);
     let mut payees = vec![false; owned.len()];
     for (f, t) in ledger.froms().iter().zip(ledger.tos()) {
@@ -168,7 +155,7 @@ fn part_transfers(ledger: &Ledger, owned: &[bool], scope: AccountScope) -> Vec<u
             payees[t.index()] = true;
         }
     }
-    let picked = source.pick(&mut |g| in_scope(scope, owned, &payees, g.from, g.to));
+    let picked = source.pick(&mut |g| super::plan::in_scope(scope, owned, &payees, g.from, g.to));
     picked.map(|(_, ids)| ids).unwrap_or_default()
 }
 
@@ -376,207 +363,33 @@ pub fn analyze_parts(
     length_us: i64,
     mut on_step: impl FnMut(ShardStep<'_>),
 ) -> crate::Result<Analysis> {
-    let mut warnings = facts.fx_warnings.clone();
-    warnings.extend(burst_warnings(config, facts.whole.span_us()));
-    let enabled = |t: super::Typology| config.enabled.contains(&t);
-    let detectors: Vec<_> = config
-        .detectors()
-        .into_iter()
-        .filter(|(_, d)| d.typologies().iter().any(|&t| enabled(t)))
-        .collect();
-    let modes: Vec<Mode> = detectors
-        .iter()
-        .map(|(_, d)| match (d.reach(), d.account_scope()) {
-            (Some(_), _) => Mode::Time,
-            (None, Some(scope)) => Mode::Accounts(scope),
-            (None, None) => Mode::Whole,
-        })
-        .collect();
-    let in_mode = |mode: Mode| {
-        detectors
-            .iter()
-            .zip(&modes)
-            .filter(move |(_, &m)| m == mode)
-            .map(|(d, _)| &d.1)
-    };
-    let after = in_mode(Mode::Time)
-        .filter_map(|d| d.reach())
-        .max()
-        .unwrap_or(0);
-    let before = in_mode(Mode::Time).map(|d| d.lookback()).max().unwrap_or(0);
-    let whole = &facts.whole;
-    let list = shards(&facts.times_us, length_us, before, after);
-    let mut found: Vec<Vec<Finding>> = vec![Vec::new(); detectors.len()];
-    let mut truncated = vec![false; detectors.len()];
-    let mut seconds = vec![0.0f64; detectors.len()];
-    let mut run_part = |part: &Valued<'_>,
-                        mode: Mode,
-                        to_whole: &dyn Fn(usize) -> usize,
-                        keep: &dyn Fn(usize) -> bool| {
-        for (k, (_, detector)) in detectors.iter().enumerate() {
-            if modes[k] != mode {
-                continue;
-            }
-            let started = Instant::now();
-            let Detection {
-                findings,
-                truncated: hit,
-            } = if mode == Mode::Whole {
-                detector.detect(part)
-            } else {
-                detector.detect_part(part)
-            };
-            truncated[k] |= hit;
-            for mut f in findings {
-                let first = f.transfers.first().map_or(0, |t| to_whole(t.index()));
-                if !keep(first) {
-                    continue;
-                }
-                for t in &mut f.transfers {
-                    *t = TransferId(to_whole(t.index()) as u32);
-                }
-                found[k].push(f);
-            }
-            seconds[k] += started.elapsed().as_secs_f64();
+    let plan = PartPlan::new(facts, config, length_us);
+    let mut results = Vec::with_capacity(plan.parts());
+    for part in 0..plan.parts() {
+        if let Some(step) = plan.step(part) {
+            on_step(step);
         }
-    };
-    if modes.contains(&Mode::Whole) {
-        // what none of the parts can see runs on the whole data (no
-        // detector of the registry needs this today)
-        let ledger = source.range(0..facts.times_us.len())?;
-        let graph = FlowGraph::new(ledger);
-        let part = Valued::shard(
-            &graph,
-            facts.fx.clone(),
-            whole.clone(),
-            (0, graph.ledger().len()),
-        );
-        run_part(&part, Mode::Whole, &|i| i, &|_| true);
-    }
-    if modes.contains(&Mode::Time) {
-        for shard in &list {
-            on_step(ShardStep::Shard(shard));
-            let (lo, hi) = shard.read;
-            let graph = FlowGraph::new(source.range(lo..hi)?);
-            let owned = (shard.owned.0 - lo, shard.owned.1 - lo);
-            let part = Valued::shard(&graph, facts.fx.clone(), whole.clone(), owned);
-            let (a, b) = shard.owned;
-            run_part(&part, Mode::Time, &|i| i + lo, &|i| i >= a && i < b);
-        }
-    }
-    let mut scopes: Vec<AccountScope> = modes
-        .iter()
-        .filter_map(|m| match m {
-            Mode::Accounts(scope) => Some(*scope),
-            _ => None,
-        })
-        .collect();
-    scopes.sort_unstable();
-    scopes.dedup();
-    if !scopes.is_empty() {
-        let accounts = source.accounts();
-        // as many parts as time shards, up to MAX_ACCOUNT_PARTS (each
-        // part reads every transfer to pick its own and builds a graph of
-        // them), and never more than accounts (those would be empty)
-        let parts = list.len().min(MAX_ACCOUNT_PARTS).min(accounts).max(1);
-        for p in 0..parts {
-            on_step(ShardStep::AccountPart { part: p, parts });
-            let owned = owned_accounts(accounts, parts, p);
-            // which transfers each scope reads, from the facts; each scope
-            // reads the source once, so that a part holds one scope's
-            // transfers at a time (one reading for all of them would hold
-            // their union, most of the data on dense sets)
-            let mut payees = vec![false; accounts];
-            if scopes.iter().any(|&s| s != AccountScope::Own) {
-                for &(f, t) in &facts.pairs {
-                    if owned[f.index()] {
-                        payees[t.index()] = true;
-                    }
-                }
-            }
-            for &scope in &scopes {
-                let (ledger, ids) = source.pick(&mut |g| {
-                    let (f, t) = facts.pairs[g.id];
-                    in_scope(scope, &owned, &payees, f, t)
-                })?;
-                let graph = FlowGraph::new(ledger);
-                let part =
-                    Valued::account_part(&graph, facts.fx.clone(), whole.clone(), owned.clone());
-                run_part(&part, Mode::Accounts(scope), &|i| ids[i] as usize, &|_| {
-                    true
-                });
-            }
-        }
-    }
-    for findings in &mut found {
-        findings.retain(|f| enabled(f.typology));
+        // each part reads the source once, so that no more than one
+        // part's transfers are held at once (one reading for all the
+        // scopes of an account part would hold their union, most of the
+        // data on dense sets)
+        let reader = plan.reader(facts, part);
+        let (ledger, ids) = match reader.range() {
+            Some(range) => (
+                source.range(range.clone())?,
+                range.map(|i| i as u32).collect(),
+            ),
+            None => source.pick(&mut |g| reader.reads(facts, g.id))?,
+        };
+        results.push(plan.run(config, part, ledger, &ids));
     }
     // the steps that put the parts together read the transfers the
     // findings name, and only those
-    let mut named = vec![false; facts.times_us.len()];
-    for t in found.iter().flatten().flat_map(|f| &f.transfers) {
-        named[t.index()] = true;
-    }
-    let (ledger, ids) = source.pick(&mut |g| named[g.id])?;
-    let graph = FlowGraph::new(ledger);
-    let named = Valued::shard(
-        &graph,
-        facts.fx.clone(),
-        whole.clone(),
-        (0, graph.ledger().len()),
-    );
-    let local = |t: TransferId| TransferId(ids.partition_point(|&x| x < t.0) as u32);
-    let global = |t: TransferId| TransferId(ids[t.index()]);
-    let mut analysis = Analysis {
-        warnings,
-        ..Analysis::default()
-    };
-    let mut per_name: BTreeMap<String, f64> = BTreeMap::new();
-    for (k, (name, detector)) in detectors.iter().enumerate() {
-        let mut parts = std::mem::take(&mut found[k]);
-        let Detection {
-            findings,
-            truncated: hit,
-        } = if modes[k] == Mode::Whole {
-            Detection {
-                findings: parts,
-                truncated: truncated[k],
-            }
-        } else {
-            for f in &mut parts {
-                f.transfers.iter_mut().for_each(|t| *t = local(*t));
-            }
-            let mut done = detector.combine(&named, parts, truncated[k]);
-            for f in &mut done.findings {
-                f.transfers.iter_mut().for_each(|t| *t = global(*t));
-            }
-            done
-        };
-        per_name.insert(name.to_string(), seconds[k]);
-        analysis.truncated.insert(name.to_string(), hit);
-        analysis.findings.extend(findings);
-    }
-    analysis.seconds = per_name;
-    in_output_order(&mut analysis.findings);
-    Ok(analysis)
-}
-
-/// Whether a part that owns `owned` (and whose owned accounts pay
-/// `payees`) holds the transfer `from → to` for `scope`.
-fn in_scope(
-    scope: AccountScope,
-    owned: &[bool],
-    payees: &[bool],
-    from: AccountId,
-    to: AccountId,
-) -> bool {
-    owned[from.index()]
-        || owned[to.index()]
-        || match scope {
-            AccountScope::Own => false,
-            AccountScope::PayeesPayments => payees[from.index()],
-            AccountScope::PayeesReceipts => payees[to.index()],
-        }
+    let ids = plan.named(&results);
+    let mut wanted = vec![false; facts.times_us.len()];
+    ids.iter().for_each(|&i| wanted[i as usize] = true);
+    let (ledger, _) = source.pick(&mut |g| wanted[g.id])?;
+    Ok(plan.combine(config, results, ledger, &ids))
 }
 
 #[cfg(test)]
@@ -584,6 +397,8 @@ mod tests {
     use super::*;
     use crate::detect::analyze;
     use crate::detect::testkit::{Kit, H};
+    use crate::detect::{AccountScope, Finding};
+    use crate::graph::FlowGraph;
     use crate::synth::training::{generate, TrainingSpec};
     use crate::time::DAY;
     use proptest::prelude::*;
