@@ -628,12 +628,66 @@ pub struct LedgerBuilder {
     chain_names: Vec<String>,
     chain_codes: Vec<u16>,
     any_chain: bool,
+    /// The assets' decimal places are given, not taken from the data.
+    given_decimals: bool,
 }
 
 impl LedgerBuilder {
     /// An empty builder.
     pub fn new() -> LedgerBuilder {
         LedgerBuilder::default()
+    }
+
+    /// A builder for part of a larger data set: every account and asset
+    /// of the whole data under its id there (accounts and assets by id,
+    /// as the whole data's ledger has them), each asset shown with the
+    /// decimal places given here rather than those of the part's own
+    /// amounts, so that a part describes what it holds as the whole
+    /// does.
+    ///
+    /// ```
+    /// use moneytrail::{Account, Asset, LedgerBuilder, NewTransfer};
+    /// use rust_decimal::Decimal;
+    /// let accounts = [Account::new("a"), Account::new("b"), Account::new("c")];
+    /// let mut eth = Asset::from_code("ETH");
+    /// eth.decimals = 18;
+    /// let mut b = LedgerBuilder::with_dictionary(&accounts, &[eth]).unwrap();
+    /// let (c, a) = (b.account("c"), b.account("a"));
+    /// let eth = b.asset("ETH").unwrap();
+    /// b.push(NewTransfer::simple(0, c, a, Decimal::new(15, 1), eth, 0));
+    /// let part = b.finish().unwrap();
+    /// assert_eq!(c.0, 2);
+    /// assert_eq!(part.accounts().len(), 3);
+    /// assert_eq!(part.assets()[0].decimals, 18); // not the 1 of 1.5
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When two accounts have one key, or two assets one code.
+    pub fn with_dictionary(accounts: &[Account], assets: &[Asset]) -> Result<LedgerBuilder> {
+        let mut b = LedgerBuilder {
+            given_decimals: true,
+            ..LedgerBuilder::default()
+        };
+        b.ledger.accounts.reserve(accounts.len());
+        for account in accounts {
+            let id = AccountId(b.ledger.accounts.len() as u32);
+            let key = CompactString::from(account.key.as_str());
+            if b.ledger.account_index.insert(key, id).is_some() {
+                return Err(Error::invalid(format!("account {} listed twice", account.key)));
+            }
+            b.ledger.accounts.push(account.clone());
+        }
+        for asset in assets {
+            if b.ledger.asset_index.contains_key(&asset.code) {
+                return Err(Error::invalid(format!("asset {} listed twice", asset.code)));
+            }
+            let id = u16::try_from(b.ledger.assets.len())
+                .map_err(|_| Error::invalid("more than 65,536 distinct assets"))?;
+            b.ledger.asset_index.insert(asset.code.clone(), AssetId(id));
+            b.ledger.assets.push(asset.clone());
+        }
+        Ok(b)
     }
 
     /// Record the file the transfers come from.
@@ -787,6 +841,7 @@ impl LedgerBuilder {
             chain_names,
             chain_codes,
             any_chain,
+            given_decimals,
             ..
         } = self;
         let n = ledger.cols.len();
@@ -796,7 +851,9 @@ impl LedgerBuilder {
         if any_chain {
             ledger.cols.chain = Some((chain_names, chain_codes));
         }
-        ledger.take_data_precision();
+        if !given_decimals {
+            ledger.take_data_precision();
+        }
         let times = &ledger.cols.time_us;
         let sorted = times.par_windows(2).all(|w| w[0] <= w[1]);
         if !sorted {

@@ -15,6 +15,7 @@ mod making;
 mod records;
 mod search;
 mod sources;
+mod spark;
 mod table;
 
 #[pymodule]
@@ -25,6 +26,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<search::Traced>()?;
     m.add_class::<investigating::Cases>()?;
     m.add_class::<sources::Sources>()?;
+    m.add_class::<spark::SparkPlan>()?;
+    m.add_function(wrap_pyfunction!(spark::spark_normalize, m)?)?;
     m.add_function(wrap_pyfunction!(books::load, m)?)?;
     m.add_function(wrap_pyfunction!(books::open_store, m)?)?;
     m.add_function(wrap_pyfunction!(books::ingest_files, m)?)?;

@@ -31,6 +31,13 @@ impl Table {
         self
     }
 
+    /// A column of signed integers.
+    pub(crate) fn i64s(mut self, name: &str, values: Vec<i64>) -> Table {
+        self.columns
+            .push(Int64Chunked::from_vec(name.into(), values).into_column());
+        self
+    }
+
     /// A column of floats.
     pub(crate) fn f64s(mut self, name: &str, values: Vec<f64>) -> Table {
         self.columns

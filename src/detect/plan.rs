@@ -184,6 +184,11 @@ impl PartPlan {
         &self.shards
     }
 
+    /// The FX table every part is valued with.
+    pub fn fx(&self) -> &FxTable {
+        &self.fx
+    }
+
     /// Transfers of the whole data.
     pub fn transfers(&self) -> usize {
         self.transfers

@@ -1,0 +1,317 @@
+"""moneytrail on Apache Spark: the detectors over a Spark DataFrame of
+transfers, each shard's analysis run in the executors by the Rust kernel,
+findings identical to a single-machine run.
+
+>>> findings = moneytrail.spark.analyze(spark.read.csv(path, header=True))
+
+How it runs (one Spark job per step; see docs/python.md):
+
+1. **read**, in the executors (``mapInArrow``): each Spark partition's rows
+   are loaded as :func:`moneytrail.load` loads a frame (the same layouts
+   and checks; a bad row raises :class:`~moneytrail.InputError`) into one
+   canonical table, kept in executor memory and disk;
+2. **plan**, on the driver: from every row's time, accounts and assets
+   (and amounts only where a transfer converts one asset into another),
+   the whole data's account and asset dictionaries, transfer ids (time
+   order, ties in row order), FX rates, the time shards with the overlap
+   each detector needs and the account parts, and which parts read each
+   row; the plan is broadcast;
+3. **run**, in the executors (``groupBy(part).applyInArrow``): each part's
+   detectors on the rows it reads; a finding is kept by the shard that
+   owns its first transfer;
+4. **combine**, on the driver: the parts' findings and the rows they name
+   put together (budgets, merged repeats), returned as a Spark DataFrame
+   with the columns of findings.csv (accounts and rows as arrays).
+
+Rows are numbered in the DataFrame's order (``monotonically_increasing_id``
+ranked): for a file Spark reads, its 0-based data rows, as the CLI's
+``rows`` column. The driver holds 8 bytes per transfer and the whole data's
+account dictionary; each executor task holds one part's transfers and the
+dictionary.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+import warnings
+from functools import partial
+from typing import Any, Dict, Iterator, Mapping, Optional, Union
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import _native
+from ._frames import frame_file, table
+from ._native import InputError
+
+__all__ = ["analyze", "CANONICAL_SCHEMA"]
+
+#: The canonical table step 1 makes of every row (Spark DDL).
+CANONICAL_SCHEMA = (
+    "mono long, time_us long, `from` string, `to` string, amount_paid string, "
+    "asset_paid string, amount_received string, asset_received string, channel string, "
+    "tx_id string, tx_hash string, chain string, from_institution string, "
+    "from_jurisdiction string, from_kind string, to_institution string, "
+    "to_jurisdiction string, to_kind string, paid_decimals int, received_decimals int, "
+    "paid_virtual boolean, received_virtual boolean"
+)
+
+_CANONICAL_ARROW = pa.schema(
+    [
+        ("mono", pa.int64()),
+        ("time_us", pa.int64()),
+        ("from", pa.string()),
+        ("to", pa.string()),
+        ("amount_paid", pa.string()),
+        ("asset_paid", pa.string()),
+        ("amount_received", pa.string()),
+        ("asset_received", pa.string()),
+        ("channel", pa.string()),
+        ("tx_id", pa.string()),
+        ("tx_hash", pa.string()),
+        ("chain", pa.string()),
+        ("from_institution", pa.string()),
+        ("from_jurisdiction", pa.string()),
+        ("from_kind", pa.string()),
+        ("to_institution", pa.string()),
+        ("to_jurisdiction", pa.string()),
+        ("to_kind", pa.string()),
+        ("paid_decimals", pa.int32()),
+        ("received_decimals", pa.int32()),
+        ("paid_virtual", pa.bool_()),
+        ("received_virtual", pa.bool_()),
+    ]
+)
+
+#: What step 3 returns per part.
+_RESULT_SCHEMA = "part long, result string"
+
+
+def analyze(
+    df: Any,
+    *,
+    config: Union[None, str, Mapping[str, Any]] = None,
+    shard: str = "7d",
+    format: str = "auto",
+    columns: Optional[Mapping[str, str]] = None,
+    asset: Optional[str] = None,
+    allow_float: bool = False,
+    fx: Optional[Union[str, os.PathLike]] = None,
+) -> Any:
+    """Run the detectors on a Spark DataFrame of transfers, shard by shard
+    in the executors; returns a Spark DataFrame of findings with the
+    columns of findings.csv (``id, typology, score, amount, currency,
+    first_time, last_time, accounts, rows, explanation``; ``amount`` an
+    exact decimal, the times UTC timestamps, ``accounts`` and ``rows``
+    arrays), in the CLI's order.
+
+    The frame's columns are a layout's, as for :func:`moneytrail.load`
+    (rename them with ``columns={"frame name": "layout name"}``); an
+    AMLworld frame read with ``header=True`` (whose second ``Account``
+    column Spark renames) is recognised. Read amounts as strings (Spark's
+    CSV reader does unless ``inferSchema``): float amount columns are
+    refused unless ``allow_float``. ``config`` takes the keys of
+    ``--config``; ``shard`` is the length of the time shards (``"7d"``),
+    which changes the run's cost, never its findings. ``fx`` is an FX file
+    (``asset,rate`` lines, read on the driver) whose rates the data's
+    own conversions complete, as the CLI's ``--fx``. Warnings of the run
+    (unpriced assets, detectors that hit their result budget) are issued
+    as Python warnings."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    spark = df.sparkSession
+    config_text = _config_text(config)
+    raw = _amlworld_names(df).withColumn("_mono", F.monotonically_increasing_id())
+    read = partial(
+        _read_partition,
+        format=format,
+        columns=dict(columns) if columns else None,
+        asset=asset,
+        allow_float=allow_float,
+    )
+    canonical = raw.mapInArrow(read, CANONICAL_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        converts = F.col("asset_paid") != F.col("asset_received")
+        glance = canonical.select(
+            "mono",
+            "time_us",
+            "from",
+            "to",
+            "asset_paid",
+            "asset_received",
+            F.when(converts, F.col("amount_paid")).alias("amount_paid"),
+            F.when(converts, F.col("amount_received")).alias("amount_received"),
+            "from_institution",
+            "from_jurisdiction",
+            "from_kind",
+            "to_institution",
+            "to_jurisdiction",
+            "to_kind",
+            "paid_decimals",
+            "received_decimals",
+            "paid_virtual",
+            "received_virtual",
+        ).toArrow()
+        plan = _native.SparkPlan(
+            _parquet(glance),
+            config=config_text,
+            shard=shard,
+            fx=None if fx is None else os.fspath(fx),
+        )
+        del glance
+        assignments = _signed(pq.read_table(io.BytesIO(plan.take_assignments())))
+        parts = spark.createDataFrame(assignments)
+        del assignments
+        shipped = spark.sparkContext.broadcast(plan.shipped())
+
+        token = uuid.uuid4().hex
+
+        def run(data: pa.Table) -> pa.Table:
+            return _run_part(data, shipped=shipped, token=token, config=config_text)
+
+        results = [
+            row["result"]
+            for row in canonical.join(parts, "mono")
+            .groupBy("part")
+            .applyInArrow(run, _RESULT_SCHEMA)
+            .collect()
+        ]
+        shipped.unpersist()
+        named = spark.createDataFrame(_signed(pq.read_table(io.BytesIO(plan.named(results)))))
+        rows = canonical.join(named, "mono").toArrow()
+        findings, summary = plan.combine(results, _parquet(rows))
+    finally:
+        canonical.unpersist()
+    _warn(json.loads(summary))
+    frame = table(findings, decimals=("amount",), times=("first_time", "last_time"))
+    arrow = frame.with_columns(pl.col("rows").cast(pl.List(pl.Int64))).to_arrow()
+    if frame.height == 0:
+        return spark.createDataFrame([], _findings_schema(arrow))
+    return spark.createDataFrame(arrow)
+
+
+def _findings_schema(arrow: pa.Table) -> Any:
+    """The Spark schema of an empty findings table (Spark cannot take the
+    types of an empty Arrow table's null columns)."""
+    from pyspark.sql import types as T
+
+    return T.StructType(
+        [
+            T.StructField("id", T.StringType()),
+            T.StructField("typology", T.StringType()),
+            T.StructField("score", T.DoubleType()),
+            T.StructField("amount", T.DecimalType(38, 0)),
+            T.StructField("currency", T.StringType()),
+            T.StructField("first_time", T.TimestampType()),
+            T.StructField("last_time", T.TimestampType()),
+            T.StructField("accounts", T.ArrayType(T.StringType())),
+            T.StructField("rows", T.ArrayType(T.LongType())),
+            T.StructField("explanation", T.StringType()),
+        ]
+    )
+
+
+def _warn(summary: Dict[str, Any]) -> None:
+    for warning in summary.get("warnings", []):
+        warnings.warn(warning, stacklevel=3)
+    hit = [name for name, truncated in summary.get("truncated", {}).items() if truncated]
+    if hit:
+        warnings.warn(
+            f"{', '.join(hit)} hit the result budget: the highest-scoring findings are kept "
+            "(raise max_findings in the config to see more)",
+            stacklevel=3,
+        )
+
+
+def _config_text(config: Union[None, str, Mapping[str, Any]]) -> Optional[str]:
+    if config is None or isinstance(config, str):
+        return config
+    return json.dumps(dict(config), default=str)
+
+
+def _amlworld_names(df: Any) -> Any:
+    """Spark reads AMLworld's header (two columns named ``Account``) as
+    ``Account2`` and ``Account4``: give them back the names
+    :func:`moneytrail.load` recognises."""
+    names = list(df.columns)
+    if len(names) in (10, 11) and names[2].startswith("Account") and names[4].startswith("Account"):
+        if names[:2] == ["Timestamp", "From Bank"] and names[3] == "To Bank":
+            names[2], names[4] = "Account", "Account_1"
+            return df.toDF(*names)
+    return df
+
+
+def _parquet(data: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(data, sink, compression="none")
+    return sink.getvalue()
+
+
+def _signed(data: pa.Table) -> pa.Table:
+    """Unsigned columns as int64 (Spark has no unsigned types)."""
+    return data.cast(
+        pa.schema(
+            [
+                pa.field(f.name, pa.int64() if pa.types.is_unsigned_integer(f.type) else f.type)
+                for f in data.schema
+            ]
+        )
+    )
+
+
+def _read_partition(
+    batches: Iterator[pa.RecordBatch],
+    *,
+    format: str,
+    columns: Optional[Dict[str, str]],
+    asset: Optional[str],
+    allow_float: bool,
+) -> Iterator[pa.RecordBatch]:
+    """Step 1, in an executor: one Spark partition's rows as canonical
+    rows, each with its row key ``mono``."""
+    data = pa.Table.from_batches(list(batches))
+    if data.num_rows == 0:
+        return
+    monos = data.column("_mono")
+    data = data.drop_columns(["_mono"])
+    path, layout = frame_file(data, columns, allow_float)
+    try:
+        made = _native.spark_normalize(
+            path, format=layout if format == "auto" else format, asset=asset
+        )
+    except InputError as error:
+        first = monos[0].as_py()
+        where = f"Spark partition {first >> 33}"
+        if getattr(error, "row", None) is not None:
+            where += f", its row {error.row}"
+        raise InputError(f"{where}: {error}") from None
+    finally:
+        os.remove(path)
+    rows = pq.read_table(io.BytesIO(made))
+    mono = pc.take(monos, rows.column("source_row"))
+    rows = rows.drop_columns(["source_row"]).add_column(0, "mono", mono)
+    yield from rows.cast(_CANONICAL_ARROW).to_batches()
+
+
+#: Plans an executor's Python worker has decoded, by run: each
+#: task of one run reuses it instead of decoding the dictionary again.
+_RECEIVED: Dict[str, Any] = {}
+
+
+def _run_part(data: pa.Table, *, shipped: Any, token: str, config: Optional[str]) -> pa.Table:
+    """Step 3, in an executor: one part's detectors on its rows."""
+    plan = _RECEIVED.get(token)
+    if plan is None:
+        _RECEIVED.clear()
+        plan = _native.SparkPlan.received(shipped.value, config=config)
+        _RECEIVED[token] = plan
+    part = data.column("part")[0].as_py()
+    result = plan.run(part, _parquet(data.drop_columns(["part"])))
+    return pa.table({"part": pa.array([part], pa.int64()), "result": [result]})
+

@@ -1,0 +1,659 @@
+//! `moneytrail.spark`'s Rust side. A Spark DataFrame of transfers runs
+//! as a sharded analysis ([`moneytrail::detect::PartPlan`]) in four
+//! steps, each one call here:
+//!
+//! 1. in the executors, [`spark_normalize`]: a slice of the frame's rows,
+//!    loaded as `load` reads a file, as rows of one canonical table (keys,
+//!    amounts as decimal text, times in microseconds, what the slice knows
+//!    of each account and asset);
+//! 2. on the driver, [`SparkPlan::new`]: from every row's narrow part
+//!    (time, accounts, assets, and amounts only where a transfer converts
+//!    one asset into another), the whole data's account and asset
+//!    dictionaries, its transfer ids (time order, ties in row order: as a
+//!    single-machine load numbers them), the FX table, the shards and
+//!    account parts, and which parts read each row;
+//! 3. in the executors, [`SparkPlan::run`]: one part, on the canonical
+//!    rows it reads, in a ledger with every account under its id of the
+//!    whole data;
+//! 4. on the driver, [`SparkPlan::combine`]: every part's result and the
+//!    rows their findings name, put together into findings.csv's columns.
+//!
+//! Rows are numbered by the frame's order (`monotonically_increasing_id`,
+//! ranked): the 0-based data rows of a file Spark read in one piece.
+
+use crate::books::duration;
+use crate::errors::{argument, to_py};
+use crate::table::Table;
+use moneytrail::detect::{DetectConfig, Facts, PartPlan, PartResult};
+use moneytrail::fx::FxTable;
+use moneytrail::ingest::{self, Format, LoadOptions};
+use moneytrail::report::FindingRecord;
+use moneytrail::{
+    Account, AccountKind, Asset, Channel, FlowGraph, Ledger, LedgerBuilder, NewTransfer,
+    TransferId, Valued,
+};
+use polars::prelude::*;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Load one slice of a frame, written to `path` in a layout moneytrail
+/// reads, and return its transfers as the canonical table (Parquet
+/// bytes), one row per transfer with `source_row` its 0-based row in the
+/// file.
+#[pyfunction]
+#[pyo3(signature = (path, *, format = "auto", asset = None))]
+pub(crate) fn spark_normalize(
+    py: Python<'_>,
+    path: PathBuf,
+    format: &str,
+    asset: Option<String>,
+) -> PyResult<Py<PyBytes>> {
+    let format: Format = format.parse().map_err(to_py)?;
+    let mut options = LoadOptions {
+        format,
+        ..LoadOptions::default()
+    };
+    if let Some(asset) = asset {
+        options.default_asset = asset;
+    }
+    let loaded = py.detach(|| ingest::load(&path, &options)).map_err(to_py)?;
+    canonical(&loaded.ledger).parquet(py)
+}
+
+/// A ledger's transfers as the canonical table.
+fn canonical(l: &Ledger) -> Table {
+    let n = l.len();
+    let account = |ids: &[moneytrail::AccountId], f: fn(&Account) -> Option<String>| {
+        ids.iter().map(|&a| f(l.account(a))).collect::<Vec<_>>()
+    };
+    let asset = |ids: &[moneytrail::AssetId]| {
+        ids.iter()
+            .map(|&a| Some(l.asset(a).code.clone()))
+            .collect::<Vec<_>>()
+    };
+    let decimals = |ids: &[moneytrail::AssetId]| ids.iter().map(|&a| l.asset(a).decimals).collect();
+    let virtual_ = |ids: &[moneytrail::AssetId]| {
+        ids.iter()
+            .map(|&a| l.asset(a).virtual_currency)
+            .collect()
+    };
+    let texts = |c: Option<&moneytrail::TextColumn>| {
+        (0..n)
+            .map(|i| c.and_then(|c| c.get(i)).map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    let chains = (0..n)
+        .map(|i| l.chain(TransferId(i as u32)).map(str::to_string))
+        .collect::<Vec<_>>();
+    let amounts = |a: &[Decimal]| a.iter().map(|d| Some(d.to_string())).collect::<Vec<_>>();
+    let (froms, tos) = (l.froms(), l.tos());
+    let (paid, received) = (l.assets_paid(), l.assets_received());
+    let key = |a: &Account| Some(a.key.clone());
+    let institution = |a: &Account| a.institution.clone();
+    let jurisdiction = |a: &Account| a.jurisdiction.clone();
+    let kind = |a: &Account| Some(a.kind.name().to_string());
+    Table::new(n)
+        .u32s("source_row", l.source_rows().to_vec())
+        .i64s("time_us", l.times_us().to_vec())
+        .texts("from", account(froms, key))
+        .texts("to", account(tos, key))
+        .texts("amount_paid", amounts(l.amounts_paid()))
+        .texts("asset_paid", asset(paid))
+        .texts("amount_received", amounts(l.amounts_received()))
+        .texts("asset_received", asset(received))
+        .texts(
+            "channel",
+            l.channels()
+                .iter()
+                .map(|c| Some(c.name()))
+                .collect::<Vec<_>>(),
+        )
+        .texts("tx_id", texts(l.tx_ids()))
+        .texts("tx_hash", texts(l.tx_hashes()))
+        .texts("chain", chains)
+        .texts("from_institution", account(froms, institution))
+        .texts("from_jurisdiction", account(froms, jurisdiction))
+        .texts("from_kind", account(froms, kind))
+        .texts("to_institution", account(tos, institution))
+        .texts("to_jurisdiction", account(tos, jurisdiction))
+        .texts("to_kind", account(tos, kind))
+        .u32s("paid_decimals", decimals(paid))
+        .u32s("received_decimals", decimals(received))
+        .bools("paid_virtual", virtual_(paid))
+        .bools("received_virtual", virtual_(received))
+}
+
+/// What every executor is sent: the plan and the whole data's
+/// dictionaries.
+#[derive(Serialize, Deserialize)]
+struct Shipped {
+    plan: PartPlan,
+    accounts: Vec<Account>,
+    assets: Vec<Asset>,
+}
+
+/// A sharded analysis of a Spark DataFrame: on the driver, with each
+/// transfer id's row key (`mono`); in an executor, what it was sent.
+#[pyclass(frozen, module = "moneytrail._native")]
+pub(crate) struct SparkPlan {
+    shipped: Arc<Shipped>,
+    config: DetectConfig,
+    /// The row key (`mono`) of each transfer id (the driver's only).
+    mono_of_id: Vec<i64>,
+    /// The 0-based row of each transfer id (the driver's only).
+    row_of_id: Vec<u32>,
+    /// Which parts read each row: `(mono, id, row, part)` (the driver's
+    /// only, taken once).
+    assignments: std::sync::Mutex<Option<Table>>,
+}
+
+#[pymethods]
+impl SparkPlan {
+    /// Plan the analysis (`config` as JSON with the keys of `--config`,
+    /// shards of `shard`, the rates of the FX file `fx` completed by those
+    /// the data implies) of the rows whose narrow table `glance` holds
+    /// (Parquet bytes; see `moneytrail/spark.py`).
+    #[new]
+    #[pyo3(signature = (glance, *, config = None, shard = "7d", fx = None))]
+    fn new(
+        py: Python<'_>,
+        glance: Vec<u8>,
+        config: Option<&str>,
+        shard: &str,
+        fx: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let config = parse_config(config)?;
+        let length = duration(shard, "shard")?;
+        if length <= 0 {
+            return Err(argument("shard: the length must be positive"));
+        }
+        let currency = config.currency.to_ascii_uppercase();
+        let given = match &fx {
+            Some(path) => Some(ingest::read_fx(path, &currency).map_err(to_py)?),
+            None => None,
+        };
+        py.detach(|| plan(&glance, config, length, given.as_ref()))
+    }
+
+    /// The plan as an executor receives it (JSON bytes).
+    fn shipped(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
+        let bytes = serde_json::to_vec(&*self.shipped).map_err(|e| argument(e.to_string()))?;
+        Ok(PyBytes::new(py, &bytes).unbind())
+    }
+
+    /// The plan an executor was sent.
+    #[staticmethod]
+    #[pyo3(signature = (shipped, *, config = None))]
+    fn received(py: Python<'_>, shipped: Vec<u8>, config: Option<&str>) -> PyResult<SparkPlan> {
+        let config = parse_config(config)?;
+        let shipped: Shipped = py
+            .detach(|| serde_json::from_slice(&shipped))
+            .map_err(|e| argument(format!("not a shipped plan: {e}")))?;
+        Ok(SparkPlan {
+            shipped: Arc::new(shipped),
+            config,
+            mono_of_id: Vec::new(),
+            row_of_id: Vec::new(),
+            assignments: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// How many parts.
+    #[getter]
+    fn parts(&self) -> usize {
+        self.shipped.plan.parts()
+    }
+
+    /// Transfers of the whole data.
+    #[getter]
+    fn transfers(&self) -> usize {
+        self.shipped.plan.transfers()
+    }
+
+    /// Accounts of the whole data.
+    #[getter]
+    fn accounts(&self) -> usize {
+        self.shipped.accounts.len()
+    }
+
+    /// Which parts read each row, as Parquet bytes with the columns
+    /// `mono`, `id`, `row` and `part` (taken once: a second call is an
+    /// error).
+    fn take_assignments(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
+        let table = self
+            .assignments
+            .lock()
+            .map_err(|_| argument("the plan's assignments are poisoned"))?
+            .take()
+            .ok_or_else(|| argument("the assignments were taken already"))?;
+        table.parquet(py)
+    }
+
+    /// Run part `part` on its canonical rows (Parquet bytes with `id` and
+    /// `row`); returns its result as JSON.
+    fn run(&self, py: Python<'_>, part: usize, rows: Vec<u8>) -> PyResult<String> {
+        if part >= self.shipped.plan.parts() {
+            return Err(argument(format!(
+                "part {part}: the plan has {}",
+                self.shipped.plan.parts()
+            )));
+        }
+        py.detach(|| {
+            let (ledger, ids) = part_ledger(&self.shipped, &rows)?;
+            Ok(self
+                .shipped
+                .plan
+                .run(&self.config, part, ledger, &ids)
+                .to_json())
+        })
+    }
+
+    /// The transfers the parts' findings name, as Parquet bytes with
+    /// the columns `mono`, `id` and `row`.
+    fn named(&self, py: Python<'_>, results: Vec<String>) -> PyResult<Py<PyBytes>> {
+        if self.mono_of_id.len() != self.shipped.plan.transfers() {
+            return Err(argument("only the driver's plan knows the rows"));
+        }
+        let ids = py.detach(|| -> PyResult<Vec<u32>> {
+            Ok(self.shipped.plan.named(&parse_results(&results)?))
+        })?;
+        Table::new(ids.len())
+            .i64s("mono", ids.iter().map(|&i| self.mono_of_id[i as usize]).collect())
+            .u32s("row", ids.iter().map(|&i| self.row_of_id[i as usize]).collect())
+            .u32s("id", ids)
+            .parquet(py)
+    }
+
+    /// Put the parts' results together with the canonical rows of the
+    /// transfers they name (Parquet bytes with `id` and `row`): the
+    /// findings in findings.csv's columns (Parquet bytes; accounts and
+    /// rows as lists) and a summary (JSON: per-detector truncation and
+    /// seconds, warnings).
+    fn combine(
+        &self,
+        py: Python<'_>,
+        results: Vec<String>,
+        named: Vec<u8>,
+    ) -> PyResult<(Py<PyBytes>, String)> {
+        let (table, summary) = py.detach(|| -> PyResult<(Table, String)> {
+            let results = parse_results(&results)?;
+            let (ledger, ids) = part_ledger(&self.shipped, &named)?;
+            let plan = &self.shipped.plan;
+            let mut analysis = plan.combine(&self.config, results, ledger.clone(), &ids);
+            for f in &mut analysis.findings {
+                for t in &mut f.transfers {
+                    *t = TransferId(ids.partition_point(|&x| x < t.0) as u32);
+                }
+            }
+            let graph = FlowGraph::new(ledger);
+            let data = Valued::new(&graph, plan.fx().clone());
+            let records = FindingRecord::all(&analysis.findings, &data);
+            let summary = serde_json::json!({
+                "findings": analysis.findings.len(),
+                "parts": plan.parts(),
+                "truncated": analysis.truncated,
+                "seconds_per_detector": analysis.seconds,
+                "warnings": analysis.warnings,
+            });
+            Ok((findings_table(&records), summary.to_string()))
+        })?;
+        Ok((table.parquet(py)?, summary))
+    }
+}
+
+fn parse_config(config: Option<&str>) -> PyResult<DetectConfig> {
+    match config {
+        Some(text) => DetectConfig::from_json(text).map_err(to_py),
+        None => Ok(DetectConfig::default()),
+    }
+}
+
+fn parse_results(results: &[String]) -> PyResult<Vec<PartResult>> {
+    results
+        .iter()
+        .map(|r| PartResult::from_json(r).map_err(to_py))
+        .collect()
+}
+
+/// Findings in findings.csv's columns, accounts and rows as lists.
+fn findings_table(r: &[FindingRecord]) -> Table {
+    let texts = |f: fn(&FindingRecord) -> &str| r.iter().map(|x| Some(f(x))).collect();
+    Table::new(r.len())
+        .texts("id", texts(|x| &x.id))
+        .texts("typology", texts(|x| &x.typology))
+        .f64s("score", r.iter().map(|x| x.score).collect())
+        .texts(
+            "amount",
+            r.iter().map(|x| Some(x.amount.to_string())).collect(),
+        )
+        .texts("currency", texts(|x| &x.currency))
+        .texts("first_time", texts(|x| &x.first_time))
+        .texts("last_time", texts(|x| &x.last_time))
+        .text_lists("accounts", r.iter().map(|x| x.accounts.clone()).collect())
+        .u32_lists("rows", r.iter().map(|x| x.rows.clone()).collect())
+        .texts("explanation", texts(|x| &x.explanation))
+}
+
+/// A Parquet table in memory, its columns looked up by name with errors
+/// that say which is missing or mistyped.
+struct Columns(DataFrame);
+
+impl Columns {
+    fn read(bytes: &[u8]) -> PyResult<Columns> {
+        ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .map(Columns)
+            .map_err(|e| argument(format!("cannot read a table of rows: {e}")))
+    }
+
+    fn len(&self) -> usize {
+        self.0.height()
+    }
+
+    fn column(&self, name: &str) -> PyResult<&Column> {
+        self.0
+            .column(name)
+            .map_err(|_| argument(format!("the table of rows has no column {name}")))
+    }
+
+    fn i64s(&self, name: &str) -> PyResult<Vec<i64>> {
+        let c = self.column(name)?.cast(&DataType::Int64).map_err(|e| typed(name, e))?;
+        let c = c.i64().map_err(|e| typed(name, e))?;
+        c.iter()
+            .map(|v| v.ok_or_else(|| argument(format!("column {name} has a null"))))
+            .collect()
+    }
+
+    fn u32s(&self, name: &str) -> PyResult<Vec<u32>> {
+        let c = self.column(name)?.cast(&DataType::UInt32).map_err(|e| typed(name, e))?;
+        let c = c.u32().map_err(|e| typed(name, e))?;
+        c.iter()
+            .map(|v| v.ok_or_else(|| argument(format!("column {name} has a null"))))
+            .collect()
+    }
+
+    fn bools(&self, name: &str) -> PyResult<Vec<bool>> {
+        let column = self.column(name)?;
+        if column.dtype() == &DataType::Null {
+            return Ok(vec![false; column.len()]);
+        }
+        let c = column.bool().map_err(|e| typed(name, e))?;
+        Ok(c.iter().map(|v| v.unwrap_or(false)).collect())
+    }
+
+    fn texts(&self, name: &str) -> PyResult<Vec<Option<String>>> {
+        let column = self.column(name)?;
+        if column.dtype() == &DataType::Null {
+            return Ok(vec![None; column.len()]);
+        }
+        let c = column.str().map_err(|e| typed(name, e))?;
+        Ok(c.iter().map(|v| v.map(str::to_string)).collect())
+    }
+}
+
+fn typed(name: &str, e: PolarsError) -> PyErr {
+    argument(format!("column {name}: {e}"))
+}
+
+/// Which column of the canonical table an error is about, and the row.
+fn bad_row(row: u32, column: &str, what: impl std::fmt::Display) -> PyErr {
+    argument(format!("row {row}, column {column}: {what}"))
+}
+
+fn amount(text: Option<&str>, row: u32, column: &str) -> PyResult<Decimal> {
+    let text = text.ok_or_else(|| bad_row(row, column, "no amount"))?;
+    text.parse()
+        .map_err(|e| bad_row(row, column, format!("{text:?} is not an amount: {e}")))
+}
+
+/// The whole data's dictionaries, built in row order as a single-machine
+/// load fills them: an account's institution and jurisdiction are the
+/// first given, its kind the last given; an asset is virtual when any
+/// slice says so and shows the most decimals any slice shows it with.
+#[derive(Default)]
+struct Dictionary {
+    accounts: Vec<Account>,
+    account_index: HashMap<String, u32>,
+    assets: Vec<Asset>,
+    asset_index: HashMap<String, u16>,
+}
+
+impl Dictionary {
+    fn account(
+        &mut self,
+        key: &str,
+        institution: Option<&str>,
+        jurisdiction: Option<&str>,
+        kind: Option<&str>,
+    ) -> u32 {
+        let id = match self.account_index.get(key) {
+            Some(&id) => id,
+            None => {
+                let id = self.accounts.len() as u32;
+                self.accounts.push(Account::new(key));
+                self.account_index.insert(key.to_string(), id);
+                id
+            }
+        };
+        let a = &mut self.accounts[id as usize];
+        if a.institution.is_none() {
+            a.institution = institution.map(str::to_string);
+        }
+        if a.jurisdiction.is_none() {
+            a.jurisdiction = jurisdiction.map(str::to_string);
+        }
+        if let Some(kind) = kind.and_then(AccountKind::parse) {
+            if kind != AccountKind::BankAccount {
+                a.kind = kind;
+            }
+        }
+        id
+    }
+
+    fn asset(&mut self, code: &str, decimals: u32, virtual_: bool) -> PyResult<u16> {
+        let id = match self.asset_index.get(code) {
+            Some(&id) => id,
+            None => {
+                let id = u16::try_from(self.assets.len())
+                    .map_err(|_| argument("more than 65,536 distinct assets"))?;
+                let mut asset = Asset::from_code(code);
+                asset.decimals = 0;
+                self.assets.push(asset);
+                self.asset_index.insert(code.to_string(), id);
+                id
+            }
+        };
+        let a = &mut self.assets[usize::from(id)];
+        a.decimals = a.decimals.max(decimals);
+        a.virtual_currency |= virtual_;
+        Ok(id)
+    }
+}
+
+/// Step 2: the plan of the rows `glance` describes.
+fn plan(
+    glance: &[u8],
+    config: DetectConfig,
+    length: i64,
+    fx: Option<&FxTable>,
+) -> PyResult<SparkPlan> {
+    let g = Columns::read(glance)?;
+    let monos = g.i64s("mono")?;
+    let mut order: Vec<u32> = (0..g.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| monos[i as usize]);
+    if order
+        .windows(2)
+        .any(|w| monos[w[0] as usize] == monos[w[1] as usize])
+    {
+        return Err(argument("two rows have one row key (mono)"));
+    }
+    let times = g.i64s("time_us")?;
+    let (from, to) = (g.texts("from")?, g.texts("to")?);
+    let side = |s: &str| -> PyResult<[Vec<Option<String>>; 3]> {
+        Ok([
+            g.texts(&format!("{s}_institution"))?,
+            g.texts(&format!("{s}_jurisdiction"))?,
+            g.texts(&format!("{s}_kind"))?,
+        ])
+    };
+    let (from_side, to_side) = (side("from")?, side("to")?);
+    let (asset_paid, asset_received) = (g.texts("asset_paid")?, g.texts("asset_received")?);
+    let (paid_decimals, received_decimals) =
+        (g.u32s("paid_decimals")?, g.u32s("received_decimals")?);
+    let (paid_virtual, received_virtual) = (g.bools("paid_virtual")?, g.bools("received_virtual")?);
+    let (amount_paid, amount_received) = (g.texts("amount_paid")?, g.texts("amount_received")?);
+    let text = |c: &[Option<String>], i: usize, row: u32, name: &str| -> PyResult<String> {
+        c[i].clone().ok_or_else(|| bad_row(row, name, "empty"))
+    };
+    // the dictionaries, in row order
+    let mut dictionary = Dictionary::default();
+    let mut sides = Vec::with_capacity(order.len());
+    for (row, &i) in order.iter().enumerate() {
+        let (i, row) = (i as usize, row as u32);
+        let mut ids = [0u32; 2];
+        for (k, (keys, attrs)) in [(&from, &from_side), (&to, &to_side)].into_iter().enumerate() {
+            let key = text(keys, i, row, ["from", "to"][k])?;
+            ids[k] = dictionary.account(
+                &key,
+                attrs[0][i].as_deref(),
+                attrs[1][i].as_deref(),
+                attrs[2][i].as_deref(),
+            );
+        }
+        let paid = text(&asset_paid, i, row, "asset_paid")?;
+        let received = text(&asset_received, i, row, "asset_received")?;
+        let a = dictionary.asset(&paid, paid_decimals[i], paid_virtual[i])?;
+        let b = dictionary.asset(&received, received_decimals[i], received_virtual[i])?;
+        sides.push((ids, a, b));
+    }
+    // the skeleton: every transfer's time, accounts and assets, amounts
+    // only where it converts (all the FX table is made from)
+    let mut b = LedgerBuilder::with_dictionary(&dictionary.accounts, &dictionary.assets)
+        .map_err(to_py)?;
+    b.reserve(order.len());
+    for (row, (&i, &(ids, a, c))) in order.iter().zip(&sides).enumerate() {
+        let (i, row) = (i as usize, row as u32);
+        let (paid, received) = if a == c {
+            (Decimal::ZERO, Decimal::ZERO)
+        } else {
+            (
+                amount(amount_paid[i].as_deref(), row, "amount_paid")?,
+                amount(amount_received[i].as_deref(), row, "amount_received")?,
+            )
+        };
+        let mut t = NewTransfer::simple(
+            times[i],
+            moneytrail::AccountId(ids[0]),
+            moneytrail::AccountId(ids[1]),
+            paid,
+            moneytrail::AssetId(a),
+            row,
+        );
+        t.asset_received = moneytrail::AssetId(c);
+        t.amount_received = received;
+        b.push(t);
+    }
+    let skeleton = b.finish().map_err(to_py)?;
+    let rows = skeleton.source_rows().to_vec();
+    let graph = FlowGraph::new(skeleton);
+    // the CLI's one FX rule: the given rates completed by the implied
+    let rates = match fx {
+        Some(given) => FxTable::implied_with(graph.ledger(), given),
+        None => FxTable::implied(graph.ledger(), &config.currency.to_ascii_uppercase()),
+    };
+    let data = Valued::new(&graph, rates);
+    let facts = Facts::of(&data);
+    drop(data);
+    drop(graph);
+    let plan = PartPlan::new(&facts, &config, length);
+    let mono_of_id: Vec<i64> = rows
+        .iter()
+        .map(|&r| monos[order[r as usize] as usize])
+        .collect();
+    let pairs = plan.assignments(&facts);
+    let table = Table::new(pairs.len())
+        .i64s("mono", pairs.iter().map(|&(id, _)| mono_of_id[id as usize]).collect())
+        .u32s("id", pairs.iter().map(|&(id, _)| id).collect())
+        .u32s("row", pairs.iter().map(|&(id, _)| rows[id as usize]).collect())
+        .u32s("part", pairs.iter().map(|&(_, p)| p).collect());
+    Ok(SparkPlan {
+        shipped: Arc::new(Shipped {
+            plan,
+            accounts: dictionary.accounts,
+            assets: dictionary.assets,
+        }),
+        config,
+        mono_of_id,
+        row_of_id: rows,
+        assignments: std::sync::Mutex::new(Some(table)),
+    })
+}
+
+/// Steps 3 and 4: canonical rows with their `id` and `row` as a ledger
+/// with the whole data's dictionaries (transfer `i` is `ids[i]`).
+fn part_ledger(shipped: &Shipped, bytes: &[u8]) -> PyResult<(Ledger, Vec<u32>)> {
+    let c = Columns::read(bytes)?;
+    let ids = c.u32s("id")?;
+    let rows = c.u32s("row")?;
+    let mut order: Vec<usize> = (0..c.len()).collect();
+    order.sort_unstable_by_key(|&i| ids[i]);
+    let times = c.i64s("time_us")?;
+    let (from, to) = (c.texts("from")?, c.texts("to")?);
+    let (amount_paid, amount_received) = (c.texts("amount_paid")?, c.texts("amount_received")?);
+    let (asset_paid, asset_received) = (c.texts("asset_paid")?, c.texts("asset_received")?);
+    let channels = c.texts("channel")?;
+    let (tx_id, tx_hash, chain) = (c.texts("tx_id")?, c.texts("tx_hash")?, c.texts("chain")?);
+    let mut b =
+        LedgerBuilder::with_dictionary(&shipped.accounts, &shipped.assets).map_err(to_py)?;
+    b.reserve(order.len());
+    let account = |b: &LedgerBuilder, key: &Option<String>, row: u32, name: &str| {
+        key.as_deref()
+            .and_then(|k| b.known_account(k))
+            .ok_or_else(|| bad_row(row, name, format!("{key:?} is not in the plan's accounts")))
+    };
+    for &i in &order {
+        let row = rows[i];
+        let from = account(&b, &from[i], row, "from")?;
+        let to = account(&b, &to[i], row, "to")?;
+        let mut asset = |code: &Option<String>, name: &str| -> PyResult<moneytrail::AssetId> {
+            let code = code.as_deref().ok_or_else(|| bad_row(row, name, "empty"))?;
+            let known = shipped.assets.iter().any(|a| a.code == code);
+            if !known {
+                return Err(bad_row(row, name, format!("{code} is not in the plan's assets")));
+            }
+            b.asset(code).map_err(to_py)
+        };
+        let (paid, received) = (asset(&asset_paid[i], "asset_paid")?, asset(&asset_received[i], "asset_received")?);
+        let channel = match channels[i].as_deref() {
+            Some(name) => Channel::parse(name)
+                .ok_or_else(|| bad_row(row, "channel", format!("{name:?} is not a channel")))?,
+            None => Channel::default(),
+        };
+        b.push(NewTransfer {
+            time_us: times[i],
+            from,
+            to,
+            amount_paid: amount(amount_paid[i].as_deref(), row, "amount_paid")?,
+            asset_paid: paid,
+            amount_received: amount(amount_received[i].as_deref(), row, "amount_received")?,
+            asset_received: received,
+            channel,
+            source_row: row,
+            laundering: None,
+            tx_id: tx_id[i].as_deref(),
+            tx_hash: tx_hash[i].as_deref(),
+            chain: chain[i].as_deref(),
+        });
+    }
+    let ledger = b.finish().map_err(to_py)?;
+    let sorted: Vec<u32> = order.iter().map(|&i| ids[i]).collect();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(argument("two rows have one transfer id"));
+    }
+    Ok((ledger, sorted))
+}
