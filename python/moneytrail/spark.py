@@ -166,7 +166,9 @@ def analyze(
         )
         del glance
         assignments = _signed(pq.read_table(io.BytesIO(plan.take_assignments())))
-        parts = spark.createDataFrame(assignments)
+        parts = spark.createDataFrame(assignments).select(
+            "mono", "id", "row", F.explode("parts").alias("part")
+        )
         del assignments
         shipped = spark.sparkContext.broadcast(plan.shipped())
 
@@ -254,15 +256,17 @@ def _parquet(data: pa.Table) -> bytes:
 
 
 def _signed(data: pa.Table) -> pa.Table:
-    """Unsigned columns as int64 (Spark has no unsigned types)."""
-    return data.cast(
-        pa.schema(
-            [
-                pa.field(f.name, pa.int64() if pa.types.is_unsigned_integer(f.type) else f.type)
-                for f in data.schema
-            ]
-        )
-    )
+    """Unsigned columns (and lists of them) as int64: Spark has no
+    unsigned types."""
+
+    def signed(t: pa.DataType) -> pa.DataType:
+        if pa.types.is_unsigned_integer(t):
+            return pa.int64()
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return pa.list_(signed(t.value_type))
+        return t
+
+    return data.cast(pa.schema([pa.field(f.name, signed(f.type)) for f in data.schema]))
 
 
 def _read_partition(

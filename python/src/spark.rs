@@ -147,7 +147,7 @@ pub(crate) struct SparkPlan {
     mono_of_id: Vec<i64>,
     /// The 0-based row of each transfer id (the driver's only).
     row_of_id: Vec<u32>,
-    /// Which parts read each row: `(mono, id, row, part)` (the driver's
+    /// Which parts read each row: `(mono, id, row, parts)` (the driver's
     /// only, taken once).
     assignments: std::sync::Mutex<Option<Table>>,
 }
@@ -222,8 +222,8 @@ impl SparkPlan {
     }
 
     /// Which parts read each row, as Parquet bytes with the columns
-    /// `mono`, `id`, `row` and `part` (taken once: a second call is an
-    /// error).
+    /// `mono`, `id`, `row` and `parts` (a list; taken once: a second call
+    /// is an error).
     fn take_assignments(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
         let table = self
             .assignments
@@ -575,12 +575,17 @@ fn plan(
         .iter()
         .map(|&r| monos[order[r as usize] as usize])
         .collect();
-    let pairs = plan.assignments(&facts);
-    let table = Table::new(pairs.len())
-        .i64s("mono", pairs.iter().map(|&(id, _)| mono_of_id[id as usize]).collect())
-        .u32s("id", pairs.iter().map(|&(id, _)| id).collect())
-        .u32s("row", pairs.iter().map(|&(id, _)| rows[id as usize]).collect())
-        .u32s("part", pairs.iter().map(|&(_, p)| p).collect());
+    // one row per transfer with the parts that read it (Spark explodes
+    // them in the executors: fewer bytes from the driver)
+    let mut parts_of: Vec<Vec<u32>> = vec![Vec::new(); rows.len()];
+    for (id, part) in plan.assignments(&facts) {
+        parts_of[id as usize].push(part);
+    }
+    let table = Table::new(rows.len())
+        .i64s("mono", mono_of_id.clone())
+        .u32s("id", (0..rows.len() as u32).collect())
+        .u32s("row", rows.clone())
+        .u32_lists("parts", parts_of);
     Ok(SparkPlan {
         shipped: Arc::new(Shipped {
             plan,
