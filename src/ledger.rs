@@ -674,7 +674,10 @@ impl LedgerBuilder {
             let id = AccountId(b.ledger.accounts.len() as u32);
             let key = CompactString::from(account.key.as_str());
             if b.ledger.account_index.insert(key, id).is_some() {
-                return Err(Error::invalid(format!("account {} listed twice", account.key)));
+                return Err(Error::invalid(format!(
+                    "account {} listed twice",
+                    account.key
+                )));
             }
             b.ledger.accounts.push(account.clone());
         }

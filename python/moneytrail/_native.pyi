@@ -199,6 +199,7 @@ class SparkPlan:
         config: Optional[str] = None,
         shard: str = "7d",
         fx: Optional[str] = None,
+        account_parts: Optional[int] = None,
     ) -> None: ...
     @staticmethod
     def received(shipped: bytes, *, config: Optional[str] = None) -> "SparkPlan": ...

@@ -102,6 +102,7 @@ def analyze(
     asset: Optional[str] = None,
     allow_float: bool = False,
     fx: Optional[Union[str, os.PathLike]] = None,
+    account_parts: Optional[int] = None,
 ) -> Any:
     """Run the detectors on a Spark DataFrame of transfers, shard by shard
     in the executors; returns a Spark DataFrame of findings with the
@@ -119,7 +120,11 @@ def analyze(
     ``--config``; ``shard`` is the length of the time shards (``"7d"``),
     which changes the run's cost, never its findings. ``fx`` is an FX file
     (``asset,rate`` lines, read on the driver) whose rates the data's
-    own conversions complete, as the CLI's ``--fx``. Warnings of the run
+    own conversions complete, as the CLI's ``--fx``. ``account_parts`` is how many parts the
+    detectors that judge an account's whole history run in (by default
+    Spark's default parallelism): each reads its accounts' transfers and,
+    for some detectors, their payees', most of the data on dense sets, so
+    more parts read more in all. Warnings of the run
     (unpriced assets, detectors that hit their result budget) are issued
     as Python warnings."""
     from pyspark import StorageLevel
@@ -163,6 +168,7 @@ def analyze(
             config=config_text,
             shard=shard,
             fx=None if fx is None else os.fspath(fx),
+            account_parts=account_parts or spark.sparkContext.defaultParallelism,
         )
         del glance
         assignments = _signed(pq.read_table(io.BytesIO(plan.take_assignments())))

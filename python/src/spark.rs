@@ -77,11 +77,8 @@ fn canonical(l: &Ledger) -> Table {
             .collect::<Vec<_>>()
     };
     let decimals = |ids: &[moneytrail::AssetId]| ids.iter().map(|&a| l.asset(a).decimals).collect();
-    let virtual_ = |ids: &[moneytrail::AssetId]| {
-        ids.iter()
-            .map(|&a| l.asset(a).virtual_currency)
-            .collect()
-    };
+    let virtual_ =
+        |ids: &[moneytrail::AssetId]| ids.iter().map(|&a| l.asset(a).virtual_currency).collect();
     let texts = |c: Option<&moneytrail::TextColumn>| {
         (0..n)
             .map(|i| c.and_then(|c| c.get(i)).map(str::to_string))
@@ -159,13 +156,14 @@ impl SparkPlan {
     /// the data implies) of the rows whose narrow table `glance` holds
     /// (Parquet bytes; see `moneytrail/spark.py`).
     #[new]
-    #[pyo3(signature = (glance, *, config = None, shard = "7d", fx = None))]
+    #[pyo3(signature = (glance, *, config = None, shard = "7d", fx = None, account_parts = None))]
     fn new(
         py: Python<'_>,
         glance: Vec<u8>,
         config: Option<&str>,
         shard: &str,
         fx: Option<PathBuf>,
+        account_parts: Option<usize>,
     ) -> PyResult<Self> {
         let config = parse_config(config)?;
         let length = duration(shard, "shard")?;
@@ -177,7 +175,7 @@ impl SparkPlan {
             Some(path) => Some(ingest::read_fx(path, &currency).map_err(to_py)?),
             None => None,
         };
-        py.detach(|| plan(&glance, config, length, given.as_ref()))
+        py.detach(|| plan(&glance, config, length, given.as_ref(), account_parts))
     }
 
     /// The plan as an executor receives it (JSON bytes).
@@ -263,8 +261,14 @@ impl SparkPlan {
             Ok(self.shipped.plan.named(&parse_results(&results)?))
         })?;
         Table::new(ids.len())
-            .i64s("mono", ids.iter().map(|&i| self.mono_of_id[i as usize]).collect())
-            .u32s("row", ids.iter().map(|&i| self.row_of_id[i as usize]).collect())
+            .i64s(
+                "mono",
+                ids.iter().map(|&i| self.mono_of_id[i as usize]).collect(),
+            )
+            .u32s(
+                "row",
+                ids.iter().map(|&i| self.row_of_id[i as usize]).collect(),
+            )
             .u32s("id", ids)
             .parquet(py)
     }
@@ -362,7 +366,10 @@ impl Columns {
     }
 
     fn i64s(&self, name: &str) -> PyResult<Vec<i64>> {
-        let c = self.column(name)?.cast(&DataType::Int64).map_err(|e| typed(name, e))?;
+        let c = self
+            .column(name)?
+            .cast(&DataType::Int64)
+            .map_err(|e| typed(name, e))?;
         let c = c.i64().map_err(|e| typed(name, e))?;
         c.iter()
             .map(|v| v.ok_or_else(|| argument(format!("column {name} has a null"))))
@@ -370,7 +377,10 @@ impl Columns {
     }
 
     fn u32s(&self, name: &str) -> PyResult<Vec<u32>> {
-        let c = self.column(name)?.cast(&DataType::UInt32).map_err(|e| typed(name, e))?;
+        let c = self
+            .column(name)?
+            .cast(&DataType::UInt32)
+            .map_err(|e| typed(name, e))?;
         let c = c.u32().map_err(|e| typed(name, e))?;
         c.iter()
             .map(|v| v.ok_or_else(|| argument(format!("column {name} has a null"))))
@@ -481,6 +491,7 @@ fn plan(
     config: DetectConfig,
     length: i64,
     fx: Option<&FxTable>,
+    account_parts: Option<usize>,
 ) -> PyResult<SparkPlan> {
     let g = Columns::read(glance)?;
     let monos = g.i64s("mono")?;
@@ -516,7 +527,10 @@ fn plan(
     for (row, &i) in order.iter().enumerate() {
         let (i, row) = (i as usize, row as u32);
         let mut ids = [0u32; 2];
-        for (k, (keys, attrs)) in [(&from, &from_side), (&to, &to_side)].into_iter().enumerate() {
+        for (k, (keys, attrs)) in [(&from, &from_side), (&to, &to_side)]
+            .into_iter()
+            .enumerate()
+        {
             let key = text(keys, i, row, ["from", "to"][k])?;
             ids[k] = dictionary.account(
                 &key,
@@ -533,8 +547,8 @@ fn plan(
     }
     // the skeleton: every transfer's time, accounts and assets, amounts
     // only where it converts (all the FX table is made from)
-    let mut b = LedgerBuilder::with_dictionary(&dictionary.accounts, &dictionary.assets)
-        .map_err(to_py)?;
+    let mut b =
+        LedgerBuilder::with_dictionary(&dictionary.accounts, &dictionary.assets).map_err(to_py)?;
     b.reserve(order.len());
     for (row, (&i, &(ids, a, c))) in order.iter().zip(&sides).enumerate() {
         let (i, row) = (i as usize, row as u32);
@@ -570,7 +584,10 @@ fn plan(
     let facts = Facts::of(&data);
     drop(data);
     drop(graph);
-    let plan = PartPlan::new(&facts, &config, length);
+    let mut plan = PartPlan::new(&facts, &config, length);
+    if let Some(n) = account_parts {
+        plan = plan.with_account_parts(n);
+    }
     let mono_of_id: Vec<i64> = rows
         .iter()
         .map(|&r| monos[order[r as usize] as usize])
@@ -629,11 +646,18 @@ fn part_ledger(shipped: &Shipped, bytes: &[u8]) -> PyResult<(Ledger, Vec<u32>)> 
             let code = code.as_deref().ok_or_else(|| bad_row(row, name, "empty"))?;
             let known = shipped.assets.iter().any(|a| a.code == code);
             if !known {
-                return Err(bad_row(row, name, format!("{code} is not in the plan's assets")));
+                return Err(bad_row(
+                    row,
+                    name,
+                    format!("{code} is not in the plan's assets"),
+                ));
             }
             b.asset(code).map_err(to_py)
         };
-        let (paid, received) = (asset(&asset_paid[i], "asset_paid")?, asset(&asset_received[i], "asset_received")?);
+        let (paid, received) = (
+            asset(&asset_paid[i], "asset_paid")?,
+            asset(&asset_received[i], "asset_received")?,
+        );
         let channel = match channels[i].as_deref() {
             Some(name) => Channel::parse(name)
                 .ok_or_else(|| bad_row(row, "channel", format!("{name:?} is not a channel")))?,

@@ -79,10 +79,11 @@ def assert_same(got: pl.DataFrame, want: pl.DataFrame):
         assert differ.height == 0, f"{column} differs: {differ.head(3)} against {want.head(3)}"
 
 
-@pytest.mark.parametrize("shard", ["6h", "2d", "30d"])
-def test_sample_same_findings_as_one_machine(spark, shard):
+@pytest.mark.parametrize("shard,account_parts", [("6h", 8), ("2d", None), ("30d", 1)])
+def test_sample_same_findings_as_one_machine(spark, shard, account_parts):
     df = spark.read.csv(str(SAMPLE), header=True)
-    got = spark_findings(moneytrail.spark.analyze(df, shard=shard, fx=SAMPLE_FX))
+    analyzed = moneytrail.spark.analyze(df, shard=shard, fx=SAMPLE_FX, account_parts=account_parts)
+    got = spark_findings(analyzed)
     want = moneytrail.load(SAMPLE).analyze().findings
     assert want.height > 20
     assert_same(got, want)

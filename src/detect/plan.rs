@@ -174,6 +174,18 @@ impl PartPlan {
         }
     }
 
+    /// The same plan with `n` account parts (at least one, at most one
+    /// per account): fewer parts read less in all where the scopes reach
+    /// most of the data (each reads its accounts' payees' transfers too),
+    /// more make smaller parts. The findings are the same either way.
+    #[must_use]
+    pub fn with_account_parts(mut self, n: usize) -> PartPlan {
+        if self.account_parts > 0 {
+            self.account_parts = n.min(self.whole.accounts()).max(1);
+        }
+        self
+    }
+
     /// How many parts there are; parts are numbered `0 .. parts()`.
     pub fn parts(&self) -> usize {
         usize::from(self.whole_part) + self.shards.len() + self.account_parts * self.scopes.len()
@@ -642,8 +654,8 @@ mod tests {
         let config = DetectConfig::default();
         let whole = analyze(&data, &config, |_| {});
         assert!(!whole.findings.is_empty());
-        for length in [DAY / 2, 3 * DAY, 30 * DAY] {
-            let plan = PartPlan::new(&facts, &config, length);
+        for (length, account_parts) in [(DAY / 2, 8), (3 * DAY, 1), (30 * DAY, 5)] {
+            let plan = PartPlan::new(&facts, &config, length).with_account_parts(account_parts);
             let sent: PartPlan =
                 serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
             assert_eq!(sent, plan);
@@ -664,7 +676,10 @@ mod tests {
             results.rotate_left(1);
             let named = plan.named(&results);
             let analysis = plan.combine(&config, results, ledger.select(&named), &named);
-            assert_eq!(analysis.findings, whole.findings, "shards of {length} µs");
+            assert_eq!(
+                analysis.findings, whole.findings,
+                "shards of {length} µs, {account_parts} account parts"
+            );
             assert_eq!(analysis.truncated, whole.truncated);
         }
     }
