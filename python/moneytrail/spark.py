@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
+import time
 import uuid
 import warnings
 from functools import partial
@@ -87,6 +89,9 @@ _CANONICAL_ARROW = pa.schema(
         ("received_virtual", pa.bool_()),
     ]
 )
+
+#: Each step's time and size, at INFO level.
+_LOG = logging.getLogger(__name__)
 
 #: What step 3 returns per part.
 _RESULT_SCHEMA = "part long, result string"
@@ -141,6 +146,7 @@ def analyze(
         allow_float=allow_float,
     )
     canonical = raw.mapInArrow(read, CANONICAL_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+    started = time.perf_counter()
     try:
         converts = F.col("asset_paid") != F.col("asset_received")
         glance = canonical.select(
@@ -171,8 +177,17 @@ def analyze(
             account_parts=account_parts or spark.sparkContext.defaultParallelism,
         )
         del glance
+        _LOG.info(
+            "read and planned in %.1f s: %d transfers, %d accounts, %d parts reading %d rows",
+            time.perf_counter() - started,
+            plan.transfers,
+            plan.accounts,
+            plan.parts,
+            plan.reads,
+        )
+        started = time.perf_counter()
         assignments = _signed(pq.read_table(io.BytesIO(plan.take_assignments())))
-        parts = spark.createDataFrame(assignments).select(
+        parts = _spark_frame(spark, assignments).select(
             "mono", "id", "row", F.explode("parts").alias("part")
         )
         del assignments
@@ -191,9 +206,12 @@ def analyze(
             .collect()
         ]
         shipped.unpersist()
-        named = spark.createDataFrame(_signed(pq.read_table(io.BytesIO(plan.named(results)))))
+        _LOG.info("parts run in %.1f s", time.perf_counter() - started)
+        started = time.perf_counter()
+        named = _spark_frame(spark, _signed(pq.read_table(io.BytesIO(plan.named(results)))))
         rows = canonical.join(named, "mono").toArrow()
         findings, summary = plan.combine(results, _parquet(rows))
+        _LOG.info("put together in %.1f s", time.perf_counter() - started)
     finally:
         canonical.unpersist()
     _warn(json.loads(summary))
@@ -202,6 +220,16 @@ def analyze(
     if frame.height == 0:
         return spark.createDataFrame([], _findings_schema(arrow))
     return spark.createDataFrame(arrow)
+
+
+def _spark_frame(spark: Any, data: pa.Table) -> Any:
+    """A Spark DataFrame of an Arrow table (pyspark cannot take an empty
+    one: its columns' types are given instead)."""
+    if data.num_rows > 0:
+        return spark.createDataFrame(data)
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return spark.createDataFrame([], from_arrow_schema(data.schema))
 
 
 def _findings_schema(arrow: pa.Table) -> Any:
@@ -285,9 +313,10 @@ def _read_partition(
 ) -> Iterator[pa.RecordBatch]:
     """Step 1, in an executor: one Spark partition's rows as canonical
     rows, each with its row key ``mono``."""
-    data = pa.Table.from_batches(list(batches))
-    if data.num_rows == 0:
+    batches = list(batches)
+    if sum(b.num_rows for b in batches) == 0:
         return
+    data = pa.Table.from_batches(batches)
     monos = data.column("_mono")
     data = data.drop_columns(["_mono"])
     path, layout = frame_file(data, columns, allow_float)

@@ -144,6 +144,8 @@ pub(crate) struct SparkPlan {
     mono_of_id: Vec<i64>,
     /// The 0-based row of each transfer id (the driver's only).
     row_of_id: Vec<u32>,
+    /// How many rows the parts read in all (the driver's only).
+    reads: usize,
     /// Which parts read each row: `(mono, id, row, parts)` (the driver's
     /// only, taken once).
     assignments: std::sync::Mutex<Option<Table>>,
@@ -197,6 +199,7 @@ impl SparkPlan {
             config,
             mono_of_id: Vec::new(),
             row_of_id: Vec::new(),
+            reads: 0,
             assignments: std::sync::Mutex::new(None),
         })
     }
@@ -217,6 +220,13 @@ impl SparkPlan {
     #[getter]
     fn accounts(&self) -> usize {
         self.shipped.accounts.len()
+    }
+
+    /// How many rows the parts read in all (each row once per part that
+    /// reads it; the driver's plan only).
+    #[getter]
+    fn reads(&self) -> usize {
+        self.reads
     }
 
     /// Which parts read each row, as Parquet bytes with the columns
@@ -584,7 +594,9 @@ fn plan(
     let facts = Facts::of(&data);
     drop(data);
     drop(graph);
-    let mut plan = PartPlan::new(&facts, &config, length);
+    // one reading per account part: Spark shuffles every row a part
+    // reads, and the scopes overlap (most of the data on dense sets)
+    let mut plan = PartPlan::new(&facts, &config, length).with_merged_scopes();
     if let Some(n) = account_parts {
         plan = plan.with_account_parts(n);
     }
@@ -595,8 +607,10 @@ fn plan(
     // one row per transfer with the parts that read it (Spark explodes
     // them in the executors: fewer bytes from the driver)
     let mut parts_of: Vec<Vec<u32>> = vec![Vec::new(); rows.len()];
+    let mut reads = 0;
     for (id, part) in plan.assignments(&facts) {
         parts_of[id as usize].push(part);
+        reads += 1;
     }
     let table = Table::new(rows.len())
         .i64s("mono", mono_of_id.clone())
@@ -612,6 +626,7 @@ fn plan(
         config,
         mono_of_id,
         row_of_id: rows,
+        reads,
         assignments: std::sync::Mutex::new(Some(table)),
     })
 }

@@ -168,3 +168,12 @@ def test_amlworld_mix_same_findings_in_four_or_more_shards(spark):
     want = moneytrail.load(path).analyze().findings
     assert want.height > 1000
     assert_same(got, want)
+
+
+def test_no_transfers_no_findings(spark, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text(SAMPLE.read_text().splitlines()[0] + "\n")
+    df = spark.read.csv(str(empty), header=True)
+    out = moneytrail.spark.analyze(df)
+    assert out.count() == 0
+    assert [f.name for f in out.schema.fields] == COLUMNS

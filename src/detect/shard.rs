@@ -455,6 +455,31 @@ mod tests {
         );
         assert_eq!(whole.truncated, sharded.truncated);
         assert_eq!(whole.warnings, sharded.warnings);
+        // each account part reading every scope at once, in two parts
+        let facts = Facts::of(data);
+        let plan = PartPlan::new(&facts, config, length_us)
+            .with_account_parts(2)
+            .with_merged_scopes();
+        let source = InMemory(data.graph.ledger());
+        let results: Vec<_> = (0..plan.parts())
+            .map(|part| {
+                let reader = plan.reader(&facts, part);
+                let (ledger, ids) = source.pick(&mut |g| reader.reads(&facts, g.id)).unwrap();
+                plan.run(config, part, ledger, &ids)
+            })
+            .collect();
+        let ids = plan.named(&results);
+        let (ledger, _) = source
+            .pick(&mut |g| ids.binary_search(&(g.id as u32)).is_ok())
+            .unwrap();
+        let merged = plan.combine(config, results, ledger, &ids);
+        assert!(
+            whole.findings == merged.findings,
+            "merged scopes, shards of {}: whole only {:#?}, merged only {:#?}",
+            crate::time::format_duration(length_us),
+            only(&whole.findings, &merged.findings),
+            only(&merged.findings, &whole.findings)
+        );
     }
 
     #[test]

@@ -1,0 +1,144 @@
+"""Time `moneytrail.spark.analyze` in Spark's local mode against the CLI on
+the same file, side by side, and check that the findings are the same.
+
+    python python/benches/spark_vs_cli.py FILE --cli target/release/moneytrail \\
+        [--shards 1d,2d,4d] [--master local[2]] [--driver-memory 8g]
+
+First the CLI (`analyze --input FILE --out DIR`: findings.csv written),
+then, per shard length, a fresh Spark session (`spark.read.csv(FILE,
+header=True)` then `moneytrail.spark.analyze`, the findings collected to
+the driver). Wall time includes Spark's start (the JVM) and the read;
+peak memory is the summed resident memory of the whole process tree (the
+JVM, the Python driver and the Python workers), sampled every 0.2 s.
+Each Spark run's findings are compared with the CLI's findings.csv (ids,
+typologies, rows, amounts). Prints one line per run and JSON at the end.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+
+RUN = textwrap.dedent(
+    """
+    import json, os, sys, time, warnings
+    warnings.simplefilter("ignore")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    started = time.perf_counter()
+    import polars as pl
+    import moneytrail.spark
+    from pyspark.sql import SparkSession
+    path, shard, master, memory, out = sys.argv[1:6]
+    spark = (SparkSession.builder.master(master).config("spark.ui.enabled", "false")
+             .config("spark.driver.memory", memory)
+             .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    found = pl.from_arrow(moneytrail.spark.analyze(spark.read.csv(path, header=True), shard=shard).toArrow())
+    seconds = time.perf_counter() - started
+    found.with_columns(
+        pl.col("rows").list.eval(pl.element().cast(pl.String)).list.join(";"),
+        pl.col("amount").cast(pl.String),
+    ).select("id", "typology", "rows", "amount").write_csv(out)
+    print(json.dumps({"seconds": seconds, "findings": found.height}))
+    spark.stop()
+    """
+)
+
+
+def tree_rss_kib(pid):
+    """Summed VmRSS of `pid` and its descendants."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def measured(command):
+    """Run `command`; return (stdout, wall seconds, peak tree RSS in GiB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def watch():
+        while process.poll() is None:
+            peak[0] = max(peak[0], tree_rss_kib(process.pid))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    out, err = process.communicate()
+    watcher.join()
+    if process.returncode != 0:
+        sys.exit(f"{command[0]} failed:\n{err[-3000:]}")
+    return out, time.perf_counter() - started, peak[0] / 1048576
+
+
+def comparable(path):
+    import polars as pl
+    from decimal import Decimal
+
+    frame = pl.read_csv(path, infer_schema=False).select("id", "typology", "rows", "amount")
+    return [(i, t, r, Decimal(a)) for i, t, r, a in frame.iter_rows()]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file")
+    parser.add_argument("--cli", required=True)
+    parser.add_argument("--shards", default="1d,2d,4d")
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--driver-memory", default="8g")
+    args = parser.parse_args()
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        _, seconds, peak = measured([args.cli, "analyze", "--input", args.file, "--out", tmp, "--top", "0"])
+        cli = comparable(os.path.join(tmp, "findings.csv"))
+        runs.append({"run": "cli", "seconds": seconds, "peak_gib": peak, "findings": len(cli)})
+        print(f"cli                 {seconds:7.1f} s  peak {peak:5.2f} GiB  {len(cli)} findings", flush=True)
+        for shard in args.shards.split(","):
+            out = os.path.join(tmp, f"spark-{shard}.csv")
+            command = [sys.executable, "-c", RUN, args.file, shard, args.master, args.driver_memory, out]
+            stdout, seconds, peak = measured(command)
+            same = comparable(out) == cli
+            result = json.loads(stdout.strip().splitlines()[-1])
+            runs.append(
+                {
+                    "run": f"spark {args.master}, {shard} shards",
+                    "seconds": seconds,
+                    "peak_gib": peak,
+                    "findings": result["findings"],
+                    "identical": same,
+                }
+            )
+            print(
+                f"spark {args.master} {shard:>4}  {seconds:7.1f} s  peak {peak:5.2f} GiB  "
+                f"{result['findings']} findings, identical: {same}",
+                flush=True,
+            )
+    print(json.dumps({"file": args.file, "runs": runs}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
