@@ -355,11 +355,18 @@ def _read_partition(
             path, format=layout if format == "auto" else format, asset=asset
         )
     except InputError as error:
-        first = monos[0].as_py()
-        where = f"Spark partition {first >> 33}"
-        if getattr(error, "row", None) is not None:
-            where += f", its row {error.row}"
-        raise InputError(f"{where}: {error}") from None
+        # name the row by its place in the frame's input partition (for a
+        # file Spark read in one piece, its 0-based data row), not in the
+        # temporary file
+        said = str(error)
+        row = getattr(error, "row", None)
+        if row is None or row >= len(monos):
+            raise InputError(f"Spark input rows from {monos[0].as_py()}: {said}") from None
+        mono = monos[row].as_py()
+        said = said.replace(f"{path}: row {row}, ", "", 1)
+        raise InputError(
+            f"Spark input partition {mono >> 33}, row {mono & (2**33 - 1)}: {said}"
+        ) from None
     finally:
         os.remove(path)
     rows = pq.read_table(io.BytesIO(made))

@@ -147,7 +147,7 @@ def test_bad_row_says_where(spark, tmp_path):
     with pytest.raises(Exception) as raised:
         moneytrail.spark.analyze(df)
     text = str(raised.value)
-    assert "row 4" in text and "amount" in text and "125x" in text, text
+    assert "partition 0, row 4: " in text and "amount" in text and "125x" in text, text
 
 
 def test_unpriced_asset_is_a_warning(spark):
