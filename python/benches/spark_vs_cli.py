@@ -9,7 +9,9 @@ then, per shard length, a fresh Spark session (`spark.read.csv(FILE,
 header=True)` then `moneytrail.spark.analyze`, the findings collected to
 the driver). Wall time includes Spark's start (the JVM) and the read;
 peak memory is the summed resident memory of the whole process tree (the
-JVM, the Python driver and the Python workers), sampled every 0.2 s.
+JVM, the Python driver and the Python workers), sampled every 0.2 s. The
+driver's result size is unbounded (`spark.driver.maxResultSize=0`): the
+plan gathers every transfer's narrow columns, past 1 GB from 10M rows.
 Each Spark run's findings are compared with the CLI's findings.csv (ids,
 typologies, rows, amounts). Prints one line per run and JSON at the end.
 """
@@ -36,6 +38,7 @@ RUN = textwrap.dedent(
     path, shard, master, memory, out = sys.argv[1:6]
     spark = (SparkSession.builder.master(master).config("spark.ui.enabled", "false")
              .config("spark.driver.memory", memory)
+             .config("spark.driver.maxResultSize", "0")
              .config("spark.sql.shuffle.partitions", "8").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     found = pl.from_arrow(moneytrail.spark.analyze(spark.read.csv(path, header=True), shard=shard).toArrow())

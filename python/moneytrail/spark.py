@@ -192,14 +192,16 @@ def analyze(
         ).toArrow()
         _LOG.info("read, and the plan's columns gathered, in %.1f s", time.perf_counter() - started)
         started = time.perf_counter()
+        narrow = _parquet(glance)
+        del glance
         plan = _native.SparkPlan(
-            _parquet(glance),
+            narrow,
             config=config_text,
             shard=shard,
             fx=None if fx is None else os.fspath(fx),
             account_parts=account_parts or spark.sparkContext.defaultParallelism,
         )
-        del glance
+        del narrow
         _LOG.info(
             "planned in %.1f s: %d transfers, %d accounts, %d parts reading %d rows",
             time.perf_counter() - started,

@@ -161,7 +161,7 @@ impl SparkPlan {
     #[pyo3(signature = (glance, *, config = None, shard = "7d", fx = None, account_parts = None))]
     fn new(
         py: Python<'_>,
-        glance: Vec<u8>,
+        glance: &[u8],
         config: Option<&str>,
         shard: &str,
         fx: Option<PathBuf>,
@@ -177,7 +177,7 @@ impl SparkPlan {
             Some(path) => Some(ingest::read_fx(path, &currency).map_err(to_py)?),
             None => None,
         };
-        py.detach(|| plan(&glance, config, length, given.as_ref(), account_parts))
+        py.detach(|| plan(glance, config, length, given.as_ref(), account_parts))
     }
 
     /// The plan as an executor receives it (JSON bytes).
@@ -244,7 +244,7 @@ impl SparkPlan {
 
     /// Run part `part` on its canonical rows (Parquet bytes with `id` and
     /// `row`); returns its result as JSON.
-    fn run(&self, py: Python<'_>, part: usize, rows: Vec<u8>) -> PyResult<String> {
+    fn run(&self, py: Python<'_>, part: usize, rows: &[u8]) -> PyResult<String> {
         if part >= self.shipped.plan.parts() {
             return Err(argument(format!(
                 "part {part}: the plan has {}",
@@ -252,7 +252,7 @@ impl SparkPlan {
             )));
         }
         py.detach(|| {
-            let (ledger, ids) = part_ledger(&self.shipped, &rows)?;
+            let (ledger, ids) = part_ledger(&self.shipped, rows)?;
             Ok(self
                 .shipped
                 .plan
@@ -406,6 +406,16 @@ impl Columns {
         Ok(c.iter().map(|v| v.unwrap_or(false)).collect())
     }
 
+    /// A text column in one chunk, its values read in place.
+    fn strs(&self, name: &str) -> PyResult<StringChunked> {
+        let column = self.column(name)?;
+        if column.dtype() == &DataType::Null {
+            return Ok(StringChunked::full_null(name.into(), column.len()));
+        }
+        let c = column.str().map_err(|e| typed(name, e))?;
+        Ok(c.rechunk().into_owned())
+    }
+
     fn texts(&self, name: &str) -> PyResult<Vec<Option<String>>> {
         let column = self.column(name)?;
         if column.dtype() == &DataType::Null {
@@ -514,22 +524,26 @@ fn plan(
         return Err(argument("two rows have one row key (mono)"));
     }
     let times = g.i64s("time_us")?;
-    let (from, to) = (g.texts("from")?, g.texts("to")?);
-    let side = |s: &str| -> PyResult<[Vec<Option<String>>; 3]> {
+    // text columns read in place (no string per value: the driver holds
+    // every transfer's columns)
+    let (from, to) = (g.strs("from")?, g.strs("to")?);
+    let side = |s: &str| -> PyResult<[StringChunked; 3]> {
         Ok([
-            g.texts(&format!("{s}_institution"))?,
-            g.texts(&format!("{s}_jurisdiction"))?,
-            g.texts(&format!("{s}_kind"))?,
+            g.strs(&format!("{s}_institution"))?,
+            g.strs(&format!("{s}_jurisdiction"))?,
+            g.strs(&format!("{s}_kind"))?,
         ])
     };
     let (from_side, to_side) = (side("from")?, side("to")?);
-    let (asset_paid, asset_received) = (g.texts("asset_paid")?, g.texts("asset_received")?);
+    let (asset_paid, asset_received) = (g.strs("asset_paid")?, g.strs("asset_received")?);
     let (paid_decimals, received_decimals) =
         (g.u32s("paid_decimals")?, g.u32s("received_decimals")?);
     let (paid_virtual, received_virtual) = (g.bools("paid_virtual")?, g.bools("received_virtual")?);
-    let (amount_paid, amount_received) = (g.texts("amount_paid")?, g.texts("amount_received")?);
-    let text = |c: &[Option<String>], i: usize, row: u32, name: &str| -> PyResult<String> {
-        c[i].clone().ok_or_else(|| bad_row(row, name, "empty"))
+    let (amount_paid, amount_received) = (g.strs("amount_paid")?, g.strs("amount_received")?);
+    let text = |c: &StringChunked, i: usize, row: u32, name: &str| -> PyResult<String> {
+        c.get(i)
+            .map(str::to_string)
+            .ok_or_else(|| bad_row(row, name, "empty"))
     };
     // the dictionaries, in row order
     let mut dictionary = Dictionary::default();
@@ -542,12 +556,7 @@ fn plan(
             .enumerate()
         {
             let key = text(keys, i, row, ["from", "to"][k])?;
-            ids[k] = dictionary.account(
-                &key,
-                attrs[0][i].as_deref(),
-                attrs[1][i].as_deref(),
-                attrs[2][i].as_deref(),
-            );
+            ids[k] = dictionary.account(&key, attrs[0].get(i), attrs[1].get(i), attrs[2].get(i));
         }
         let paid = text(&asset_paid, i, row, "asset_paid")?;
         let received = text(&asset_received, i, row, "asset_received")?;
@@ -566,8 +575,8 @@ fn plan(
             (Decimal::ZERO, Decimal::ZERO)
         } else {
             (
-                amount(amount_paid[i].as_deref(), row, "amount_paid")?,
-                amount(amount_received[i].as_deref(), row, "amount_received")?,
+                amount(amount_paid.get(i), row, "amount_paid")?,
+                amount(amount_received.get(i), row, "amount_received")?,
             )
         };
         let mut t = NewTransfer::simple(
@@ -582,6 +591,7 @@ fn plan(
         t.amount_received = received;
         b.push(t);
     }
+    drop(g);
     let skeleton = b.finish().map_err(to_py)?;
     let rows = skeleton.source_rows().to_vec();
     let graph = FlowGraph::new(skeleton);
