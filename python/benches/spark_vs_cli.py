@@ -35,10 +35,11 @@ RUN = textwrap.dedent(
     import polars as pl
     import moneytrail.spark
     from pyspark.sql import SparkSession
-    path, shard, master, memory, out = sys.argv[1:6]
+    path, shard, master, memory, out, task_cpus = sys.argv[1:7]
     spark = (SparkSession.builder.master(master).config("spark.ui.enabled", "false")
              .config("spark.driver.memory", memory)
              .config("spark.driver.maxResultSize", "0")
+             .config("spark.task.cpus", task_cpus)
              .config("spark.sql.shuffle.partitions", "8").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     found = pl.from_arrow(moneytrail.spark.analyze(spark.read.csv(path, header=True), shard=shard).toArrow())
@@ -113,6 +114,11 @@ def main():
     parser.add_argument("--shards", default="1d,2d,4d")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="8g")
+    parser.add_argument(
+        "--task-cpus",
+        default="1",
+        help="spark.task.cpus: 2 on local[2] runs one part at a time (each uses both cores)",
+    )
     args = parser.parse_args()
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,13 +128,16 @@ def main():
         print(f"cli                 {seconds:7.1f} s  peak {peak:5.2f} GiB  {len(cli)} findings", flush=True)
         for shard in args.shards.split(","):
             out = os.path.join(tmp, f"spark-{shard}.csv")
-            command = [sys.executable, "-c", RUN, args.file, shard, args.master, args.driver_memory, out]
+            command = [
+                sys.executable, "-c", RUN, args.file, shard, args.master,
+                args.driver_memory, out, args.task_cpus,
+            ]
             stdout, seconds, peak = measured(command)
             same = comparable(out) == cli
             result = json.loads(stdout.strip().splitlines()[-1])
             runs.append(
                 {
-                    "run": f"spark {args.master}, {shard} shards",
+                    "run": f"spark {args.master}, {shard} shards, task cpus {args.task_cpus}",
                     "seconds": seconds,
                     "peak_gib": peak,
                     "findings": result["findings"],
