@@ -182,7 +182,7 @@ def run_gfp(path, threads, left_out, timeout):
     return out
 
 
-def run_moneytrail(binary, path, threads, work):
+def run_moneytrail(binary, path, threads, work, train_args=()):
     with open(path) as f:
         lines = f.readlines()
     n = len(lines) - 1
@@ -193,7 +193,7 @@ def run_moneytrail(binary, path, threads, work):
     model, res = os.path.join(work, "model"), os.path.join(work, "res")
     common = ["--threads", str(threads)]
     wall_train, peak_train, _ = timed([binary, "train", "--input", first, "--validation-share", "0.25",
-                                       "--out", model] + common)
+                                       "--out", model] + common + list(train_args))
     metrics = json.load(open(os.path.join(model, "metrics.json")))
     wall_score, peak_score, _ = timed([binary, "analyze", "--input", path, "--model", model,
                                        "--out", res, "--no-report", "--top", "0"] + common)
@@ -227,6 +227,8 @@ def main():
     ap.add_argument("--no-temp-cycle", action="store_true",
                     help="leave out GFP's temporal cycles too (where even without lc-cycle it does not finish)")
     ap.add_argument("--gfp-timeout", type=float, help="seconds before a GFP run is stopped and reported")
+    ap.add_argument("--train-arg", action="append", default=[],
+                    help="an argument for moneytrail train, e.g. --train-arg=--no-rules (repeatable)")
     args = ap.parse_args()
     left_out = [family for family, off in (("lc-cycle", args.no_lc_cycle),
                                            ("temp-cycle", args.no_temp_cycle)) if off]
@@ -238,7 +240,9 @@ def main():
         entry = {"input": path, "rows": sum(1 for _ in open(path)) - 1, "threads": args.threads}
         with tempfile.TemporaryDirectory() as work:
             if args.only != "gfp":
-                entry["moneytrail"] = run_moneytrail(args.moneytrail, path, args.threads, work)
+                entry["moneytrail"] = run_moneytrail(args.moneytrail, path, args.threads, work,
+                                                     args.train_arg)
+                entry["moneytrail_train_args"] = args.train_arg
                 print(json.dumps({"input": path, "moneytrail": entry["moneytrail"]}), flush=True)
             if args.only != "moneytrail":
                 entry["gfp_lightgbm"] = run_gfp(path, args.threads, left_out, args.gfp_timeout)

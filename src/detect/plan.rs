@@ -78,7 +78,15 @@ pub enum PartKind {
     },
 }
 
-/// A sharded analysis cut into parts; see the [module](self).
+/// A sharded analysis cut into parts that can run apart (another thread,
+/// another process, a Spark executor): [`new`](PartPlan::new) cuts the
+/// data into time shards and account parts from the whole data's
+/// [`Facts`], [`reader`](PartPlan::reader) says which transfers each part
+/// reads, [`run`](PartPlan::run) runs one part on them, and
+/// [`combine`](PartPlan::combine) puts every part's [`PartResult`]
+/// together. The plan and the results are plain data (serde). A part's
+/// ledger must give every account and asset of the whole data its id
+/// there ([`LedgerBuilder::with_dictionary`](crate::LedgerBuilder::with_dictionary)).
 ///
 /// ```
 /// use moneytrail::detect::{analyze, DetectConfig, Facts, InMemory, PartPlan, PartSource};
