@@ -177,3 +177,16 @@ def test_no_transfers_no_findings(spark, tmp_path):
     out = moneytrail.spark.analyze(df)
     assert out.count() == 0
     assert [f.name for f in out.schema.fields] == COLUMNS
+
+
+def test_a_file_in_many_partitions_keeps_its_rows(spark):
+    # Spark splits a file into partitions by bytes; the rows are numbered
+    # across them in the file's order
+    spark.conf.set("spark.sql.files.maxPartitionBytes", 32 * 1024)
+    try:
+        df = spark.read.csv(str(SAMPLE), header=True)
+        assert df.rdd.getNumPartitions() >= 4
+        got = spark_findings(moneytrail.spark.analyze(df, shard="2d", fx=SAMPLE_FX))
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert_same(got, moneytrail.load(SAMPLE).analyze().findings)
