@@ -415,15 +415,6 @@ impl Columns {
         let c = column.str().map_err(|e| typed(name, e))?;
         Ok(c.rechunk().into_owned())
     }
-
-    fn texts(&self, name: &str) -> PyResult<Vec<Option<String>>> {
-        let column = self.column(name)?;
-        if column.dtype() == &DataType::Null {
-            return Ok(vec![None; column.len()]);
-        }
-        let c = column.str().map_err(|e| typed(name, e))?;
-        Ok(c.iter().map(|v| v.map(str::to_string)).collect())
-    }
 }
 
 fn typed(name: &str, e: PolarsError) -> PyErr {
@@ -650,25 +641,25 @@ fn part_ledger(shipped: &Shipped, bytes: &[u8]) -> PyResult<(Ledger, Vec<u32>)> 
     let mut order: Vec<usize> = (0..c.len()).collect();
     order.sort_unstable_by_key(|&i| ids[i]);
     let times = c.i64s("time_us")?;
-    let (from, to) = (c.texts("from")?, c.texts("to")?);
-    let (amount_paid, amount_received) = (c.texts("amount_paid")?, c.texts("amount_received")?);
-    let (asset_paid, asset_received) = (c.texts("asset_paid")?, c.texts("asset_received")?);
-    let channels = c.texts("channel")?;
-    let (tx_id, tx_hash, chain) = (c.texts("tx_id")?, c.texts("tx_hash")?, c.texts("chain")?);
+    // text columns read in place, as the driver's plan reads them
+    let (from, to) = (c.strs("from")?, c.strs("to")?);
+    let (amount_paid, amount_received) = (c.strs("amount_paid")?, c.strs("amount_received")?);
+    let (asset_paid, asset_received) = (c.strs("asset_paid")?, c.strs("asset_received")?);
+    let channels = c.strs("channel")?;
+    let (tx_id, tx_hash, chain) = (c.strs("tx_id")?, c.strs("tx_hash")?, c.strs("chain")?);
     let mut b =
         LedgerBuilder::with_dictionary(&shipped.accounts, &shipped.assets).map_err(to_py)?;
     b.reserve(order.len());
-    let account = |b: &LedgerBuilder, key: &Option<String>, row: u32, name: &str| {
-        key.as_deref()
-            .and_then(|k| b.known_account(k))
+    let account = |b: &LedgerBuilder, key: Option<&str>, row: u32, name: &str| {
+        key.and_then(|k| b.known_account(k))
             .ok_or_else(|| bad_row(row, name, format!("{key:?} is not in the plan's accounts")))
     };
     for &i in &order {
         let row = rows[i];
-        let from = account(&b, &from[i], row, "from")?;
-        let to = account(&b, &to[i], row, "to")?;
-        let mut asset = |code: &Option<String>, name: &str| -> PyResult<moneytrail::AssetId> {
-            let code = code.as_deref().ok_or_else(|| bad_row(row, name, "empty"))?;
+        let from = account(&b, from.get(i), row, "from")?;
+        let to = account(&b, to.get(i), row, "to")?;
+        let mut asset = |code: Option<&str>, name: &str| -> PyResult<moneytrail::AssetId> {
+            let code = code.ok_or_else(|| bad_row(row, name, "empty"))?;
             let known = shipped.assets.iter().any(|a| a.code == code);
             if !known {
                 return Err(bad_row(
@@ -680,10 +671,10 @@ fn part_ledger(shipped: &Shipped, bytes: &[u8]) -> PyResult<(Ledger, Vec<u32>)> 
             b.asset(code).map_err(to_py)
         };
         let (paid, received) = (
-            asset(&asset_paid[i], "asset_paid")?,
-            asset(&asset_received[i], "asset_received")?,
+            asset(asset_paid.get(i), "asset_paid")?,
+            asset(asset_received.get(i), "asset_received")?,
         );
-        let channel = match channels[i].as_deref() {
+        let channel = match channels.get(i) {
             Some(name) => Channel::parse(name)
                 .ok_or_else(|| bad_row(row, "channel", format!("{name:?} is not a channel")))?,
             None => Channel::default(),
@@ -692,16 +683,16 @@ fn part_ledger(shipped: &Shipped, bytes: &[u8]) -> PyResult<(Ledger, Vec<u32>)> 
             time_us: times[i],
             from,
             to,
-            amount_paid: amount(amount_paid[i].as_deref(), row, "amount_paid")?,
+            amount_paid: amount(amount_paid.get(i), row, "amount_paid")?,
             asset_paid: paid,
-            amount_received: amount(amount_received[i].as_deref(), row, "amount_received")?,
+            amount_received: amount(amount_received.get(i), row, "amount_received")?,
             asset_received: received,
             channel,
             source_row: row,
             laundering: None,
-            tx_id: tx_id[i].as_deref(),
-            tx_hash: tx_hash[i].as_deref(),
-            chain: chain[i].as_deref(),
+            tx_id: tx_id.get(i),
+            tx_hash: tx_hash.get(i),
+            chain: chain.get(i),
         });
     }
     let ledger = b.finish().map_err(to_py)?;
