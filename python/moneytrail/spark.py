@@ -93,6 +93,20 @@ _CANONICAL_ARROW = pa.schema(
 #: Each step's time and size, at INFO level.
 _LOG = logging.getLogger(__name__)
 
+#: The columns of the findings DataFrame: findings.csv's, in its order.
+FINDINGS_COLUMNS = (
+    "id",
+    "typology",
+    "score",
+    "amount",
+    "currency",
+    "first_time",
+    "last_time",
+    "accounts",
+    "rows",
+    "explanation",
+)
+
 #: The canonical columns a part's ledger is built from (the accounts'
 #: and assets' attributes come with the plan's dictionaries).
 _PART_COLUMNS = (
@@ -248,10 +262,8 @@ def analyze(
         canonical.unpersist()
     _warn(json.loads(summary))
     frame = table(findings, decimals=("amount",), times=("first_time", "last_time"))
-    arrow = frame.with_columns(pl.col("rows").cast(pl.List(pl.Int64))).to_arrow()
-    if frame.height == 0:
-        return spark.createDataFrame([], _findings_schema(arrow))
-    return spark.createDataFrame(arrow)
+    frame = frame.select(FINDINGS_COLUMNS).with_columns(pl.col("rows").cast(pl.List(pl.Int64)))
+    return _spark_frame(spark, frame.to_arrow())
 
 
 def _spark_frame(spark: Any, data: pa.Table) -> Any:
@@ -262,27 +274,6 @@ def _spark_frame(spark: Any, data: pa.Table) -> Any:
     from pyspark.sql.pandas.types import from_arrow_schema
 
     return spark.createDataFrame([], from_arrow_schema(data.schema))
-
-
-def _findings_schema(arrow: pa.Table) -> Any:
-    """The Spark schema of an empty findings table (Spark cannot take the
-    types of an empty Arrow table's null columns)."""
-    from pyspark.sql import types as T
-
-    return T.StructType(
-        [
-            T.StructField("id", T.StringType()),
-            T.StructField("typology", T.StringType()),
-            T.StructField("score", T.DoubleType()),
-            T.StructField("amount", T.DecimalType(38, 0)),
-            T.StructField("currency", T.StringType()),
-            T.StructField("first_time", T.TimestampType()),
-            T.StructField("last_time", T.TimestampType()),
-            T.StructField("accounts", T.ArrayType(T.StringType())),
-            T.StructField("rows", T.ArrayType(T.LongType())),
-            T.StructField("explanation", T.StringType()),
-        ]
-    )
 
 
 def _warn(summary: Dict[str, Any]) -> None:

@@ -87,28 +87,33 @@ impl Transfers {
     }
 }
 
+/// Findings as a table of the fields of `findings.json` (accounts, rows
+/// and transaction ids as lists): `Analysis.findings` and, with
+/// findings.csv's columns picked from it, `moneytrail.spark`'s.
+pub(crate) fn findings_table(r: &[FindingRecord]) -> Table {
+    let texts = |f: fn(&FindingRecord) -> &str| r.iter().map(|x| Some(f(x))).collect();
+    Table::new(r.len())
+        .texts("id", texts(|x| &x.id))
+        .texts("typology", texts(|x| &x.typology))
+        .f64s("score", r.iter().map(|x| x.score).collect())
+        .text_lists("accounts", r.iter().map(|x| x.accounts.clone()).collect())
+        .u32_lists("rows", r.iter().map(|x| x.rows.clone()).collect())
+        .text_lists("tx_ids", r.iter().map(|x| x.tx_ids.clone()).collect())
+        .texts(
+            "amount",
+            r.iter().map(|x| Some(x.amount.to_string())).collect(),
+        )
+        .texts("currency", texts(|x| &x.currency))
+        .texts("first_time", texts(|x| &x.first_time))
+        .texts("last_time", texts(|x| &x.last_time))
+        .texts("explanation", texts(|x| &x.explanation))
+}
+
 #[pymethods]
 impl Analysis {
     /// The findings as a table of the fields of `findings.json`.
     fn findings_parquet(&self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
-        let r = &self.records;
-        let texts = |f: fn(&FindingRecord) -> &str| r.iter().map(|x| Some(f(x))).collect();
-        Table::new(r.len())
-            .texts("id", texts(|x| &x.id))
-            .texts("typology", texts(|x| &x.typology))
-            .f64s("score", r.iter().map(|x| x.score).collect())
-            .text_lists("accounts", r.iter().map(|x| x.accounts.clone()).collect())
-            .u32_lists("rows", r.iter().map(|x| x.rows.clone()).collect())
-            .text_lists("tx_ids", r.iter().map(|x| x.tx_ids.clone()).collect())
-            .texts(
-                "amount",
-                r.iter().map(|x| Some(x.amount.to_string())).collect(),
-            )
-            .texts("currency", texts(|x| &x.currency))
-            .texts("first_time", texts(|x| &x.first_time))
-            .texts("last_time", texts(|x| &x.last_time))
-            .texts("explanation", texts(|x| &x.explanation))
-            .parquet(py)
+        findings_table(&self.records).parquet(py)
     }
 
     /// The per-detector table `moneytrail analyze` prints.

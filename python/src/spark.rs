@@ -285,8 +285,7 @@ impl SparkPlan {
 
     /// Put the parts' results together with the canonical rows of the
     /// transfers they name (Parquet bytes with `id` and `row`): the
-    /// findings in findings.csv's columns (Parquet bytes; accounts and
-    /// rows as lists) and a summary (JSON: per-detector truncation and
+    /// findings as `Analysis.findings_parquet` gives them (Parquet bytes) and a summary (JSON: per-detector truncation and
     /// seconds, warnings).
     fn combine(
         &self,
@@ -314,7 +313,10 @@ impl SparkPlan {
                 "seconds_per_detector": analysis.seconds,
                 "warnings": analysis.warnings,
             });
-            Ok((findings_table(&records), summary.to_string()))
+            Ok((
+                crate::analysis::findings_table(&records),
+                summary.to_string(),
+            ))
         })?;
         Ok((table.parquet(py)?, summary))
     }
@@ -332,25 +334,6 @@ fn parse_results(results: &[String]) -> PyResult<Vec<PartResult>> {
         .iter()
         .map(|r| PartResult::from_json(r).map_err(to_py))
         .collect()
-}
-
-/// Findings in findings.csv's columns, accounts and rows as lists.
-fn findings_table(r: &[FindingRecord]) -> Table {
-    let texts = |f: fn(&FindingRecord) -> &str| r.iter().map(|x| Some(f(x))).collect();
-    Table::new(r.len())
-        .texts("id", texts(|x| &x.id))
-        .texts("typology", texts(|x| &x.typology))
-        .f64s("score", r.iter().map(|x| x.score).collect())
-        .texts(
-            "amount",
-            r.iter().map(|x| Some(x.amount.to_string())).collect(),
-        )
-        .texts("currency", texts(|x| &x.currency))
-        .texts("first_time", texts(|x| &x.first_time))
-        .texts("last_time", texts(|x| &x.last_time))
-        .text_lists("accounts", r.iter().map(|x| x.accounts.clone()).collect())
-        .u32_lists("rows", r.iter().map(|x| x.rows.clone()).collect())
-        .texts("explanation", texts(|x| &x.explanation))
 }
 
 /// A Parquet table in memory, its columns looked up by name with errors
@@ -387,13 +370,12 @@ impl Columns {
     }
 
     fn u32s(&self, name: &str) -> PyResult<Vec<u32>> {
-        let c = self
-            .column(name)?
-            .cast(&DataType::UInt32)
-            .map_err(|e| typed(name, e))?;
-        let c = c.u32().map_err(|e| typed(name, e))?;
-        c.iter()
-            .map(|v| v.ok_or_else(|| argument(format!("column {name} has a null"))))
+        self.i64s(name)?
+            .into_iter()
+            .map(|v| {
+                u32::try_from(v)
+                    .map_err(|_| argument(format!("column {name}: {v} is out of range")))
+            })
             .collect()
     }
 
