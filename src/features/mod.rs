@@ -28,6 +28,7 @@
 mod accounts;
 mod cycles;
 mod endpoint;
+mod moments;
 mod rules;
 mod scatter_gather;
 
@@ -78,6 +79,16 @@ impl Default for FeatureOptions {
 }
 
 impl FeatureOptions {
+    /// How far the graph columns of a transfer look before and after its
+    /// time, in microseconds: one window before (endpoint, scatter-gather
+    /// and cycle columns), one after with cycle columns (a cycle counts
+    /// for each of its transfers, and ends within the window of its first).
+    pub fn reach_us(&self) -> (i64, i64) {
+        let window = self.window.micros();
+        let after = if self.cycle_hops >= 2 { window } else { 0 };
+        (window, after)
+    }
+
     /// The detector parameters for `data`'s currency, if rule columns are asked for.
     pub fn rules_for(&self, data: &Valued<'_>) -> Option<DetectConfig> {
         self.rules.as_ref().map(|c| DetectConfig {
@@ -96,10 +107,29 @@ pub struct TransferFeatures {
     pub transfers: Vec<TransferId>,
     /// Numeric columns, in output row order.
     pub numbers: FeatureColumns,
-    /// Text columns (name, values), in output row order.
-    pub texts: Vec<(String, Vec<String>)>,
+    /// Text columns, in output row order.
+    pub texts: Vec<TextFeature>,
     /// What limits the columns, in words (a search budget that was hit).
     pub warnings: Vec<String>,
+}
+
+/// A text column, each row's text an index into a list of texts (assets,
+/// channels and account kinds are few: 4 bytes a row instead of a string).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextFeature {
+    /// Column name.
+    pub name: String,
+    /// The texts the column takes.
+    pub labels: Vec<String>,
+    /// Each row's text, as its place in `labels`.
+    pub codes: Vec<u32>,
+}
+
+impl TextFeature {
+    /// The text of output row `row`.
+    pub fn get(&self, row: usize) -> &str {
+        &self.labels[self.codes[row] as usize]
+    }
 }
 
 /// The features of every transfer of `data` (see the module
@@ -135,8 +165,154 @@ pub fn transfer_features_from(
     options: &FeatureOptions,
     findings: Option<&[Finding]>,
 ) -> TransferFeatures {
+    let graph = graph_columns(data, options);
+    assemble(data, graph, findings, 0..data.graph.ledger().len())
+}
+
+/// The features of the transfers `owned` (ids of `data`'s ledger) of a
+/// time shard `data`, without rule columns: what one shard of
+/// [`transfer_features_sharded`] computes, for runs that spread the
+/// shards over other processes (`moneytrail.spark.features`). `data`
+/// must hold every transfer within [`FeatureOptions::reach_us`] of the
+/// owned ones, its accounts and assets under the whole data's ids, and be
+/// valued with the whole data's FX table; rows are `data`'s source rows.
+pub fn shard_features(
+    data: &Valued<'_>,
+    options: &FeatureOptions,
+    owned: std::ops::Range<usize>,
+) -> TransferFeatures {
+    let graph = graph_columns(data, options);
+    assemble(data, graph, None, owned)
+}
+
+/// [`transfer_features_from`], the graph columns computed time shard by
+/// time shard: each shard of `length` reads its interval plus what the
+/// columns look at around a transfer ([`FeatureOptions::reach_us`]) and
+/// keeps the rows of the transfers in its interval. The columns, and the
+/// warnings, are the unsharded run's, value for value (every column is a
+/// function of the transfers in its window alone); the graph of one shard
+/// is held at a time.
+///
+/// ```
+/// use moneytrail::features::{transfer_features_from, transfer_features_sharded, FeatureOptions};
+/// use moneytrail::time::Span;
+/// use moneytrail::{FlowGraph, LedgerBuilder, NewTransfer, Valued};
+/// use rust_decimal::Decimal;
+///
+/// let mut b = LedgerBuilder::new();
+/// let (x, y) = (b.account("x"), b.account("y"));
+/// let usd = b.asset("USD").unwrap();
+/// for (row, day) in (0..10).enumerate() {
+///     let amount = Decimal::from(100 + 7 * row as i64);
+///     b.push(NewTransfer::simple(day * 86_400_000_000, x, y, amount, usd, row as u32));
+/// }
+/// let g = FlowGraph::new(b.finish().unwrap());
+/// let data = Valued::implied(&g, "USD");
+/// let options = FeatureOptions { window: Span::days(3), rules: None, ..FeatureOptions::default() };
+/// let whole = transfer_features_from(&data, &options, None);
+/// let sharded = transfer_features_sharded(&data, &options, None, Span::days(2));
+/// assert_eq!(sharded, whole);
+/// ```
+pub fn transfer_features_sharded(
+    data: &Valued<'_>,
+    options: &FeatureOptions,
+    findings: Option<&[Finding]>,
+    length: crate::time::Span,
+) -> TransferFeatures {
     let l = data.graph.ledger();
-    let mut order: Vec<TransferId> = (0..l.len() as u32).map(TransferId).collect();
+    let (before, after) = options.reach_us();
+    let shards = crate::detect::shards(l.times_us(), length.micros(), before, after);
+    let mut names = Vec::new();
+    let mut values: Vec<Vec<f64>> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    for shard in shards {
+        let part = crate::FlowGraph::new(l.slice(shard.read.0..shard.read.1));
+        let valued = Valued::new(&part, data.fx.clone());
+        let (columns, said) = graph_columns(&valued, options);
+        if values.is_empty() {
+            values = vec![vec![0.0; l.len()]; columns.names.len()];
+            names = columns.names;
+        }
+        let owned = shard.owned.0 - shard.read.0..shard.owned.1 - shard.read.0;
+        for (whole, column) in values.iter_mut().zip(columns.values) {
+            whole[shard.owned.0..shard.owned.1].copy_from_slice(&column[owned.clone()]);
+        }
+        for w in said {
+            // a search cut in a shard's overlap is cut in the shard that
+            // owns it too (it sees more there, never less)
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+    }
+    if values.is_empty() {
+        return transfer_features_from(data, options, findings);
+    }
+    let graph = (FeatureColumns { names, values }, warnings);
+    assemble(data, graph, findings, 0..l.len())
+}
+
+/// The graph families' columns (endpoint, scatter-gather, cycles) in
+/// ledger order, and what limits them, in words.
+fn graph_columns(data: &Valued<'_>, options: &FeatureOptions) -> (FeatureColumns, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
+    let mut values: Vec<Vec<f64>> = Vec::new();
+    let mut push = |name: &str, column: Vec<f64>| {
+        names.push(name.to_string());
+        values.push(column);
+    };
+    let window = options.window.micros();
+    let endpoint = endpoint_features(data.graph, &data.value_f64, currency_decimals(data), window);
+    for (name, column) in endpoint.names.into_iter().zip(endpoint.values) {
+        push(&name, column);
+    }
+    let mut warnings = Vec::new();
+    if options.scatter_gather {
+        let (columns, truncated) = scatter_gather_features(data.graph, window);
+        for (name, column) in columns.names.into_iter().zip(columns.values) {
+            push(&name, column);
+        }
+        if truncated {
+            warnings.push(format!(
+                "the scatter-gather columns read at most {STEPS_PER_TRANSFER} receipts per transfer, and some transfers needed more: their counts are lower bounds"
+            ));
+        }
+    }
+    if options.cycle_hops >= 2 {
+        let (cycles, truncated) = cycle_features(data, options.cycle_hops, options.window);
+        for (name, column) in cycles.names.into_iter().zip(cycles.values) {
+            push(&name, column);
+        }
+        if truncated {
+            warnings.push(format!(
+                "the cycle columns count at most {CYCLES_PER_START} cycles per first transfer, and some transfers started more: their counts are lower bounds"
+            ));
+        }
+    }
+    (FeatureColumns { names, values }, warnings)
+}
+
+/// The decimal places of the reporting currency: those of the data's
+/// asset of that code, else those its code tells.
+fn currency_decimals(data: &Valued<'_>) -> u32 {
+    let l = data.graph.ledger();
+    l.asset_id(data.currency()).map_or_else(
+        || crate::model::Asset::from_code(data.currency()).decimals,
+        |a| l.asset(a).decimals,
+    )
+}
+
+/// The rows of the features of the transfers `keep`: the transfer's own
+/// fields, the graph columns (ledger order) and the rule columns, in
+/// input row order.
+fn assemble(
+    data: &Valued<'_>,
+    graph: (FeatureColumns, Vec<String>),
+    findings: Option<&[Finding]>,
+    keep: std::ops::Range<usize>,
+) -> TransferFeatures {
+    let l = data.graph.ledger();
+    let mut order: Vec<TransferId> = keep.map(|t| TransferId(t as u32)).collect();
     order.sort_by_key(|t| (l.source_rows()[t.index()], *t));
     let pick = |column: &[f64]| {
         order
@@ -208,32 +384,9 @@ pub fn transfer_features_from(
         "payee_kind_code",
         each(&|i| position(&crate::model::AccountKind::ALL, &l.account(l.tos()[i]).kind)),
     );
-    let endpoint = endpoint_features(data.graph, &data.value_f64, options.window.micros());
-    for (name, column) in endpoint.names.into_iter().zip(endpoint.values) {
+    let (graph, warnings) = graph;
+    for (name, column) in graph.names.into_iter().zip(graph.values) {
         push(&name, pick(&column));
-    }
-    let mut warnings = Vec::new();
-    if options.scatter_gather {
-        let (columns, truncated) = scatter_gather_features(data.graph, options.window.micros());
-        for (name, column) in columns.names.into_iter().zip(columns.values) {
-            push(&name, pick(&column));
-        }
-        if truncated {
-            warnings.push(format!(
-                "the scatter-gather columns read at most {STEPS_PER_TRANSFER} receipts per transfer, and some transfers needed more: their counts are lower bounds"
-            ));
-        }
-    }
-    if options.cycle_hops >= 2 {
-        let (cycles, truncated) = cycle_features(data, options.cycle_hops, options.window);
-        for (name, column) in cycles.names.into_iter().zip(cycles.values) {
-            push(&name, pick(&column));
-        }
-        if truncated {
-            warnings.push(format!(
-                "the cycle columns count at most {CYCLES_PER_START} cycles per first transfer, and some transfers started more: their counts are lower bounds"
-            ));
-        }
     }
     if let Some(findings) = findings {
         let rules = rule_features(findings, l.len());
@@ -241,29 +394,37 @@ pub fn transfer_features_from(
             push(&name, pick(&column));
         }
     }
-    let text =
-        |f: &dyn Fn(usize) -> String| order.iter().map(|t| f(t.index())).collect::<Vec<String>>();
+    let text = |name: &str, labels: Vec<String>, code: &dyn Fn(usize) -> usize| TextFeature {
+        name: name.to_string(),
+        labels,
+        codes: order.iter().map(|t| code(t.index()) as u32).collect(),
+    };
+    let assets: Vec<String> = l.assets().iter().map(|a| a.code.clone()).collect();
+    let channels = crate::model::Channel::ALL.map(|c| c.name().to_string());
+    let kinds = crate::model::AccountKind::ALL.map(|k| k.name().to_string());
+    let place = |all: &[crate::model::AccountKind], k: &crate::model::AccountKind| {
+        all.iter().position(|x| x == k).unwrap_or(0)
+    };
+    let all_kinds = &crate::model::AccountKind::ALL;
     let texts = vec![
-        (
-            "asset_paid".to_string(),
-            text(&|i| l.asset(l.assets_paid()[i]).code.clone()),
-        ),
-        (
-            "asset_received".to_string(),
-            text(&|i| l.asset(l.assets_received()[i]).code.clone()),
-        ),
-        (
-            "channel".to_string(),
-            text(&|i| l.channels()[i].name().to_string()),
-        ),
-        (
-            "payer_kind".to_string(),
-            text(&|i| l.account(l.froms()[i]).kind.name().to_string()),
-        ),
-        (
-            "payee_kind".to_string(),
-            text(&|i| l.account(l.tos()[i]).kind.name().to_string()),
-        ),
+        text("asset_paid", assets.clone(), &|i| {
+            l.assets_paid()[i].index()
+        }),
+        text("asset_received", assets, &|i| {
+            l.assets_received()[i].index()
+        }),
+        text("channel", channels.to_vec(), &|i| {
+            crate::model::Channel::ALL
+                .iter()
+                .position(|c| *c == l.channels()[i])
+                .unwrap_or(0)
+        }),
+        text("payer_kind", kinds.to_vec(), &|i| {
+            place(all_kinds, &l.account(l.froms()[i]).kind)
+        }),
+        text("payee_kind", kinds.to_vec(), &|i| {
+            place(all_kinds, &l.account(l.tos()[i]).kind)
+        }),
     ];
     TransferFeatures {
         rows: order.iter().map(|t| l.source_rows()[t.index()]).collect(),
@@ -317,8 +478,13 @@ pub fn write_parquet(features: TransferFeatures, path: &Path) -> Result<()> {
     for (name, values) in numbers {
         columns.push(Float64Chunked::from_vec(name.as_str().into(), values).into_column());
     }
-    for (name, values) in features.texts {
-        columns.push(Column::new(name.as_str().into(), values));
+    for text in features.texts {
+        let values: StringChunked = text
+            .codes
+            .iter()
+            .map(|&c| Some(text.labels[c as usize].as_str()))
+            .collect();
+        columns.push(values.with_name(text.name.as_str().into()).into_column());
     }
     let mut df = DataFrame::new(height, columns).map_err(bad)?;
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
@@ -326,4 +492,44 @@ pub fn write_parquet(features: TransferFeatures, path: &Path) -> Result<()> {
         .finish(&mut df)
         .map_err(bad)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{Span, HOUR};
+    use crate::{FlowGraph, LedgerBuilder, NewTransfer};
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn sharded_features_equal_the_whole_run(
+            ops in prop::collection::vec((0u8..6, 0u8..6, 1i64..5_000_000, 0u8..10), 1..80),
+            window_hours in 1i64..30,
+            shard_hours in 1i64..60,
+            cycles in any::<bool>(),
+        ) {
+            let mut b = LedgerBuilder::new();
+            let usd = b.asset("USD").unwrap();
+            let mut time = 0;
+            for (row, &(f, t, cents, gap)) in ops.iter().enumerate() {
+                time += i64::from(gap) * HOUR / 2; // ties, and long gaps
+                let (f, t) = (b.account(&format!("a{f}")), b.account(&format!("a{t}")));
+                b.push(NewTransfer::simple(time, f, t, Decimal::new(cents, 2), usd, row as u32));
+            }
+            let g = FlowGraph::new(b.finish().unwrap());
+            let data = Valued::implied(&g, "USD");
+            let options = FeatureOptions {
+                window: Span::hours(window_hours),
+                rules: None,
+                cycle_hops: if cycles { 4 } else { 0 },
+                scatter_gather: true,
+            };
+            let whole = transfer_features_from(&data, &options, None);
+            let sharded = transfer_features_sharded(&data, &options, None, Span::hours(shard_hours));
+            prop_assert_eq!(sharded, whole);
+        }
+    }
 }

@@ -73,7 +73,11 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The model folder's format. A model of another format is refused.
-pub const MODEL_FORMAT: u32 = 1;
+/// Format 2: the endpoint columns' sums, means, variances and skewness
+/// are taken exactly in units of the reporting currency (a window with
+/// any spread has a skewness), so format 1's trees would read slightly
+/// different values.
+pub const MODEL_FORMAT: u32 = 2;
 
 /// The file in a model folder that holds its format, features and
 /// threshold.

@@ -193,10 +193,12 @@ fn a_model_refuses_other_features_another_currency_and_damaged_files() {
         .unwrap_err();
     assert!(e.to_string().contains("--currency USD"), "{e}");
 
-    let old = text.replace("\"format\": 1", "\"format\": 0");
+    let current = format!("\"format\": {MODEL_FORMAT}");
+    assert!(text.contains(&current), "{text}");
+    let old = text.replace(&current, "\"format\": 1");
     std::fs::write(&path, &old).unwrap();
     let e = Model::load(dir.path()).unwrap_err();
-    assert!(e.to_string().contains("model format 0"), "{e}");
+    assert!(e.to_string().contains("model format 1"), "{e}");
 
     std::fs::write(&path, &text).unwrap();
     let trees = dir.path().join(TREES_FILE);

@@ -864,3 +864,32 @@ fn features_write_one_row_per_transfer_in_input_order() {
         Some("exchange")
     );
 }
+
+#[test]
+fn features_in_time_shards_equal_the_whole_run_value_for_value() {
+    use polars::prelude::*;
+    let read = |dir: &std::path::Path| {
+        let file = std::fs::File::open(dir.join("features.parquet")).unwrap();
+        ParquetReader::new(file).finish().unwrap()
+    };
+    let whole = tempfile::tempdir().unwrap();
+    let args = ["features", "--cycle-hops", "3", "--window", "2d"];
+    stdout_of(&[&args[..], &["--out", whole.path().to_str().unwrap()]].concat());
+    for shard in ["1d", "3d"] {
+        let sharded = tempfile::tempdir().unwrap();
+        let out = stdout_of(
+            &[
+                &args[..],
+                &["--shard", shard, "--out", sharded.path().to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        assert!(
+            out.starts_with("wrote 3,008 rows × 78 columns")
+                && out.contains(&format!("computed in {shard} shards")),
+            "{out}"
+        );
+        let (a, b) = (read(whole.path()), read(sharded.path()));
+        assert!(a.equals(&b), "{shard} shards: the columns differ");
+    }
+}

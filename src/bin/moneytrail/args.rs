@@ -578,6 +578,13 @@ pub(crate) struct FeaturesArgs {
     /// Folder for features.parquet.
     #[arg(long, short)]
     pub(crate) out: PathBuf,
+    /// Compute the columns time shard by time shard, intervals of this
+    /// length (7d): each shard reads its interval plus the window before
+    /// it (and after it, with --cycle-hops), and the rule columns come
+    /// from the detectors run shard by shard (as `analyze --shard`). The
+    /// same columns, value for value; one shard's graph held at a time.
+    #[arg(long, value_name = "LENGTH")]
+    pub(crate) shard: Option<Span>,
 }
 
 #[derive(Args, Debug)]

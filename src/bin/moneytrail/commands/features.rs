@@ -3,7 +3,7 @@
 use crate::args::FeaturesArgs;
 use crate::{output, setup};
 use anyhow::Context;
-use moneytrail::features::{transfer_features, write_parquet};
+use moneytrail::features::{transfer_features, transfer_features_sharded, write_parquet};
 use moneytrail::format::count;
 use moneytrail::FlowGraph;
 use std::io::Write;
@@ -14,7 +14,16 @@ pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let currency = args.features.currency.to_ascii_uppercase();
     let data = setup::valued(&graph, &args.input, args.features.fx.as_ref(), &currency)?;
     let options = setup::feature_options(&args.features);
-    let features = transfer_features(&data, &options);
+    let features = match args.shard {
+        None => transfer_features(&data, &options),
+        Some(length) => {
+            let findings = options.rules_for(&data).map(|config| {
+                moneytrail::detect::analyze_sharded(&data, &config, length.micros(), |_| {})
+                    .findings
+            });
+            transfer_features_sharded(&data, &options, findings.as_deref(), length)
+        }
+    };
     for w in &features.warnings {
         eprintln!("warning: {w}");
     }
@@ -29,11 +38,14 @@ pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let mut out = output::stdout();
     writeln!(
         out,
-        "wrote {} × {} to {} (values in {currency}, endpoint window {})",
+        "wrote {} × {} to {} (values in {currency}, endpoint window {}{})",
         count(rows, "row"),
         count(columns, "column"),
         path.display(),
-        args.features.window
+        args.features.window,
+        args.shard
+            .map(|s| format!(", computed in {s} shards"))
+            .unwrap_or_default()
     )?;
     out.flush()?;
     Ok(())
