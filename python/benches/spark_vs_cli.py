@@ -2,7 +2,12 @@
 the same file, side by side, and check that the findings are the same.
 
     python python/benches/spark_vs_cli.py FILE --cli target/release/moneytrail \\
-        [--shards 1d,2d,4d] [--master local[2]] [--driver-memory 8g]
+        [--shards 1d,2d,4d] [--master local[2]] [--driver-memory 8g] [--job features]
+
+With `--job features`, `moneytrail features` against
+`moneytrail.spark.features` instead (written by Spark as Parquet, then
+compared with the CLI's features.parquet column by column, value for
+value).
 
 First the CLI (`analyze --input FILE --out DIR`: findings.csv written),
 then, per shard length, a fresh Spark session (`spark.read.csv(FILE,
@@ -35,14 +40,22 @@ RUN = textwrap.dedent(
     import polars as pl
     import moneytrail.spark
     from pyspark.sql import SparkSession
-    path, shard, master, memory, out, task_cpus = sys.argv[1:7]
+    path, shard, master, memory, out, task_cpus, job = sys.argv[1:8]
     spark = (SparkSession.builder.master(master).config("spark.ui.enabled", "false")
              .config("spark.driver.memory", memory)
              .config("spark.driver.maxResultSize", "0")
              .config("spark.task.cpus", task_cpus)
              .config("spark.sql.shuffle.partitions", "8").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
-    found = pl.from_arrow(moneytrail.spark.analyze(spark.read.csv(path, header=True), shard=shard).toArrow())
+    df = spark.read.csv(path, header=True)
+    if job == "features":
+        made = moneytrail.spark.features(df, shard=shard)
+        made.write.parquet(out)
+        seconds = time.perf_counter() - started
+        print(json.dumps({"seconds": seconds, "findings": made.count()}))
+        spark.stop()
+        sys.exit(0)
+    found = pl.from_arrow(moneytrail.spark.analyze(df, shard=shard).toArrow())
     seconds = time.perf_counter() - started
     found.with_columns(
         pl.col("rows").list.eval(pl.element().cast(pl.String)).list.join(";"),
@@ -107,6 +120,16 @@ def comparable(path):
     return [(i, t, r, Decimal(a)) for i, t, r, a in frame.iter_rows()]
 
 
+def same_features(spark_dir, cli_file):
+    """Whether Spark's Parquet folder holds the CLI's features, value for value."""
+    import polars as pl
+
+    want = pl.read_parquet(cli_file)
+    got = pl.read_parquet(os.path.join(spark_dir, "*.parquet")).sort("row")
+    got = got.with_columns(pl.col("row").cast(want["row"].dtype))
+    return got.columns == want.columns and got.equals(want)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file")
@@ -119,21 +142,34 @@ def main():
         default="1",
         help="spark.task.cpus: 2 on local[2] runs one part at a time (each uses both cores)",
     )
+    parser.add_argument("--job", choices=["analyze", "features"], default="analyze")
     args = parser.parse_args()
     runs = []
+    features = args.job == "features"
     with tempfile.TemporaryDirectory() as tmp:
-        _, seconds, peak = measured([args.cli, "analyze", "--input", args.file, "--out", tmp, "--top", "0"])
-        cli = comparable(os.path.join(tmp, "findings.csv"))
-        runs.append({"run": "cli", "seconds": seconds, "peak_gib": peak, "findings": len(cli)})
-        print(f"cli                 {seconds:7.1f} s  peak {peak:5.2f} GiB  {len(cli)} findings", flush=True)
+        if features:
+            command = [args.cli, "features", "--input", args.file, "--out", tmp]
+        else:
+            command = [args.cli, "analyze", "--input", args.file, "--out", tmp, "--top", "0"]
+        _, seconds, peak = measured(command)
+        if features:
+            cli_file = os.path.join(tmp, "features.parquet")
+            import polars as pl
+
+            made = pl.scan_parquet(cli_file).select(pl.len()).collect().item()
+        else:
+            cli = comparable(os.path.join(tmp, "findings.csv"))
+            made = len(cli)
+        runs.append({"run": "cli", "seconds": seconds, "peak_gib": peak, "findings": made})
+        print(f"cli {args.job:<15} {seconds:7.1f} s  peak {peak:5.2f} GiB  {made} rows", flush=True)
         for shard in args.shards.split(","):
-            out = os.path.join(tmp, f"spark-{shard}.csv")
+            out = os.path.join(tmp, f"spark-{shard}" + ("" if features else ".csv"))
             command = [
                 sys.executable, "-c", RUN, args.file, shard, args.master,
-                args.driver_memory, out, args.task_cpus,
+                args.driver_memory, out, args.task_cpus, args.job,
             ]
             stdout, seconds, peak = measured(command)
-            same = comparable(out) == cli
+            same = same_features(out, cli_file) if features else comparable(out) == cli
             result = json.loads(stdout.strip().splitlines()[-1])
             runs.append(
                 {
@@ -146,7 +182,7 @@ def main():
             )
             print(
                 f"spark {args.master} {shard:>4}  {seconds:7.1f} s  peak {peak:5.2f} GiB  "
-                f"{result['findings']} findings, identical: {same}",
+                f"{result['findings']} {'rows' if features else 'findings'}, identical: {same}",
                 flush=True,
             )
     print(json.dumps({"file": args.file, "runs": runs}, indent=1))

@@ -1,6 +1,7 @@
-"""moneytrail on Apache Spark: the detectors over a Spark DataFrame of
-transfers, each shard's analysis run in the executors by the Rust kernel,
-findings identical to a single-machine run.
+"""moneytrail on Apache Spark: the detectors and the features per transfer
+over a Spark DataFrame of transfers, each shard run in the executors by
+the Rust kernel, findings and feature values identical to a
+single-machine run.
 
 >>> findings = moneytrail.spark.analyze(spark.read.csv(path, header=True))
 
@@ -22,6 +23,11 @@ How it runs (one Spark job per step; see docs/python.md):
 4. **combine**, on the driver: the parts' findings and the rows they name
    put together (budgets, merged repeats), returned as a Spark DataFrame
    with the columns of findings.csv (accounts and rows as arrays).
+
+:func:`features` runs the same read and plan, the detectors for the rule
+columns, and then the time shards of the feature columns in the
+executors (``groupBy(feature shard).applyInArrow``), each for the
+transfers it owns; the rule columns are joined on the row.
 
 Rows are numbered in the DataFrame's order (``monotonically_increasing_id``
 ranked): for a file Spark reads, its 0-based data rows, as the CLI's
@@ -51,7 +57,7 @@ from . import _native
 from ._frames import frame_file, table
 from ._native import InputError
 
-__all__ = ["analyze", "CANONICAL_SCHEMA"]
+__all__ = ["analyze", "features", "CANONICAL_SCHEMA"]
 
 #: The canonical table step 1 makes of every row (Spark DDL).
 CANONICAL_SCHEMA = (
@@ -163,11 +169,139 @@ def analyze(
     more parts read more in all. Warnings of the run
     (unpriced assets, detectors that hit their result budget) are issued
     as Python warnings."""
+    spark = df.sparkSession
+    config_text = _config_text(config)
+    canonical = _canonical(df, format=format, columns=columns, asset=asset, allow_float=allow_float)
+    try:
+        plan, assignments = _plan(
+            canonical, config_text, shard=shard, fx=fx, account_parts=account_parts
+        )
+        results, rows = _run_parts(canonical, plan, assignments, config_text)
+        started = time.perf_counter()
+        findings, summary = plan.combine(results, rows)
+        _LOG.info(
+            "put together in %.1f s; the detectors took %.1f s in all the parts",
+            time.perf_counter() - started,
+            sum(json.loads(summary)["seconds_per_detector"].values()),
+        )
+    finally:
+        canonical.unpersist()
+    _warn(json.loads(summary))
+    frame = table(findings, decimals=("amount",), times=("first_time", "last_time"))
+    frame = frame.select(FINDINGS_COLUMNS).with_columns(pl.col("rows").cast(pl.List(pl.Int64)))
+    return _spark_frame(spark, frame.to_arrow())
+
+
+def features(
+    df: Any,
+    *,
+    window: str = "1d",
+    cycle_hops: Optional[int] = None,
+    currency: str = "USD",
+    scatter_gather: bool = True,
+    rules: bool = True,
+    config: Union[None, str, Mapping[str, Any]] = None,
+    shard: str = "7d",
+    format: str = "auto",
+    columns: Optional[Mapping[str, str]] = None,
+    asset: Optional[str] = None,
+    allow_float: bool = False,
+    fx: Optional[Union[str, os.PathLike]] = None,
+    account_parts: Optional[int] = None,
+) -> Any:
+    """Features per transfer of a Spark DataFrame of transfers, computed
+    time shard by time shard in the executors; returns a Spark DataFrame
+    with the columns of ``moneytrail features`` (docs/features.md):
+    ``row`` first, one row per transfer, every value equal to
+    :meth:`moneytrail.Transfers.features` on the same rows.
+
+    Each time shard of ``shard`` reads its interval plus ``window`` before
+    it (and after it, with ``cycle_hops``); every column is a function of
+    the transfers in its window, so the shard length changes the cost,
+    never a value. The rule columns (``rule_*``; leave them out with
+    ``rules=False``) come from the detectors run as :func:`analyze` runs
+    them (``config`` takes the keys of ``--config``; its ``currency`` is
+    ``currency``). Values are in ``currency``, valued with the data's own
+    conversions completed by ``fx``. The other arguments are
+    :func:`analyze`'s."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     spark = df.sparkSession
-    config_text = _config_text(config)
+    given = json.loads(config) if isinstance(config, str) else dict(config or {})
+    given["currency"] = currency
+    config_text = json.dumps(given, default=str)
+    ask = json.dumps(
+        {"window": window, "cycle_hops": cycle_hops or 0, "scatter_gather": scatter_gather}
+    )
+    canonical = _canonical(df, format=format, columns=columns, asset=asset, allow_float=allow_float)
+    try:
+        plan, assignments = _plan(
+            canonical,
+            config_text,
+            shard=shard,
+            fx=fx,
+            account_parts=account_parts,
+            features=ask,
+        )
+        numbers, texts = plan.feature_names()
+        rule_names = plan.rule_names() if rules else []
+        rule_rows = None
+        if rules:
+            results, rows = _run_parts(canonical, plan, assignments, config_text)
+            made, summary = plan.rule_table(results, rows)
+            _warn(json.loads(summary))
+            rule_rows = _spark_types(pq.read_table(io.BytesIO(made)))
+        started = time.perf_counter()
+        shipped = spark.sparkContext.broadcast(plan.shipped())
+        token = uuid.uuid4().hex
+
+        def run(data: pa.Table) -> pa.Table:
+            return _run_feature_shard(data, shipped=shipped, token=token, config=config_text)
+
+        schema = ", ".join(
+            ["row long"] + [f"`{n}` double" for n in numbers] + [f"`{n}` string" for n in texts]
+        )
+        shards = assignments.select("mono", "id", "row", "feature_shards")
+        made = (
+            canonical.select(*_PART_COLUMNS)
+            .join(shards, "mono")
+            .withColumn("feature_shard", F.explode("feature_shards"))
+            .drop("feature_shards")
+            .groupBy("feature_shard")
+            .applyInArrow(run, schema)
+        )
+        if rule_rows is not None:
+            rule_frame = F.broadcast(_spark_frame(spark, rule_rows))
+            made = made.join(rule_frame, "row", "left").fillna(0.0, subset=rule_names)
+        out = (
+            made.select("row", *[f"`{n}`" for n in numbers + rule_names + texts])
+            .orderBy("row")
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        # computed now, while the canonical rows are kept (the plan stays
+        # broadcast, should Spark need to compute a lost partition again)
+        rows = out.count()
+        _LOG.info("features of %d rows computed in %.1f s", rows, time.perf_counter() - started)
+    finally:
+        canonical.unpersist()
+    return out
+
+
+def _canonical(
+    df: Any,
+    *,
+    format: str,
+    columns: Optional[Mapping[str, str]],
+    asset: Optional[str],
+    allow_float: bool,
+) -> Any:
+    """Step 1: the frame's rows as canonical rows (persisted; the caller
+    unpersists)."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    spark = df.sparkSession
     raw = _amlworld_names(df).withColumn("_mono", F.monotonically_increasing_id())
     if raw.rdd.getNumPartitions() < spark.sparkContext.defaultParallelism:
         # a file read as fewer partitions than cores (Spark splits files
@@ -180,90 +314,102 @@ def analyze(
         asset=asset,
         allow_float=allow_float,
     )
-    canonical = raw.mapInArrow(read, CANONICAL_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+    return raw.mapInArrow(read, CANONICAL_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def _plan(
+    canonical: Any,
+    config_text: Optional[str],
+    *,
+    shard: str,
+    fx: Optional[Union[str, os.PathLike]],
+    account_parts: Optional[int],
+    features: Optional[str] = None,
+) -> Any:
+    """Step 2, on the driver: the plan, and each row's parts as a
+    broadcast Spark DataFrame (``mono, id, row, parts`` and, with
+    ``features``, ``feature_shards``)."""
+    from pyspark.sql import functions as F
+
+    spark = canonical.sparkSession
     started = time.perf_counter()
-    try:
-        converts = F.col("asset_paid") != F.col("asset_received")
-        glance = canonical.select(
-            "mono",
-            "time_us",
-            "from",
-            "to",
-            "asset_paid",
-            "asset_received",
-            F.when(converts, F.col("amount_paid")).alias("amount_paid"),
-            F.when(converts, F.col("amount_received")).alias("amount_received"),
-            "from_institution",
-            "from_jurisdiction",
-            "from_kind",
-            "to_institution",
-            "to_jurisdiction",
-            "to_kind",
-            "paid_decimals",
-            "received_decimals",
-            "paid_virtual",
-            "received_virtual",
-        ).toArrow()
-        _LOG.info("read, and the plan's columns gathered, in %.1f s", time.perf_counter() - started)
-        started = time.perf_counter()
-        narrow = _parquet(glance)
-        del glance
-        plan = _native.SparkPlan(
-            narrow,
-            config=config_text,
-            shard=shard,
-            fx=None if fx is None else os.fspath(fx),
-            account_parts=account_parts or spark.sparkContext.defaultParallelism,
-        )
-        del narrow
-        _LOG.info(
-            "planned in %.1f s: %d transfers, %d accounts, %d parts reading %d rows",
-            time.perf_counter() - started,
-            plan.transfers,
-            plan.accounts,
-            plan.parts,
-            plan.reads,
-        )
-        started = time.perf_counter()
-        assignments = _signed(pq.read_table(io.BytesIO(plan.take_assignments())))
-        # each row's parts go to the rows where they are (a broadcast
-        # join: no shuffle of the rows before the one by part)
-        parts = F.broadcast(_spark_frame(spark, assignments))
-        del assignments
-        shipped = spark.sparkContext.broadcast(plan.shipped())
+    converts = F.col("asset_paid") != F.col("asset_received")
+    glance = canonical.select(
+        "mono",
+        "time_us",
+        "from",
+        "to",
+        "asset_paid",
+        "asset_received",
+        F.when(converts, F.col("amount_paid")).alias("amount_paid"),
+        F.when(converts, F.col("amount_received")).alias("amount_received"),
+        "from_institution",
+        "from_jurisdiction",
+        "from_kind",
+        "to_institution",
+        "to_jurisdiction",
+        "to_kind",
+        "paid_decimals",
+        "received_decimals",
+        "paid_virtual",
+        "received_virtual",
+    ).toArrow()
+    _LOG.info("read, and the plan's columns gathered, in %.1f s", time.perf_counter() - started)
+    started = time.perf_counter()
+    narrow = _parquet(glance)
+    del glance
+    plan = _native.SparkPlan(
+        narrow,
+        config=config_text,
+        shard=shard,
+        fx=None if fx is None else os.fspath(fx),
+        account_parts=account_parts or spark.sparkContext.defaultParallelism,
+        features=features,
+    )
+    del narrow
+    _LOG.info(
+        "planned in %.1f s: %d transfers, %d accounts, %d parts reading %d rows",
+        time.perf_counter() - started,
+        plan.transfers,
+        plan.accounts,
+        plan.parts,
+        plan.reads,
+    )
+    assignments = _spark_types(pq.read_table(io.BytesIO(plan.take_assignments())))
+    # each row's parts go to the rows where they are (a broadcast join:
+    # no shuffle of the rows before the one by part)
+    return plan, F.broadcast(_spark_frame(spark, assignments))
 
-        token = uuid.uuid4().hex
 
-        def run(data: pa.Table) -> pa.Table:
-            return _run_part(data, shipped=shipped, token=token, config=config_text)
+def _run_parts(canonical: Any, plan: Any, assignments: Any, config_text: Optional[str]) -> Any:
+    """Step 3, in the executors: every part's detectors; returns the
+    parts' results and the canonical rows of the transfers their findings
+    name (Parquet bytes), for step 4."""
+    from pyspark.sql import functions as F
 
-        results = [
-            row["result"]
-            for row in canonical.select(*_PART_COLUMNS)
-            .join(parts, "mono")
-            .withColumn("part", F.explode("parts"))
-            .drop("parts")
-            .groupBy("part")
-            .applyInArrow(run, _RESULT_SCHEMA)
-            .collect()
-        ]
-        shipped.unpersist()
-        _LOG.info("parts run in %.1f s", time.perf_counter() - started)
-        started = time.perf_counter()
-        named = _spark_frame(spark, _signed(pq.read_table(io.BytesIO(plan.named(results)))))
-        rows = canonical.select(*_PART_COLUMNS).join(F.broadcast(named), "mono").toArrow()
-        findings, summary = plan.combine(results, _parquet(rows))
-        _LOG.info(
-            "put together in %.1f s; the detectors took %.1f s in all the parts",
-            time.perf_counter() - started,
-            sum(json.loads(summary)["seconds_per_detector"].values()),
-        )
-    finally:
-        canonical.unpersist()
-    _warn(json.loads(summary))
-    frame = table(findings, decimals=("amount",), times=("first_time", "last_time"))
-    frame = frame.select(FINDINGS_COLUMNS).with_columns(pl.col("rows").cast(pl.List(pl.Int64)))
-    return _spark_frame(spark, frame.to_arrow())
+    spark = canonical.sparkSession
+    started = time.perf_counter()
+    shipped = spark.sparkContext.broadcast(plan.shipped())
+    token = uuid.uuid4().hex
+
+    def run(data: pa.Table) -> pa.Table:
+        return _run_part(data, shipped=shipped, token=token, config=config_text)
+
+    results = [
+        row["result"]
+        for row in canonical.select(*_PART_COLUMNS)
+        .join(assignments.select("mono", "id", "row", "parts"), "mono")
+        .withColumn("part", F.explode("parts"))
+        .drop("parts")
+        .groupBy("part")
+        .applyInArrow(run, _RESULT_SCHEMA)
+        .collect()
+    ]
+    shipped.unpersist()
+    _LOG.info("parts run in %.1f s", time.perf_counter() - started)
+    named = _spark_frame(spark, _spark_types(pq.read_table(io.BytesIO(plan.named(results)))))
+    rows = canonical.select(*_PART_COLUMNS).join(F.broadcast(named), "mono").toArrow()
+    return results, _parquet(rows)
 
 
 def _spark_frame(spark: Any, data: pa.Table) -> Any:
@@ -312,18 +458,20 @@ def _parquet(data: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def _signed(data: pa.Table) -> pa.Table:
-    """Unsigned columns (and lists of them) as int64: Spark has no
-    unsigned types."""
+def _spark_types(data: pa.Table) -> pa.Table:
+    """Unsigned columns (and lists of them) as int64 and text views as
+    strings: Spark has neither unsigned types nor views."""
 
-    def signed(t: pa.DataType) -> pa.DataType:
+    def typed(t: pa.DataType) -> pa.DataType:
         if pa.types.is_unsigned_integer(t):
             return pa.int64()
+        if getattr(pa.types, "is_string_view", lambda _: False)(t) or pa.types.is_large_string(t):
+            return pa.string()
         if pa.types.is_list(t) or pa.types.is_large_list(t):
-            return pa.list_(signed(t.value_type))
+            return pa.list_(typed(t.value_type))
         return t
 
-    return data.cast(pa.schema([pa.field(f.name, signed(f.type)) for f in data.schema]))
+    return data.cast(pa.schema([pa.field(f.name, typed(f.type)) for f in data.schema]))
 
 
 def _read_partition(
@@ -373,14 +521,29 @@ def _read_partition(
 _RECEIVED: Dict[str, Any] = {}
 
 
-def _run_part(data: pa.Table, *, shipped: Any, token: str, config: Optional[str]) -> pa.Table:
-    """Step 3, in an executor: one part's detectors on its rows."""
+def _received(shipped: Any, token: str, config: Optional[str]) -> Any:
     plan = _RECEIVED.get(token)
     if plan is None:
         _RECEIVED.clear()
         plan = _native.SparkPlan.received(shipped.value, config=config)
         _RECEIVED[token] = plan
+    return plan
+
+
+def _run_part(data: pa.Table, *, shipped: Any, token: str, config: Optional[str]) -> pa.Table:
+    """Step 3, in an executor: one part's detectors on its rows."""
+    plan = _received(shipped, token, config)
     part = data.column("part")[0].as_py()
     result = plan.run(part, _parquet(data.drop_columns(["part"])))
     return pa.table({"part": pa.array([part], pa.int64()), "result": [result]})
 
+
+
+def _run_feature_shard(
+    data: pa.Table, *, shipped: Any, token: str, config: Optional[str]
+) -> pa.Table:
+    """In an executor: one feature shard's columns, for the rows it owns."""
+    plan = _received(shipped, token, config)
+    shard = data.column("feature_shard")[0].as_py()
+    made = plan.features(shard, _parquet(data.drop_columns(["feature_shard"])))
+    return _spark_types(pq.read_table(io.BytesIO(made)))

@@ -25,9 +25,11 @@ use crate::books::duration;
 use crate::errors::{argument, to_py};
 use crate::table::Table;
 use moneytrail::detect::{DetectConfig, Facts, PartPlan, PartResult};
+use moneytrail::features::{rule_features, shard_features, FeatureOptions};
 use moneytrail::fx::FxTable;
 use moneytrail::ingest::{self, Format, LoadOptions};
 use moneytrail::report::FindingRecord;
+use moneytrail::time::Span;
 use moneytrail::{
     Account, AccountKind, Asset, Channel, FlowGraph, Ledger, LedgerBuilder, NewTransfer,
     TransferId, Valued,
@@ -132,6 +134,38 @@ struct Shipped {
     plan: PartPlan,
     accounts: Vec<Account>,
     assets: Vec<Asset>,
+    /// The time shards of the feature columns, when features are asked for.
+    features: Option<FeaturePlan>,
+}
+
+/// How `moneytrail.spark.features` computes the graph columns: its
+/// options and its time shards (each reading what the columns look at
+/// around the transfers it owns).
+#[derive(Serialize, Deserialize)]
+struct FeaturePlan {
+    window_us: i64,
+    cycle_hops: usize,
+    scatter_gather: bool,
+    shards: Vec<moneytrail::detect::Shard>,
+}
+
+impl FeaturePlan {
+    fn options(&self) -> FeatureOptions {
+        FeatureOptions {
+            window: Span(self.window_us),
+            rules: None,
+            cycle_hops: self.cycle_hops,
+            scatter_gather: self.scatter_gather,
+        }
+    }
+}
+
+/// The feature options `spark.features` asks for (JSON).
+#[derive(Deserialize)]
+struct FeatureAsk {
+    window: String,
+    cycle_hops: usize,
+    scatter_gather: bool,
 }
 
 /// A sharded analysis of a Spark DataFrame: on the driver, with each
@@ -158,7 +192,12 @@ impl SparkPlan {
     /// the data implies) of the rows whose narrow table `glance` holds
     /// (Parquet bytes; see `moneytrail/spark.py`).
     #[new]
-    #[pyo3(signature = (glance, *, config = None, shard = "7d", fx = None, account_parts = None))]
+    ///
+    /// With `features` (JSON: `window`, `cycle_hops`, `scatter_gather`),
+    /// also the time shards of the feature columns, and each row's in the
+    /// assignments' column `feature_shards`.
+    #[pyo3(signature = (glance, *, config = None, shard = "7d", fx = None, account_parts = None,
+        features = None))]
     fn new(
         py: Python<'_>,
         glance: &[u8],
@@ -166,18 +205,45 @@ impl SparkPlan {
         shard: &str,
         fx: Option<PathBuf>,
         account_parts: Option<usize>,
+        features: Option<&str>,
     ) -> PyResult<Self> {
         let config = parse_config(config)?;
         let length = duration(shard, "shard")?;
         if length <= 0 {
             return Err(argument("shard: the length must be positive"));
         }
+        let features = match features {
+            Some(text) => {
+                let ask: FeatureAsk =
+                    serde_json::from_str(text).map_err(|e| argument(format!("features: {e}")))?;
+                let window = duration(&ask.window, "window")?;
+                if window < 0 {
+                    return Err(argument("window: the length must not be negative"));
+                }
+                Some(FeaturePlan {
+                    window_us: window,
+                    cycle_hops: ask.cycle_hops,
+                    scatter_gather: ask.scatter_gather,
+                    shards: Vec::new(),
+                })
+            }
+            None => None,
+        };
         let currency = config.currency.to_ascii_uppercase();
         let given = match &fx {
             Some(path) => Some(ingest::read_fx(path, &currency).map_err(to_py)?),
             None => None,
         };
-        py.detach(|| plan(glance, config, length, given.as_ref(), account_parts))
+        py.detach(|| {
+            plan(
+                glance,
+                config,
+                length,
+                given.as_ref(),
+                account_parts,
+                features,
+            )
+        })
     }
 
     /// The plan as an executor receives it (JSON bytes).
@@ -294,32 +360,162 @@ impl SparkPlan {
         named: Vec<u8>,
     ) -> PyResult<(Py<PyBytes>, String)> {
         let (table, summary) = py.detach(|| -> PyResult<(Table, String)> {
-            let results = parse_results(&results)?;
-            let (ledger, ids) = part_ledger(&self.shipped, &named)?;
-            let plan = &self.shipped.plan;
-            let mut analysis = plan.combine(&self.config, results, ledger.clone(), &ids);
+            let (mut analysis, ledger, ids) = self.combined(results, &named)?;
             for f in &mut analysis.findings {
                 for t in &mut f.transfers {
                     *t = TransferId(ids.partition_point(|&x| x < t.0) as u32);
                 }
             }
+            let plan = &self.shipped.plan;
             let graph = FlowGraph::new(ledger);
             let data = Valued::new(&graph, plan.fx().clone());
             let records = FindingRecord::all(&analysis.findings, &data);
-            let summary = serde_json::json!({
-                "findings": analysis.findings.len(),
-                "parts": plan.parts(),
-                "truncated": analysis.truncated,
-                "seconds_per_detector": analysis.seconds,
-                "warnings": analysis.warnings,
-            });
             Ok((
                 crate::analysis::findings_table(&records),
-                summary.to_string(),
+                summary(&analysis, plan.parts()),
             ))
         })?;
         Ok((table.parquet(py)?, summary))
     }
+
+    /// The rule columns of `moneytrail features` from the parts' results
+    /// (as [`combine`](Self::combine) takes them): Parquet bytes with
+    /// `row` and the rule columns, one row per transfer some finding
+    /// holds (the others' are zeros), and the summary.
+    fn rule_table(
+        &self,
+        py: Python<'_>,
+        results: Vec<String>,
+        named: Vec<u8>,
+    ) -> PyResult<(Py<PyBytes>, String)> {
+        if self.row_of_id.len() != self.shipped.plan.transfers() {
+            return Err(argument("only the driver's plan knows the rows"));
+        }
+        let (table, summary) = py.detach(|| -> PyResult<(Table, String)> {
+            let (mut analysis, _, _) = self.combined(results, &named)?;
+            let mut held: Vec<u32> = analysis
+                .findings
+                .iter()
+                .flat_map(|f| f.transfers.iter().map(|t| t.0))
+                .collect();
+            held.sort_unstable();
+            held.dedup();
+            for f in &mut analysis.findings {
+                for t in &mut f.transfers {
+                    *t = TransferId(held.partition_point(|&x| x < t.0) as u32);
+                }
+            }
+            let columns = rule_features(&analysis.findings, held.len());
+            let rows = held.iter().map(|&i| self.row_of_id[i as usize]).collect();
+            let mut table = Table::new(held.len()).u32s("row", rows);
+            for (name, values) in columns.names.iter().zip(columns.values) {
+                table = table.f64s(name, values);
+            }
+            Ok((table, summary(&analysis, self.shipped.plan.parts())))
+        })?;
+        Ok((table.parquet(py)?, summary))
+    }
+
+    /// The feature columns of feature shard `shard` from its canonical
+    /// rows (Parquet bytes with `id` and `row`): Parquet bytes with `row`,
+    /// the numeric columns and the text columns, one row per transfer the
+    /// shard owns.
+    fn features(&self, py: Python<'_>, shard: usize, rows: &[u8]) -> PyResult<Py<PyBytes>> {
+        let plan = self.feature_plan()?;
+        let owned = plan
+            .shards
+            .get(shard)
+            .ok_or_else(|| {
+                argument(format!(
+                    "feature shard {shard}: the plan has {}",
+                    plan.shards.len()
+                ))
+            })?
+            .owned;
+        let table = py.detach(|| -> PyResult<Table> {
+            let (ledger, ids) = part_ledger(&self.shipped, rows)?;
+            let at = |id: usize| ids.partition_point(|&x| (x as usize) < id);
+            let graph = FlowGraph::new(ledger);
+            let data = Valued::new(&graph, self.shipped.plan.fx().clone());
+            let f = shard_features(&data, &plan.options(), at(owned.0)..at(owned.1));
+            Ok(feature_table(f))
+        })?;
+        table.parquet(py)
+    }
+
+    /// The names of the feature columns the executors return: the numeric
+    /// ones, then the text ones (the rule columns come from
+    /// [`rule_table`](Self::rule_table)).
+    fn feature_names(&self) -> PyResult<(Vec<String>, Vec<String>)> {
+        let plan = self.feature_plan()?;
+        let empty = LedgerBuilder::with_dictionary(&self.shipped.accounts, &self.shipped.assets)
+            .and_then(LedgerBuilder::finish)
+            .map_err(to_py)?;
+        let graph = FlowGraph::new(empty);
+        let data = Valued::new(&graph, self.shipped.plan.fx().clone());
+        let f = shard_features(&data, &plan.options(), 0..0);
+        Ok((
+            f.numbers.names,
+            f.texts.into_iter().map(|t| t.name).collect(),
+        ))
+    }
+
+    /// The rule columns' names, in order.
+    #[staticmethod]
+    fn rule_names() -> Vec<String> {
+        moneytrail::features::rule_names()
+    }
+}
+
+impl SparkPlan {
+    fn feature_plan(&self) -> PyResult<&FeaturePlan> {
+        self.shipped
+            .features
+            .as_ref()
+            .ok_or_else(|| argument("the plan was made without features"))
+    }
+
+    /// The parts' results put together with the canonical rows of the
+    /// transfers they name: the analysis (findings name whole-data ids),
+    /// and those rows' ledger with their ids.
+    fn combined(
+        &self,
+        results: Vec<String>,
+        named: &[u8],
+    ) -> PyResult<(moneytrail::detect::Analysis, Ledger, Vec<u32>)> {
+        let results = parse_results(&results)?;
+        let (ledger, ids) = part_ledger(&self.shipped, named)?;
+        let analysis = self
+            .shipped
+            .plan
+            .combine(&self.config, results, ledger.clone(), &ids);
+        Ok((analysis, ledger, ids))
+    }
+}
+
+/// The summary a combined analysis gives Python (JSON).
+fn summary(analysis: &moneytrail::detect::Analysis, parts: usize) -> String {
+    serde_json::json!({
+        "findings": analysis.findings.len(),
+        "parts": parts,
+        "truncated": analysis.truncated,
+        "seconds_per_detector": analysis.seconds,
+        "warnings": analysis.warnings,
+    })
+    .to_string()
+}
+
+/// One feature shard's columns as a table: `row`, numbers, texts.
+fn feature_table(f: moneytrail::features::TransferFeatures) -> Table {
+    let mut table = Table::new(f.rows.len()).u32s("row", f.rows);
+    for (name, values) in f.numbers.names.iter().zip(f.numbers.values) {
+        table = table.f64s(name, values);
+    }
+    for text in &f.texts {
+        let values = (0..text.codes.len()).map(|i| Some(text.get(i))).collect();
+        table = table.texts(&text.name, values);
+    }
+    table
 }
 
 fn parse_config(config: Option<&str>) -> PyResult<DetectConfig> {
@@ -485,6 +681,7 @@ fn plan(
     length: i64,
     fx: Option<&FxTable>,
     account_parts: Option<usize>,
+    mut features: Option<FeaturePlan>,
 ) -> PyResult<SparkPlan> {
     let g = Columns::read(glance)?;
     let monos = g.i64s("mono")?;
@@ -575,6 +772,10 @@ fn plan(
     };
     let data = Valued::new(&graph, rates);
     let facts = Facts::of(&data);
+    if let Some(f) = &mut features {
+        let (before, after) = f.options().reach_us();
+        f.shards = moneytrail::detect::shards(graph.ledger().times_us(), length, before, after);
+    }
     drop(data);
     drop(graph);
     // one reading per account part: Spark shuffles every row a part
@@ -595,16 +796,26 @@ fn plan(
         parts_of[id as usize].push(part);
         reads += 1;
     }
-    let table = Table::new(rows.len())
+    let mut table = Table::new(rows.len())
         .i64s("mono", mono_of_id.clone())
         .u32s("id", (0..rows.len() as u32).collect())
         .u32s("row", rows.clone())
         .u32_lists("parts", parts_of);
+    if let Some(f) = &features {
+        let mut shards_of: Vec<Vec<u32>> = vec![Vec::new(); rows.len()];
+        for (k, shard) in f.shards.iter().enumerate() {
+            for reads in &mut shards_of[shard.read.0..shard.read.1] {
+                reads.push(k as u32);
+            }
+        }
+        table = table.u32_lists("feature_shards", shards_of);
+    }
     Ok(SparkPlan {
         shipped: Arc::new(Shipped {
             plan,
             accounts: dictionary.accounts,
             assets: dictionary.assets,
+            features,
         }),
         config,
         mono_of_id,

@@ -158,6 +158,41 @@ def test_unpriced_asset_is_a_warning(spark):
     assert any("no USD rate" in str(w.message) for w in seen), [str(w.message) for w in seen]
 
 
+def assert_same_features(got, want: pl.DataFrame):
+    got = pl.from_arrow(got.toArrow())
+    assert got.columns == want.columns
+    got = got.with_columns(pl.col("row").cast(want["row"].dtype))
+    assert got.height == want.height, (got.height, want.height)
+    for column in want.columns:
+        differ = got.with_row_index().filter(pl.col(column).ne_missing(want[column]))
+        assert differ.height == 0, f"{column} differs: {differ.select('row', column).head(3)}"
+
+
+@pytest.mark.parametrize("shard,cycle_hops", [("1d", 3), ("3d", None), ("60d", None)])
+def test_features_value_for_value_as_one_machine(spark, shard, cycle_hops):
+    df = spark.read.csv(str(SAMPLE), header=True)
+    got = moneytrail.spark.features(
+        df, window="2d", cycle_hops=cycle_hops, shard=shard, fx=SAMPLE_FX
+    )
+    want = moneytrail.load(SAMPLE).features(window="2d", cycle_hops=cycle_hops)
+    assert want.height == 3008 and "rule_fan_in_score" in want.columns
+    assert want["payee_in_degree"].max() > 10  # windows that reach back across shards
+    assert_same_features(got, want)
+    got.unpersist()
+
+
+def test_features_without_rules_and_on_an_amlworld_frame(spark, tmp_path):
+    moneytrail.generate(tmp_path, preset="tiny", seed=3, format="amlworld")
+    path = tmp_path / "transactions.csv"
+    df = spark.read.csv(str(path), header=True)
+    got = moneytrail.spark.features(df, rules=False, shard="2d")
+    assert not any(c.startswith("rule_") for c in got.columns)
+    want = moneytrail.load(path).features()
+    want = want.select([c for c in want.columns if not c.startswith("rule_")])
+    assert_same_features(got, want)
+    got.unpersist()
+
+
 @pytest.mark.skipif(
     not os.environ.get("MONEYTRAIL_SPARK_MIX"), reason="MONEYTRAIL_SPARK_MIX names the 1M mix"
 )
