@@ -261,16 +261,19 @@ class Transfers:
         window: str = "1d",
         cycle_hops: Optional[int] = None,
         currency: str = "USD",
+        shard: Optional[str] = None,
     ) -> pl.DataFrame:
         """Features per transfer (``moneytrail features``; columns in
         docs/features.md): one row per transfer, ``row`` first, each
         endpoint's activity within ``window`` and what the detectors say
-        about the transfer."""
+        about the transfer. With ``shard`` (``"7d"``) they are computed
+        time shard by time shard, the detectors too (``features
+        --shard``): the same values."""
         handle, path = tempfile.mkstemp(prefix="moneytrail-features-", suffix=".parquet")
         os.close(handle)
         try:
             for warning in self._native.features_file(
-                path, window=window, cycle_hops=cycle_hops, currency=currency
+                path, window=window, cycle_hops=cycle_hops, currency=currency, shard=shard
             ):
                 warnings.warn(warning, stacklevel=2)
             return pl.read_parquet(path)

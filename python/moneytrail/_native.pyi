@@ -85,7 +85,13 @@ class Transfers:
         exchange_links: Optional[str] = None,
     ) -> str: ...
     def features_file(
-        self, path: str, *, window: str = "1d", cycle_hops: Optional[int] = None, currency: str = "USD"
+        self,
+        path: str,
+        *,
+        window: str = "1d",
+        cycle_hops: Optional[int] = None,
+        currency: str = "USD",
+        shard: Optional[str] = None,
     ) -> List[str]: ...
     def paths_json(
         self,

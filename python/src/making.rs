@@ -4,7 +4,10 @@
 
 use crate::books::{duration, Transfers};
 use crate::errors::{argument, to_py};
-use moneytrail::features::{transfer_features, write_parquet, FeatureOptions};
+use moneytrail::detect::analyze_sharded;
+use moneytrail::features::{
+    transfer_features, transfer_features_sharded, write_parquet, FeatureOptions,
+};
 use moneytrail::learn::{labels_for, train_on, TrainOptions};
 use moneytrail::synth::training::{self, Difficulty, OutputFormat, TrainingSpec};
 use moneytrail::time::Span;
@@ -14,8 +17,9 @@ use std::path::PathBuf;
 #[pymethods]
 impl Transfers {
     /// Features per transfer written to `path` as Parquet (one row per
-    /// transfer, `row` first); returns the warnings.
-    #[pyo3(signature = (path, *, window = "1d", cycle_hops = None, currency = "USD"))]
+    /// transfer, `row` first), computed in time shards of `shard` when
+    /// given (the same values); returns the warnings.
+    #[pyo3(signature = (path, *, window = "1d", cycle_hops = None, currency = "USD", shard = None))]
     fn features_file(
         &self,
         py: Python<'_>,
@@ -23,11 +27,30 @@ impl Transfers {
         window: &str,
         cycle_hops: Option<usize>,
         currency: &str,
+        shard: Option<&str>,
     ) -> PyResult<Vec<String>> {
         let options = feature_options(window, cycle_hops)?;
+        let shard = match shard {
+            Some(text) => {
+                let length = duration(text, "shard")?;
+                if length <= 0 {
+                    return Err(argument("shard: the length must be positive"));
+                }
+                Some(Span(length))
+            }
+            None => None,
+        };
         py.detach(|| {
             let data = self.books.valued(currency)?;
-            let features = transfer_features(&data, &options);
+            let features = match shard {
+                None => transfer_features(&data, &options),
+                Some(length) => {
+                    let findings = options.rules_for(&data).map(|config| {
+                        analyze_sharded(&data, &config, length.micros(), |_| {}).findings
+                    });
+                    transfer_features_sharded(&data, &options, findings.as_deref(), length)
+                }
+            };
             let warnings = features.warnings.clone();
             write_parquet(features, &path).map_err(to_py)?;
             Ok(warnings)

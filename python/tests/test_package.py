@@ -272,6 +272,7 @@ def test_features_equal_the_cli(sample, cli, tmp_path):
     assert features.columns[0] == "row" and features.height == len(sample)
     cli("features", "--input", SAMPLE, "--out", tmp_path)
     assert features.equals(pl.read_parquet(tmp_path / "features.parquet"))
+    assert sample.features(shard="2d").equals(features)
 
 
 def test_generate_then_analyze(tmp_path, cli):
