@@ -212,6 +212,13 @@ def test_no_transfers_no_findings(spark, tmp_path):
     out = moneytrail.spark.analyze(df)
     assert out.count() == 0
     assert [f.name for f in out.schema.fields] == COLUMNS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the detectors' notes on an empty span
+        features = moneytrail.spark.features(df)
+    assert features.count() == 0
+    assert features.columns == moneytrail.load(SAMPLE).features().columns
+    with pytest.raises(moneytrail.ArgumentError, match="window"):
+        moneytrail.spark.features(df, window="x")
 
 
 def test_a_file_in_many_partitions_keeps_its_rows(spark):
