@@ -260,7 +260,10 @@ def features(
             return _run_feature_shard(data, shipped=shipped, token=token, config=config_text)
 
         schema = ", ".join(
-            ["row long"] + [f"`{n}` double" for n in numbers] + [f"`{n}` string" for n in texts]
+            ["row long"]
+            + [f"`{n}` double" for n in numbers]
+            + [f"`{n}` string" for n in texts]
+            + ["_warnings string"]
         )
         shards = assignments.select("mono", "id", "row", "feature_shards")
         made = (
@@ -270,7 +273,14 @@ def features(
             .drop("feature_shards")
             .groupBy("feature_shard")
             .applyInArrow(run, schema)
+            .persist(StorageLevel.MEMORY_AND_DISK)
         )
+        # what limits the columns (a search budget hit in a shard; a cut
+        # in a shard's overlap is a cut in the shard that owns it too)
+        said = made.where(F.col("_warnings").isNotNull()).select("_warnings").collect()
+        cut = sorted({line for row in said for line in row["_warnings"].splitlines()})
+        staged = made
+        made = made.drop("_warnings")
         if rule_rows is not None:
             rule_frame = F.broadcast(_spark_frame(spark, rule_rows))
             made = made.join(rule_frame, "row", "left").fillna(0.0, subset=rule_names)
@@ -282,9 +292,12 @@ def features(
         # computed now, while the canonical rows are kept (the plan stays
         # broadcast, should Spark need to compute a lost partition again)
         rows = out.count()
+        staged.unpersist()
         _LOG.info("features of %d rows computed in %.1f s", rows, time.perf_counter() - started)
     finally:
         canonical.unpersist()
+    for warning in cut:
+        warnings.warn(warning, stacklevel=2)
     return out
 
 

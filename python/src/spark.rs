@@ -418,8 +418,8 @@ impl SparkPlan {
 
     /// The feature columns of feature shard `shard` from its canonical
     /// rows (Parquet bytes with `id` and `row`): Parquet bytes with `row`,
-    /// the numeric columns and the text columns, one row per transfer the
-    /// shard owns.
+    /// the numeric columns, the text columns and `_warnings` (see
+    /// `feature_table`), one row per transfer the shard owns.
     fn features(&self, py: Python<'_>, shard: usize, rows: &[u8]) -> PyResult<Py<PyBytes>> {
         let plan = self.feature_plan()?;
         let owned = plan
@@ -505,9 +505,12 @@ fn summary(analysis: &moneytrail::detect::Analysis, parts: usize) -> String {
     .to_string()
 }
 
-/// One feature shard's columns as a table: `row`, numbers, texts.
+/// One feature shard's columns as a table: `row`, numbers, texts, and
+/// `_warnings`: what limits the shard's columns (a budget a search hit),
+/// one line each, on the first row only.
 fn feature_table(f: moneytrail::features::TransferFeatures) -> Table {
-    let mut table = Table::new(f.rows.len()).u32s("row", f.rows);
+    let height = f.rows.len();
+    let mut table = Table::new(height).u32s("row", f.rows);
     for (name, values) in f.numbers.names.iter().zip(f.numbers.values) {
         table = table.f64s(name, values);
     }
@@ -515,7 +518,11 @@ fn feature_table(f: moneytrail::features::TransferFeatures) -> Table {
         let values = (0..text.codes.len()).map(|i| Some(text.get(i))).collect();
         table = table.texts(&text.name, values);
     }
-    table
+    let mut warnings: Vec<Option<String>> = vec![None; height];
+    if let Some(first) = warnings.first_mut() {
+        *first = (!f.warnings.is_empty()).then(|| f.warnings.join("\n"));
+    }
+    table.texts("_warnings", warnings)
 }
 
 fn parse_config(config: Option<&str>) -> PyResult<DetectConfig> {

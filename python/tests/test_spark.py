@@ -181,6 +181,30 @@ def test_features_value_for_value_as_one_machine(spark, shard, cycle_hops):
     got.unpersist()
 
 
+def test_features_say_when_a_search_was_cut(spark, tmp_path):
+    # seven accounts that all pay each other, twelve rounds in a day: more
+    # than 1,000 cycles of up to five transfers start from one transfer
+    lines = ["tx_id,time,from,to,amount,asset"]
+    pairs = [(a, b) for a in range(7) for b in range(7) if a != b]
+    for k, (a, b) in enumerate(pairs * 12):
+        lines.append(f"t{k},2024-01-01T{k // 60 % 24:02d}:{k % 60:02d}:00Z,a{a},a{b},100.00,USD")
+    path = tmp_path / "dense.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with warnings.catch_warnings(record=True) as local:
+        warnings.simplefilter("always")
+        want = moneytrail.load(path).features(cycle_hops=5, window="1d")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = moneytrail.spark.features(
+            spark.read.csv(str(path), header=True), cycle_hops=5, window="1d", shard="3h"
+        )
+    cut = [str(w.message) for w in local if "cycles per first transfer" in str(w.message)]
+    assert cut, [str(w.message) for w in local]
+    assert cut[0] in [str(w.message) for w in seen], [str(w.message) for w in seen]
+    assert_same_features(got, want)
+    got.unpersist()
+
+
 def test_features_without_rules_and_on_an_amlworld_frame(spark, tmp_path):
     moneytrail.generate(tmp_path, preset="tiny", seed=3, format="amlworld")
     path = tmp_path / "transactions.csv"
