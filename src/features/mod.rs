@@ -263,7 +263,11 @@ fn graph_columns(data: &Valued<'_>, options: &FeatureOptions) -> (FeatureColumns
     };
     let window = options.window.micros();
     let endpoint = endpoint_features(data.graph, &data.value_f64, currency_decimals(data), window);
+    let shares = pass_shares(&endpoint);
     for (name, column) in endpoint.names.into_iter().zip(endpoint.values) {
+        push(&name, column);
+    }
+    for (name, column) in shares {
         push(&name, column);
     }
     let mut warnings = Vec::new();
@@ -290,6 +294,32 @@ fn graph_columns(data: &Valued<'_>, options: &FeatureOptions) -> (FeatureColumns
         }
     }
     (FeatureColumns { names, values }, warnings)
+}
+
+/// For each endpoint, what it paid out in the window as a share of what
+/// it received there (`<side>_out_share`; 0 when it received nothing): a
+/// mule passes on most of what comes in within a day, a payroll account
+/// or a shop does not.
+fn pass_shares(endpoint: &FeatureColumns) -> Vec<(String, Vec<f64>)> {
+    let column = |name: &str| {
+        let j = endpoint.names.iter().position(|n| n == name);
+        j.map_or(&[][..], |j| &endpoint.values[j][..])
+    };
+    ["payer", "payee"]
+        .into_iter()
+        .map(|side| {
+            let (received, paid) = (
+                column(&format!("{side}_in_sum")),
+                column(&format!("{side}_out_sum")),
+            );
+            let share = received
+                .iter()
+                .zip(paid)
+                .map(|(&r, &p)| if r > 0.0 { p / r } else { 0.0 })
+                .collect();
+            (format!("{side}_out_share"), share)
+        })
+        .collect()
 }
 
 /// The decimal places of the reporting currency: those of the data's

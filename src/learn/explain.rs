@@ -176,6 +176,10 @@ pub fn describe(column: &str, value: f64, window: Span, currency: &str) -> Strin
             money(value.max(0.0).sqrt())
         ),
         "skew" => format!("{side}'s {flow} amounts have skewness {value:.2} {within}"),
+        "share" => format!(
+            "{side} paid on {:.0}% of what it received {within}",
+            value * 100.0
+        ),
         _ => format!("{column} = {value}"),
     }
 }
@@ -191,6 +195,10 @@ mod tests {
             assert!(!words.contains('='), "{name}: {words}");
             assert!(words.ends_with("within 24 h"), "{name}: {words}");
         }
+        assert_eq!(
+            describe("payer_out_share", 0.97, Span::hours(24), "USD"),
+            "payer paid on 97% of what it received within 24 h"
+        );
         for name in crate::features::cycle_names(6) {
             let words = describe(&name, 2.0, Span::hours(24), "USD");
             assert!(words.starts_with("on 2 cycles of "), "{name}: {words}");
