@@ -4,9 +4,8 @@
 
 use crate::books::{duration, Transfers};
 use crate::errors::{argument, to_py};
-use moneytrail::detect::analyze_sharded;
 use moneytrail::features::{
-    transfer_features, transfer_features_sharded, write_parquet, FeatureOptions,
+    transfer_features, transfer_features_in_shards, write_parquet, FeatureOptions,
 };
 use moneytrail::learn::{labels_for, train_on, TrainOptions};
 use moneytrail::synth::training::{self, Difficulty, OutputFormat, TrainingSpec};
@@ -44,12 +43,7 @@ impl Transfers {
             let data = self.books.valued(currency)?;
             let features = match shard {
                 None => transfer_features(&data, &options),
-                Some(length) => {
-                    let findings = options.rules_for(&data).map(|config| {
-                        analyze_sharded(&data, &config, length.micros(), |_| {}).findings
-                    });
-                    transfer_features_sharded(&data, &options, findings.as_deref(), length)
-                }
+                Some(length) => transfer_features_in_shards(&data, &options, length),
             };
             let warnings = features.warnings.clone();
             write_parquet(features, &path).map_err(to_py)?;

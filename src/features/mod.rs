@@ -185,6 +185,22 @@ pub fn shard_features(
     assemble(data, graph, None, owned)
 }
 
+/// [`transfer_features`] time shard by time shard: the rule columns from
+/// the detectors run shard by shard
+/// ([`analyze_sharded`](crate::detect::analyze_sharded)), the rest as
+/// [`transfer_features_sharded`] computes them. The same columns as
+/// [`transfer_features`], value for value.
+pub fn transfer_features_in_shards(
+    data: &Valued<'_>,
+    options: &FeatureOptions,
+    length: crate::time::Span,
+) -> TransferFeatures {
+    let findings = options.rules_for(data).map(|config| {
+        crate::detect::analyze_sharded(data, &config, length.micros(), |_| {}).findings
+    });
+    transfer_features_sharded(data, options, findings.as_deref(), length)
+}
+
 /// [`transfer_features_from`], the graph columns computed time shard by
 /// time shard: each shard of `length` reads its interval plus what the
 /// columns look at around a transfer ([`FeatureOptions::reach_us`]) and
@@ -429,13 +445,11 @@ fn assemble(
         labels,
         codes: order.iter().map(|t| code(t.index()) as u32).collect(),
     };
+    use crate::model::{AccountKind, Channel};
     let assets: Vec<String> = l.assets().iter().map(|a| a.code.clone()).collect();
-    let channels = crate::model::Channel::ALL.map(|c| c.name().to_string());
-    let kinds = crate::model::AccountKind::ALL.map(|k| k.name().to_string());
-    let place = |all: &[crate::model::AccountKind], k: &crate::model::AccountKind| {
-        all.iter().position(|x| x == k).unwrap_or(0)
-    };
-    let all_kinds = &crate::model::AccountKind::ALL;
+    let channels = Channel::ALL.map(|c| c.name().to_string());
+    let kinds = AccountKind::ALL.map(|k| k.name().to_string());
+    let kind = |a: crate::model::AccountId| index_of(&AccountKind::ALL, &l.account(a).kind);
     let texts = vec![
         text("asset_paid", assets.clone(), &|i| {
             l.assets_paid()[i].index()
@@ -444,17 +458,10 @@ fn assemble(
             l.assets_received()[i].index()
         }),
         text("channel", channels.to_vec(), &|i| {
-            crate::model::Channel::ALL
-                .iter()
-                .position(|c| *c == l.channels()[i])
-                .unwrap_or(0)
+            index_of(&Channel::ALL, &l.channels()[i])
         }),
-        text("payer_kind", kinds.to_vec(), &|i| {
-            place(all_kinds, &l.account(l.froms()[i]).kind)
-        }),
-        text("payee_kind", kinds.to_vec(), &|i| {
-            place(all_kinds, &l.account(l.tos()[i]).kind)
-        }),
+        text("payer_kind", kinds.to_vec(), &|i| kind(l.froms()[i])),
+        text("payee_kind", kinds.to_vec(), &|i| kind(l.tos()[i])),
     ];
     TransferFeatures {
         rows: order.iter().map(|t| l.source_rows()[t.index()]).collect(),
@@ -470,6 +477,12 @@ fn position<T: PartialEq>(all: &[T], item: &T) -> f64 {
     all.iter()
         .position(|x| x == item)
         .map_or(-1.0, |p| p as f64)
+}
+
+/// The place of `item` in `all` (0 when absent: every channel and kind is
+/// in its `ALL`), as a text column's code.
+fn index_of<T: PartialEq>(all: &[T], item: &T) -> usize {
+    all.iter().position(|x| x == item).unwrap_or(0)
 }
 
 /// An asset code as a number: its first six bytes, big-endian (exact in

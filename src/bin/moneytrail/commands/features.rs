@@ -3,7 +3,7 @@
 use crate::args::FeaturesArgs;
 use crate::{output, setup};
 use anyhow::Context;
-use moneytrail::features::{transfer_features, transfer_features_sharded, write_parquet};
+use moneytrail::features::{transfer_features, transfer_features_in_shards, write_parquet};
 use moneytrail::format::count;
 use moneytrail::FlowGraph;
 use std::io::Write;
@@ -16,13 +16,7 @@ pub(crate) fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let options = setup::feature_options(&args.features);
     let features = match args.shard {
         None => transfer_features(&data, &options),
-        Some(length) => {
-            let findings = options.rules_for(&data).map(|config| {
-                moneytrail::detect::analyze_sharded(&data, &config, length.micros(), |_| {})
-                    .findings
-            });
-            transfer_features_sharded(&data, &options, findings.as_deref(), length)
-        }
+        Some(length) => transfer_features_in_shards(&data, &options, length),
     };
     for w in &features.warnings {
         eprintln!("warning: {w}");
