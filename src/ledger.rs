@@ -832,6 +832,51 @@ impl LedgerBuilder {
         self.chain_codes.push(code);
     }
 
+    /// The transfers pushed so far as a ledger, as
+    /// [`finish`](LedgerBuilder::finish) gives it (sorted by time, with
+    /// every account and asset so far), leaving the builder with its
+    /// accounts and assets and no transfers: how a long file is read in
+    /// pieces of bounded memory that keep one numbering of the accounts.
+    ///
+    /// ```
+    /// use moneytrail::{LedgerBuilder, NewTransfer};
+    /// use rust_decimal::Decimal;
+    /// let mut b = LedgerBuilder::new();
+    /// let (x, y) = (b.account("x"), b.account("y"));
+    /// let usd = b.asset("USD").unwrap();
+    /// b.push(NewTransfer::simple(5, x, y, Decimal::TEN, usd, 0));
+    /// let first = b.drain().unwrap();
+    /// let z = b.account("z");
+    /// b.push(NewTransfer::simple(1, y, z, Decimal::ONE, usd, 1));
+    /// let second = b.finish().unwrap();
+    /// assert_eq!((first.len(), first.accounts().len()), (1, 2));
+    /// assert_eq!((second.len(), second.accounts().len()), (1, 3));
+    /// assert_eq!(second.source_rows(), &[1]);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When more than `u32::MAX` transfers were pushed.
+    pub fn drain(&mut self) -> Result<Ledger> {
+        let l = &mut self.ledger;
+        let piece = LedgerBuilder {
+            ledger: Ledger {
+                source: l.source.clone(),
+                accounts: l.accounts.clone(),
+                account_index: l.account_index.clone(),
+                assets: l.assets.clone(),
+                asset_index: l.asset_index.clone(),
+                cols: std::mem::take(&mut l.cols),
+            },
+            chain_index: FxHashMap::default(),
+            chain_names: self.chain_names.clone(),
+            chain_codes: std::mem::take(&mut self.chain_codes),
+            any_chain: self.any_chain,
+            given_decimals: self.given_decimals,
+        };
+        piece.finish()
+    }
+
     /// Sort the transfers by time (ties keep push order) and return the
     /// ledger.
     ///

@@ -139,7 +139,11 @@ pub(crate) fn ingest_files(
     if let Some(asset) = asset {
         load.default_asset = asset;
     }
-    let options = IngestOptions { load, partition_us };
+    let options = IngestOptions {
+        load,
+        partition_us,
+        ..IngestOptions::default()
+    };
     let ingested = py
         .detach(|| moneytrail::store::ingest(&store, &inputs, &options))
         .map_err(to_py)?;

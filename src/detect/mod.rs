@@ -54,8 +54,8 @@ pub use finding::{Detection, Finding, Typology};
 pub use plan::{PartKind, PartPlan, PartResult, Reader};
 pub use registry::{AccountScope, DetectConfig, Detector};
 pub use shard::{
-    analyze_parts, analyze_sharded, shards, Facts, Glance, InMemory, PartSource, Shard, ShardStep,
-    MAX_ACCOUNT_PARTS,
+    analyze_parts, analyze_sharded, id_ranges, shards, Facts, Glance, InMemory, PartSource, Shard,
+    ShardStep, MAX_ACCOUNT_PARTS,
 };
 
 pub(crate) use crate::format::span_words;

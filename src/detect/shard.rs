@@ -185,6 +185,9 @@ pub trait PartSource: Sync {
     /// of them, under the same ids).
     fn accounts(&self) -> usize;
 
+    /// Transfers of the whole data (ids run from 0 below it).
+    fn transfers(&self) -> usize;
+
     /// The transfers that `keep` picks, read in id order, as a ledger (in
     /// time order) and the picked ids (ascending): transfer `i` of the
     /// ledger is transfer `ids[i]` of the whole data.
@@ -202,6 +205,50 @@ pub trait PartSource: Sync {
     fn range(&self, ids: std::ops::Range<usize>) -> crate::Result<Ledger> {
         Ok(self.pick(&mut |g| ids.contains(&g.id))?.0)
     }
+
+    /// Ids (ascending) where the source's own pieces start, such as a
+    /// store's partition files: a range that starts and ends at them
+    /// reads no piece twice. None by default.
+    fn cuts(&self) -> Vec<usize> {
+        Vec::new()
+    }
+}
+
+/// The source's transfers as consecutive id ranges of at most `per_part`
+/// (at least 1), each ending where one of the source's
+/// [`cuts`](PartSource::cuts) falls when one falls inside it, so that a
+/// reading part by part reads each piece of the source once.
+///
+/// ```
+/// use moneytrail::detect::{id_ranges, InMemory};
+/// use moneytrail::{LedgerBuilder, NewTransfer};
+/// use rust_decimal::Decimal;
+/// let mut b = LedgerBuilder::new();
+/// let (x, y) = (b.account("x"), b.account("y"));
+/// let usd = b.asset("USD").unwrap();
+/// for i in 0..5 {
+///     b.push(NewTransfer::simple(i, x, y, Decimal::ONE, usd, i as u32));
+/// }
+/// let ledger = b.finish().unwrap();
+/// assert_eq!(id_ranges(&InMemory(&ledger), 2), [0..2, 2..4, 4..5]);
+/// ```
+pub fn id_ranges(source: &dyn PartSource, per_part: usize) -> Vec<std::ops::Range<usize>> {
+    let (n, per_part) = (source.transfers(), per_part.max(1));
+    let cuts = source.cuts();
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let limit = (start + per_part).min(n);
+        // the last cut inside the range, if any
+        let below = cuts.partition_point(|&c| c <= limit);
+        let end = match below.checked_sub(1).map(|k| cuts[k]) {
+            Some(cut) if cut > start && limit < n => cut,
+            _ => limit,
+        };
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
 }
 
 /// A ledger in memory as a [`PartSource`].
@@ -211,6 +258,10 @@ pub struct InMemory<'l>(pub &'l Ledger);
 impl PartSource for InMemory<'_> {
     fn accounts(&self) -> usize {
         self.0.accounts().len()
+    }
+
+    fn transfers(&self) -> usize {
+        self.0.len()
     }
 
     fn pick(&self, keep: &mut dyn FnMut(&Glance) -> bool) -> crate::Result<(Ledger, Vec<u32>)> {

@@ -224,6 +224,63 @@ impl fmt::Display for Loaded {
 /// assert!(loaded.report.reconciles());
 /// ```
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
+    load_with(path, options, None)
+}
+
+/// Load a file in pieces of bounded memory: each time about `rows` rows
+/// are read, they go to `on_piece` as a ledger sorted by time (with every
+/// account and asset read so far, under the ids the whole load gives
+/// them); the rest come back as the returned [`Loaded`], whose ledger has
+/// every account and asset of the file and whose report counts every row.
+/// A piece ends at a chunk's end, so it may hold some rows more than
+/// `rows`. UTXO files are read whole, as [`load`] reads them.
+///
+/// # Errors
+///
+/// As [`load`], and what `on_piece` returns.
+///
+/// # Example
+///
+/// ```
+/// use moneytrail::ingest::{load, load_in_pieces, LoadOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("t.csv");
+/// let mut text = String::from("tx_id,time,from,to,amount,asset\n");
+/// for i in 0..10 {
+///     text += &format!("{i},2024-03-01T12:00:0{i}Z,a{i},b,1.5,EUR\n");
+/// }
+/// std::fs::write(&path, text).unwrap();
+/// // chunks of 64 bytes: a few rows each
+/// let options = LoadOptions { chunk_bytes: 64, ..LoadOptions::default() };
+/// let mut pieces = Vec::new();
+/// let rest = load_in_pieces(&path, &options, 3, &mut |piece| {
+///     pieces.push(piece);
+///     Ok(())
+/// })
+/// .unwrap();
+/// assert!(pieces.len() >= 2);
+/// let rows: usize = pieces.iter().map(|p| p.len()).sum::<usize>() + rest.ledger.len();
+/// assert_eq!(rows, 10);
+/// assert_eq!(rest.ledger.accounts().len(), load(&path, &options).unwrap().ledger.accounts().len());
+/// assert_eq!(rest.report.rows_loaded, 10);
+/// ```
+pub fn load_in_pieces(
+    path: &Path,
+    options: &LoadOptions,
+    rows: usize,
+    on_piece: &mut dyn FnMut(Ledger) -> Result<()>,
+) -> Result<Loaded> {
+    load_with(path, options, Some((rows.max(1), on_piece)))
+}
+
+/// Where the pieces of a load in pieces go, and their size in rows.
+type Pieces<'p> = (usize, &'p mut dyn FnMut(Ledger) -> Result<()>);
+
+fn load_with<'o>(
+    path: &Path,
+    options: &'o LoadOptions,
+    pieces: Option<Pieces<'o>>,
+) -> Result<Loaded> {
     let (layout, detected) = choose_layout(path, options.format)?;
     if layout == Layout::UtxoJsonLines {
         let (transactions, mut report) =
@@ -238,6 +295,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
         });
     }
     let mut sink = Sink::new(path, layout, detected, options);
+    sink.pieces = pieces;
     let mut attempts = Vec::new();
     match layout {
         Layout::AmlWorld => read_csv(path, layout, &mut sink, layouts::parse_amlworld)?,
@@ -512,6 +570,8 @@ struct Sink<'o> {
     known: Vec<u8>,
     unknown_channels: BTreeMap<String, u64>,
     unmapped_assets: BTreeMap<String, u64>,
+    /// A load in pieces: the rows of a piece, and where it goes.
+    pieces: Option<Pieces<'o>>,
 }
 
 const KNOWN_KIND: u8 = 1;
@@ -535,6 +595,7 @@ impl<'o> Sink<'o> {
             known: Vec::new(),
             unknown_channels: BTreeMap::new(),
             unmapped_assets: BTreeMap::new(),
+            pieces: None,
         }
     }
 
@@ -604,11 +665,16 @@ impl<'o> Sink<'o> {
             if let Some(first) = bad.into_iter().next() {
                 return Err(first.into());
             }
-            return Ok(());
+        } else {
+            // a lenient load pushed every good row; count the rest
+            for e in bad {
+                self.report.reject(e, self.options.max_listed_rejections);
+            }
         }
-        // a lenient load pushed every good row; count the rest
-        for e in bad {
-            self.report.reject(e, self.options.max_listed_rejections);
+        if let Some((rows, on_piece)) = &mut self.pieces {
+            if self.builder.len() >= *rows {
+                on_piece(self.builder.drain()?)?;
+            }
         }
         Ok(())
     }

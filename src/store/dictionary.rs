@@ -36,6 +36,13 @@ const ACCOUNT_COLUMNS: [&str; 6] = [
 const ASSET_COLUMNS: [&str; 4] = ["id", "code", "virtual", "decimals"];
 
 impl Dictionary {
+    /// Put the accounts back as they were in `before` (an earlier clone of
+    /// this dictionary), keeping the assets as they are now.
+    pub(crate) fn restore_accounts(&mut self, before: Dictionary) {
+        self.accounts = before.accounts;
+        self.account_index = before.account_index;
+    }
+
     /// Add a ledger's accounts and assets (new keys get the next ids, in
     /// the ledger's order; what a known account lacks is filled in) and
     /// return the ledger's ids mapped to the store's.

@@ -135,13 +135,22 @@ pub struct IngestOptions {
     /// Length of a partition's interval in microseconds: one day by
     /// default. An existing store keeps its own.
     pub partition_us: i64,
+    /// A file is read in pieces of about this many rows, each sorted and
+    /// spilled to the store's folder by interval, then merged: memory
+    /// holds a piece, not the file ([`PIECE_ROWS`] by default).
+    pub piece_rows: usize,
 }
+
+/// The rows of a piece of a file [`ingest()`] reads by default: about
+/// 0.5 GiB of transfers in memory.
+pub const PIECE_ROWS: usize = 4_000_000;
 
 impl Default for IngestOptions {
     fn default() -> IngestOptions {
         IngestOptions {
             load: LoadOptions::default(),
             partition_us: time::DAY,
+            piece_rows: PIECE_ROWS,
         }
     }
 }
@@ -517,6 +526,14 @@ impl PartSource for Store {
         self.manifest.accounts as usize
     }
 
+    fn transfers(&self) -> usize {
+        self.manifest.transfers as usize
+    }
+
+    fn cuts(&self) -> Vec<usize> {
+        self.first_ids()
+    }
+
     fn pick(&self, keep: &mut dyn FnMut(&Glance) -> bool) -> Result<(Ledger, Vec<u32>)> {
         let all: Vec<usize> = (0..self.manifest.partitions.len()).collect();
         self.read(&all, keep)
@@ -594,6 +611,19 @@ pub fn ingest(dir: &Path, inputs: &[PathBuf], options: &IngestOptions) -> Result
     }
 }
 
+/// Per partition interval: the sorted runs spilled for it (file, rows),
+/// in source order, then piece order.
+type Spilled = BTreeMap<i64, Vec<(PathBuf, u64)>>;
+
+/// Keep the earliest transfer time seen, and the file it is in.
+fn note_earliest(earliest: &mut Option<(i64, PathBuf)>, ledger: &Ledger, input: &Path) {
+    if let Some(&first) = ledger.times_us().first() {
+        if earliest.as_ref().is_none_or(|(t, _)| first < *t) {
+            *earliest = Some((first, input.to_path_buf()));
+        }
+    }
+}
+
 /// Adds sources to a store: partitions first, the dictionaries and the
 /// manifest last, so a failure leaves the store as it was.
 struct Writer {
@@ -608,47 +638,59 @@ impl Writer {
     fn add(&mut self, inputs: &[PathBuf], options: &IngestOptions) -> Result<()> {
         let spill = self.store.dir.join(".spill");
         // interval → the spilled pieces of every source, in source order
-        let mut pieces: BTreeMap<i64, Vec<(PathBuf, u64)>> = BTreeMap::new();
+        let mut pieces: Spilled = BTreeMap::new();
         let mut earliest: Option<(i64, PathBuf)> = None;
+        let mut any_spilled = false;
         for (k, input) in inputs.iter().enumerate() {
-            let loaded = ingest::load(input, &options.load)?;
+            // a file longer than a piece is read in pieces, each sorted
+            // and spilled by interval, merged below
+            let source = self.store.manifest.sources.len() as u32;
+            let folder = spill.join(k.to_string());
+            let mut before: Option<Dictionary> = None;
+            let mut spilled = 0usize;
+            let loaded = ingest::load_in_pieces(
+                input,
+                &options.load,
+                options.piece_rows,
+                &mut |piece: Ledger| {
+                    if before.is_none() {
+                        before = Some(self.dictionary.clone());
+                    }
+                    let maps = self.dictionary.absorb(&piece)?;
+                    note_earliest(&mut earliest, &piece, input);
+                    self.spill(&piece, &maps, source, &folder, spilled, &mut pieces)?;
+                    spilled += 1;
+                    Ok(())
+                },
+            )?;
             if loaded.report.layout == Layout::UtxoJsonLines {
                 return Err(Error::invalid(format!(
                     "{}: UTXO transactions are not kept in a store (address clustering needs their inputs); read the file with --input",
                     input.display()
                 )));
             }
-            let source = self.source(input, &loaded.report)?;
+            self.source(input, &loaded.report)?;
+            if let Some(before) = before {
+                // the accounts as the whole file describes them: its last
+                // piece holds every account in its final state
+                self.dictionary.restore_accounts(before);
+            }
             let maps = self.dictionary.absorb(&loaded.ledger)?;
             let ledger = &loaded.ledger;
-            if let Some(&first) = ledger.times_us().first() {
-                if earliest.as_ref().is_none_or(|(t, _)| first < *t) {
-                    earliest = Some((first, input.clone()));
-                }
-            }
-            let groups = self.groups(ledger);
-            if inputs.len() == 1 {
+            note_earliest(&mut earliest, ledger, input);
+            if inputs.len() == 1 && spilled == 0 {
                 self.check_after_store(earliest.as_ref())?;
-                for (interval, range) in &groups {
+                for (interval, range) in &self.groups(ledger) {
                     let part = part_of(ledger, range.clone(), &maps, source);
                     self.write_partition(*interval, &part)?;
                 }
             } else {
-                let folder = spill.join(k.to_string());
-                std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
-                for (interval, range) in &groups {
-                    let part = part_of(ledger, range.clone(), &maps, source);
-                    let path = folder.join(format!("{interval}.parquet"));
-                    part.write(&path)?;
-                    pieces
-                        .entry(*interval)
-                        .or_default()
-                        .push((path, part.len() as u64));
-                }
+                self.spill(ledger, &maps, source, &folder, spilled, &mut pieces)?;
+                any_spilled = true;
             }
             self.loads.push(loaded.report);
         }
-        if inputs.len() > 1 {
+        if any_spilled {
             self.check_after_store(earliest.as_ref())?;
             let sources = self.store.manifest.sources.len() as u32;
             for (interval, files) in pieces {
@@ -664,8 +706,37 @@ impl Writer {
                     .iter()
                     .map(|(path, rows)| Part::read(path, *rows, bounds))
                     .collect::<Result<Vec<Part>>>()?;
-                self.write_partition(interval, &Part::merge(&parts))?;
+                let merged = Part::merge(&parts);
+                drop(parts);
+                for (path, _) in &files {
+                    std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
+                }
+                self.write_partition(interval, &merged)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Write piece `piece` of source `source` (its ledger, ids mapped by
+    /// `maps`) into `folder` as one sorted run per interval.
+    fn spill(
+        &self,
+        ledger: &Ledger,
+        maps: &IdMaps,
+        source: u32,
+        folder: &Path,
+        piece: usize,
+        pieces: &mut Spilled,
+    ) -> Result<()> {
+        std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+        for (interval, range) in &self.groups(ledger) {
+            let part = part_of(ledger, range.clone(), maps, source);
+            let path = folder.join(format!("{interval}-{piece}.parquet"));
+            part.write(&path)?;
+            pieces
+                .entry(*interval)
+                .or_default()
+                .push((path, part.len() as u64));
         }
         Ok(())
     }

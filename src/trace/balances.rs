@@ -31,53 +31,36 @@ impl Balances {
     /// Replay the ledger once with the default opening balances, raised to
     /// `given` where that is larger.
     pub fn new(ledger: &Ledger, given: &FxHashMap<(AccountId, AssetId), Decimal>) -> Balances {
-        let n = ledger.len();
-        let (froms, tos) = (ledger.froms(), ledger.tos());
-        let (paid, recv) = (ledger.amounts_paid(), ledger.amounts_received());
-        let (ap, ar) = (ledger.assets_paid(), ledger.assets_received());
-        // pass 1: lowest running balance (from zero) per account and asset
-        let mut running: FxHashMap<(AccountId, AssetId), Decimal> = FxHashMap::default();
-        let mut lowest: FxHashMap<(AccountId, AssetId), Decimal> = FxHashMap::default();
-        for i in 0..n {
-            let key = (froms[i], ap[i]);
-            let r = running.entry(key).or_insert(Decimal::ZERO);
-            *r -= paid[i];
-            let low = lowest.entry(key).or_insert(Decimal::ZERO);
-            if *r < *low {
-                *low = *r;
-            }
-            *running.entry((tos[i], ar[i])).or_insert(Decimal::ZERO) += recv[i];
-        }
-        let mut opening: FxHashMap<(AccountId, AssetId), Decimal> = lowest
-            .into_iter()
-            .filter(|(_, low)| *low < Decimal::ZERO)
-            .map(|(k, low)| (k, -low))
-            .collect();
-        for (&k, &v) in given {
-            let entry = opening.entry(k).or_insert(Decimal::ZERO);
-            if v > *entry {
-                *entry = v;
-            }
-        }
-        // pass 2: balances before each transfer
-        let mut balance: FxHashMap<(AccountId, AssetId), Decimal> = opening.clone();
-        let mut payer_before = Vec::with_capacity(n);
-        let mut payee_before = Vec::with_capacity(n);
-        for i in 0..n {
-            let pk = (froms[i], ap[i]);
-            let b = balance.entry(pk).or_insert(Decimal::ZERO);
-            payer_before.push(*b);
-            *b -= paid[i];
-            let rk = (tos[i], ar[i]);
-            let b = balance.entry(rk).or_insert(Decimal::ZERO);
-            payee_before.push(*b);
-            *b += recv[i];
-        }
+        let mut overdrafts = Overdrafts::default();
+        overdrafts.add(ledger);
+        let opening = overdrafts.openings(given);
+        let mut balance = opening.clone();
+        let (payer_before, payee_before) = replay(ledger, &mut balance, None);
         Balances {
             opening,
             payer_before,
             payee_before,
             closing: balance,
+        }
+    }
+
+    /// The balances before each transfer of `ledger`, a part of the data
+    /// that goes on from `balance` (every account's balance when the part
+    /// starts), which becomes each account's balance after the part's
+    /// transfers up to `until` (all of them: `None`). Only
+    /// [`payer_before`](Balances::payer_before) and
+    /// [`payee_before`](Balances::payee_before) are of use on it.
+    pub(super) fn continued(
+        ledger: &Ledger,
+        balance: &mut FxHashMap<(AccountId, AssetId), Decimal>,
+        until: Option<i64>,
+    ) -> Balances {
+        let (payer_before, payee_before) = replay(ledger, balance, until);
+        Balances {
+            opening: FxHashMap::default(),
+            payer_before,
+            payee_before,
+            closing: FxHashMap::default(),
         }
     }
 
@@ -144,4 +127,86 @@ impl Balances {
             .copied()
             .unwrap_or(Decimal::ZERO)
     }
+}
+
+/// What each account spends beyond what it has received so far, read
+/// part by part in time order: the least opening balance that keeps it
+/// from going negative.
+#[derive(Debug, Default)]
+pub(super) struct Overdrafts {
+    /// Running balance from zero per (account, asset).
+    running: FxHashMap<(AccountId, AssetId), Decimal>,
+    /// Lowest running balance per (account, asset).
+    lowest: FxHashMap<(AccountId, AssetId), Decimal>,
+}
+
+impl Overdrafts {
+    /// Go on through the transfers of `ledger`, the next part of the data.
+    pub(super) fn add(&mut self, ledger: &Ledger) {
+        let (froms, tos) = (ledger.froms(), ledger.tos());
+        let (paid, recv) = (ledger.amounts_paid(), ledger.amounts_received());
+        let (ap, ar) = (ledger.assets_paid(), ledger.assets_received());
+        for i in 0..ledger.len() {
+            let key = (froms[i], ap[i]);
+            let r = self.running.entry(key).or_insert(Decimal::ZERO);
+            *r -= paid[i];
+            let low = self.lowest.entry(key).or_insert(Decimal::ZERO);
+            if *r < *low {
+                *low = *r;
+            }
+            *self.running.entry((tos[i], ar[i])).or_insert(Decimal::ZERO) += recv[i];
+        }
+    }
+
+    /// The opening balances where not zero: the default, raised to `given`
+    /// where that is larger.
+    pub(super) fn openings(
+        self,
+        given: &FxHashMap<(AccountId, AssetId), Decimal>,
+    ) -> FxHashMap<(AccountId, AssetId), Decimal> {
+        let mut opening: FxHashMap<(AccountId, AssetId), Decimal> = self
+            .lowest
+            .into_iter()
+            .filter(|(_, low)| *low < Decimal::ZERO)
+            .map(|(k, low)| (k, -low))
+            .collect();
+        for (&k, &v) in given {
+            let entry = opening.entry(k).or_insert(Decimal::ZERO);
+            if v > *entry {
+                *entry = v;
+            }
+        }
+        opening
+    }
+}
+
+/// The payer's and payee's balances before each transfer of `ledger`,
+/// going on from `balance`, which is moved on by the transfers up to
+/// `until`.
+fn replay(
+    ledger: &Ledger,
+    balance: &mut FxHashMap<(AccountId, AssetId), Decimal>,
+    until: Option<i64>,
+) -> (Vec<Decimal>, Vec<Decimal>) {
+    let n = ledger.len();
+    let (froms, tos) = (ledger.froms(), ledger.tos());
+    let (paid, recv) = (ledger.amounts_paid(), ledger.amounts_received());
+    let (ap, ar) = (ledger.assets_paid(), ledger.assets_received());
+    let times = ledger.times_us();
+    let mut payer_before = Vec::with_capacity(n);
+    let mut payee_before = Vec::with_capacity(n);
+    for i in 0..n {
+        if until.is_some_and(|u| times[i] > u) {
+            break;
+        }
+        let pk = (froms[i], ap[i]);
+        let b = balance.entry(pk).or_insert(Decimal::ZERO);
+        payer_before.push(*b);
+        *b -= paid[i];
+        let rk = (tos[i], ar[i]);
+        let b = balance.entry(rk).or_insert(Decimal::ZERO);
+        payee_before.push(*b);
+        *b += recv[i];
+    }
+    (payer_before, payee_before)
 }

@@ -44,6 +44,7 @@
 mod balances;
 mod empty;
 mod links;
+mod parts;
 mod sources;
 mod stops;
 mod verify;
@@ -51,6 +52,7 @@ mod verify;
 pub use balances::Balances;
 pub use empty::{direct_payers, payers_words, why_no_balance, why_nothing_traced, Payer};
 pub use links::{ExchangeLink, ExchangeLinks};
+pub use parts::trace_parts;
 pub use sources::{
     sources_of_balances, sources_of_funds, OpeningSource, Source, SourceOfFunds, Target,
     MAX_OPENINGS,
@@ -520,23 +522,7 @@ pub fn trace(
     seeds: &[Seed],
     options: &TraceOptions,
 ) -> Result<Trace> {
-    let mut tracer = Tracer {
-        graph,
-        balances,
-        options,
-        purses: FxHashMap::default(),
-        cursors: FxHashMap::default(),
-        queue: BinaryHeap::new(),
-        pending: FxHashMap::default(),
-        claims: FxHashMap::default(),
-        budgets: Vec::new(),
-        carried_onto_seeds: FxHashMap::default(),
-        transit: FxHashMap::default(),
-        trace: Trace {
-            rule: options.rule,
-            ..Trace::default()
-        },
-    };
+    let mut tracer = Tracer::new(graph, balances, options);
     tracer.seed(seeds)?;
     tracer.run();
     Ok(tracer.finish())
@@ -556,7 +542,27 @@ pub fn trace_many(
         .collect()
 }
 
-impl Tracer<'_> {
+impl<'a> Tracer<'a> {
+    fn new(graph: &'a FlowGraph, balances: &'a Balances, options: &'a TraceOptions) -> Tracer<'a> {
+        Tracer {
+            graph,
+            balances,
+            options,
+            purses: FxHashMap::default(),
+            cursors: FxHashMap::default(),
+            queue: BinaryHeap::new(),
+            pending: FxHashMap::default(),
+            claims: FxHashMap::default(),
+            budgets: Vec::new(),
+            carried_onto_seeds: FxHashMap::default(),
+            transit: FxHashMap::default(),
+            trace: Trace {
+                rule: options.rule,
+                ..Trace::default()
+            },
+        }
+    }
+
     /// Record each seed's claims on its transfers and queue them; the
     /// proceeds are taken at each transfer's turn ([`Tracer::take_proceeds`]).
     fn seed(&mut self, seeds: &[Seed]) -> Result<()> {
@@ -573,21 +579,47 @@ impl Tracer<'_> {
                     account,
                     since,
                     amount,
-                } => self.claim_flows(account, since, amount, true)?,
+                } => {
+                    let budget = self.budget(account, amount)?;
+                    self.claim_flows(account, since, true, budget);
+                }
                 Seed::Outflows {
                     account,
                     since,
                     amount,
-                } => self.claim_flows(account, since, amount, false)?,
-                Seed::Opening { account, asset } => self.open(account, asset)?,
+                } => {
+                    let budget = self.budget(account, amount)?;
+                    self.claim_flows(account, since, false, budget);
+                }
+                Seed::Opening { account, asset } => {
+                    let amount = self.balances.opening(account, asset);
+                    let (out, inc) = (
+                        self.graph.outgoing(account, ..),
+                        self.graph.incoming(account, ..),
+                    );
+                    let first = [out.transfer.first(), inc.transfer.first()]
+                        .into_iter()
+                        .flatten()
+                        .map(|t| l.times_us()[t.index()])
+                        .min()
+                        .unwrap_or(0);
+                    self.open(account, asset, amount, first)?;
+                }
             }
         }
         Ok(())
     }
 
-    /// Taint an account's opening balance in `asset` and follow the account
-    /// from its first transfer.
-    fn open(&mut self, account: AccountId, asset: AssetId) -> Result<()> {
+    /// Taint an account's opening balance `amount` in `asset`, first
+    /// held at `first` (the time of its first transfer), and follow the
+    /// account from its first transfer.
+    fn open(
+        &mut self,
+        account: AccountId,
+        asset: AssetId,
+        amount: Decimal,
+        first: i64,
+    ) -> Result<()> {
         let l = self.graph.ledger();
         if account.index() >= l.accounts().len() || asset.index() >= l.assets().len() {
             return Err(Error::invalid(format!(
@@ -595,20 +627,9 @@ impl Tracer<'_> {
                 account.0, asset.0
             )));
         }
-        let amount = self.balances.opening(account, asset);
         if amount <= Decimal::ZERO || self.purses.contains_key(&(account, asset)) {
             return Ok(());
         }
-        let (out, inc) = (
-            self.graph.outgoing(account, ..),
-            self.graph.incoming(account, ..),
-        );
-        let first = [out.transfer.first(), inc.transfer.first()]
-            .into_iter()
-            .flatten()
-            .map(|t| l.times_us()[t.index()])
-            .min()
-            .unwrap_or(0);
         *self.trace.traced_in.entry(asset).or_default() += amount;
         let purse = if self.options.rule.uses_lots() {
             Purse::Lots(VecDeque::from([Lot {
@@ -625,36 +646,38 @@ impl Tracer<'_> {
             }
         };
         self.purses.insert((account, asset), purse);
-        if let std::collections::hash_map::Entry::Vacant(cursor) = self.cursors.entry(account) {
-            cursor.insert((0, 0));
-            if let Some(&x) = out.transfer.first() {
-                self.queue.push(Reverse((x, OUT, account)));
-            }
-            if let Some(&x) = inc
-                .transfer
-                .first()
-                .filter(|_| self.options.rule.uses_lots())
-            {
-                self.queue.push(Reverse((x, IN, account)));
-            }
+        if !self.cursors.contains_key(&account) {
+            self.follow_from_start(account);
         }
         Ok(())
     }
 
-    /// Claim an account's transfers from `since` on, received (`incoming`)
-    /// or paid, to or from other accounts, under one per-asset budget.
-    fn claim_flows(
-        &mut self,
-        account: AccountId,
-        since: i64,
-        amount: Option<Decimal>,
-        incoming: bool,
-    ) -> Result<()> {
+    /// Follow an account from its first transfer in the graph.
+    fn follow_from_start(&mut self, account: AccountId) {
+        self.cursors.insert(account, (0, 0));
+        if let Some(&x) = self.graph.outgoing(account, ..).transfer.first() {
+            self.queue.push(Reverse((x, OUT, account)));
+        }
+        if self.options.rule.uses_lots() {
+            if let Some(&x) = self.graph.incoming(account, ..).transfer.first() {
+                self.queue.push(Reverse((x, IN, account)));
+            }
+        }
+    }
+
+    /// A new per-asset budget of at most `amount`, for an inflow or
+    /// outflow seed of `account`.
+    fn budget(&mut self, account: AccountId, amount: Option<Decimal>) -> Result<usize> {
         if account.index() >= self.graph.ledger().accounts().len() {
             return Err(Error::invalid(format!("no account {}", account.0)));
         }
-        let budget = self.budgets.len();
         self.budgets.push((amount, FxHashMap::default()));
+        Ok(self.budgets.len() - 1)
+    }
+
+    /// Claim an account's transfers from `since` on, received (`incoming`)
+    /// or paid, to or from other accounts, under per-asset budget `budget`.
+    fn claim_flows(&mut self, account: AccountId, since: i64, incoming: bool, budget: usize) {
         let graph = self.graph;
         let flows = if incoming {
             graph.incoming(account, since..)
@@ -666,7 +689,6 @@ impl Tracer<'_> {
                 self.claim(t, Claim::Budget(budget));
             }
         }
-        Ok(())
     }
 
     fn claim(&mut self, t: TransferId, claim: Claim) {
@@ -1130,91 +1152,110 @@ impl Tracer<'_> {
         );
     }
 
-    fn finish(mut self) -> Trace {
+    fn finish(self) -> Trace {
         // every delivery is booked by its in-event, which has the same time
         // and so is never beyond the horizon
         debug_assert!(self.pending.is_empty(), "taint delivered but not booked");
         // what each account holds: its purses, and at an exchange the
         // linked deposits whose payouts come after the horizon
-        let mut held: BTreeMap<(AccountId, AssetId), (Decimal, u16, i64)> = BTreeMap::new();
-        let mut hold = |key, amount: Decimal, hops: u16, first: i64| {
-            let entry = held.entry(key).or_insert((Decimal::ZERO, hops, first));
-            entry.0 += amount;
-            entry.1 = entry.1.min(hops);
-            entry.2 = entry.2.min(first);
-        };
-        for (&key, purse) in &self.purses {
-            let amount = purse.taint();
-            if amount.is_zero() {
-                continue;
-            }
-            let (hops, first) = match purse {
-                Purse::Pooled { hops, first, .. } => (*hops, *first),
-                Purse::Lots(lots) => lots
-                    .iter()
-                    .filter(|l| !l.taint.is_zero())
-                    .fold((u16::MAX, i64::MAX), |(h, f), l| {
-                        (h.min(l.hops), f.min(l.first))
-                    }),
-            };
-            hold(key, amount, hops, first);
-        }
+        let mut held = held_in(&self.purses);
         let l = self.graph.ledger();
         for (x, waiting) in &self.transit {
             let exchange = l.froms()[x.index()];
             for w in waiting {
                 let asset = l.assets_received()[w.deposit.index()];
-                hold((exchange, asset), w.taint, w.hops, w.first);
+                hold(&mut held, (exchange, asset), w.taint, w.hops, w.first);
             }
         }
-        let mut holdings = Vec::new();
-        for ((account, asset), (mut amount, hops, first)) in held {
-            let balance = match self.options.horizon {
-                Some(at) => self.balances.at(self.graph, account, asset, at),
-                None => self.balances.closing(account, asset),
-            };
-            if self.trace.rule == Rule::Poison {
-                // a poisoned account's whole balance is tainted, and no more
-                amount = balance.max(Decimal::ZERO);
-            } else if amount > balance.max(Decimal::ZERO) {
-                // only at an exchange with linked payouts in another asset
-                // than their deposits: it converted money in books the
-                // data does not show
-                let beyond = amount - balance.max(Decimal::ZERO);
-                self.trace.exit("exchange_books", asset, beyond);
-                amount -= beyond;
-            }
-            if amount.is_zero() {
-                continue;
-            }
-            let share = if balance > Decimal::ZERO {
-                rust_decimal::prelude::ToPrimitive::to_f64(&(amount / balance))
-                    .unwrap_or(0.0)
-                    .min(1.0)
-            } else {
-                0.0
-            };
-            *self.trace.held.entry(asset).or_default() += amount;
-            holdings.push(Holding {
-                account,
-                asset,
-                amount,
-                share,
-                hops,
-                first_time_us: first,
-            });
-        }
-        holdings.sort_by(|a, b| {
-            b.amount
-                .cmp(&a.amount)
-                .then(a.account.cmp(&b.account))
-                .then(a.asset.cmp(&b.asset))
-        });
-        self.trace.holdings = holdings;
-        self.trace.flows = merged(std::mem::take(&mut self.trace.flows));
-        self.trace.passages.sort_by_key(|p| (p.payout, p.deposit));
-        self.trace
+        let (graph, balances) = (self.graph, self.balances);
+        let horizon = self.options.horizon;
+        settle(self.trace, held, |account, asset| match horizon {
+            Some(at) => balances.at(graph, account, asset, at),
+            None => balances.closing(account, asset),
+        })
     }
+}
+
+/// Tainted value held per (account, asset): amount, fewest hops, first time.
+type Held = BTreeMap<(AccountId, AssetId), (Decimal, u16, i64)>;
+
+fn hold(held: &mut Held, key: (AccountId, AssetId), amount: Decimal, hops: u16, first: i64) {
+    let entry = held.entry(key).or_insert((Decimal::ZERO, hops, first));
+    entry.0 += amount;
+    entry.1 = entry.1.min(hops);
+    entry.2 = entry.2.min(first);
+}
+
+/// What the purses hold.
+fn held_in(purses: &FxHashMap<(AccountId, AssetId), Purse>) -> Held {
+    let mut held = Held::new();
+    for (&key, purse) in purses {
+        let amount = purse.taint();
+        if amount.is_zero() {
+            continue;
+        }
+        let (hops, first) = match purse {
+            Purse::Pooled { hops, first, .. } => (*hops, *first),
+            Purse::Lots(lots) => lots
+                .iter()
+                .filter(|l| !l.taint.is_zero())
+                .fold((u16::MAX, i64::MAX), |(h, f), l| {
+                    (h.min(l.hops), f.min(l.first))
+                }),
+        };
+        hold(&mut held, key, amount, hops, first);
+    }
+    held
+}
+
+/// The trace's holdings from what is `held`, each against the account's
+/// `balance` at the end (or the horizon); flows merged and passages in
+/// order.
+fn settle(mut trace: Trace, held: Held, balance: impl Fn(AccountId, AssetId) -> Decimal) -> Trace {
+    let mut holdings = Vec::new();
+    for ((account, asset), (mut amount, hops, first)) in held {
+        let balance = balance(account, asset);
+        if trace.rule == Rule::Poison {
+            // a poisoned account's whole balance is tainted, and no more
+            amount = balance.max(Decimal::ZERO);
+        } else if amount > balance.max(Decimal::ZERO) {
+            // only at an exchange with linked payouts in another asset
+            // than their deposits: it converted money in books the
+            // data does not show
+            let beyond = amount - balance.max(Decimal::ZERO);
+            trace.exit("exchange_books", asset, beyond);
+            amount -= beyond;
+        }
+        if amount.is_zero() {
+            continue;
+        }
+        let share = if balance > Decimal::ZERO {
+            rust_decimal::prelude::ToPrimitive::to_f64(&(amount / balance))
+                .unwrap_or(0.0)
+                .min(1.0)
+        } else {
+            0.0
+        };
+        *trace.held.entry(asset).or_default() += amount;
+        holdings.push(Holding {
+            account,
+            asset,
+            amount,
+            share,
+            hops,
+            first_time_us: first,
+        });
+    }
+    holdings.sort_by(|a, b| {
+        b.amount
+            .cmp(&a.amount)
+            .then(a.account.cmp(&b.account))
+            .then(a.asset.cmp(&b.asset))
+    });
+    trace.holdings = holdings;
+    trace.flows = merged(std::mem::take(&mut trace.flows));
+    trace.passages.sort_by_key(|p| (p.payout, p.deposit));
+    trace
 }
 
 /// Flows in transfer order, one per transfer: a linked payout carries taint

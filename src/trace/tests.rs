@@ -924,3 +924,90 @@ fn a_part_of_a_lot_finer_than_twelve_places_never_carries_more_than_it_pays() {
         );
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(invariant_cases()))]
+    #[test]
+    fn a_trace_read_part_by_part_equals_the_trace_in_memory(
+        ops in prop::collection::vec((0u8..6, 0u8..6, 0u32..50_000, prop::sample::select(vec![0u8, 0, 0, 1, 2, 3, 3])), 2..40),
+        pick in 0usize..80,
+        cap in 1i64..100_000,
+        hops in 1u16..8,
+        dust in prop::sample::select(vec![0i64, 0, 1, 50]),
+        per_part in 1usize..12,
+        horizon in prop::option::of(0i64..22),
+        given in prop::option::of(1i64..100_000),
+        stop in prop::bool::weighted(0.3),
+    ) {
+        let g = returning_ledger(&ops);
+        let l = g.ledger();
+        let (a0, a1) = (l.account_id("a0").unwrap(), l.account_id("a1"));
+        let usd = l.asset_id("USD").unwrap();
+        let given: FxHashMap<(AccountId, AssetId), Decimal> = given
+            .map(|cents| ((a0, usd), Decimal::new(cents, 2)))
+            .into_iter()
+            .collect();
+        let balances = Balances::new(l, &given);
+        let mut sets = seed_sets(&g, pick, Decimal::new(cap, 2));
+        sets.push(vec![Seed::Opening { account: a0, asset: usd }]);
+        if let Some(a1) = a1 {
+            sets.push(vec![
+                Seed::Outflows { account: a1, since: i64::MIN, amount: Some(Decimal::new(cap, 2)) },
+                Seed::Opening { account: a1, asset: usd },
+                Seed::Inflows { account: a0, since: i64::MIN, amount: None },
+            ]);
+        }
+        let stop_at: std::collections::HashSet<AccountId> =
+            l.account_id("a2").filter(|_| stop).into_iter().collect();
+        for seeds in sets {
+            for rule in Rule::ALL {
+                let options = TraceOptions {
+                    rule,
+                    max_hops: hops,
+                    min_amount: Decimal::new(dust, 2),
+                    horizon: horizon.map(|m| m * crate::time::MINUTE),
+                    stop_at: std::sync::Arc::new(stop_at.clone()),
+                    ..TraceOptions::default()
+                };
+                let whole = trace(&g, &balances, &seeds, &options).unwrap();
+                let source = crate::detect::InMemory(l);
+                let parts = trace_parts(&source, per_part, &given, &seeds, &options).unwrap();
+                prop_assert_eq!(&parts, &whole, "{} in parts of {}, seeds {:?}", rule, per_part, seeds);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_trace_read_part_by_part_refuses_exchange_links_and_unknown_seeds() {
+    let mut k = Book::new();
+    k.pay("X", "A", 1, "100");
+    k.pay("A", "B", 2, "60");
+    let g = k.graph();
+    let source = crate::detect::InMemory(g.ledger());
+    let none = FxHashMap::default();
+    let seed = |t| {
+        [Seed::Transfer {
+            transfer: TransferId(t),
+            amount: None,
+        }]
+    };
+    let err = trace_parts(&source, 1, &none, &seed(2), &TraceOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("no transfer 2"), "{err}");
+    let account = [Seed::Inflows {
+        account: AccountId(9),
+        since: 0,
+        amount: None,
+    }];
+    let err = trace_parts(&source, 1, &none, &account, &TraceOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("no account 9"), "{err}");
+    let rates = [("USD".to_string(), Decimal::ONE)].into_iter().collect();
+    let data = crate::Valued::new(&g, crate::fx::FxTable::given("USD", rates));
+    let links = ExchangeLinks::from_pairs(&data, [(TransferId(0), TransferId(1))]).unwrap();
+    let options = TraceOptions {
+        exchange_links: std::sync::Arc::new(links),
+        ..TraceOptions::default()
+    };
+    let err = trace_parts(&source, 1, &none, &seed(0), &options).unwrap_err();
+    assert!(err.to_string().contains("exchanges"), "{err}");
+}

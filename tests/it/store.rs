@@ -192,3 +192,83 @@ fn appending_an_earlier_file_or_opening_no_store_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("manifest.json"), "{stderr}");
 }
+
+#[test]
+fn a_streamed_trace_equals_the_trace_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingest_sample(dir.path());
+    let cases: [&[&str]; 5] = [
+        &["--account", "ES-BS-M0501", "--rule", "fifo"],
+        &[
+            "--account",
+            "ES-BS-M0501",
+            "--rule",
+            "poison",
+            "--max-hops",
+            "3",
+        ],
+        &["--account", "bc1qdca5f23629c9aa1630", "--rule", "haircut"],
+        &[
+            "--account",
+            "kryptobank",
+            "--sent",
+            "--rule",
+            "libr",
+            "--horizon",
+            "2024-03-20",
+        ],
+        &[
+            "--transfer",
+            "row:17",
+            "--transfer",
+            "row:2000",
+            "--rule",
+            "lifo",
+        ],
+    ];
+    for (k, case) in cases.iter().enumerate() {
+        let mut in_memory = vec!["trace", "--through-exchanges", "stop", "--json"];
+        in_memory.extend_from_slice(case);
+        let expected = stdout_of(&in_memory);
+        let json: serde_json::Value = serde_json::from_str(&expected).unwrap();
+        assert!(
+            !json["holdings"].as_array().unwrap().is_empty(),
+            "{expected}"
+        );
+        let mut streamed = vec!["trace", "--json", "--stream", "97"];
+        streamed.extend_from_slice(case);
+        assert_eq!(stdout_of(&streamed), expected, "{case:?} on the file");
+        let mut from_store = vec!["trace", "--json", "--store", &store, "--stream", "500"];
+        from_store.extend_from_slice(case);
+        assert_eq!(stdout_of(&from_store), expected, "{case:?} from the store");
+        // the written folders too
+        let (a, b) = (
+            dir.path().join(format!("a{k}")),
+            dir.path().join(format!("b{k}")),
+        );
+        let mut write_a = in_memory.clone();
+        write_a.extend(["--out", a.to_str().unwrap()]);
+        let mut write_b = from_store.clone();
+        write_b.extend(["--out", b.to_str().unwrap()]);
+        stdout_of(&write_a);
+        stdout_of(&write_b);
+        for file in ["trace.json", "holdings.csv", "flows.csv"] {
+            let (x, y) = (std::fs::read(a.join(file)), std::fs::read(b.join(file)));
+            assert!(x.unwrap() == y.unwrap(), "{file} differs for {case:?}");
+        }
+    }
+    // following taint through exchanges needs the whole data
+    let out = moneytrail(&[
+        "trace",
+        "--store",
+        &store,
+        "--stream",
+        "--through-exchanges",
+        "linked",
+        "--account",
+        "ES-BS-M0501",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--stream stops taint at exchanges"), "{err}");
+}

@@ -504,6 +504,11 @@ pub(crate) struct IngestArgs {
     /// existing one keeps its own).
     #[arg(long, default_value = "1d")]
     pub(crate) partition: Span,
+    /// Read a file in pieces of this many rows, each sorted and spilled
+    /// into the store's folder, then merged by partition: memory holds a
+    /// piece (about 0.5 GiB at the default), not the whole file.
+    #[arg(long, value_name = "ROWS", default_value_t = moneytrail::store::PIECE_ROWS, value_parser = clap::value_parser!(usize))]
+    pub(crate) piece_rows: usize,
     #[command(flatten)]
     pub(crate) read: ReadArgs,
 }
@@ -721,9 +726,10 @@ pub(crate) struct ExchangeArgs {
     /// At an exchange: `linked` follows a deposit on into the payouts it is
     /// linked to (by the asset-hop detector's round trips, or by
     /// --exchange-links); `stop` leaves the taint at the exchange and says
-    /// what it paid out after.
-    #[arg(long, value_enum, default_value = "linked")]
-    pub(crate) through_exchanges: ThroughArg,
+    /// what it paid out after. Default `linked` (`stop` for a trace read
+    /// part by part, `trace --stream`).
+    #[arg(long, value_enum)]
+    pub(crate) through_exchanges: Option<ThroughArg>,
     /// An exchange's own pairing of deposits and payouts: a CSV file with
     /// columns `deposit,payout` (each a TX_ID or row:N), followed instead of
     /// the detected links.
@@ -820,6 +826,19 @@ pub(crate) struct TraceArgs {
     /// Print trace.json's document instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Read the data part by part, this many transfers at a time (default
+    /// 2,000,000): memory holds one part, and each account's balance and
+    /// taint, instead of every transfer (with --store only that part is
+    /// read from disk). The same trace; forward only, and taint stops at
+    /// exchanges (--through-exchanges stop).
+    #[arg(
+        long,
+        value_name = "TRANSFERS",
+        num_args = 0..=1,
+        default_missing_value = "2000000",
+        conflicts_with = "backward"
+    )]
+    pub(crate) stream: Option<usize>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }

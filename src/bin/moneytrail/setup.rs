@@ -230,7 +230,7 @@ pub(crate) fn exchange_links(
     args: &ExchangeArgs,
     findings: Option<&[moneytrail::detect::Finding]>,
 ) -> anyhow::Result<Arc<ExchangeLinks>> {
-    let follow = args.through_exchanges == ThroughArg::Linked;
+    let follow = args.through_exchanges != Some(ThroughArg::Stop);
     let links = ExchangeLinks::chosen(data, follow, args.exchange_links.as_deref(), findings)?;
     if links.unpriced() > 0 {
         eprintln!(

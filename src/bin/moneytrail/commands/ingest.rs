@@ -12,6 +12,7 @@ pub(crate) fn run(args: &IngestArgs) -> anyhow::Result<()> {
     let options = IngestOptions {
         load,
         partition_us: args.partition.micros(),
+        piece_rows: args.piece_rows,
     };
     let ingested = store::ingest(&args.store, &args.input, &options);
     if let Some(bar) = bar {
