@@ -52,7 +52,7 @@ mod verify;
 pub use balances::Balances;
 pub use empty::{direct_payers, payers_words, why_no_balance, why_nothing_traced, Payer};
 pub use links::{ExchangeLink, ExchangeLinks};
-pub use parts::trace_parts;
+pub use parts::{opening_balances, trace_parts};
 pub use sources::{
     sources_of_balances, sources_of_funds, OpeningSource, Source, SourceOfFunds, Target,
     MAX_OPENINGS,

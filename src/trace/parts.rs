@@ -136,6 +136,44 @@ pub fn trace_parts(
     }))
 }
 
+/// Every account's opening balance where not zero, as [`Balances::new`]
+/// finds it on the whole data (the least that keeps the account from
+/// going negative, raised to `given` where that is larger), reading
+/// `source` at most `per_part` transfers at a time: what a trace that
+/// reads only part of the data (a backward trace up to its time) needs
+/// to know of the rest.
+///
+/// # Errors
+///
+/// When the source cannot be read.
+///
+/// # Example
+///
+/// ```
+/// use moneytrail::detect::InMemory;
+/// use moneytrail::trace::{opening_balances, Balances};
+/// use moneytrail::{LedgerBuilder, NewTransfer};
+/// use rust_decimal::Decimal;
+/// let mut b = LedgerBuilder::new();
+/// let (x, y) = (b.account("x"), b.account("y"));
+/// let usd = b.asset("USD").unwrap();
+/// b.push(NewTransfer::simple(1, y, x, Decimal::from(5), usd, 0));
+/// b.push(NewTransfer::simple(2, x, y, Decimal::from(8), usd, 1));
+/// let ledger = b.finish().unwrap();
+/// let opening = opening_balances(&InMemory(&ledger), 1, &Default::default()).unwrap();
+/// assert_eq!(opening[&(x, usd)], Decimal::from(3)); // x paid 8 having received 5
+/// assert_eq!(opening[&(y, usd)], Decimal::from(5));
+/// assert_eq!(Balances::new(&ledger, &Default::default()).opening(x, usd), Decimal::from(3));
+/// ```
+pub fn opening_balances(
+    source: &dyn PartSource,
+    per_part: usize,
+    given: &FxHashMap<(AccountId, AssetId), Decimal>,
+) -> Result<FxHashMap<(AccountId, AssetId), Decimal>> {
+    let parts = crate::detect::id_ranges(source, per_part);
+    Ok(openings(source, &parts, given, &[])?.0)
+}
+
 /// Every seed names an account and transfer of the source.
 fn check_seeds(source: &dyn PartSource, seeds: &[Seed]) -> Result<()> {
     for seed in seeds {

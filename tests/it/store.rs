@@ -272,3 +272,37 @@ fn a_streamed_trace_equals_the_trace_in_memory() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--stream stops taint at exchanges"), "{err}");
 }
+
+#[test]
+fn a_backward_trace_holding_the_store_up_to_its_time_equals_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingest_sample(dir.path());
+    let mut compared = 0;
+    for account in ["AE-GB-7731", "kryptobank", "DE-RB-12849", "ES-BS-M0501"] {
+        for at in ["2024-03-10", "2024-03-27"] {
+            let case = ["--backward", "--account", account, "--at", at];
+            let mut whole = vec!["trace", "--through-exchanges", "stop"];
+            whole.extend_from_slice(&case);
+            let expected = stdout_of(&whole);
+            let mut up_to = vec!["trace", "--store", &store, "--stream", "300"];
+            up_to.extend_from_slice(&case);
+            let out = moneytrail(&up_to);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{case:?}");
+            let note = String::from_utf8_lossy(&out.stderr);
+            assert!(note.contains("up to --at"), "{note}");
+            compared += usize::from(expected.contains("opening balance of"));
+        }
+    }
+    // some of the balances are explained by opening balances, which only
+    // the whole store gives
+    assert!(compared >= 2, "{compared}");
+    let out = moneytrail(&["trace", "--backward", "--stream", "--account", "kryptobank"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("give --store DIR and --at TIME"), "{err}");
+}

@@ -829,14 +829,14 @@ pub(crate) struct TraceArgs {
     /// Read the data part by part, this many transfers at a time (default
     /// 2,000,000): memory holds one part, and each account's balance and
     /// taint, instead of every transfer (with --store only that part is
-    /// read from disk). The same trace; forward only, and taint stops at
-    /// exchanges (--through-exchanges stop).
+    /// read from disk). With --backward: hold only the store's transfers
+    /// up to --at. The same trace, but taint stops at exchanges
+    /// (--through-exchanges stop).
     #[arg(
         long,
         value_name = "TRANSFERS",
         num_args = 0..=1,
-        default_missing_value = "2000000",
-        conflicts_with = "backward"
+        default_missing_value = "2000000"
     )]
     pub(crate) stream: Option<usize>,
     #[command(flatten)]

@@ -2,12 +2,20 @@
 //! came from, per asset.
 
 use crate::args::TraceArgs;
-use crate::commands::trace::{books, options};
+use crate::commands::trace::{books, options, stream_options};
 use crate::{output, setup};
+use anyhow::Context;
+use moneytrail::detect::PartSource;
 use moneytrail::format::count;
+use moneytrail::fx::FxTable;
 use moneytrail::report;
+use moneytrail::store::Store;
 use moneytrail::time::to_rfc3339;
-use moneytrail::trace::{direct_payers, payers_words, sources_of_balances, why_no_balance};
+use moneytrail::trace::{
+    direct_payers, opening_balances, payers_words, sources_of_balances, why_no_balance, Balances,
+    TraceOptions,
+};
+use moneytrail::FlowGraph;
 use std::io::Write;
 
 /// `, 130,346.95 USD by 1 opening balance` (nothing without openings).
@@ -29,14 +37,74 @@ fn opening_words(
 /// The most entry transfers followed per asset.
 const MAX_SOURCES: usize = 10_000;
 
+/// `--backward --stream`: the store read up to `--at` only (with the
+/// target account's own later transfers, to say what it did after), its
+/// opening balances and rates from the whole store read part by part:
+/// the trace of the whole store when taint stops at exchanges.
+fn up_to(
+    args: &TraceArgs,
+    per_part: usize,
+) -> anyhow::Result<(FlowGraph, Balances, FxTable, TraceOptions)> {
+    let (Some(dir), Some(at)) = (&args.input.store, &args.at) else {
+        anyhow::bail!(
+            "--backward --stream reads a store up to --at: give --store DIR and --at TIME \
+             (or leave out --stream to load the data whole)"
+        );
+    };
+    if args.input.read_from.is_some() || args.input.read_until.is_some() {
+        anyhow::bail!("--backward --stream reads the store up to --at; leave out --read-from and --read-until");
+    }
+    let options = stream_options(args)?;
+    let at_us = setup::time(at)?;
+    let store =
+        Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))?;
+    let cannot_read = || format!("cannot read the store {}", dir.display());
+    let names = store.range(0..0).with_context(cannot_read)?;
+    let account = setup::account_id(&names, args.account.as_deref().unwrap_or_default())?;
+    let given = match &args.opening {
+        Some(path) => moneytrail::ingest::read_opening(path, &names)?,
+        None => Default::default(),
+    };
+    let opening = opening_balances(&store, per_part, &given).with_context(cannot_read)?;
+    let (make_fx, _) = setup::fx_rule(&store.manifest_path(), args.fx.as_ref(), &args.currency)?;
+    let (conversions, _) = store
+        .pick(&mut |g| g.asset_paid != g.asset_received)
+        .with_context(cannot_read)?;
+    let fx = make_fx(&conversions).check(&conversions);
+    drop(conversions);
+    let (ledger, _) = store
+        .pick(&mut |g| g.time_us <= at_us || g.from == account || g.to == account)
+        .with_context(cannot_read)?;
+    eprintln!(
+        "note: held the store's {} up to --at and {key}'s later ones; opening balances and rates are the whole store's; taint stops at exchanges",
+        count(ledger.len(), "transfer"),
+        key = names.account(account).key
+    );
+    let graph = FlowGraph::new(ledger);
+    let balances = Balances::new(graph.ledger(), &opening);
+    Ok((graph, balances, fx, options))
+}
+
 pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<()> {
-    let (graph, balances) = books(args)?;
+    let (graph, balances, fx, stream_options) = match args.stream {
+        Some(per_part) => {
+            let (graph, balances, fx, options) = up_to(args, per_part)?;
+            (graph, balances, fx, Some(options))
+        }
+        None => {
+            let (graph, balances) = books(args)?;
+            let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
+            (graph, balances, fx, None)
+        }
+    };
     let l = graph.ledger();
     let key = args.account.as_deref().unwrap_or_default();
     let account = setup::account_id(l, key)?;
-    let (fx, _) = setup::fx_table(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
     let data = moneytrail::Valued::new(&graph, fx);
-    let options = options(args, &data)?;
+    let options = match stream_options {
+        Some(options) => options,
+        None => options(args, &data)?,
+    };
     let at = match &args.at {
         Some(t) => setup::time(t)?,
         None => l.times_us().last().copied().unwrap_or(0),

@@ -164,7 +164,9 @@ fn present(
 /// a file is loaded once and cut into parts), then the transfers the
 /// trace names read again for its report, valued with the whole data's
 /// rates.
-fn run_streamed(args: &TraceArgs, per_part: usize) -> anyhow::Result<()> {
+/// The options of a trace read part by part (`--stream`): taint stops at
+/// exchanges, as the links through them are found in the whole data.
+pub(crate) fn stream_options(args: &TraceArgs) -> anyhow::Result<TraceOptions> {
     if args.exchanges.exchange_links.is_some()
         || args.exchanges.through_exchanges == Some(ThroughArg::Linked)
     {
@@ -173,6 +175,17 @@ fn run_streamed(args: &TraceArgs, per_part: usize) -> anyhow::Result<()> {
              found in the whole data; leave out --stream (or --through-exchanges linked, --exchange-links)"
         );
     }
+    Ok(TraceOptions {
+        rule: args.rule.into(),
+        max_hops: args.max_hops,
+        horizon: args.horizon.as_deref().map(setup::time).transpose()?,
+        min_amount: args.min_amount,
+        ..TraceOptions::default()
+    })
+}
+
+fn run_streamed(args: &TraceArgs, per_part: usize) -> anyhow::Result<()> {
+    let options = stream_options(args)?;
     if args.input.read_from.is_some() || args.input.read_until.is_some() {
         anyhow::bail!(
             "--stream reads the whole store; limit the trace with --since and --horizon \
@@ -183,12 +196,12 @@ fn run_streamed(args: &TraceArgs, per_part: usize) -> anyhow::Result<()> {
         let store =
             Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))?;
         let beside = store.manifest_path();
-        streamed(args, &store, &beside, per_part)
+        streamed(args, &store, &beside, per_part, &options)
             .with_context(|| format!("tracing through the store {}", dir.display()))
     } else {
         let loaded = setup::load(&args.input)?;
         let beside = args.input.input.clone().unwrap_or_else(setup::sample_path);
-        streamed(args, &InMemory(&loaded.ledger), &beside, per_part)
+        streamed(args, &InMemory(&loaded.ledger), &beside, per_part, &options)
     }
 }
 
@@ -198,6 +211,7 @@ fn streamed(
     source: &dyn PartSource,
     beside: &Path,
     per_part: usize,
+    options: &TraceOptions,
 ) -> anyhow::Result<()> {
     // every account and asset, no transfer: what names are looked up in
     let names = source.range(0..0)?;
@@ -209,14 +223,7 @@ fn streamed(
         Some(path) => moneytrail::ingest::read_opening(path, &names)?,
         None => Default::default(),
     };
-    let options = TraceOptions {
-        rule: args.rule.into(),
-        max_hops: args.max_hops,
-        horizon: args.horizon.as_deref().map(setup::time).transpose()?,
-        min_amount: args.min_amount,
-        ..TraceOptions::default()
-    };
-    let mut trace = trace_parts(source, per_part, &opening, &seeds, &options)?;
+    let mut trace = trace_parts(source, per_part, &opening, &seeds, options)?;
     let parts = id_ranges(source, per_part).len();
     eprintln!(
         "note: traced through {} in {} of at most {} (held one at a time); taint stops at exchanges",
