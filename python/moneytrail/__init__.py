@@ -434,11 +434,15 @@ def ingest(
     lenient: bool = False,
     asset: Optional[str] = None,
     partition: str = "1d",
+    piece_rows: int = 4_000_000,
 ) -> Dict[str, Any]:
     """Load transfers files into a time-partitioned store (``moneytrail
     ingest``): a new store when ``store`` holds none, else the files are
     appended to it. ``partition`` is the length of a partition (``1d``,
-    ``12h``, ``7d``) and applies to a new store only.
+    ``12h``, ``7d``) and applies to a new store only. A file is read in
+    pieces of ``piece_rows`` rows, sorted and spilled into the store's
+    folder, then merged: memory holds a piece, not the file, and the
+    store is the one a whole read gives.
 
     Returns what was done: ``transfers_added``, ``rows_rejected`` (with
     ``lenient``), ``partitions_written``, ``appended``, ``fx_copied`` (the
@@ -453,6 +457,7 @@ def ingest(
         lenient=lenient,
         asset=asset,
         partition=partition,
+        piece_rows=piece_rows,
     )
     return json.loads(text)
 

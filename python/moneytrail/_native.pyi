@@ -175,6 +175,7 @@ def ingest_files(
     lenient: bool = False,
     asset: Optional[str] = None,
     partition: str = "1d",
+    piece_rows: int = 4_000_000,
 ) -> str: ...
 def sample_files(dir: str) -> str: ...
 def generate(

@@ -111,7 +111,8 @@ pub(crate) fn load(
 /// holds none, else extended), as `moneytrail ingest` does; returns what
 /// was done and the store's manifest, as JSON.
 #[pyfunction]
-#[pyo3(signature = (store, inputs, *, format = "auto", lenient = false, asset = None, partition = "1d"))]
+#[pyo3(signature = (store, inputs, *, format = "auto", lenient = false, asset = None, partition = "1d", piece_rows = moneytrail::store::PIECE_ROWS))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn ingest_files(
     py: Python<'_>,
     store: PathBuf,
@@ -120,6 +121,7 @@ pub(crate) fn ingest_files(
     lenient: bool,
     asset: Option<String>,
     partition: &str,
+    piece_rows: usize,
 ) -> PyResult<String> {
     if inputs.is_empty() {
         return Err(argument("no input files: give at least one"));
@@ -142,7 +144,7 @@ pub(crate) fn ingest_files(
     let options = IngestOptions {
         load,
         partition_us,
-        ..IngestOptions::default()
+        piece_rows,
     };
     let ingested = py
         .detach(|| moneytrail::store::ingest(&store, &inputs, &options))

@@ -228,6 +228,12 @@ def test_ingest_matches_the_cli(cli, tmp_path):
     assert json.loads((tmp_path / "py" / "manifest.json").read_text()) == on_disk
     store = moneytrail.open_store(tmp_path / "py")
     assert store.analyze().findings.equals(moneytrail.load(SAMPLE).analyze().findings)
+    # read in pieces of 100 rows: the same store, file for file
+    pieces = moneytrail.ingest(tmp_path / "pieces", SAMPLE, partition="7d", piece_rows=100)
+    assert pieces["manifest"] == on_disk
+    for part in (tmp_path / "py").rglob("*.parquet"):
+        twin = tmp_path / "pieces" / part.relative_to(tmp_path / "py")
+        assert twin.read_bytes() == part.read_bytes(), part.name
     with pytest.raises(moneytrail.ArgumentError, match="partition"):
         moneytrail.ingest(tmp_path / "bad", SAMPLE, partition="soon")
     with pytest.raises(moneytrail.InputError, match="missing.csv"):

@@ -215,9 +215,11 @@ pub trait PartSource: Sync {
 }
 
 /// The source's transfers as consecutive id ranges of at most `per_part`
-/// (at least 1), each ending where one of the source's
-/// [`cuts`](PartSource::cuts) falls when one falls inside it, so that a
-/// reading part by part reads each piece of the source once.
+/// (at least 1). Where the source has [`cuts`](PartSource::cuts), ranges
+/// start and end only at them, as many of the source's pieces as fit in
+/// `per_part` and at least one (a piece longer than `per_part` is a
+/// range of its own), so that a reading part by part reads each piece
+/// once.
 ///
 /// ```
 /// use moneytrail::detect::{id_ranges, InMemory};
@@ -239,11 +241,15 @@ pub fn id_ranges(source: &dyn PartSource, per_part: usize) -> Vec<std::ops::Rang
     let mut start = 0;
     while start < n {
         let limit = (start + per_part).min(n);
-        // the last cut inside the range, if any
-        let below = cuts.partition_point(|&c| c <= limit);
-        let end = match below.checked_sub(1).map(|k| cuts[k]) {
-            Some(cut) if cut > start && limit < n => cut,
-            _ => limit,
+        let end = if cuts.is_empty() || limit == n {
+            limit
+        } else {
+            // the last cut inside the range, else the first after it
+            let below = cuts.partition_point(|&c| c <= limit);
+            match below.checked_sub(1).map(|k| cuts[k]) {
+                Some(cut) if cut > start => cut,
+                _ => cuts.get(below).copied().unwrap_or(n).min(n),
+            }
         };
         ranges.push(start..end);
         start = end;
@@ -465,6 +471,41 @@ mod tests {
     use crate::time::DAY;
     use proptest::prelude::*;
     use rust_decimal::Decimal;
+
+    /// A ledger in memory read as pieces that start at `cuts`.
+    struct Cut<'l>(InMemory<'l>, Vec<usize>);
+
+    impl PartSource for Cut<'_> {
+        fn accounts(&self) -> usize {
+            self.0.accounts()
+        }
+        fn transfers(&self) -> usize {
+            self.0.transfers()
+        }
+        fn pick(&self, keep: &mut dyn FnMut(&Glance) -> bool) -> crate::Result<(Ledger, Vec<u32>)> {
+            self.0.pick(keep)
+        }
+        fn cuts(&self) -> Vec<usize> {
+            self.1.clone()
+        }
+    }
+
+    #[test]
+    fn id_ranges_end_at_the_sources_cuts_and_read_each_piece_once() {
+        let mut kit = Kit::new();
+        for i in 0..10 {
+            kit.pay("a", "b", i, 1);
+        }
+        let g = kit.graph();
+        let source = |cuts: &[usize]| Cut(InMemory(g.ledger()), cuts.to_vec());
+        // pieces of 3, 3 and 4: two fit in 6, one alone when 2 are asked
+        assert_eq!(id_ranges(&source(&[0, 3, 6]), 6), [0..6, 6..10]);
+        assert_eq!(id_ranges(&source(&[0, 3, 6]), 2), [0..3, 3..6, 6..10]);
+        assert_eq!(id_ranges(&source(&[0, 3, 6]), 100), [0..10]);
+        // no cuts: ranges of the size asked
+        assert_eq!(id_ranges(&source(&[]), 4), [0..4, 4..8, 8..10]);
+        assert_eq!(id_ranges(&source(&[0]), 0), [0..10]);
+    }
 
     /// Thresholds low enough that small random data gives findings of
     /// most typologies.
