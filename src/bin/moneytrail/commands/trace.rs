@@ -224,12 +224,13 @@ fn streamed(
         None => Default::default(),
     };
     let mut trace = trace_parts(source, per_part, &opening, &seeds, options)?;
-    let parts = id_ranges(source, per_part).len();
+    let parts = id_ranges(source, per_part);
+    let largest = parts.iter().map(|r| r.len()).max().unwrap_or(0);
     eprintln!(
         "note: traced through {} in {} of at most {} (held one at a time); taint stops at exchanges",
         moneytrail::format::count(source.transfers(), "transfer"),
-        moneytrail::format::count(parts, "part"),
-        moneytrail::format::count(per_part.max(1), "transfer")
+        moneytrail::format::count(parts.len(), "part"),
+        moneytrail::format::count(largest, "transfer")
     );
     // the rates of the whole data: implied ones come from its conversions
     let (make_fx, _) = setup::fx_rule(beside, args.fx.as_ref(), &args.currency)?;
