@@ -46,13 +46,32 @@ pub(crate) fn sample_path() -> PathBuf {
     shipped("sample_transfers.csv")
 }
 
+/// Open the store in `dir`, the error naming it.
+pub(crate) fn open_store(dir: &Path) -> anyhow::Result<Store> {
+    Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))
+}
+
+/// The rates of the whole of `source`, read a part at a time: the FX file
+/// (`--fx`, else the one beside the file `beside`) completed by the rates
+/// its converting transfers imply (the only ones implied rates are made
+/// from), in `currency`.
+pub(crate) fn whole_fx(
+    source: &dyn moneytrail::detect::PartSource,
+    beside: &Path,
+    fx: Option<&PathBuf>,
+    currency: &str,
+) -> anyhow::Result<FxTable> {
+    let (make_fx, _) = fx_rule(beside, fx, currency)?;
+    let (conversions, _) = source.pick(&mut |g| g.asset_paid != g.asset_received)?;
+    Ok(make_fx(&conversions).check(&conversions))
+}
+
 /// Load the input: the store (`--store`, the time `--read-from` and
 /// `--read-until` ask for), the file, or the shipped sample.
 pub(crate) fn load(args: &InputArgs) -> anyhow::Result<Loaded> {
     if let Some(dir) = &args.store {
         let range = TimeRange::parse(args.read_from.as_deref(), args.read_until.as_deref())?;
-        let store =
-            Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))?;
+        let store = open_store(dir)?;
         let loaded = store
             .load(&range)
             .with_context(|| format!("cannot read the store {}", dir.display()))?;

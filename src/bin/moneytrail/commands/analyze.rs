@@ -6,7 +6,6 @@ use crate::{output, setup};
 use moneytrail::detect::{self, DetectConfig};
 use moneytrail::learn::{Level, Model};
 use moneytrail::report::{self, AccountScores, AnalysisRun, FindingRecord, TransferScores};
-use moneytrail::store::Store;
 use moneytrail::FlowGraph;
 use moneytrail::Valued;
 use std::io::{IsTerminal, Write};
@@ -104,8 +103,7 @@ fn run_from_store(
     use anyhow::Context;
     use moneytrail::detect::{Facts, PartSource};
     let started = Instant::now();
-    let store =
-        Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))?;
+    let store = setup::open_store(dir)?;
     let (make_fx, fx_file) =
         setup::fx_rule(&store.manifest_path(), args.fx.as_ref(), &config.currency)?;
     let cannot_read = || format!("cannot read the store {}", dir.display());

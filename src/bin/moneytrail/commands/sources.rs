@@ -2,14 +2,13 @@
 //! came from, per asset.
 
 use crate::args::TraceArgs;
-use crate::commands::trace::{books, options, stream_options};
+use crate::commands::trace::{books, given_openings, options, stream_options};
 use crate::{output, setup};
 use anyhow::Context;
 use moneytrail::detect::PartSource;
 use moneytrail::format::count;
 use moneytrail::fx::FxTable;
 use moneytrail::report;
-use moneytrail::store::Store;
 use moneytrail::time::to_rfc3339;
 use moneytrail::trace::{
     direct_payers, opening_balances, payers_words, sources_of_balances, why_no_balance, Balances,
@@ -56,22 +55,18 @@ fn up_to(
     }
     let options = stream_options(args)?;
     let at_us = setup::time(at)?;
-    let store =
-        Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))?;
+    let store = setup::open_store(dir)?;
     let cannot_read = || format!("cannot read the store {}", dir.display());
     let names = store.range(0..0).with_context(cannot_read)?;
     let account = setup::account_id(&names, args.account.as_deref().unwrap_or_default())?;
-    let given = match &args.opening {
-        Some(path) => moneytrail::ingest::read_opening(path, &names)?,
-        None => Default::default(),
-    };
+    let given = given_openings(args, &names)?;
     let opening = opening_balances(&store, per_part, &given).with_context(cannot_read)?;
-    let (make_fx, _) = setup::fx_rule(&store.manifest_path(), args.fx.as_ref(), &args.currency)?;
-    let (conversions, _) = store
-        .pick(&mut |g| g.asset_paid != g.asset_received)
-        .with_context(cannot_read)?;
-    let fx = make_fx(&conversions).check(&conversions);
-    drop(conversions);
+    let fx = setup::whole_fx(
+        &store,
+        &store.manifest_path(),
+        args.fx.as_ref(),
+        &args.currency,
+    )?;
     let (ledger, _) = store
         .pick(&mut |g| g.time_us <= at_us || g.from == account || g.to == account)
         .with_context(cannot_read)?;

@@ -10,28 +10,61 @@ use moneytrail::detect::{id_ranges, InMemory, PartSource};
 use moneytrail::format::group_thousands;
 use moneytrail::report;
 use moneytrail::report::TraceNotes;
-use moneytrail::store::Store;
 use moneytrail::trace::{
     exchange_stops, passage_words, stop_words, trace_parts, why_nothing_traced, Balances, Seed,
     Trace, TraceOptions,
 };
-use moneytrail::{AccountId, AccountKind, FlowGraph, Ledger, TransferId, Valued};
-use rustc_hash::FxHashSet;
+use moneytrail::{AccountId, AccountKind, AssetId, FlowGraph, Ledger, TransferId, Valued};
+use rust_decimal::Decimal;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Write;
 use std::path::Path;
 
 /// How long after taint reaches an exchange its payouts are listed.
 const STOP_WINDOW: i64 = moneytrail::time::DAY;
 
-/// The options both directions of `trace` share.
-pub(crate) fn options(args: &TraceArgs, data: &Valued<'_>) -> anyhow::Result<TraceOptions> {
+/// The rule and stop conditions from the flags, without exchange links.
+fn rule_options(args: &TraceArgs) -> anyhow::Result<TraceOptions> {
     Ok(TraceOptions {
         rule: args.rule.into(),
         max_hops: args.max_hops,
         horizon: args.horizon.as_deref().map(setup::time).transpose()?,
         min_amount: args.min_amount,
-        exchange_links: setup::exchange_links(data, &args.exchanges, None)?,
         ..TraceOptions::default()
+    })
+}
+
+/// The options both directions of `trace` share.
+pub(crate) fn options(args: &TraceArgs, data: &Valued<'_>) -> anyhow::Result<TraceOptions> {
+    Ok(TraceOptions {
+        exchange_links: setup::exchange_links(data, &args.exchanges, None)?,
+        ..rule_options(args)?
+    })
+}
+
+/// The options of a trace read part by part (`--stream`): taint stops at
+/// exchanges, as the links through them are found in the whole data.
+pub(crate) fn stream_options(args: &TraceArgs) -> anyhow::Result<TraceOptions> {
+    if args.exchanges.exchange_links.is_some()
+        || args.exchanges.through_exchanges == Some(ThroughArg::Linked)
+    {
+        anyhow::bail!(
+            "--stream stops taint at exchanges: following it through them needs the links \
+             found in the whole data; leave out --stream (or --through-exchanges linked, --exchange-links)"
+        );
+    }
+    rule_options(args)
+}
+
+/// The known opening balances of `--opening`, accounts and assets named as
+/// in `ledger`; none without it.
+pub(crate) fn given_openings(
+    args: &TraceArgs,
+    ledger: &Ledger,
+) -> anyhow::Result<FxHashMap<(AccountId, AssetId), Decimal>> {
+    Ok(match &args.opening {
+        Some(path) => moneytrail::ingest::read_opening(path, ledger)?,
+        None => Default::default(),
     })
 }
 
@@ -39,10 +72,7 @@ pub(crate) fn options(args: &TraceArgs, data: &Valued<'_>) -> anyhow::Result<Tra
 pub(crate) fn books(args: &TraceArgs) -> anyhow::Result<(FlowGraph, Balances)> {
     let loaded = setup::load(&args.input)?;
     let graph = FlowGraph::new(loaded.ledger);
-    let opening = match &args.opening {
-        Some(path) => moneytrail::ingest::read_opening(path, graph.ledger())?,
-        None => Default::default(),
-    };
+    let opening = given_openings(args, graph.ledger())?;
     let balances = Balances::new(graph.ledger(), &opening);
     Ok((graph, balances))
 }
@@ -164,26 +194,6 @@ fn present(
 /// a file is loaded once and cut into parts), then the transfers the
 /// trace names read again for its report, valued with the whole data's
 /// rates.
-/// The options of a trace read part by part (`--stream`): taint stops at
-/// exchanges, as the links through them are found in the whole data.
-pub(crate) fn stream_options(args: &TraceArgs) -> anyhow::Result<TraceOptions> {
-    if args.exchanges.exchange_links.is_some()
-        || args.exchanges.through_exchanges == Some(ThroughArg::Linked)
-    {
-        anyhow::bail!(
-            "--stream stops taint at exchanges: following it through them needs the links \
-             found in the whole data; leave out --stream (or --through-exchanges linked, --exchange-links)"
-        );
-    }
-    Ok(TraceOptions {
-        rule: args.rule.into(),
-        max_hops: args.max_hops,
-        horizon: args.horizon.as_deref().map(setup::time).transpose()?,
-        min_amount: args.min_amount,
-        ..TraceOptions::default()
-    })
-}
-
 fn run_streamed(args: &TraceArgs, per_part: usize) -> anyhow::Result<()> {
     let options = stream_options(args)?;
     if args.input.read_from.is_some() || args.input.read_until.is_some() {
@@ -193,8 +203,7 @@ fn run_streamed(args: &TraceArgs, per_part: usize) -> anyhow::Result<()> {
         );
     }
     if let Some(dir) = &args.input.store {
-        let store =
-            Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))?;
+        let store = setup::open_store(dir)?;
         let beside = store.manifest_path();
         streamed(args, &store, &beside, per_part, &options)
             .with_context(|| format!("tracing through the store {}", dir.display()))
@@ -219,10 +228,7 @@ fn streamed(
         true => seeds(args, &names)?,
         false => transfer_seeds(args, source, per_part)?,
     };
-    let opening = match &args.opening {
-        Some(path) => moneytrail::ingest::read_opening(path, &names)?,
-        None => Default::default(),
-    };
+    let opening = given_openings(args, &names)?;
     let mut trace = trace_parts(source, per_part, &opening, &seeds, options)?;
     let parts = id_ranges(source, per_part);
     let largest = parts.iter().map(|r| r.len()).max().unwrap_or(0);
@@ -232,11 +238,7 @@ fn streamed(
         moneytrail::format::count(parts.len(), "part"),
         moneytrail::format::count(largest, "transfer")
     );
-    // the rates of the whole data: implied ones come from its conversions
-    let (make_fx, _) = setup::fx_rule(beside, args.fx.as_ref(), &args.currency)?;
-    let (conversions, _) = source.pick(&mut |g| g.asset_paid != g.asset_received)?;
-    let fx = make_fx(&conversions).check(&conversions);
-    drop(conversions);
+    let fx = setup::whole_fx(source, beside, args.fx.as_ref(), &args.currency)?;
     // the transfers the report names: the flows and proceeds, what an
     // exchange holding taint paid out after, and (when nothing was traced)
     // the seed account's, to say why
