@@ -292,8 +292,14 @@ impl Channel {
     /// snake_case names of [`Channel::name`], in any case. Unknown text is
     /// `None`.
     pub fn parse(text: &str) -> Option<Channel> {
-        let lower = text.trim().to_ascii_lowercase();
-        Some(match lower.as_str() {
+        // every name is short: lower-case it on the stack (this runs once
+        // per loaded row)
+        let text = text.trim();
+        let mut buffer = [0u8; 24];
+        let lower = buffer.get_mut(..text.len())?;
+        lower.copy_from_slice(text.as_bytes());
+        lower.make_ascii_lowercase();
+        Some(match std::str::from_utf8(lower).ok()? {
             "wire" => Channel::Wire,
             "ach" | "transfer" | "credit_transfer" | "sepa" => Channel::Ach,
             "cheque" | "check" => Channel::Cheque,

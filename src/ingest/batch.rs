@@ -1,5 +1,7 @@
 //! A batch of input records as columns of text, whatever the container.
 
+use std::sync::Arc;
+
 /// One column of a batch.
 #[derive(Debug)]
 pub(crate) enum Col<'a> {
@@ -11,6 +13,16 @@ pub(crate) enum Col<'a> {
     Owned(Vec<Option<String>>),
     /// Typed timestamps (Parquet): raw values in a unit.
     Times(Vec<Option<i64>>, TimeUnit),
+    /// Column `k` of a grid shared by the batch's columns.
+    Cells(Arc<Grid<'a>>, usize),
+}
+
+/// Text cells row by row (`width` per row), borrowed from the file's
+/// bytes: a plain CSV chunk split on all threads at once.
+#[derive(Debug)]
+pub(crate) struct Grid<'a> {
+    pub(crate) width: usize,
+    pub(crate) cells: Vec<Option<&'a str>>,
 }
 
 impl<'a> Col<'a> {
@@ -24,6 +36,11 @@ impl<'a> Col<'a> {
             Col::Text(v) => Col::Text(pick(&v, keep)),
             Col::Owned(v) => Col::Owned(pick(&v, keep)),
             Col::Times(v, unit) => Col::Times(pick(&v, keep), unit),
+            Col::Cells(grid, k) => Col::Text(
+                keep.iter()
+                    .map(|&row| grid.cells[row * grid.width + k])
+                    .collect(),
+            ),
         }
     }
 }
@@ -97,6 +114,7 @@ impl<'b> Record<'b> {
     pub(crate) fn text(self, col: usize) -> Option<&'b str> {
         let raw = match &self.batch.cols[col] {
             Col::Absent | Col::Times(..) => None,
+            Col::Cells(grid, k) => grid.cells[self.i * grid.width + k],
             Col::Text(v) => v[self.i],
             Col::Owned(v) => v[self.i].as_deref(),
         }?;

@@ -1,14 +1,21 @@
 //! Cut a CSV file into chunks of whole records, check their structure, and
 //! hand the clean records to polars.
 //!
-//! Reading a large file in chunks keeps memory bounded (the polars frame of
-//! one chunk at a time, not of the whole file) and lets each bad record be
-//! named by row and line before polars sees it: a record with the wrong
-//! number of fields or invalid UTF-8 is taken out of the chunk and reported.
+//! Reading a large file in chunks keeps memory bounded (one chunk at a
+//! time, not the whole file) and lets each bad record be named by row and
+//! line before its fields are read: a record with the wrong number of
+//! fields or invalid UTF-8 is taken out of the chunk and reported.
+//!
+//! A chunk without any quote character (the usual export) is *plain*: every
+//! newline ends a record and every comma ends a field, so its records are
+//! found and split on all threads at once, straight from the bytes read.
+//! A chunk with quotes is scanned record by record under RFC 4180 and its
+//! clean records are split by polars.
 
-use super::batch::{Batch, Col};
+use super::batch::{Batch, Col, Grid};
 use crate::error::{Error, Reason, Result, RowError};
 use polars::prelude::*;
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -238,10 +245,16 @@ pub(crate) fn scan_record(buf: &[u8], start: usize, at_end: bool) -> Option<Scan
 /// One chunk of clean records, with the data row and line of each.
 #[derive(Debug, Default)]
 pub(crate) struct Chunk {
-    /// The clean records, newline-terminated, ready for polars.
+    /// The clean records: newline-terminated and nothing else, ready for
+    /// polars; or, when `plain`, the bytes as read (blank lines, bad
+    /// records and line ends left in place).
     pub(crate) bytes: Vec<u8>,
+    /// No quote character anywhere: split records on commas alone.
+    pub(crate) plain: bool,
     /// Where each clean record starts in `bytes`.
     pub(crate) starts: Vec<usize>,
+    /// Where each clean record ends in `bytes`, line end excluded.
+    pub(crate) ends: Vec<usize>,
     /// 0-based data row of each clean record.
     pub(crate) rows: Vec<u64>,
     /// 1-based line where each clean record starts.
@@ -319,8 +332,89 @@ impl CsvChunks {
                     continue;
                 }
             }
+            if whole && memchr::memchr(b'"', &buf).is_none() {
+                return Ok(Some(self.scan_plain(buf)));
+            }
             return Ok(Some(self.scan(&buf, !whole)));
         }
+    }
+
+    /// Split a buffer without quotes into records on all threads: it is
+    /// cut into pieces at newlines, each piece is scanned on its own, and
+    /// the pieces' row and line counts are added up in order, so rows and
+    /// lines are numbered as a scan from the start would number them.
+    fn scan_plain(&mut self, buf: Vec<u8>) -> Chunk {
+        self.scan_plain_in(buf, 1 << 16)
+    }
+
+    /// [`CsvChunks::scan_plain`] with pieces of at least `min_piece` bytes.
+    fn scan_plain_in(&mut self, buf: Vec<u8>, min_piece: usize) -> Chunk {
+        let end = if self.eof {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
+        };
+        let pieces = cut_at_newlines(&buf[..end], rayon::current_num_threads() * 4, min_piece);
+        let fields = self.names.len();
+        let scans: Vec<PlainPiece> = pieces
+            .par_iter()
+            .map(|&(from, to)| PlainPiece::scan(&buf, from, to, fields))
+            .collect();
+        let records: usize = scans.iter().map(|p| p.starts.len()).sum();
+        let mut chunk = Chunk {
+            plain: true,
+            starts: Vec::with_capacity(records),
+            ends: Vec::with_capacity(records),
+            rows: Vec::with_capacity(records),
+            lines: Vec::with_capacity(records),
+            ..Chunk::default()
+        };
+        for piece in scans {
+            let (row0, line0) = (self.next_row, self.next_line);
+            chunk.starts.extend_from_slice(&piece.starts);
+            chunk.ends.extend_from_slice(&piece.ends);
+            chunk
+                .rows
+                .extend(piece.rows.iter().map(|&r| row0 + u64::from(r)));
+            chunk
+                .lines
+                .extend(piece.lines.iter().map(|&l| line0 + u64::from(l)));
+            for bad in piece.bad {
+                let record = &buf[bad.start..bad.end];
+                let error = RowError {
+                    path: self.path.clone(),
+                    line: Some(line0 + u64::from(bad.line)),
+                    ..RowError::new(
+                        row0 + u64::from(bad.row),
+                        "(record)",
+                        &String::from_utf8_lossy(record),
+                        if bad.fields.is_some() {
+                            Reason::WrongFieldCount
+                        } else {
+                            Reason::BadValue
+                        },
+                    )
+                };
+                chunk.bad.push(match bad.fields {
+                    Some(found) => {
+                        error.with_detail(format!("expected {fields} fields, found {found}"))
+                    }
+                    None => error.with_detail(format!(
+                        "not valid UTF-8 at byte {}",
+                        std::str::from_utf8(record)
+                            .err()
+                            .map_or(0, |e| e.valid_up_to())
+                    )),
+                });
+            }
+            self.next_row += u64::from(piece.records);
+            self.next_line += u64::from(piece.newlines);
+        }
+        self.carry = buf[end..].to_vec();
+        self.bytes_done += end as u64;
+        chunk.bytes = buf;
+        chunk.bytes.truncate(end);
+        chunk
     }
 
     /// Split `buf` into records, check each, keep the clean ones, and
@@ -400,6 +494,7 @@ impl CsvChunks {
             }
             chunk.starts.push(chunk.bytes.len());
             chunk.bytes.extend_from_slice(record);
+            chunk.ends.push(chunk.bytes.len());
             chunk.bytes.push(b'\n');
             chunk.rows.push(row);
             chunk.lines.push(line);
@@ -407,6 +502,106 @@ impl CsvChunks {
         self.carry = buf[pos..].to_vec();
         self.bytes_done += pos as u64;
         chunk
+    }
+}
+
+/// Cut `bytes` into about `pieces` spans of at least `min_piece` bytes
+/// that each end just past a newline (the last one at the end of `bytes`).
+fn cut_at_newlines(bytes: &[u8], pieces: usize, min_piece: usize) -> Vec<(usize, usize)> {
+    let step = (bytes.len() / pieces.max(1)).max(min_piece).max(1);
+    let mut spans = Vec::with_capacity(pieces + 1);
+    let mut from = 0;
+    while from < bytes.len() {
+        let aim = from + step;
+        let to = if aim >= bytes.len() {
+            bytes.len()
+        } else {
+            memchr::memchr(b'\n', &bytes[aim..]).map_or(bytes.len(), |i| aim + i + 1)
+        };
+        spans.push((from, to));
+        from = to;
+    }
+    spans
+}
+
+/// A record of a plain piece that cannot be read: the wrong number of
+/// fields (`fields` holds how many), or invalid UTF-8 (`fields` is `None`).
+struct PlainBad {
+    start: usize,
+    end: usize,
+    row: u32,
+    line: u32,
+    fields: Option<usize>,
+}
+
+/// The records of one span of a plain chunk, numbered from the span's
+/// start: `rows` counts records (blank lines are not rows), `lines` counts
+/// newlines.
+struct PlainPiece {
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+    rows: Vec<u32>,
+    lines: Vec<u32>,
+    bad: Vec<PlainBad>,
+    records: u32,
+    newlines: u32,
+}
+
+impl PlainPiece {
+    fn scan(buf: &[u8], from: usize, to: usize, fields: usize) -> PlainPiece {
+        let span = &buf[from..to];
+        let all_utf8 = std::str::from_utf8(span).is_ok();
+        let guess = span.len() / 64 + 1;
+        let mut piece = PlainPiece {
+            starts: Vec::with_capacity(guess),
+            ends: Vec::with_capacity(guess),
+            rows: Vec::with_capacity(guess),
+            lines: Vec::with_capacity(guess),
+            bad: Vec::new(),
+            records: 0,
+            newlines: 0,
+        };
+        let mut start = from;
+        while start < to {
+            let newline = memchr::memchr(b'\n', &buf[start..to]).map(|i| start + i);
+            let next = newline.map_or(to, |i| i + 1);
+            let mut end = newline.unwrap_or(to);
+            while end > start && matches!(buf[end - 1], b'\r' | b'\n') {
+                end -= 1;
+            }
+            let line = piece.newlines;
+            piece.newlines += 1;
+            if end > start {
+                let row = piece.records;
+                piece.records += 1;
+                let record = &buf[start..end];
+                let found = memchr::memchr_iter(b',', record).count() + 1;
+                if found != fields {
+                    piece.bad.push(PlainBad {
+                        start,
+                        end,
+                        row,
+                        line,
+                        fields: Some(found),
+                    });
+                } else if !all_utf8 && std::str::from_utf8(record).is_err() {
+                    piece.bad.push(PlainBad {
+                        start,
+                        end,
+                        row,
+                        line,
+                        fields: None,
+                    });
+                } else {
+                    piece.starts.push(start);
+                    piece.ends.push(end);
+                    piece.rows.push(row);
+                    piece.lines.push(line);
+                }
+            }
+            start = next;
+        }
+        piece
     }
 }
 
@@ -449,6 +644,13 @@ pub(crate) fn parse_chunk<'c>(
     let n = chunk.rows.len();
     if n == 0 {
         return Batch::empty(wanted.len());
+    }
+    if chunk.plain {
+        return Batch {
+            cols: split_plain(chunk, wanted),
+            rows: chunk.rows.clone(),
+            lines: Some(chunk.lines.clone()),
+        };
     }
     let read = || -> Option<DataFrame> {
         let schema: Schema = (0..file_fields)
@@ -498,14 +700,63 @@ pub(crate) fn parse_chunk<'c>(
     }
 }
 
+/// The wanted columns of a plain chunk's records, split on commas on all
+/// threads into one grid of cells (an empty field is null, as polars reads
+/// it).
+fn split_plain<'c>(chunk: &'c Chunk, wanted: &[Option<usize>]) -> Vec<Col<'c>> {
+    let width = wanted.len().max(1);
+    // (file column, wanted column), in file order
+    let mut targets: Vec<(usize, usize)> = wanted
+        .iter()
+        .enumerate()
+        .filter_map(|(k, w)| w.map(|file| (file, k)))
+        .collect();
+    targets.sort_unstable();
+    let mut cells: Vec<Option<&'c str>> = vec![None; chunk.starts.len() * width];
+    cells
+        .par_chunks_mut(width)
+        .zip(chunk.starts.par_iter().zip(chunk.ends.par_iter()))
+        .for_each(|(row, (&start, &end))| {
+            let Ok(record) = std::str::from_utf8(&chunk.bytes[start..end]) else {
+                return; // the scan took out records that are not UTF-8
+            };
+            let mut next = targets.iter().peekable();
+            let commas = memchr::memchr_iter(b',', record.as_bytes()).chain([record.len()]);
+            let mut from = 0;
+            for (file, to) in commas.enumerate() {
+                // commas are ASCII, so every cut is at a character boundary
+                let field = record.get(from..to).unwrap_or_default();
+                from = to + 1;
+                while let Some(&&(f, k)) = next.peek() {
+                    if f != file {
+                        break;
+                    }
+                    row[k] = (!field.is_empty()).then_some(field);
+                    next.next();
+                }
+                if next.peek().is_none() {
+                    break;
+                }
+            }
+        });
+    let grid = std::sync::Arc::new(Grid { width, cells });
+    wanted
+        .iter()
+        .enumerate()
+        .map(|(k, w)| match w {
+            Some(_) => Col::Cells(std::sync::Arc::clone(&grid), k),
+            None => Col::Absent,
+        })
+        .collect()
+}
+
 /// The wanted columns of a chunk's clean records, split by the scan's rules.
 fn split_chunk<'c>(chunk: &Chunk, wanted: &[Option<usize>]) -> Vec<Col<'c>> {
     let mut cols: Vec<Vec<Option<String>>> =
         vec![Vec::with_capacity(chunk.rows.len()); wanted.len()];
-    for (k, &start) in chunk.starts.iter().enumerate() {
-        let end = chunk.starts.get(k + 1).map_or(chunk.bytes.len(), |&e| e);
+    for (&start, &end) in chunk.starts.iter().zip(&chunk.ends) {
         let text = std::str::from_utf8(&chunk.bytes[start..end]).unwrap_or_default();
-        let mut fields = split_clean(text.strip_suffix('\n').unwrap_or(text));
+        let mut fields = split_clean(text);
         for (col, w) in cols.iter_mut().zip(wanted) {
             col.push(w.and_then(|i| fields.get_mut(i).and_then(Option::take)));
         }
@@ -588,6 +839,89 @@ mod tests {
                 (18, 1, 2, None)
             ]
         );
+    }
+
+    /// What a chunk says of each row: its text or why it was taken out.
+    fn rows_of(chunk: &Chunk) -> Vec<(u64, u64, String)> {
+        let mut rows: Vec<(u64, u64, String)> = chunk
+            .starts
+            .iter()
+            .zip(&chunk.ends)
+            .zip(chunk.rows.iter().zip(&chunk.lines))
+            .map(|((&s, &e), (&row, &line))| {
+                (
+                    row,
+                    line,
+                    String::from_utf8_lossy(&chunk.bytes[s..e]).into_owned(),
+                )
+            })
+            .collect();
+        rows.extend(
+            chunk
+                .bad
+                .iter()
+                .map(|e| (e.row, e.line.unwrap_or(0), e.to_string())),
+        );
+        rows.sort();
+        rows
+    }
+
+    proptest::proptest! {
+        /// A buffer without quotes read on all threads, in pieces as small
+        /// as one record, numbers and takes out the same records as the
+        /// record-by-record scan: blank lines, CRLF, wrong field counts and
+        /// invalid UTF-8 anywhere, with or without a newline at the end.
+        #[test]
+        fn a_plain_chunk_read_in_pieces_equals_the_record_scan(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    6 => "[a-z0-9 ]{0,3},[a-z0-9.]{0,4},[a-z]{0,2}",
+                    1 => "[a-z,]{0,6}",
+                    1 => proptest::strategy::Just(String::new()),
+                    1 => proptest::strategy::Just("\r".to_string()),
+                ],
+                0..40,
+            ),
+            crlf in proptest::bool::ANY,
+            last_newline in proptest::bool::ANY,
+            bad_byte in proptest::option::of(0usize..400),
+            min_piece in 1usize..64,
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut buf = lines.join(end).into_bytes();
+            if last_newline && !buf.is_empty() {
+                buf.extend_from_slice(end.as_bytes());
+            }
+            if let Some(at) = bad_byte.filter(|&at| at < buf.len() && buf[at] != b'\n') {
+                buf[at] = 0xFF;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            std::fs::write(&path, b"a,b,c\n").unwrap();
+            let header = read_header(&path).unwrap();
+            let reader = || {
+                let mut chunks = CsvChunks::open(&path, &header, 1 << 20).unwrap();
+                chunks.eof = true;
+                chunks
+            };
+            let (mut by_record, mut by_piece) = (reader(), reader());
+            let expected = by_record.scan(&buf, false);
+            let found = by_piece.scan_plain_in(buf.clone(), min_piece);
+            proptest::prop_assert!(found.plain);
+            proptest::prop_assert_eq!(rows_of(&found), rows_of(&expected));
+            proptest::prop_assert_eq!(by_piece.next_row, by_record.next_row);
+            proptest::prop_assert_eq!(by_piece.bytes_done, by_record.bytes_done);
+            // and its fields split as polars splits the clean records
+            let wanted = [Some(2), None, Some(0), Some(1)];
+            let (mut frame, mut frame_plain) = (None, None);
+            let by_polars = parse_chunk(&expected, 3, &mut frame, &wanted);
+            let by_commas = parse_chunk(&found, 3, &mut frame_plain, &wanted);
+            for i in 0..by_polars.len() {
+                for col in 0..wanted.len() {
+                    proptest::prop_assert_eq!(by_commas.row(i).text(col), by_polars.row(i).text(col));
+                }
+            }
+        }
     }
 
     #[test]

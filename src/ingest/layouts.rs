@@ -257,6 +257,42 @@ pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xA4C6_8000, 0x0003_8D7E, 0,
 /// 28 decimal places, or more than 28 significant digits, trailing zeros of
 /// the fraction aside) is an error, never rounded.
 pub(crate) fn parse_amount(text: &str) -> Result<Decimal, Reason> {
+    match plain_amount(text.as_bytes()) {
+        Some(value) => Ok(value),
+        None => parse_written_amount(text),
+    }
+}
+
+/// The usual amount, read without allocating: digits with at most one
+/// point, 28 digits at most, no sign, not above the cap. `None` for
+/// anything else, which [`parse_written_amount`] reads (or rejects).
+fn plain_amount(bytes: &[u8]) -> Option<Decimal> {
+    let (mut mantissa, mut scale, mut digits, mut point) = (0i128, 0u32, 0u32, false);
+    for &b in bytes {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 28 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + i128::from(b - b'0');
+                scale += u32::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    // below 10^28, within a Decimal's 96 bits, and a scale of at most 28
+    let value = Decimal::from_i128_with_scale(mantissa, scale);
+    (value <= MAX_AMOUNT).then_some(value)
+}
+
+/// Any amount as written: a sign, leading zeros and fraction digits beyond
+/// what a Decimal holds are allowed where they change nothing.
+fn parse_written_amount(text: &str) -> Result<Decimal, Reason> {
     let body = text.strip_prefix('+').unwrap_or(text);
     let (negative, digits) = match body.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -623,6 +659,26 @@ mod tests {
         assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000_000i64));
         assert!(parse_amount("1000000000000000").is_ok());
         assert_eq!(parse_amount("1000000000000000.01"), Err(Reason::BadAmount));
+    }
+
+    proptest::proptest! {
+        /// The allocation-free reading of plain amounts gives what the
+        /// general one gives, scale included, wherever it answers.
+        #[test]
+        fn plain_amounts_read_as_written_amounts(text in "[0-9]{0,30}(\\.[0-9]{0,30})?") {
+            let written = parse_written_amount(&text);
+            match plain_amount(text.as_bytes()) {
+                Some(value) => {
+                    let expected = written.expect("a plain amount the general reader rejects");
+                    proptest::prop_assert_eq!(value.to_string(), expected.to_string());
+                    proptest::prop_assert_eq!(value.scale(), expected.scale());
+                }
+                None => proptest::prop_assert!(
+                    written.is_err() || text.bytes().filter(u8::is_ascii_digit).count() > 28,
+                    "{} was read by the general reader only", text
+                ),
+            }
+        }
     }
 
     #[test]
