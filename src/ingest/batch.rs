@@ -75,13 +75,31 @@ impl TimeUnit {
     }
 }
 
+/// The most columns a layout's spec has for records split as they are
+/// read ([`Plain`]).
+pub(crate) const MAX_CELLS: usize = 24;
+
+/// The records of a CSV chunk without quotes, each split on commas when it
+/// is read (on the thread that parses it, with no grid of cells in
+/// between); records at most 65,535 bytes long.
+#[derive(Debug)]
+pub(crate) struct Plain<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) starts: &'a [usize],
+    pub(crate) ends: &'a [usize],
+    /// (file column, spec column) of each column found, in file order.
+    pub(crate) targets: Vec<(usize, usize)>,
+}
+
 /// Records in the column order of a layout's spec, with each record's data
-/// row and (where known) line.
+/// row and (where known) line: in `cols`, or (`plain`) in the text of a
+/// CSV chunk.
 #[derive(Debug)]
 pub(crate) struct Batch<'a> {
     pub(crate) cols: Vec<Col<'a>>,
     pub(crate) rows: Vec<u64>,
     pub(crate) lines: Option<Vec<u64>>,
+    pub(crate) plain: Option<Plain<'a>>,
 }
 
 impl<'a> Batch<'a> {
@@ -90,6 +108,7 @@ impl<'a> Batch<'a> {
             cols: (0..columns).map(|_| Col::Absent).collect(),
             rows: Vec::new(),
             lines: None,
+            plain: None,
         }
     }
 
@@ -98,8 +117,32 @@ impl<'a> Batch<'a> {
     }
 
     pub(crate) fn row(&self, i: usize) -> Record<'_> {
-        Record { batch: self, i }
+        let cut = self.plain.as_ref().map(|plain| {
+            let record = plain
+                .text
+                .get(plain.starts[i]..plain.ends[i])
+                .unwrap_or_default();
+            let mut cells = [(0u16, 0u16); MAX_CELLS];
+            super::csv_chunks::for_each_field(record, &plain.targets, |k, from, to| {
+                // records are at most 65,535 bytes (Plain)
+                cells[k] = (from as u16, to as u16);
+            });
+            Cut { record, cells }
+        });
+        Record {
+            batch: self,
+            i,
+            cut,
+        }
     }
+}
+
+/// A plain record and the byte range of each spec column in it (empty when
+/// the column is absent or the field empty).
+#[derive(Debug, Clone, Copy)]
+struct Cut<'b> {
+    record: &'b str,
+    cells: [(u16, u16); MAX_CELLS],
 }
 
 /// One record of a batch.
@@ -107,11 +150,17 @@ impl<'a> Batch<'a> {
 pub(crate) struct Record<'b> {
     batch: &'b Batch<'b>,
     i: usize,
+    cut: Option<Cut<'b>>,
 }
 
 impl<'b> Record<'b> {
     /// The trimmed text of a column; `None` when absent, null or blank.
-    pub(crate) fn text(self, col: usize) -> Option<&'b str> {
+    pub(crate) fn text(&self, col: usize) -> Option<&'b str> {
+        if let Some(cut) = &self.cut {
+            let (from, to) = cut.cells[col];
+            let trimmed = trim(cut.record.get(usize::from(from)..usize::from(to))?);
+            return (!trimmed.is_empty()).then_some(trimmed);
+        }
         let raw = match &self.batch.cols[col] {
             Col::Absent | Col::Times(..) => None,
             Col::Cells(grid, k) => grid.cells[self.i * grid.width + k],
@@ -124,7 +173,7 @@ impl<'b> Record<'b> {
 
     /// A typed time as stored, with its unit (`1700000000000 ms`), for
     /// error messages.
-    pub(crate) fn typed_raw(self, col: usize) -> Option<String> {
+    pub(crate) fn typed_raw(&self, col: usize) -> Option<String> {
         match &self.batch.cols[col] {
             Col::Times(v, unit) => v[self.i].map(|raw| format!("{raw} {}", unit.name())),
             _ => None,
@@ -134,7 +183,7 @@ impl<'b> Record<'b> {
     /// A typed time in microseconds, when the column holds times rather
     /// than text and the value is not null; `Err` holds the raw value and
     /// unit when it does not fit in microseconds.
-    pub(crate) fn typed_time(self, col: usize) -> Option<Result<i64, String>> {
+    pub(crate) fn typed_time(&self, col: usize) -> Option<Result<i64, String>> {
         match &self.batch.cols[col] {
             Col::Times(v, unit) => v[self.i].map(|raw| {
                 unit.to_micros(raw)

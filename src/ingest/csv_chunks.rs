@@ -12,7 +12,7 @@
 //! A chunk with quotes is scanned record by record under RFC 4180 and its
 //! clean records are split by polars.
 
-use super::batch::{Batch, Col, Grid};
+use super::batch::{Batch, Col, Grid, Plain, MAX_CELLS};
 use crate::error::{Error, Reason, Result, RowError};
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -245,15 +245,18 @@ pub(crate) fn scan_record(buf: &[u8], start: usize, at_end: bool) -> Option<Scan
 /// One chunk of clean records, with the data row and line of each.
 #[derive(Debug, Default)]
 pub(crate) struct Chunk {
-    /// The clean records: newline-terminated and nothing else, ready for
-    /// polars; or, when `plain`, the bytes as read (blank lines, bad
-    /// records and line ends left in place).
+    /// The clean records, newline-terminated and nothing else, ready for
+    /// polars (not `plain`).
     pub(crate) bytes: Vec<u8>,
-    /// No quote character anywhere: split records on commas alone.
+    /// No quote character anywhere: the records are in `text` and split on
+    /// commas alone.
     pub(crate) plain: bool,
-    /// Where each clean record starts in `bytes`.
+    /// A plain chunk's text as read (blank lines, bad records and line
+    /// ends left in place).
+    pub(crate) text: String,
+    /// Where each clean record starts in `bytes` (or `text`).
     pub(crate) starts: Vec<usize>,
-    /// Where each clean record ends in `bytes`, line end excluded.
+    /// Where each clean record ends, line end excluded.
     pub(crate) ends: Vec<usize>,
     /// 0-based data row of each clean record.
     pub(crate) rows: Vec<u64>,
@@ -412,8 +415,24 @@ impl CsvChunks {
         }
         self.carry = buf[end..].to_vec();
         self.bytes_done += end as u64;
-        chunk.bytes = buf;
-        chunk.bytes.truncate(end);
+        let mut buf = buf;
+        buf.truncate(end);
+        chunk.text = match String::from_utf8(buf) {
+            Ok(text) => text,
+            Err(invalid) => {
+                // some records are not UTF-8 (taken out above): keep a
+                // copy of the clean ones, which all are
+                let bytes = invalid.into_bytes();
+                let mut clean = Vec::with_capacity(bytes.len());
+                for (start, end) in chunk.starts.iter_mut().zip(chunk.ends.iter_mut()) {
+                    let from = clean.len();
+                    clean.extend_from_slice(&bytes[*start..*end]);
+                    (*start, *end) = (from, clean.len());
+                    clean.push(b'\n');
+                }
+                String::from_utf8_lossy(&clean).into_owned()
+            }
+        };
         chunk
     }
 
@@ -646,10 +665,30 @@ pub(crate) fn parse_chunk<'c>(
         return Batch::empty(wanted.len());
     }
     if chunk.plain {
+        let short = chunk
+            .starts
+            .iter()
+            .zip(&chunk.ends)
+            .all(|(s, e)| e - s <= usize::from(u16::MAX));
+        if short && wanted.len() <= MAX_CELLS {
+            // each record is split as it is parsed, on the parsing thread
+            return Batch {
+                cols: wanted.iter().map(|_| Col::Absent).collect(),
+                rows: chunk.rows.clone(),
+                lines: Some(chunk.lines.clone()),
+                plain: Some(Plain {
+                    text: &chunk.text,
+                    starts: &chunk.starts,
+                    ends: &chunk.ends,
+                    targets: targets_of(wanted),
+                }),
+            };
+        }
         return Batch {
             cols: split_plain(chunk, wanted),
             rows: chunk.rows.clone(),
             lines: Some(chunk.lines.clone()),
+            plain: None,
         };
     }
     let read = || -> Option<DataFrame> {
@@ -697,47 +736,41 @@ pub(crate) fn parse_chunk<'c>(
         cols,
         rows: chunk.rows.clone(),
         lines: Some(chunk.lines.clone()),
+        plain: None,
     }
 }
 
 /// The wanted columns of a plain chunk's records, split on commas on all
 /// threads into one grid of cells (an empty field is null, as polars reads
 /// it).
-fn split_plain<'c>(chunk: &'c Chunk, wanted: &[Option<usize>]) -> Vec<Col<'c>> {
-    let width = wanted.len().max(1);
-    // (file column, wanted column), in file order
+/// (file column, wanted column) for every wanted column found in the file,
+/// in file order.
+fn targets_of(wanted: &[Option<usize>]) -> Vec<(usize, usize)> {
     let mut targets: Vec<(usize, usize)> = wanted
         .iter()
         .enumerate()
         .filter_map(|(k, w)| w.map(|file| (file, k)))
         .collect();
     targets.sort_unstable();
+    targets
+}
+
+/// The wanted columns of a plain chunk's records, split on commas on all
+/// threads into one grid of cells (an empty field is null, as polars reads
+/// it): for records too long, or layouts too wide, to be split as they are
+/// parsed.
+fn split_plain<'c>(chunk: &'c Chunk, wanted: &[Option<usize>]) -> Vec<Col<'c>> {
+    let width = wanted.len().max(1);
+    let targets = targets_of(wanted);
     let mut cells: Vec<Option<&'c str>> = vec![None; chunk.starts.len() * width];
     cells
         .par_chunks_mut(width)
         .zip(chunk.starts.par_iter().zip(chunk.ends.par_iter()))
         .for_each(|(row, (&start, &end))| {
-            let Ok(record) = std::str::from_utf8(&chunk.bytes[start..end]) else {
-                return; // the scan took out records that are not UTF-8
-            };
-            let mut next = targets.iter().peekable();
-            let commas = memchr::memchr_iter(b',', record.as_bytes()).chain([record.len()]);
-            let mut from = 0;
-            for (file, to) in commas.enumerate() {
-                // commas are ASCII, so every cut is at a character boundary
-                let field = record.get(from..to).unwrap_or_default();
-                from = to + 1;
-                while let Some(&&(f, k)) = next.peek() {
-                    if f != file {
-                        break;
-                    }
-                    row[k] = (!field.is_empty()).then_some(field);
-                    next.next();
-                }
-                if next.peek().is_none() {
-                    break;
-                }
-            }
+            let record = chunk.text.get(start..end).unwrap_or_default();
+            for_each_field(record, &targets, |k, from, to| {
+                row[k] = record.get(from..to).filter(|f| !f.is_empty());
+            });
         });
     let grid = std::sync::Arc::new(Grid { width, cells });
     wanted
@@ -748,6 +781,33 @@ fn split_plain<'c>(chunk: &'c Chunk, wanted: &[Option<usize>]) -> Vec<Col<'c>> {
             None => Col::Absent,
         })
         .collect()
+}
+
+/// Call `cell(wanted column, from, to)` for the byte range of each wanted
+/// field of a record without quotes (`targets` as [`targets_of`] gives).
+/// Commas are ASCII, so every range starts and ends at a character
+/// boundary.
+pub(crate) fn for_each_field(
+    record: &str,
+    targets: &[(usize, usize)],
+    mut cell: impl FnMut(usize, usize, usize),
+) {
+    let mut next = targets.iter().peekable();
+    let commas = memchr::memchr_iter(b',', record.as_bytes()).chain([record.len()]);
+    let mut from = 0;
+    for (file, to) in commas.enumerate() {
+        while let Some(&&(f, k)) = next.peek() {
+            if f != file {
+                break;
+            }
+            cell(k, from, to);
+            next.next();
+        }
+        if next.peek().is_none() {
+            break;
+        }
+        from = to + 1;
+    }
 }
 
 /// The wanted columns of a chunk's clean records, split by the scan's rules.
@@ -849,11 +909,12 @@ mod tests {
             .zip(&chunk.ends)
             .zip(chunk.rows.iter().zip(&chunk.lines))
             .map(|((&s, &e), (&row, &line))| {
-                (
-                    row,
-                    line,
-                    String::from_utf8_lossy(&chunk.bytes[s..e]).into_owned(),
-                )
+                let data = if chunk.plain {
+                    chunk.text.as_bytes()
+                } else {
+                    &chunk.bytes
+                };
+                (row, line, String::from_utf8_lossy(&data[s..e]).into_owned())
             })
             .collect();
         rows.extend(
@@ -916,9 +977,20 @@ mod tests {
             let (mut frame, mut frame_plain) = (None, None);
             let by_polars = parse_chunk(&expected, 3, &mut frame, &wanted);
             let by_commas = parse_chunk(&found, 3, &mut frame_plain, &wanted);
+            proptest::prop_assert!(by_commas.plain.is_some() || found.rows.is_empty());
+            // the grid, for records too long to be split as they are read
+            let by_grid = Batch {
+                cols: split_plain(&found, &wanted),
+                rows: found.rows.clone(),
+                lines: None,
+                plain: None,
+            };
+            proptest::prop_assert_eq!(by_commas.len(), by_polars.len());
             for i in 0..by_polars.len() {
                 for col in 0..wanted.len() {
-                    proptest::prop_assert_eq!(by_commas.row(i).text(col), by_polars.row(i).text(col));
+                    let text = by_polars.row(i).text(col);
+                    proptest::prop_assert_eq!(by_commas.row(i).text(col), text);
+                    proptest::prop_assert_eq!(by_grid.row(i).text(col), text);
                 }
             }
         }

@@ -193,6 +193,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
             cols: cols.into_iter().map(Col::Owned).collect(),
             rows,
             lines: Some(line_nos),
+            plain: None,
         };
         sink.take_batch(
             &batch,

@@ -205,6 +205,7 @@ fn read_frame(
             cols,
             rows,
             lines: None,
+            plain: None,
         }
     } else {
         let keep: Vec<usize> = (0..height).filter(|&k| bad[k].is_none()).collect();
@@ -212,6 +213,7 @@ fn read_frame(
             cols: cols.into_iter().map(|c| c.select(&keep)).collect(),
             rows: keep.iter().map(|&k| rows[k]).collect(),
             lines: None,
+            plain: None,
         }
     };
     sink.take_batch(

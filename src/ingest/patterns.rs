@@ -141,6 +141,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<Vec<LaunderingAtt
         cols: cols.into_iter().map(Col::Text).collect(),
         rows,
         lines: Some(lines),
+        plain: None,
     };
     sink.take_batch(&batch, AMLWORLD, bad, &layouts::parse_amlworld)?;
     Ok(attempts)
