@@ -26,6 +26,7 @@
 mod analysis;
 mod asset_hop;
 mod bipartite;
+mod budget;
 mod chain;
 mod cycle;
 mod fan;
@@ -41,6 +42,7 @@ mod structuring;
 
 pub use asset_hop::AssetHopDetector;
 pub use bipartite::BipartiteDetector;
+pub use budget::{analyze_bytes, shard_length_within, ANALYZE_BYTES_PER_TRANSFER};
 pub use chain::ChainDetector;
 pub use cycle::CycleDetector;
 pub use fan::{Direction, FanDetector};

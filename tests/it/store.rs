@@ -110,6 +110,57 @@ fn a_sharded_analysis_reads_the_store_part_by_part_with_the_same_results() {
 }
 
 #[test]
+fn a_store_over_the_memory_budget_is_analysed_part_by_part_with_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingest_sample(dir.path());
+    let run = |budget: &str, out: &Path, source: [&str; 2]| {
+        let out = moneytrail(&[
+            "analyze",
+            source[0],
+            source[1],
+            "--max-memory",
+            budget,
+            "--out",
+            out.to_str().unwrap(),
+            "--no-report",
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // 3,008 transfers are expected to need about 1.3 MB held at once
+    let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
+    let fits = run("2M", &whole, ["--store", &store]);
+    assert!(!fits.contains("--max-memory"), "{fits}");
+    let over = run("200K", &parts, ["--store", &store]);
+    assert!(
+        over.contains(
+            "3008 transfers are expected to need about 1.3 MiB held at once, above 200.0 KiB"
+        ) && over.contains("reading the store part by part in 4d shards"),
+        "{over}"
+    );
+    for file in ["findings.json", "findings.csv", "accounts.csv"] {
+        let a = std::fs::read(whole.join(file)).unwrap();
+        let b = std::fs::read(parts.join(file)).unwrap();
+        assert!(
+            a == b,
+            "{file} differs when read part by part for the budget"
+        );
+    }
+    // a file over the budget is analysed in memory, with the way to do better
+    let file = dir.path().join("file");
+    let note = run("200K", &file, ["--input", &sample()]);
+    assert!(
+        note.contains("to analyse it part by part: moneytrail ingest --input"),
+        "{note}"
+    );
+    let a = std::fs::read(whole.join("findings.json")).unwrap();
+    assert!(a == std::fs::read(file.join("findings.json")).unwrap());
+    let bad = moneytrail(&["analyze", "--store", &store, "--max-memory", "lots"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a size like 8G"));
+}
+
+#[test]
 fn a_time_range_reads_part_of_the_store_and_says_when_it_holds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = ingest_sample(dir.path());

@@ -668,8 +668,62 @@ pub(crate) struct AnalyzeArgs {
     /// (docs/detectors.md says why, per detector).
     #[arg(long, value_name = "DURATION")]
     pub(crate) shard: Option<Span>,
+    /// Memory an analysis may take (8G, 512M; default: half the machine's
+    /// memory). A whole --store expected to need more when held at once
+    /// (450 bytes per transfer, the most measured) is analysed part by
+    /// part, in shards of whole days enough for its size; a file expected
+    /// to need more gets a note on how to analyse it part by part. A part
+    /// also reads its detectors' overlap, so this chooses the shards; it
+    /// does not promise the peak.
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) max_memory: Option<ByteSize>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// A size in bytes, written with an optional binary unit: `8G`, `8GiB`,
+/// `512M`, `1.5G`, `4096`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ByteSize(pub(crate) u64);
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ByteSize, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let shift = match unit.trim().to_ascii_uppercase().as_str() {
+            "" | "B" => 0,
+            "K" | "KB" | "KIB" => 10,
+            "M" | "MB" | "MIB" => 20,
+            "G" | "GB" | "GIB" => 30,
+            "T" | "TB" | "TIB" => 40,
+            _ => return Err(format!("{text:?} is not a size like 8G, 512M or 4096")),
+        };
+        let value: Decimal = number
+            .parse()
+            .map_err(|_| format!("{text:?} is not a size like 8G, 512M or 4096"))?;
+        let bytes = value * Decimal::from(1u64 << shift);
+        u64::try_from(bytes.trunc())
+            .ok()
+            .filter(|&b| b > 0)
+            .map(ByteSize)
+            .ok_or_else(|| format!("{text:?} is not a size above zero that fits 64 bits"))
+    }
+}
+
+impl std::fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes = self.0 as f64;
+        match self.0 {
+            b if b >= 1 << 30 => write!(f, "{:.1} GiB", bytes / f64::from(1u32 << 30)),
+            b if b >= 1 << 20 => write!(f, "{:.1} MiB", bytes / f64::from(1u32 << 20)),
+            _ => write!(f, "{:.1} KiB", bytes / 1024.0),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -875,4 +929,25 @@ pub(crate) struct PathsArgs {
     /// completed by rates the data implies).
     #[arg(long)]
     pub(crate) fx: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByteSize;
+
+    #[test]
+    fn sizes_read_with_binary_units() {
+        let gib = 1u64 << 30;
+        assert_eq!("8G".parse(), Ok(ByteSize(8 * gib)));
+        assert_eq!("8 GiB".parse(), Ok(ByteSize(8 * gib)));
+        assert_eq!("1.5g".parse(), Ok(ByteSize(3 * gib / 2)));
+        assert_eq!("512M".parse(), Ok(ByteSize(512 << 20)));
+        assert_eq!("4096".parse(), Ok(ByteSize(4096)));
+        assert_eq!(ByteSize(3 * gib / 2).to_string(), "1.5 GiB");
+        assert_eq!(ByteSize(1_350_000).to_string(), "1.3 MiB");
+        assert_eq!(ByteSize(204_800).to_string(), "200.0 KiB");
+        for bad in ["", "G", "8X", "-1G", "0", "1e9", "99999999999T"] {
+            assert!(bad.parse::<ByteSize>().is_err(), "{bad:?} was read");
+        }
+    }
 }

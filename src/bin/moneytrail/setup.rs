@@ -47,6 +47,35 @@ pub(crate) fn sample_path() -> PathBuf {
 }
 
 /// Open the store in `dir`, the error naming it.
+/// The machine's memory in bytes (`MemTotal` of /proc/meminfo), where the
+/// system says.
+pub(crate) fn machine_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// About how many records a text file of transfers holds: its size over
+/// the mean length of the records in its first MiB. `None` for Parquet
+/// (its footer says, but a file's size says little of what it holds in
+/// memory) and for files that cannot be read.
+pub(crate) fn records_in(path: &Path) -> Option<u64> {
+    use std::io::Read;
+    let size = std::fs::metadata(path).ok()?.len();
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_end(&mut head)
+        .ok()?;
+    if head.starts_with(b"PAR1") {
+        return None;
+    }
+    let lines = memchr::memchr_iter(b'\n', &head).count().max(1) as u64;
+    Some(size * lines / head.len().max(1) as u64)
+}
+
 pub(crate) fn open_store(dir: &Path) -> anyhow::Result<Store> {
     Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))
 }

@@ -1,7 +1,7 @@
 //! `moneytrail analyze`: run every detector, print the run and the top
 //! findings, and write the results folder.
 
-use crate::args::AnalyzeArgs;
+use crate::args::{AnalyzeArgs, ByteSize};
 use crate::{output, setup};
 use moneytrail::detect::{self, DetectConfig};
 use moneytrail::learn::{Level, Model};
@@ -21,11 +21,14 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         Some(dir) => Some((dir, Model::load(dir)?)),
         None => None,
     };
-    if let (Some(length), Some(dir)) = (args.shard, &args.input.store) {
-        let whole_store = args.input.read_from.is_none() && args.input.read_until.is_none();
-        if whole_store && model.is_none() {
-            return run_from_store(args, &config, dir, length.micros());
-        }
+    let whole_store = args.input.read_from.is_none() && args.input.read_until.is_none();
+    let by_parts = whole_store && model.is_none();
+    let length = match args.shard {
+        Some(length) => Some(length.micros()),
+        None => shards_for_memory(args, by_parts)?,
+    };
+    if let (Some(length), Some(dir), true) = (length, &args.input.store, by_parts) {
+        return run_from_store(args, &config, dir, length);
     }
     let started = Instant::now();
     let loaded = setup::load(&args.input)?;
@@ -77,6 +80,60 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         html: true,
     };
     write_and_print(args, &config, &data, &analysis, &run)
+}
+
+/// The shard length for reading a store part by part when the analysis
+/// held at once is expected to exceed `--max-memory` (by default half the
+/// machine's memory); `None` to analyse in memory. A file, or a store that
+/// cannot be read part by part (`by_parts` false), over the budget gets a
+/// note on stderr instead.
+fn shards_for_memory(args: &AnalyzeArgs, by_parts: bool) -> anyhow::Result<Option<i64>> {
+    let budget = match args.max_memory {
+        Some(size) => size,
+        None => match setup::machine_memory() {
+            Some(bytes) => ByteSize(bytes / 2),
+            None => return Ok(None),
+        },
+    };
+    let expected = |transfers: u64| ByteSize(detect::analyze_bytes(transfers));
+    if let Some(dir) = &args.input.store {
+        let store = setup::open_store(dir)?;
+        let manifest = store.manifest();
+        let times = [&manifest.first_time, &manifest.last_time].map(|t| {
+            t.as_deref()
+                .and_then(|t| moneytrail::time::parse_time(t).ok())
+        });
+        let span = match times {
+            [Some(first), Some(last)] => last - first,
+            _ => 0,
+        };
+        let Some(length) = detect::shard_length_within(manifest.transfers, span, budget.0) else {
+            return Ok(None);
+        };
+        let over = format!(
+            "{} transfers are expected to need about {} held at once, above {budget} (--max-memory)",
+            manifest.transfers,
+            expected(manifest.transfers)
+        );
+        if by_parts {
+            eprintln!("note: {over}: reading the store part by part in {length} shards (as --shard {length})");
+            return Ok(Some(length.micros()));
+        }
+        eprintln!("note: {over}; --model, --read-from and --read-until need it held at once, so it is analysed in memory");
+    } else if let Some(file) = &args.input.input {
+        let Some(records) = setup::records_in(file) else {
+            return Ok(None);
+        };
+        if detect::analyze_bytes(records) > budget.0 {
+            eprintln!(
+                "note: {} holds about {records} transfers, expected to need about {} held at once, above {budget} (--max-memory); to analyse it part by part: moneytrail ingest --input {} --store DIR, then moneytrail analyze --store DIR",
+                file.display(),
+                expected(records),
+                file.display()
+            );
+        }
+    }
+    Ok(None)
 }
 
 /// What a run loaded and scored, for its output.
