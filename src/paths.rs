@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
+use std::ops::Bound;
 
 /// Bounds of a path search.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,32 @@ pub struct PathOptions {
     pub limit: usize,
     /// Search steps per first hop: 200,000.
     pub max_steps_per_start: usize,
+    /// Only paths whose first transfer is at or after this time
+    /// (microseconds since the epoch): none.
+    pub since_us: Option<i64>,
+    /// Only paths whose first transfer is before this time: none.
+    pub until_us: Option<i64>,
+}
+
+impl PathOptions {
+    /// The time every transfer of every path found lies in: from `since`
+    /// to `until` plus the window (open where they are not set). Data
+    /// outside it cannot change the paths found, so a store need not read
+    /// it.
+    ///
+    /// ```
+    /// use moneytrail::paths::PathOptions;
+    /// use moneytrail::time::{Span, DAY};
+    /// let o = PathOptions { since_us: Some(10 * DAY), until_us: Some(12 * DAY), window: Span::days(3), ..PathOptions::default() };
+    /// assert_eq!(o.horizon(), (Some(10 * DAY), Some(15 * DAY)));
+    /// ```
+    pub fn horizon(&self) -> (Option<i64>, Option<i64>) {
+        (
+            self.since_us,
+            self.until_us
+                .map(|u| u.saturating_add(self.window.micros())),
+        )
+    }
 }
 
 impl Default for PathOptions {
@@ -48,6 +75,8 @@ impl Default for PathOptions {
             min_retention: 0.0,
             limit: 100,
             max_steps_per_start: 200_000,
+            since_us: None,
+            until_us: None,
         }
     }
 }
@@ -123,7 +152,11 @@ pub fn find_paths(
             }
         }
     }
-    let firsts = g.outgoing(from, ..);
+    let starts = (
+        options.since_us.map_or(Bound::Unbounded, Bound::Included),
+        options.until_us.map_or(Bound::Unbounded, Bound::Excluded),
+    );
+    let firsts = g.outgoing(from, starts);
     let results: Vec<(Vec<Path>, bool)> = firsts
         .transfer
         .par_iter()
@@ -272,6 +305,19 @@ pub fn why_no_path(
     }
     let most = (options.max_hops * 2).max(12);
     let probe = |o: PathOptions| find_paths(data, from, to, &PathOptions { limit: 1, ..o });
+    if options.since_us.is_some() || options.until_us.is_some() {
+        let any_start = probe(PathOptions {
+            since_us: None,
+            until_us: None,
+            ..options.clone()
+        });
+        if let Some(p) = any_start.paths.first() {
+            return format!(
+                "a path exists whose first transfer, at {}, is outside --since/--until",
+                crate::time::to_rfc3339(data.time(p.transfers[0]))
+            );
+        }
+    }
     for hops in options.max_hops + 1..=most {
         let found = probe(PathOptions {
             max_hops: hops,
@@ -478,6 +524,64 @@ mod tests {
             }
             let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| find_paths(&data, from, to, &options));
             prop_assert_eq!(one, found);
+        }
+
+        /// Paths with their first transfer in [since, until) are the
+        /// unbounded search's paths that start there, and the same found in
+        /// only the transfers of the horizon (as a store reads them).
+        #[test]
+        fn bounded_starts_find_the_paths_starting_there_in_the_horizon_alone(
+            edges in prop::collection::vec((0u8..7, 0u8..7, 0u8..40), 1..60),
+            since in proptest::option::of(0i64..40),
+            length in proptest::option::of(0i64..20),
+        ) {
+            let pay = |k: &mut Kit, keep: &dyn Fn(i64) -> bool| {
+                for &(a, b, t) in &edges {
+                    let t = i64::from(t) * H;
+                    if keep(t) {
+                        k.pay(&format!("n{a}"), &format!("n{b}"), t, 100);
+                    }
+                }
+                // both ends known even when the horizon holds none of theirs
+                k.pay("n0", "z", 1000 * H, 1);
+                k.pay("n1", "z", 1000 * H, 1);
+            };
+            let window = Span::hours(30);
+            let options = PathOptions {
+                max_hops: 4,
+                window,
+                limit: 10_000,
+                since_us: since.map(|s| s * H),
+                until_us: since.zip(length).map(|(s, n)| (s + n) * H),
+                ..PathOptions::default()
+            };
+            let (lo, hi) = options.horizon();
+            let in_horizon = |t: i64| lo.is_none_or(|lo| t >= lo) && hi.is_none_or(|hi| t < hi);
+            let (mut whole, mut part) = (Kit::new(), Kit::new());
+            pay(&mut whole, &|_| true);
+            pay(&mut part, &|t| in_horizon(t) && t < 1000 * H);
+            let (gw, gp) = (whole.graph(), part.graph());
+            let (dw, dp) = (Kit::valued(&gw), Kit::valued(&gp));
+            let ends = |g: &crate::graph::FlowGraph| {
+                let l = g.ledger();
+                (l.account_id("n0").unwrap(), l.account_id("n1").unwrap())
+            };
+            let unbounded = find_paths(&dw, ends(&gw).0, ends(&gw).1, &PathOptions { since_us: None, until_us: None, ..options.clone() });
+            let starts = |l: &crate::Ledger, p: &Path| {
+                let t = l.times_us()[p.transfers[0].index()];
+                options.since_us.is_none_or(|s| t >= s) && options.until_us.is_none_or(|u| t < u)
+            };
+            let times = |l: &crate::Ledger, paths: &[Path]| -> Vec<Vec<(i64, String, String)>> {
+                paths.iter().map(|p| p.transfers.iter().map(|t| {
+                    let x = t.index();
+                    (l.times_us()[x], l.account(l.froms()[x]).key.clone(), l.account(l.tos()[x]).key.clone())
+                }).collect()).collect()
+            };
+            let expected: Vec<Path> = unbounded.paths.iter().filter(|p| starts(gw.ledger(), p)).cloned().collect();
+            let bounded = find_paths(&dw, ends(&gw).0, ends(&gw).1, &options);
+            prop_assert_eq!(&bounded.paths, &expected);
+            let alone = find_paths(&dp, ends(&gp).0, ends(&gp).1, &options);
+            prop_assert_eq!(times(gp.ledger(), &alone.paths), times(gw.ledger(), &expected));
         }
     }
 }

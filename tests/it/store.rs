@@ -161,6 +161,59 @@ fn a_store_over_the_memory_budget_is_analysed_part_by_part_with_the_same_results
 }
 
 #[test]
+fn paths_from_a_store_read_only_their_horizon_and_find_what_the_file_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ingest_sample(dir.path());
+    let paths = |source: [&str; 2], since: &str| {
+        let out = moneytrail(&[
+            "paths",
+            source[0],
+            source[1],
+            "--from",
+            "GB-NB-M0570",
+            "--to",
+            "GB-NB-M0576",
+            "--window",
+            "1d",
+            "--since",
+            since,
+            "--until",
+            "2024-03-20T06:00:00Z",
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let sample = sample();
+    let (on_file, _) = paths(["--input", &sample], "2024-03-19");
+    assert!(on_file.starts_with("1 time-respecting path"), "{on_file}");
+    let (on_store, note) = paths(["--store", &store], "2024-03-19");
+    assert_eq!(on_store, on_file);
+    // the horizon: 2024-03-19 to 2024-03-21T06:00, three daily partitions
+    assert!(
+        note.contains("read 3 of 30 partitions")
+            && note.contains("2024-03-19T00:00:00Z to 2024-03-21T06:00:00Z"),
+        "{note}"
+    );
+    // a path that starts before --since: the file says so, the store says
+    // what it looked at
+    let (late_file, _) = paths(["--input", &sample], "2024-03-19T08:00:00Z");
+    assert!(
+        late_file.contains("a path exists whose first transfer, at 2024-03-19T07:00:00Z, is outside --since/--until"),
+        "{late_file}"
+    );
+    let (late_store, _) = paths(["--store", &store], "2024-03-19T08:00:00Z");
+    assert!(
+        late_store.starts_with("0 time-respecting paths")
+            && late_store
+                .contains("none: looking only at the store's transfers from 2024-03-19T08:00:00Z"),
+        "{late_store}"
+    );
+}
+
+#[test]
 fn a_time_range_reads_part_of_the_store_and_says_when_it_holds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = ingest_sample(dir.path());

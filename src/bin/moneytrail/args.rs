@@ -922,6 +922,15 @@ pub(crate) struct PathsArgs {
     /// Smallest share of the previous hop each hop carries (0 to 1).
     #[arg(long, default_value_t = 0.0)]
     pub(crate) min_retention: f64,
+    /// Only paths whose first transfer is at or after this time (RFC 3339
+    /// or YYYY-MM-DD). With --store (and no --read-from/--read-until) only
+    /// the partitions of the paths' horizon are read: from --since to
+    /// --until plus the window.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) since: Option<String>,
+    /// Only paths whose first transfer is before this time.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) until: Option<String>,
     /// Reporting currency for bottlenecks.
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,

@@ -2,27 +2,43 @@
 
 use crate::args::PathsArgs;
 use crate::{output, setup};
+use anyhow::Context;
 use moneytrail::format::count;
 use moneytrail::paths::{find_paths, why_no_path, PathOptions};
 use moneytrail::FlowGraph;
 use std::io::Write;
 
 pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
-    let loaded = setup::load(&args.input)?;
-    let graph = FlowGraph::new(loaded.ledger);
-    let l = graph.ledger();
-    let (from, to) = (
-        setup::account_id(l, &args.from)?,
-        setup::account_id(l, &args.to)?,
-    );
-    let data = setup::valued(&graph, &args.input, args.fx.as_ref(), &args.currency)?;
+    let time = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<i64>> {
+        text.as_deref()
+            .map(|t| moneytrail::time::parse_time(t).map_err(|e| anyhow::anyhow!("{flag}: {e}")))
+            .transpose()
+    };
     let options = PathOptions {
         max_hops: args.max_hops,
         window: args.window,
         limit: args.limit,
         min_amount: args.min_amount,
         min_retention: args.min_retention,
+        since_us: time(&args.since, "--since")?,
+        until_us: time(&args.until, "--until")?,
         ..PathOptions::default()
+    };
+    let (loaded, whole_fx) = load_horizon(args, &options)?;
+    let horizon_read = whole_fx.is_some();
+    let graph = FlowGraph::new(loaded.ledger);
+    let l = graph.ledger();
+    let (from, to) = (
+        setup::account_id(l, &args.from)?,
+        setup::account_id(l, &args.to)?,
+    );
+    let data = match whole_fx {
+        Some(fx) => {
+            let data = moneytrail::Valued::new(&graph, fx);
+            setup::warn_unpriced(&data);
+            data
+        }
+        None => setup::valued(&graph, &args.input, args.fx.as_ref(), &args.currency)?,
     };
     let found = find_paths(&data, from, to, &options);
     let mut out = output::stdout();
@@ -41,7 +57,19 @@ pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
         }
     )?;
     if found.paths.is_empty() {
-        writeln!(out, "none: {}", why_no_path(&data, from, to, &options))?;
+        let why = why_no_path(&data, from, to, &options);
+        if horizon_read {
+            let (since, until) = options.horizon();
+            let show = |t: Option<i64>| t.map_or("-".to_string(), moneytrail::time::to_rfc3339);
+            writeln!(
+                out,
+                "none: looking only at the store's transfers from {} to {} (the paths' horizon): {why}",
+                show(since),
+                show(until)
+            )?;
+        } else {
+            writeln!(out, "none: {why}")?;
+        }
     }
     for (i, p) in found.paths.iter().enumerate() {
         writeln!(
@@ -66,4 +94,41 @@ pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// The input, and with a store bounded by --since/--until (and no
+/// --read-from/--read-until) only the paths' horizon of it, with the
+/// whole store's rates, so that the paths are those a whole read finds.
+fn load_horizon(
+    args: &PathsArgs,
+    options: &PathOptions,
+) -> anyhow::Result<(moneytrail::ingest::Loaded, Option<moneytrail::fx::FxTable>)> {
+    let (since_us, until_us) = options.horizon();
+    let input = &args.input;
+    let bounded = since_us.is_some() || until_us.is_some();
+    let (Some(dir), true, None, None) =
+        (&input.store, bounded, &input.read_from, &input.read_until)
+    else {
+        return Ok((setup::load(input)?, None));
+    };
+    let store = setup::open_store(dir)?;
+    let range = moneytrail::store::TimeRange { since_us, until_us };
+    let loaded = store
+        .load(&range)
+        .with_context(|| format!("cannot read the store {}", dir.display()))?;
+    let show = |t: Option<i64>| t.map_or("-".to_string(), moneytrail::time::to_rfc3339);
+    for note in &loaded.report.notes {
+        eprintln!(
+            "note: {note}: the paths' horizon, {} to {}",
+            show(since_us),
+            show(until_us)
+        );
+    }
+    let fx = setup::whole_fx(
+        &store,
+        &store.manifest_path(),
+        args.fx.as_ref(),
+        &args.currency,
+    )?;
+    Ok((loaded, Some(fx)))
 }
