@@ -116,7 +116,8 @@ class Transfers:
         Decimal); ``shard`` a duration such as ``"7d"`` to run in time
         shards, with the same findings; ``model`` a folder written by
         :meth:`train`, to score every transfer (``Analysis.transfer_scores``)
-        as ``analyze --model`` does."""
+        or, for a model trained on account labels, every account
+        (``Analysis.account_scores``) as ``analyze --model`` does."""
         merged: Dict[str, Any] = dict(config or {})
         if detectors is not None:
             merged["enabled"] = list(detectors)

@@ -94,6 +94,15 @@ class Analysis:
         return None if made is None else table(made)
 
     @property
+    def account_scores(self) -> Optional[pl.DataFrame]:
+        """With an account-level model (trained on account labels such as
+        AMLSim's nodes.csv): every scored account, highest score first
+        (``account, score, flagged, reasons``), as account_scores.csv;
+        ``None`` otherwise."""
+        made = self._native.account_scores_parquet()
+        return None if made is None else table(made)
+
+    @property
     def table(self) -> str:
         """The per-detector table `moneytrail analyze` prints."""
         return self._native.table()

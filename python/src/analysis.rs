@@ -8,8 +8,10 @@ use crate::records::json;
 use crate::table::Table;
 use moneytrail::detect::{self, DetectConfig};
 use moneytrail::ingest::read_truth;
-use moneytrail::learn::Model;
-use moneytrail::report::{self, AnalysisRun, FindingRecord, Picture, TransferScores};
+use moneytrail::learn::{Level, Model};
+use moneytrail::report::{
+    self, AccountScores, AnalysisRun, FindingRecord, Picture, TransferScores,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::collections::BTreeMap;
@@ -23,8 +25,10 @@ pub(crate) struct Analysis {
     pub(crate) config: DetectConfig,
     pub(crate) analysis: detect::Analysis,
     records: Vec<FindingRecord>,
-    /// The learned model's scores, when the run had a model.
+    /// The learned model's scores, when the run had a transfer-level model.
     scores: Option<TransferScores>,
+    /// The learned model's scores, when the run had an account-level model.
+    account_scores: Option<AccountScores>,
 }
 
 #[pymethods]
@@ -32,7 +36,8 @@ impl Transfers {
     /// Run the detectors. `config` is JSON with the keys of `--config`
     /// (any left out keep their defaults); `shard` a duration such as
     /// `7d` to run in time shards (same findings); `model` a folder written
-    /// by `train`, to score every transfer as `analyze --model` does.
+    /// by `train`, to score every transfer (or, for an account-level model,
+    /// every account) as `analyze --model` does.
     #[pyo3(signature = (config = None, shard = None, model = None))]
     fn analyze(
         &self,
@@ -61,17 +66,20 @@ impl Transfers {
                 None => detect::analyze(&data, &config, |_| {}),
             };
             let mut warnings = Vec::new();
-            let scores = match &model {
-                Some((dir, model)) => {
-                    let made = (&config, analysis.findings.as_slice());
-                    let name = dir.display().to_string();
-                    let (scores, said) =
+            let (mut scores, mut account_scores) = (None, None);
+            if let Some((dir, model)) = &model {
+                let made = (&config, analysis.findings.as_slice());
+                let name = dir.display().to_string();
+                if model.spec.level == Level::Account {
+                    let computed = AccountScores::compute(model, &name, &data, made);
+                    account_scores = Some(computed.map_err(to_py)?);
+                } else {
+                    let (computed, said) =
                         TransferScores::compute(model, &name, &data, made).map_err(to_py)?;
                     warnings = said;
-                    Some(scores)
+                    scores = Some(computed);
                 }
-                None => None,
-            };
+            }
             let records = FindingRecord::all(&analysis.findings, &data);
             let mut analysis = analysis;
             analysis.warnings.extend(warnings);
@@ -82,6 +90,7 @@ impl Transfers {
                 analysis,
                 records,
                 scores,
+                account_scores,
             })
         })
     }
@@ -173,7 +182,7 @@ impl Analysis {
                     load: &self.books.report,
                     seconds_load: self.books.seconds_load,
                     model: self.scores.as_ref(),
-                    account_model: None,
+                    account_model: self.account_scores.as_ref(),
                 },
                 &options,
             )
@@ -224,6 +233,44 @@ impl Analysis {
                 order
                     .iter()
                     .map(|&x| std::mem::take(&mut reasons[x]))
+                    .collect(),
+            );
+        table.parquet(py).map(Some)
+    }
+
+    /// Every scored account's model score (`None` without an account-level
+    /// model), as account_scores.csv: highest score first (ties by key),
+    /// with the account key, score, flagged at the model's threshold, and
+    /// for flagged accounts the features that raised the score most, in
+    /// words.
+    fn account_scores_parquet(&self, py: Python<'_>) -> PyResult<Option<Py<PyBytes>>> {
+        let Some(scores) = &self.account_scores else {
+            return Ok(None);
+        };
+        let l = self.books.graph.ledger();
+        let key = |r: usize| l.account(scores.accounts[r]).key.as_str();
+        let mut order: Vec<usize> = (0..scores.accounts.len()).collect();
+        order.sort_by(|&a, &b| {
+            scores.score[b]
+                .total_cmp(&scores.score[a])
+                .then_with(|| key(a).cmp(key(b)))
+        });
+        let mut reasons: Vec<Vec<String>> = vec![Vec::new(); scores.accounts.len()];
+        for (r, why) in &scores.reasons {
+            reasons[*r] = why.iter().map(|x| x.words.clone()).collect();
+        }
+        let table = Table::new(order.len())
+            .texts("account", order.iter().map(|&r| Some(key(r))).collect())
+            .f64s("score", order.iter().map(|&r| scores.score[r]).collect())
+            .bools(
+                "flagged",
+                order.iter().map(|&r| scores.flagged[r]).collect(),
+            )
+            .text_lists(
+                "reasons",
+                order
+                    .iter()
+                    .map(|&r| std::mem::take(&mut reasons[r]))
                     .collect(),
             );
         table.parquet(py).map(Some)

@@ -96,6 +96,7 @@ impl Transfers {
                 serde_json::to_value(&trained.metrics).map_err(|e| argument(e.to_string()))?;
             record["input"] = self.books.report.path.display().to_string().into();
             record["labels"] = source.into();
+            record["level"] = labels.level().noun().into();
             record["seed"] = seed.into();
             let text =
                 serde_json::to_string_pretty(&record).map_err(|e| argument(e.to_string()))?;

@@ -357,6 +357,59 @@ def test_train_then_score_equals_the_cli(cli, tmp_path):
         moneytrail.sample().train(tmp_path / "nolabels", labels="no-such-file.json")
 
 
+def amlsim_set(folder):
+    """An AMLSim sample-layout set with nodes.csv beside it: every fifth
+    of 300 accounts is a mule (labelled) that gathers from six payers and
+    passes almost all of it on the next day; the others pay one or two
+    regular counterparties (as tests/it/learn.rs builds it)."""
+    folder.mkdir()
+    state = [17]
+
+    def draw(m):
+        state[0] = (state[0] * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        return (state[0] >> 33) % m
+
+    rows, nodes = ["sourceNodeId,targetNodeId,value,time"], ["nodeid,isFraud,init_balance,fraudStep"]
+    for a in range(300):
+        start, mule = a // 3, a % 5 == 0
+        nodes.append(f"{a},{int(mule)},1000,{start if mule else 0}")
+        if mule:
+            total = 0
+            for k in range(6):
+                amount = 900 + draw(200)
+                total += amount
+                rows.append(f"{1000 + a * 10 + k},{a},{amount},{start}")
+            rows.append(f"{a},{5000 + a},{total * 95 // 100},{start + 1}")
+        else:
+            for k in range(1 + draw(2)):
+                rows.append(f"{a},{(a + 1 + k) % 300},{50 + draw(400)},{start + k}")
+    (folder / "nodes.csv").write_text("\n".join(nodes) + "\n")
+    path = folder / "transactions.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_an_account_level_model_scores_accounts_as_the_cli(cli, tmp_path):
+    path = amlsim_set(tmp_path / "amlsim")
+    labelled = moneytrail.load(path)
+    metrics = labelled.train(tmp_path / "model", labels=path.with_name("nodes.csv"), rounds=40)
+    assert metrics["level"] == "account" and metrics["validation"]["f1"] > 0.9
+    analysis = labelled.analyze(model=tmp_path / "model")
+    assert analysis.transfer_scores is None
+    scores = analysis.account_scores
+    cli("analyze", "--input", path, "--model", tmp_path / "model", "--out", tmp_path / "out", "--no-report")
+    expected = pl.read_csv(tmp_path / "out" / "account_scores.csv", schema_overrides={"account": pl.Utf8})
+    assert scores["account"].to_list() == expected["account"].to_list()
+    assert scores["flagged"].cast(pl.Int64).to_list() == expected["flagged"].to_list()
+    assert (scores["score"].round(6) - expected["score"]).abs().max() < 1e-9
+    joined = ["; ".join(r) for r in scores["reasons"].to_list()]
+    assert joined == expected["reasons"].fill_null("").to_list()
+    flagged = scores.filter(pl.col("flagged"))
+    assert flagged.height > 0 and all(len(r) > 0 for r in flagged["reasons"].to_list())
+    assert "account_scores.csv" in analysis.write(tmp_path / "py-out", html=False)
+    assert moneytrail.sample().analyze().account_scores is None
+
+
 UTXO = SAMPLE.with_name("sample_utxo.jsonl")
 TAGS = SAMPLE.with_name("sample_tags.csv")
 
