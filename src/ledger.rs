@@ -710,6 +710,12 @@ impl LedgerBuilder {
         self.ledger.account_index.get(key).copied()
     }
 
+    /// The id of the asset with this code (or name) if it is already
+    /// known (a read-only lookup, as [`known_account`](Self::known_account)).
+    pub fn known_asset(&self, code: &str) -> Option<AssetId> {
+        self.ledger.asset_index.get(code).copied()
+    }
+
     /// The id of the account with this key, adding a bank account if new.
     pub fn account(&mut self, key: &str) -> AccountId {
         if let Some(&id) = self.ledger.account_index.get(key) {

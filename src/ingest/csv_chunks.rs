@@ -273,6 +273,8 @@ pub(crate) struct CsvChunks {
     names: Vec<String>,
     chunk_bytes: usize,
     carry: Vec<u8>,
+    /// A buffer to read the next chunk into.
+    spare: Vec<u8>,
     eof: bool,
     next_row: u64,
     next_line: u64,
@@ -292,6 +294,7 @@ impl CsvChunks {
             names: header.names.clone(),
             chunk_bytes: chunk_bytes.max(1),
             carry: Vec::new(),
+            spare: Vec::new(),
             eof: false,
             next_row: 0,
             next_line: 2,
@@ -307,7 +310,12 @@ impl CsvChunks {
     /// The next chunk, or `None` at the end of the file.
     pub(crate) fn next_chunk(&mut self) -> Result<Option<Chunk>> {
         loop {
-            let mut buf = std::mem::take(&mut self.carry);
+            // the last chunk's buffer, when given back, saves the kernel
+            // clearing fresh pages for every chunk
+            let mut buf = std::mem::take(&mut self.spare);
+            buf.clear();
+            buf.extend_from_slice(&self.carry);
+            self.carry.clear();
             while !self.eof && buf.len() < self.chunk_bytes {
                 let want = self.chunk_bytes - buf.len();
                 let before = buf.len();
@@ -338,7 +346,21 @@ impl CsvChunks {
             if whole && memchr::memchr(b'"', &buf).is_none() {
                 return Ok(Some(self.scan_plain(buf)));
             }
-            return Ok(Some(self.scan(&buf, !whole)));
+            let chunk = self.scan(&buf, !whole);
+            self.spare = buf;
+            return Ok(Some(chunk));
+        }
+    }
+
+    /// Take back a chunk's buffer for the next one.
+    pub(crate) fn recycle(&mut self, chunk: Chunk) {
+        let bytes = if chunk.plain {
+            chunk.text.into_bytes()
+        } else {
+            chunk.bytes
+        };
+        if bytes.capacity() > self.spare.capacity() {
+            self.spare = bytes;
         }
     }
 

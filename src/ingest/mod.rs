@@ -551,6 +551,8 @@ where
         let mut frame = None;
         let batch = csv_chunks::parse_chunk(&chunk, header.names.len(), &mut frame, &wanted);
         sink.take_batch(&batch, layout.spec(), bad, &parse)?;
+        drop(batch);
+        chunks.recycle(chunk);
         if let Some(progress) = &sink.options.progress {
             let (done, total) = chunks.progress();
             progress(done, total);
@@ -574,13 +576,22 @@ struct Sink<'o> {
     pieces: Option<Pieces<'o>>,
 }
 
+/// The ids of a parsed row's accounts (payer, payee) and assets (paid,
+/// received) that the ledger already had when its step began.
+struct Known {
+    accounts: [Option<AccountId>; 2],
+    assets: [Option<crate::model::AssetId>; 2],
+}
+
 const KNOWN_KIND: u8 = 1;
 const INFERRED_KIND: u8 = 2;
 const KNOWN_INSTITUTION: u8 = 4;
 const KNOWN_JURISDICTION: u8 = 8;
 
-/// Rows parsed in parallel per step: bounds the memory of parsed rows.
-const PARSE_STEP: usize = 1 << 16;
+/// Rows parsed in parallel per step: bounds the memory of parsed rows
+/// (about 350 bytes each), small enough that they are still in cache when
+/// they are added in order.
+const PARSE_STEP: usize = 1 << 15;
 
 impl<'o> Sink<'o> {
     fn new(path: &Path, layout: Layout, detected: bool, options: &'o LoadOptions) -> Sink<'o> {
@@ -636,6 +647,7 @@ impl<'o> Sink<'o> {
         }
         self.builder.reserve(batch.len());
         let mut start = 0;
+        let mut parsed = Vec::new();
         while start < batch.len() {
             let end = (start + PARSE_STEP).min(batch.len());
             // parse, and look up the accounts the ledger already has, in
@@ -643,15 +655,18 @@ impl<'o> Sink<'o> {
             // added one by one below, in row order, so ids do not depend
             // on the thread count
             let builder = &self.builder;
-            let parsed: Vec<_> = (start..end)
+            let default_asset = self.options.default_asset.as_str();
+            (start..end)
                 .into_par_iter()
                 .map_init(String::new, |key, i| {
                     let row = parse(batch.row(i))?;
-                    let known = [row.from, row.to].map(|k| builder.known_account(k.joined(key)));
-                    Ok((row, known))
+                    let accounts = [row.from, row.to].map(|k| builder.known_account(k.joined(key)));
+                    let assets = [row.asset_paid, row.asset_received]
+                        .map(|a| builder.known_asset(a.unwrap_or(default_asset)));
+                    Ok((row, Known { accounts, assets }))
                 })
-                .collect();
-            for (offset, result) in parsed.into_iter().enumerate() {
+                .collect_into_vec(&mut parsed);
+            for (offset, result) in parsed.drain(..).enumerate() {
                 let i = start + offset;
                 match result {
                     Ok((row, known)) => self.push(row, known, batch.rows[i] as u32),
@@ -686,11 +701,11 @@ impl<'o> Sink<'o> {
         id
     }
 
-    /// Add one parsed row; `known` holds the ids of its accounts that the
-    /// ledger had before this step.
-    fn push(&mut self, row: ParsedRow<'_>, known: [Option<AccountId>; 2], source_row: u32) {
-        let from = known[0].unwrap_or_else(|| self.intern(row.from));
-        let to = known[1].unwrap_or_else(|| self.intern(row.to));
+    /// Add one parsed row; `known` holds the ids of its accounts and
+    /// assets that the ledger had before this step.
+    fn push(&mut self, row: ParsedRow<'_>, known: Known, source_row: u32) {
+        let from = known.accounts[0].unwrap_or_else(|| self.intern(row.from));
+        let to = known.accounts[1].unwrap_or_else(|| self.intern(row.to));
         // accounts can also enter the ledger before any row (AMLSim's
         // accounts file), so the flags may not cover them yet
         let most = from.index().max(to.index());
@@ -735,8 +750,14 @@ impl<'o> Sink<'o> {
         // first asset rather than lost, and the report says so.
         let options = self.options;
         let default_asset = options.default_asset.as_str();
-        let asset_paid = self.asset(row.asset_paid.unwrap_or(default_asset));
-        let asset_received = self.asset(row.asset_received.unwrap_or(default_asset));
+        let asset_paid = match known.assets[0] {
+            Some(id) => id,
+            None => self.asset(row.asset_paid.unwrap_or(default_asset)),
+        };
+        let asset_received = match known.assets[1] {
+            Some(id) => id,
+            None => self.asset(row.asset_received.unwrap_or(default_asset)),
+        };
         // a transfer on a named chain moves tokens at both ends; the
         // channel alone does not say so (an exchange converting dollars to
         // bitcoin is a virtual-currency trade, but dollars stay fiat)
