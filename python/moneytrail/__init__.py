@@ -291,10 +291,14 @@ class Transfers:
         limit: int = 100,
         min_amount: Union[None, str, Decimal, int] = None,
         min_retention: Optional[float] = None,
+        since: Optional[str] = None,
+        until: Optional[str] = None,
         currency: str = "USD",
     ) -> Paths:
         """Time-respecting paths from ``source`` to ``target``: each hop
-        later than the one before, all within ``window``."""
+        later than the one before, all within ``window``; with ``since`` /
+        ``until`` (RFC 3339 or YYYY-MM-DD) only those whose first transfer
+        lies between them."""
         text, truncated, why = self._native.paths_json(
             source,
             target,
@@ -303,6 +307,8 @@ class Transfers:
             limit=limit,
             min_amount=_decimal_text(min_amount),
             min_retention=min_retention,
+            since=since,
+            until=until,
             currency=currency,
         )
         return Paths(text, truncated, why)

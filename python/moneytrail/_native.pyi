@@ -103,6 +103,8 @@ class Transfers:
         limit: int = 100,
         min_amount: Optional[str] = None,
         min_retention: Optional[float] = None,
+        since: Optional[str] = None,
+        until: Optional[str] = None,
         currency: str = "USD",
     ) -> Tuple[str, bool, Optional[str]]: ...
 

@@ -183,7 +183,7 @@ impl Transfers {
     /// Time-respecting paths from `source` to `target`: as JSON records,
     /// whether a budget cut the search, and why none was found.
     #[pyo3(signature = (source, target, *, max_hops = 6, window = "30d", limit = 100,
-        min_amount = None, min_retention = None, currency = "USD"))]
+        min_amount = None, min_retention = None, since = None, until = None, currency = "USD"))]
     #[allow(clippy::too_many_arguments)]
     fn paths_json(
         &self,
@@ -195,6 +195,8 @@ impl Transfers {
         limit: usize,
         min_amount: Option<&str>,
         min_retention: Option<f64>,
+        since: Option<&str>,
+        until: Option<&str>,
         currency: &str,
     ) -> PyResult<(String, bool, Option<String>)> {
         let books = &self.books;
@@ -203,6 +205,8 @@ impl Transfers {
             max_hops,
             window: Span(duration(window, "window")?),
             limit,
+            since_us: since.map(|t| time(t, "since")).transpose()?,
+            until_us: until.map(|t| time(t, "until")).transpose()?,
             ..PathOptions::default()
         };
         if let Some(m) = decimal(min_amount, "min_amount")? {

@@ -204,6 +204,13 @@ def test_paths(sample, cli):
     none = sample.paths(b, a, max_hops=1, window="1h")
     if len(none) == 0:
         assert none.why_empty
+    # paths whose first transfer lies in a day: those of the CLI's --since/--until
+    chain = sample.paths("GB-NB-M0570", "GB-NB-M0576", window="1d", since="2024-03-19", until="2024-03-20")
+    assert len(chain) == 1 and chain.frame["hops"].to_list() == [6]
+    later = sample.paths("GB-NB-M0570", "GB-NB-M0576", window="1d", since="2024-03-19T08:00:00Z")
+    assert len(later) == 0 and "outside --since/--until" in later.why_empty
+    with pytest.raises(moneytrail.ArgumentError, match="since"):
+        sample.paths(a, b, since="yesterday")
 
 
 def test_store(cli, tmp_path):
