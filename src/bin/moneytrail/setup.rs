@@ -95,6 +95,16 @@ pub(crate) fn whole_fx(
     Ok(make_fx(&conversions).check(&conversions))
 }
 
+/// The whole store's rates: its FX table (or `--fx`) completed by the
+/// rates its converting transfers imply, as [`whole_fx`] reads them.
+pub(crate) fn store_fx(
+    store: &Store,
+    fx: Option<&PathBuf>,
+    currency: &str,
+) -> anyhow::Result<FxTable> {
+    whole_fx(store, &store.manifest_path(), fx, currency)
+}
+
 /// Load the input: the store (`--store`, the time `--read-from` and
 /// `--read-until` ask for), the file, or the shipped sample.
 pub(crate) fn load(args: &InputArgs) -> anyhow::Result<Loaded> {

@@ -124,11 +124,6 @@ fn load_horizon(
             show(until_us)
         );
     }
-    let fx = setup::whole_fx(
-        &store,
-        &store.manifest_path(),
-        args.fx.as_ref(),
-        &args.currency,
-    )?;
+    let fx = setup::store_fx(&store, args.fx.as_ref(), &args.currency)?;
     Ok((loaded, Some(fx)))
 }

@@ -61,12 +61,7 @@ fn up_to(
     let account = setup::account_id(&names, args.account.as_deref().unwrap_or_default())?;
     let given = given_openings(args, &names)?;
     let opening = opening_balances(&store, per_part, &given).with_context(cannot_read)?;
-    let fx = setup::whole_fx(
-        &store,
-        &store.manifest_path(),
-        args.fx.as_ref(),
-        &args.currency,
-    )?;
+    let fx = setup::store_fx(&store, args.fx.as_ref(), &args.currency)?;
     let (ledger, _) = store
         .pick(&mut |g| g.time_us <= at_us || g.from == account || g.to == account)
         .with_context(cannot_read)?;
