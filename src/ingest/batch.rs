@@ -18,7 +18,9 @@ pub(crate) enum Col<'a> {
 }
 
 /// Text cells row by row (`width` per row), borrowed from the file's
-/// bytes: a plain CSV chunk split on all threads at once.
+/// bytes: a plain CSV chunk split on all threads at once, when its records
+/// are too long or its layout too wide to be split as they are read
+/// ([`Plain`]).
 #[derive(Debug)]
 pub(crate) struct Grid<'a> {
     pub(crate) width: usize,

@@ -12,9 +12,9 @@
 //!
 //! CSV is read in chunks of whole records (64 MiB by default): each chunk's
 //! structure is checked (field count, UTF-8) with exact row and line
-//! numbers, polars splits the clean records into columns, and rayon parses
-//! the values in parallel. Memory stays bounded by one chunk's frame plus
-//! the ledger. Parquet files are read whole by polars; JSON lines are read
+//! numbers, and rayon parses the values in parallel, each record split on
+//! commas by the thread that parses it (polars splits chunks that hold
+//! quotes). Memory stays bounded by one chunk plus the ledger. Parquet files are read whole by polars; JSON lines are read
 //! in chunks and parsed with serde.
 //!
 //! # Bad rows
