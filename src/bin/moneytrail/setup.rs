@@ -46,7 +46,6 @@ pub(crate) fn sample_path() -> PathBuf {
     shipped("sample_transfers.csv")
 }
 
-/// Open the store in `dir`, the error naming it.
 /// The machine's memory in bytes (`MemTotal` of /proc/meminfo), where the
 /// system says.
 pub(crate) fn machine_memory() -> Option<u64> {
@@ -76,6 +75,7 @@ pub(crate) fn records_in(path: &Path) -> Option<u64> {
     Some(size * lines / head.len().max(1) as u64)
 }
 
+/// Open the store in `dir`, the error naming it.
 pub(crate) fn open_store(dir: &Path) -> anyhow::Result<Store> {
     Store::open(dir).with_context(|| format!("cannot open the store {}", dir.display()))
 }
@@ -105,24 +105,30 @@ pub(crate) fn store_fx(
     whole_fx(store, &store.manifest_path(), fx, currency)
 }
 
+/// The store in `dir` and its transfers of `range` (only the partitions
+/// that hold some are read), warning when there are none.
+pub(crate) fn load_store(dir: &Path, range: &TimeRange) -> anyhow::Result<(Store, Loaded)> {
+    let store = open_store(dir)?;
+    let loaded = store
+        .load(range)
+        .with_context(|| format!("cannot read the store {}", dir.display()))?;
+    if loaded.ledger.is_empty() {
+        let m = store.manifest();
+        eprintln!(
+            "warning: the store holds no transfers in the time asked for; it spans {} to {}",
+            m.first_time.as_deref().unwrap_or("-"),
+            m.last_time.as_deref().unwrap_or("-")
+        );
+    }
+    Ok((store, loaded))
+}
+
 /// Load the input: the store (`--store`, the time `--read-from` and
 /// `--read-until` ask for), the file, or the shipped sample.
 pub(crate) fn load(args: &InputArgs) -> anyhow::Result<Loaded> {
     if let Some(dir) = &args.store {
         let range = TimeRange::parse(args.read_from.as_deref(), args.read_until.as_deref())?;
-        let store = open_store(dir)?;
-        let loaded = store
-            .load(&range)
-            .with_context(|| format!("cannot read the store {}", dir.display()))?;
-        if loaded.ledger.is_empty() {
-            let m = store.manifest();
-            eprintln!(
-                "warning: the store holds no transfers in the time asked for; it spans {} to {}",
-                m.first_time.as_deref().unwrap_or("-"),
-                m.last_time.as_deref().unwrap_or("-")
-            );
-        }
-        return Ok(loaded);
+        return Ok(load_store(dir, &range)?.1);
     }
     let path = args.input.clone().unwrap_or_else(sample_path);
     let (options, bar) = load_options(&args.read, "loading");

@@ -2,7 +2,6 @@
 
 use crate::args::PathsArgs;
 use crate::{output, setup};
-use anyhow::Context;
 use moneytrail::format::count;
 use moneytrail::paths::{find_paths, why_no_path, PathOptions};
 use moneytrail::FlowGraph;
@@ -59,13 +58,10 @@ pub(crate) fn run(args: &PathsArgs) -> anyhow::Result<()> {
     if found.paths.is_empty() {
         let why = why_no_path(&data, from, to, &options);
         if horizon_read {
-            let (since, until) = options.horizon();
-            let show = |t: Option<i64>| t.map_or("-".to_string(), moneytrail::time::to_rfc3339);
             writeln!(
                 out,
-                "none: looking only at the store's transfers from {} to {} (the paths' horizon): {why}",
-                show(since),
-                show(until)
+                "none: looking only at the store's transfers from {} (the paths' horizon): {why}",
+                horizon_words(&options)
             )?;
         } else {
             writeln!(out, "none: {why}")?;
@@ -111,19 +107,21 @@ fn load_horizon(
     else {
         return Ok((setup::load(input)?, None));
     };
-    let store = setup::open_store(dir)?;
     let range = moneytrail::store::TimeRange { since_us, until_us };
-    let loaded = store
-        .load(&range)
-        .with_context(|| format!("cannot read the store {}", dir.display()))?;
-    let show = |t: Option<i64>| t.map_or("-".to_string(), moneytrail::time::to_rfc3339);
+    let (store, loaded) = setup::load_store(dir, &range)?;
     for note in &loaded.report.notes {
         eprintln!(
-            "note: {note}: the paths' horizon, {} to {}",
-            show(since_us),
-            show(until_us)
+            "note: {note}: the paths' horizon, {}",
+            horizon_words(options)
         );
     }
     let fx = setup::store_fx(&store, args.fx.as_ref(), &args.currency)?;
     Ok((loaded, Some(fx)))
+}
+
+/// `2024-03-19T00:00:00Z to 2024-03-21T06:00:00Z` (`-` for an open end).
+fn horizon_words(options: &PathOptions) -> String {
+    let show = |t: Option<i64>| t.map_or("-".to_string(), moneytrail::time::to_rfc3339);
+    let (since, until) = options.horizon();
+    format!("{} to {}", show(since), show(until))
 }
