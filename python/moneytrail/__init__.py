@@ -208,12 +208,17 @@ class Transfers:
         window: str = "1d",
         cycle_hops: Optional[int] = None,
         currency: str = "USD",
+        history: Optional[str] = "30d",
+        negative_share: Optional[float] = None,
     ) -> Dict[str, Any]:
         """Learn gradient-boosted trees from labelled transfers
         (``moneytrail train``): labels from the input's label column, or
         ``labels`` (a truth.json answer key or an AMLworld patterns file).
         The last ``validation_share`` of the data by time picks the stopping
-        round and the threshold. Saves the model and metrics.json into
+        round and the threshold; the trees learn from every laundering
+        transfer and a ``negative_share`` (0.25) sample of the others
+        (``--negative-share``). ``history`` is the window of the history
+        columns (``None``: none). Saves the model and metrics.json into
         ``out``; returns the metrics."""
         text = self._native.train(
             os.fspath(out),
@@ -224,6 +229,8 @@ class Transfers:
             window=window,
             cycle_hops=cycle_hops,
             currency=currency,
+            history=history,
+            negative_share=negative_share,
         )
         return json.loads(text)
 
@@ -263,18 +270,25 @@ class Transfers:
         cycle_hops: Optional[int] = None,
         currency: str = "USD",
         shard: Optional[str] = None,
+        history: Optional[str] = "30d",
     ) -> pl.DataFrame:
         """Features per transfer (``moneytrail features``; columns in
         docs/features.md): one row per transfer, ``row`` first, each
-        endpoint's activity within ``window`` and what the detectors say
-        about the transfer. With ``shard`` (``"7d"``) they are computed
+        endpoint's activity within ``window`` and its history within
+        ``history`` (``None``: no history columns), and what the detectors
+        say about the transfer. With ``shard`` (``"7d"``) they are computed
         time shard by time shard, the detectors too (``features
         --shard``): the same values."""
         handle, path = tempfile.mkstemp(prefix="moneytrail-features-", suffix=".parquet")
         os.close(handle)
         try:
             for warning in self._native.features_file(
-                path, window=window, cycle_hops=cycle_hops, currency=currency, shard=shard
+                path,
+                window=window,
+                cycle_hops=cycle_hops,
+                currency=currency,
+                shard=shard,
+                history=history,
             ):
                 warnings.warn(warning, stacklevel=2)
             return pl.read_parquet(path)

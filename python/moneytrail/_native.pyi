@@ -42,6 +42,8 @@ class Transfers:
         window: str = "1d",
         cycle_hops: Optional[int] = None,
         currency: str = "USD",
+        history: Optional[str] = "30d",
+        negative_share: Optional[float] = None,
     ) -> str: ...
     def trace(
         self,
@@ -92,6 +94,7 @@ class Transfers:
         cycle_hops: Optional[int] = None,
         currency: str = "USD",
         shard: Optional[str] = None,
+        history: Optional[str] = "30d",
     ) -> List[str]: ...
     def paths_json(
         self,

@@ -199,6 +199,7 @@ def features(
     cycle_hops: Optional[int] = None,
     currency: str = "USD",
     scatter_gather: bool = True,
+    history: Optional[str] = "30d",
     rules: bool = True,
     config: Union[None, str, Mapping[str, Any]] = None,
     shard: str = "7d",
@@ -215,8 +216,9 @@ def features(
     ``row`` first, one row per transfer, every value equal to
     :meth:`moneytrail.Transfers.features` on the same rows.
 
-    Each time shard of ``shard`` reads its interval plus ``window`` before
-    it (and after it, with ``cycle_hops``); every column is a function of
+    Each time shard of ``shard`` reads its interval plus ``window`` or
+    ``history`` before it, whichever is longer (and ``window`` after it,
+    with ``cycle_hops``); every column is a function of
     the transfers in its window, so the shard length changes the cost,
     never a value. The rule columns (``rule_*``; leave them out with
     ``rules=False``) come from the detectors run as :func:`analyze` runs
@@ -232,7 +234,12 @@ def features(
     given["currency"] = currency
     config_text = json.dumps(given, default=str)
     ask = json.dumps(
-        {"window": window, "cycle_hops": cycle_hops or 0, "scatter_gather": scatter_gather}
+        {
+            "window": window,
+            "cycle_hops": cycle_hops or 0,
+            "scatter_gather": scatter_gather,
+            "history": history,
+        }
     )
     canonical = _canonical(df, format=format, columns=columns, asset=asset, allow_float=allow_float)
     try:

@@ -18,7 +18,9 @@ impl Transfers {
     /// Features per transfer written to `path` as Parquet (one row per
     /// transfer, `row` first), computed in time shards of `shard` when
     /// given (the same values); returns the warnings.
-    #[pyo3(signature = (path, *, window = "1d", cycle_hops = None, currency = "USD", shard = None))]
+    #[pyo3(signature = (path, *, window = "1d", cycle_hops = None, currency = "USD", shard = None,
+        history = Some("30d")))]
+    #[allow(clippy::too_many_arguments)]
     fn features_file(
         &self,
         py: Python<'_>,
@@ -27,8 +29,9 @@ impl Transfers {
         cycle_hops: Option<usize>,
         currency: &str,
         shard: Option<&str>,
+        history: Option<&str>,
     ) -> PyResult<Vec<String>> {
-        let options = feature_options(window, cycle_hops)?;
+        let options = feature_options(window, cycle_hops, history)?;
         let shard = match shard {
             Some(text) => {
                 let length = duration(text, "shard")?;
@@ -60,7 +63,7 @@ impl Transfers {
     /// accounts (AMLSim's nodes.csv), an account-level model; save the
     /// model and metrics.json into `out`, and return metrics.json's text.
     #[pyo3(signature = (out, *, labels = None, rounds = None, seed = 1, validation_share = None,
-        window = "1d", cycle_hops = None, currency = "USD"))]
+        window = "1d", cycle_hops = None, currency = "USD", history = Some("30d"), negative_share = None))]
     #[allow(clippy::too_many_arguments)]
     fn train(
         &self,
@@ -73,9 +76,11 @@ impl Transfers {
         window: &str,
         cycle_hops: Option<usize>,
         currency: &str,
+        history: Option<&str>,
+        negative_share: Option<f64>,
     ) -> PyResult<String> {
         let mut options = TrainOptions {
-            features: feature_options(window, cycle_hops)?,
+            features: feature_options(window, cycle_hops, history)?,
             seed,
             ..TrainOptions::default()
         };
@@ -84,6 +89,9 @@ impl Transfers {
         }
         if let Some(v) = validation_share {
             options.validation_share = v;
+        }
+        if let Some(share) = negative_share {
+            options.negative_share = share;
         }
         py.detach(|| {
             let l = self.books.graph.ledger();
@@ -108,9 +116,18 @@ impl Transfers {
     }
 }
 
-fn feature_options(window: &str, cycle_hops: Option<usize>) -> PyResult<FeatureOptions> {
+fn feature_options(
+    window: &str,
+    cycle_hops: Option<usize>,
+    history: Option<&str>,
+) -> PyResult<FeatureOptions> {
+    let history = match history {
+        Some(text) => Some(Span(duration(text, "history")?)),
+        None => None,
+    };
     let mut options = FeatureOptions {
         window: Span(duration(window, "window")?),
+        history,
         ..FeatureOptions::default()
     };
     if let Some(hops) = cycle_hops {

@@ -144,8 +144,11 @@ struct Shipped {
 #[derive(Serialize, Deserialize)]
 struct FeaturePlan {
     window_us: i64,
+    /// The time of the first transfer (for `history_reach`).
+    start_us: i64,
     cycle_hops: usize,
     scatter_gather: bool,
+    history_us: Option<i64>,
     shards: Vec<moneytrail::detect::Shard>,
 }
 
@@ -156,6 +159,7 @@ impl FeaturePlan {
             rules: None,
             cycle_hops: self.cycle_hops,
             scatter_gather: self.scatter_gather,
+            history: self.history_us.map(Span),
         }
     }
 }
@@ -166,6 +170,8 @@ struct FeatureAsk {
     window: String,
     cycle_hops: usize,
     scatter_gather: bool,
+    /// The history window, or none.
+    history: Option<String>,
 }
 
 /// A sharded analysis of a Spark DataFrame: on the driver, with each
@@ -193,7 +199,8 @@ impl SparkPlan {
     /// (Parquet bytes; see `moneytrail/spark.py`).
     #[new]
     ///
-    /// With `features` (JSON: `window`, `cycle_hops`, `scatter_gather`),
+    /// With `features` (JSON: `window`, `cycle_hops`, `scatter_gather`,
+    /// `history`),
     /// also the time shards of the feature columns, and each row's in the
     /// assignments' column `feature_shards`.
     #[pyo3(signature = (glance, *, config = None, shard = "7d", fx = None, account_parts = None,
@@ -220,8 +227,17 @@ impl SparkPlan {
                 if window < 0 {
                     return Err(argument("window: the length must not be negative"));
                 }
+                let history_us = match &ask.history {
+                    Some(text) => Some(duration(text, "history")?),
+                    None => None,
+                };
+                if history_us.is_some_and(|h| h < 0) {
+                    return Err(argument("history: the length must not be negative"));
+                }
                 Some(FeaturePlan {
                     window_us: window,
+                    start_us: 0,
+                    history_us,
                     cycle_hops: ask.cycle_hops,
                     scatter_gather: ask.scatter_gather,
                     shards: Vec::new(),
@@ -437,7 +453,12 @@ impl SparkPlan {
             let at = |id: usize| ids.partition_point(|&x| (x as usize) < id);
             let graph = FlowGraph::new(ledger);
             let data = Valued::new(&graph, self.shipped.plan.fx().clone());
-            let f = shard_features(&data, &plan.options(), at(owned.0)..at(owned.1));
+            let f = shard_features(
+                &data,
+                &plan.options(),
+                at(owned.0)..at(owned.1),
+                plan.start_us,
+            );
             Ok(feature_table(f))
         })?;
         table.parquet(py)
@@ -453,7 +474,7 @@ impl SparkPlan {
             .map_err(to_py)?;
         let graph = FlowGraph::new(empty);
         let data = Valued::new(&graph, self.shipped.plan.fx().clone());
-        let f = shard_features(&data, &plan.options(), 0..0);
+        let f = shard_features(&data, &plan.options(), 0..0, plan.start_us);
         Ok((
             f.numbers.names,
             f.texts.into_iter().map(|t| t.name).collect(),
@@ -782,6 +803,7 @@ fn plan(
     if let Some(f) = &mut features {
         let (before, after) = f.options().reach_us();
         f.shards = moneytrail::detect::shards(graph.ledger().times_us(), length, before, after);
+        f.start_us = graph.ledger().times_us().first().copied().unwrap_or(0);
     }
     drop(data);
     drop(graph);

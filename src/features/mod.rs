@@ -11,6 +11,9 @@
 //! * each endpoint's activity in a window ([`endpoint_features`]): degree,
 //!   fan, and the sum, mean, minimum, maximum, variance and skewness of
 //!   the values each endpoint received and paid, exactly and causally;
+//! * each endpoint's history over a longer window ([`history_features`]):
+//!   the same counts and values, the distinct assets of each direction and
+//!   the hours since its earliest transfer there, exactly and causally;
 //! * scatter-gather through the transfer ([`scatter_gather_features`]):
 //!   how many sources fan out and gather again at the payee through the
 //!   transfer, and the widest such pattern, exactly and causally;
@@ -35,7 +38,8 @@ mod scatter_gather;
 pub use accounts::{account_features, AccountFeatures, ACCOUNT_COLUMNS};
 pub use cycles::{cycle_features, cycle_names, CYCLES_PER_START};
 pub use endpoint::{
-    endpoint_features, endpoint_names, FeatureColumns, ENDPOINT_COLUMNS, STATISTICS,
+    endpoint_features, endpoint_names, history_features, history_names, FeatureColumns,
+    ENDPOINT_COLUMNS, HISTORY_COLUMNS, HISTORY_STATISTICS, STATISTICS,
 };
 pub use rules::{rule_features, rule_names};
 pub use scatter_gather::{scatter_gather_features, SCATTER_GATHER_COLUMNS, STEPS_PER_TRANSFER};
@@ -65,6 +69,9 @@ pub struct FeatureOptions {
     /// Count the scatter-gathers each transfer completes within the
     /// window (`sg_sources`, `sg_width`): on by default.
     pub scatter_gather: bool,
+    /// The window of each endpoint's history columns
+    /// ([`history_features`]), or `None` for none: 30 days.
+    pub history: Option<crate::time::Span>,
 }
 
 impl Default for FeatureOptions {
@@ -74,6 +81,7 @@ impl Default for FeatureOptions {
             rules: Some(DetectConfig::default()),
             cycle_hops: 0,
             scatter_gather: true,
+            history: Some(crate::time::Span::days(30)),
         }
     }
 }
@@ -81,12 +89,14 @@ impl Default for FeatureOptions {
 impl FeatureOptions {
     /// How far the graph columns of a transfer look before and after its
     /// time, in microseconds: one window before (endpoint, scatter-gather
-    /// and cycle columns), one after with cycle columns (a cycle counts
-    /// for each of its transfers, and ends within the window of its first).
+    /// and cycle columns) or the history window if longer, one window
+    /// after with cycle columns (a cycle counts for each of its transfers,
+    /// and ends within the window of its first).
     pub fn reach_us(&self) -> (i64, i64) {
         let window = self.window.micros();
+        let history = self.history.map_or(0, |h| h.micros());
         let after = if self.cycle_hops >= 2 { window } else { 0 };
-        (window, after)
+        (window.max(history), after)
     }
 
     /// The detector parameters for `data`'s currency, if rule columns are asked for.
@@ -165,8 +175,14 @@ pub fn transfer_features_from(
     options: &FeatureOptions,
     findings: Option<&[Finding]>,
 ) -> TransferFeatures {
-    let graph = graph_columns(data, options);
+    let start = data_start(data);
+    let graph = graph_columns(data, options, start);
     assemble(data, graph, findings, 0..data.graph.ledger().len())
+}
+
+/// The time of the data's first transfer (0 with none).
+fn data_start(data: &Valued<'_>) -> i64 {
+    data.graph.ledger().times_us().first().copied().unwrap_or(0)
 }
 
 /// The features of the transfers `owned` (ids of `data`'s ledger) of a
@@ -175,13 +191,16 @@ pub fn transfer_features_from(
 /// shards over other processes (`moneytrail.spark.features`). `data`
 /// must hold every transfer within [`FeatureOptions::reach_us`] of the
 /// owned ones, its accounts and assets under the whole data's ids, and be
-/// valued with the whole data's FX table; rows are `data`'s source rows.
+/// valued with the whole data's FX table; rows are `data`'s source rows;
+/// `start_us` is the time of the whole data's first transfer (for
+/// `history_reach`).
 pub fn shard_features(
     data: &Valued<'_>,
     options: &FeatureOptions,
     owned: std::ops::Range<usize>,
+    start_us: i64,
 ) -> TransferFeatures {
-    let graph = graph_columns(data, options);
+    let graph = graph_columns(data, options, start_us);
     assemble(data, graph, None, owned)
 }
 
@@ -238,13 +257,14 @@ pub fn transfer_features_sharded(
     let l = data.graph.ledger();
     let (before, after) = options.reach_us();
     let shards = crate::detect::shards(l.times_us(), length.micros(), before, after);
+    let start = data_start(data);
     let mut names = Vec::new();
     let mut values: Vec<Vec<f64>> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
     for shard in shards {
         let part = crate::FlowGraph::new(l.slice(shard.read.0..shard.read.1));
         let valued = Valued::new(&part, data.fx.clone());
-        let (columns, said) = graph_columns(&valued, options);
+        let (columns, said) = graph_columns(&valued, options, start);
         if values.is_empty() {
             values = vec![vec![0.0; l.len()]; columns.names.len()];
             names = columns.names;
@@ -268,9 +288,14 @@ pub fn transfer_features_sharded(
     assemble(data, graph, findings, 0..l.len())
 }
 
-/// The graph families' columns (endpoint, scatter-gather, cycles) in
-/// ledger order, and what limits them, in words.
-fn graph_columns(data: &Valued<'_>, options: &FeatureOptions) -> (FeatureColumns, Vec<String>) {
+/// The graph families' columns (endpoint, history, scatter-gather,
+/// cycles) in ledger order, and what limits them, in words; `start_us` is
+/// the time of the whole data's first transfer.
+fn graph_columns(
+    data: &Valued<'_>,
+    options: &FeatureOptions,
+    start_us: i64,
+) -> (FeatureColumns, Vec<String>) {
     let mut names: Vec<String> = Vec::new();
     let mut values: Vec<Vec<f64>> = Vec::new();
     let mut push = |name: &str, column: Vec<f64>| {
@@ -285,6 +310,14 @@ fn graph_columns(data: &Valued<'_>, options: &FeatureOptions) -> (FeatureColumns
     }
     for (name, column) in shares {
         push(&name, column);
+    }
+    if let Some(history) = options.history {
+        let decimals = currency_decimals(data);
+        let columns = history_features(data.graph, &data.value_f64, decimals, history.micros());
+        for (name, column) in columns.names.into_iter().zip(columns.values) {
+            push(&name, column);
+        }
+        push("history_reach", history_reach(data, history, start_us));
     }
     let mut warnings = Vec::new();
     if options.scatter_gather {
@@ -310,6 +343,21 @@ fn graph_columns(data: &Valued<'_>, options: &FeatureOptions) -> (FeatureColumns
         }
     }
     (FeatureColumns { names, values }, warnings)
+}
+
+/// For each transfer, the hours of the history window the data can show
+/// before it: the window, or less within one window of the data's first
+/// transfer at `start_us`. Every account looks new at the start of the
+/// data; with this column a model can tell that from an account that is
+/// new.
+fn history_reach(data: &Valued<'_>, history: crate::time::Span, start_us: i64) -> Vec<f64> {
+    let hour = crate::time::HOUR as f64;
+    data.graph
+        .ledger()
+        .times_us()
+        .iter()
+        .map(|&t| (t - start_us).clamp(0, history.micros()) as f64 / hour)
+        .collect()
 }
 
 /// For each endpoint, what it paid out in the window as a share of what
@@ -545,6 +593,38 @@ mod tests {
     use proptest::prelude::*;
     use rust_decimal::Decimal;
 
+    #[test]
+    fn history_reach_grows_from_the_data_start_to_the_window() {
+        let mut b = LedgerBuilder::new();
+        let usd = b.asset("USD").unwrap();
+        let (x, y) = (b.account("x"), b.account("y"));
+        for (row, hours) in [5i64, 6, 30, 100].into_iter().enumerate() {
+            let t = hours * HOUR;
+            b.push(NewTransfer::simple(t, x, y, Decimal::ONE, usd, row as u32));
+        }
+        let g = FlowGraph::new(b.finish().unwrap());
+        let data = Valued::implied(&g, "USD");
+        let options = FeatureOptions {
+            rules: None,
+            history: Some(Span::hours(48)),
+            ..FeatureOptions::default()
+        };
+        let f = transfer_features_from(&data, &options, None);
+        let reach = &f.numbers.values[f
+            .numbers
+            .names
+            .iter()
+            .position(|n| n == "history_reach")
+            .unwrap()];
+        assert_eq!(reach, &[0.0, 1.0, 25.0, 48.0]);
+        let none = FeatureOptions {
+            history: None,
+            ..options
+        };
+        let f = transfer_features_from(&data, &none, None);
+        assert!(!f.numbers.names.iter().any(|n| n.contains("history")));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
@@ -553,6 +633,7 @@ mod tests {
             window_hours in 1i64..30,
             shard_hours in 1i64..60,
             cycles in any::<bool>(),
+            history_hours in prop::option::of(1i64..80),
         ) {
             let mut b = LedgerBuilder::new();
             let usd = b.asset("USD").unwrap();
@@ -569,6 +650,7 @@ mod tests {
                 rules: None,
                 cycle_hops: if cycles { 4 } else { 0 },
                 scatter_gather: true,
+                history: history_hours.map(Span::hours),
             };
             let whole = transfer_features_from(&data, &options, None);
             let sharded = transfer_features_sharded(&data, &options, None, Span::hours(shard_hours));

@@ -102,9 +102,20 @@ pub struct TrainOptions {
     pub max_depth: usize,
     /// The share of the data, latest by time, that validates: 0.2.
     pub validation_share: f64,
+    /// The share of the training part's other (not laundering) rows the
+    /// trees learn from, chosen by the seed and weighted up by its inverse
+    /// so that scores stay probabilities; every laundering row is kept,
+    /// and never fewer than [`NEGATIVES_KEPT_AT_LEAST`] others: 0.25. Laundering is
+    /// rare, so most trees' time goes to rows that all say "not
+    /// laundering"; 1 keeps every row.
+    pub negative_share: f64,
     /// The seed of the trees' random choices: 7.
     pub seed: u64,
 }
+
+/// The fewest other (not laundering) rows training keeps
+/// ([`TrainOptions::negative_share`]): below it, every one.
+pub const NEGATIVES_KEPT_AT_LEAST: usize = 50_000;
 
 impl Default for TrainOptions {
     fn default() -> TrainOptions {
@@ -115,6 +126,7 @@ impl Default for TrainOptions {
             learning_rate: 0.1,
             max_depth: 8,
             validation_share: 0.2,
+            negative_share: 0.25,
             seed: 7,
         }
     }
@@ -163,6 +175,10 @@ pub struct FeatureSpec {
     /// them do not).
     #[serde(default)]
     pub scatter_gather: bool,
+    /// The window of the history columns it reads, if any (models written
+    /// before them read none).
+    #[serde(default)]
+    pub history: Option<Span>,
     /// The numeric feature columns, in the trees' order.
     pub columns: Vec<String>,
 }
@@ -183,6 +199,7 @@ impl FeatureSpec {
             rules: options.rules_for(data),
             cycle_hops: options.cycle_hops,
             scatter_gather: options.scatter_gather,
+            history: options.history,
             columns,
         }
     }
@@ -219,6 +236,11 @@ pub struct Metrics {
     pub validation: Quality,
     /// Class counts of the training part.
     pub train_counts: ClassCounts,
+    /// Class counts of the rows the trees learnt from: the training part's
+    /// laundering rows and its sample of the others
+    /// ([`TrainOptions::negative_share`]).
+    #[serde(default)]
+    pub learnt_counts: Option<ClassCounts>,
     /// Class counts of the validation part.
     pub validation_counts: ClassCounts,
     /// The time of the first validation transfer (RFC 3339).
@@ -415,10 +437,28 @@ fn fit(
             )));
         }
     }
-    let (x_fit, y_fit) = matrix(columns_of, fit_rows, label_of);
+    let share = options.negative_share;
+    if !(share > 0.0 && share <= 1.0) {
+        return Err(Error::invalid(format!(
+            "negative share {share} is not above 0 and at most 1"
+        )));
+    }
+    let (learnt_rows, negative_weight) = sample_negatives(
+        fit_rows,
+        label_of,
+        train_counts.negative,
+        share,
+        options.seed,
+    );
+    let learnt_counts = counts(&learnt_rows);
+    let (x_fit, y_fit) = matrix(columns_of, &learnt_rows, label_of);
     let (x_check, y_check) = matrix(columns_of, check_rows, label_of);
     let columns = spec.columns.len();
-    let (w_fit, w_check) = (vec![1.0; fit_rows.len()], vec![1.0; check_rows.len()]);
+    let w_fit: Vec<f64> = y_fit
+        .iter()
+        .map(|&y| if y > 0.5 { 1.0 } else { negative_weight })
+        .collect();
+    let w_check = vec![1.0; check_rows.len()];
     let mut booster = GradientBooster::default()
         .set_objective_type(ObjectiveType::LogLoss)
         .set_iterations(options.rounds)
@@ -427,7 +467,7 @@ fn fit(
         .set_seed(options.seed)
         .set_evaluation_metric(Some(Metric::LogLoss))
         .set_early_stopping_rounds(Some(options.early_stopping));
-    let fit = Matrix::new(&x_fit, fit_rows.len(), columns);
+    let fit = Matrix::new(&x_fit, learnt_rows.len(), columns);
     let check = Matrix::new(&x_check, check_rows.len(), columns);
     booster
         .fit(
@@ -468,12 +508,47 @@ fn fit(
         metrics: Metrics {
             validation,
             train_counts,
+            learnt_counts: Some(learnt_counts),
             validation_counts,
             validation_from,
             trees,
             importances,
         },
     })
+}
+
+/// The rows the trees learn from: every laundering row of `rows` and,
+/// of the `negatives` others, each with probability `share` (raised so
+/// that about [`NEGATIVES_KEPT_AT_LEAST`] are kept, when there are that
+/// many), chosen by a hash of the seed and the row (the same on any number
+/// of threads); and the weight of a kept other row, the inverse of the
+/// share it was kept at.
+fn sample_negatives(
+    rows: &[usize],
+    label_of: &dyn Fn(usize) -> bool,
+    negatives: usize,
+    share: f64,
+    seed: u64,
+) -> (Vec<usize>, f64) {
+    let share = share.max((NEGATIVES_KEPT_AT_LEAST as f64 / negatives.max(1) as f64).min(1.0));
+    if share >= 1.0 {
+        return (rows.to_vec(), 1.0);
+    }
+    let kept = rows
+        .iter()
+        .copied()
+        .filter(|&r| label_of(r) || unit_interval(seed, r as u64) < share)
+        .collect();
+    (kept, 1.0 / share)
+}
+
+/// A number in [0, 1) from a seed and a key (splitmix64's finaliser).
+fn unit_interval(seed: u64, key: u64) -> f64 {
+    let mut z = seed ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// The numeric features of `rows` as a column-major matrix, and their labels.
@@ -585,9 +660,31 @@ impl Model {
                 self.spec.level.noun()
             )));
         }
-        let features = self.transfer_features(data, made)?;
+        let mut features = self.transfer_features(data, made)?;
         self.check(&features.numbers.names)?;
+        if let Some(warning) = self.short_history(&features) {
+            features.warnings.push(warning);
+        }
         Ok(features)
+    }
+
+    /// What to say when some transfers have less than the model's history
+    /// window of data before them (their `history_reach` is shorter): their
+    /// history columns see less than the model learnt from, so their scores
+    /// rest on less evidence.
+    fn short_history(&self, features: &TransferFeatures) -> Option<String> {
+        let window = self.spec.history?;
+        let hours = window.micros() as f64 / crate::time::HOUR as f64;
+        let names = &features.numbers.names;
+        let reach = &features.numbers.values[names.iter().position(|n| n == "history_reach")?];
+        let short = reach.iter().filter(|&&r| r < hours).count();
+        (short > 0).then(|| {
+            format!(
+                "{} of the {} scored lie within {window} of the data's first transfer: the model reads each account's history over {window} before a transfer, and the data holds less before these, so their scores rest on less evidence (history_reach, docs/features.md); to score them fully, include the {window} of transfers before them",
+                crate::format::count(short, "transfer"),
+                crate::format::group_thousands(rust_decimal::Decimal::from(reach.len()))
+            )
+        })
     }
 
     /// The account features of `data` an account-level model reads (see
@@ -629,6 +726,7 @@ impl Model {
             rules: self.spec.rules.clone(),
             cycle_hops: self.spec.cycle_hops,
             scatter_gather: self.spec.scatter_gather,
+            history: self.spec.history,
         };
         let features = match (&self.spec.rules, made) {
             (Some(wanted), Some((config, findings))) if wanted == config => {

@@ -273,3 +273,35 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn the_negative_sample_keeps_every_positive_and_about_the_share(
+        positives in prop::collection::btree_set(0usize..200_000, 1..50),
+        share in 0.05f64..1.0,
+        seed in any::<u64>(),
+    ) {
+        let rows: Vec<usize> = (0..200_000).collect();
+        let label_of = |r: usize| positives.contains(&r);
+        let negatives = rows.len() - positives.len();
+        let (kept, weight) = sample_negatives(&rows, &label_of, negatives, share, seed);
+        prop_assert!(positives.iter().all(|p| kept.binary_search(p).is_ok()));
+        let effective = share.max(NEGATIVES_KEPT_AT_LEAST as f64 / negatives as f64).min(1.0);
+        prop_assert!((weight - 1.0 / effective).abs() < 1e-12);
+        let others = (kept.len() - positives.len()) as f64;
+        let expected = effective * negatives as f64;
+        // a binomial count: within 6 standard deviations
+        let spread = 6.0 * (expected * (1.0 - effective)).sqrt() + 1.0;
+        prop_assert!((others - expected).abs() <= spread, "{others} kept, {expected} expected");
+        // the same seed keeps the same rows
+        prop_assert_eq!(sample_negatives(&rows, &label_of, negatives, share, seed).0, kept);
+    }
+}
+
+#[test]
+fn small_training_parts_keep_every_row() {
+    let rows: Vec<usize> = (0..1_000).collect();
+    let (kept, weight) = sample_negatives(&rows, &|r| r == 3, 999, 0.1, 7);
+    assert_eq!((kept.len(), weight), (1_000, 1.0));
+}

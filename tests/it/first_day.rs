@@ -806,7 +806,7 @@ fn features_write_one_row_per_transfer_in_input_order() {
     use polars::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let out = stdout_of(&["features", "--out", dir.path().to_str().unwrap()]);
-    assert!(out.starts_with("wrote 3,008 rows × 78 columns"), "{out}");
+    assert!(out.starts_with("wrote 3,008 rows × 109 columns"), "{out}");
     let file = std::fs::File::open(dir.path().join("features.parquet")).unwrap();
     let df = ParquetReader::new(file).finish().unwrap();
     let names: Vec<String> = df
@@ -815,8 +815,13 @@ fn features_write_one_row_per_transfer_in_input_order() {
         .map(|n| n.to_string())
         .collect();
     assert_eq!(names[0], "row");
-    assert_eq!(names.len(), 78);
+    assert_eq!(names.len(), 109);
     assert!(names.iter().any(|n| n == "rule_fan_in_score"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "payee_history_in_assets"),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n == "history_reach"), "{names:?}");
     assert!(names.iter().any(|n| n == "sg_width"), "{names:?}");
     let cycles = tempfile::tempdir().unwrap();
     let out = stdout_of(&[
@@ -826,16 +831,17 @@ fn features_write_one_row_per_transfer_in_input_order() {
         "--out",
         cycles.path().to_str().unwrap(),
     ]);
-    assert!(out.starts_with("wrote 3,008 rows × 81 columns"), "{out}");
+    assert!(out.starts_with("wrote 3,008 rows × 112 columns"), "{out}");
     let bare = tempfile::tempdir().unwrap();
     let out = stdout_of(&[
         "features",
         "--no-rules",
         "--no-scatter-gather",
+        "--no-history",
         "--out",
         bare.path().to_str().unwrap(),
     ]);
-    // without the 26 rule and the 2 scatter-gather columns
+    // without the 26 rule, the 2 scatter-gather and the 31 history columns
     assert!(out.starts_with("wrote 3,008 rows × 50 columns"), "{out}");
     assert!(
         !names.iter().any(|n| n == "label"),
@@ -885,7 +891,7 @@ fn features_in_time_shards_equal_the_whole_run_value_for_value() {
             .concat(),
         );
         assert!(
-            out.starts_with("wrote 3,008 rows × 80 columns")
+            out.starts_with("wrote 3,008 rows × 111 columns")
                 && out.contains(&format!("computed in {shard} shards")),
             "{out}"
         );

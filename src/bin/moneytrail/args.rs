@@ -560,6 +560,18 @@ pub(crate) struct FeatureArgs {
     /// Leave out the scatter-gather columns (sg_sources, sg_width).
     #[arg(long)]
     pub(crate) no_scatter_gather: bool,
+    /// The window of each endpoint's history columns (its profile:
+    /// counts, values, assets and age over this span before each transfer).
+    #[arg(
+        long,
+        default_value = "30d",
+        value_name = "SPAN",
+        conflicts_with = "no_history"
+    )]
+    pub(crate) history: Span,
+    /// Leave out the history columns (<side>_history_…).
+    #[arg(long)]
+    pub(crate) no_history: bool,
     /// Leave out the rule columns (what the detectors say about each
     /// transfer; they are not causal).
     #[arg(long)]
@@ -612,6 +624,11 @@ pub(crate) struct TrainArgs {
     /// The share of the transfers, latest by time, that validates.
     #[arg(long, default_value_t = 0.2)]
     pub(crate) validation_share: f64,
+    /// The share of the training part's other (not laundering) rows the
+    /// trees learn from, weighted up to stand for the rest (every
+    /// laundering row is kept, and at least 50,000 others; 1 keeps all).
+    #[arg(long, default_value_t = 0.25)]
+    pub(crate) negative_share: f64,
     /// Folder for the model (model.json, trees.json) and metrics.json.
     #[arg(long, short)]
     pub(crate) out: PathBuf,

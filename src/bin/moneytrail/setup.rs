@@ -306,13 +306,14 @@ pub(crate) fn exchange_links(
 }
 
 /// The library's feature options from `--window`, `--cycle-hops`,
-/// `--no-scatter-gather` and `--no-rules`.
+/// `--no-scatter-gather`, `--history`, `--no-history` and `--no-rules`.
 pub(crate) fn feature_options(args: &FeatureArgs) -> FeatureOptions {
     let defaults = FeatureOptions::default();
     FeatureOptions {
         window: args.window,
         cycle_hops: args.cycle_hops,
         scatter_gather: !args.no_scatter_gather,
+        history: (!args.no_history).then_some(args.history),
         rules: defaults.rules.filter(|_| !args.no_rules),
     }
 }

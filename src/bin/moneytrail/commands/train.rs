@@ -25,6 +25,7 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
         rounds: args.rounds,
         seed: args.seed,
         validation_share: args.validation_share,
+        negative_share: args.negative_share,
         ..TrainOptions::default()
     };
     let started = Instant::now();
@@ -70,6 +71,16 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
         m.validation_counts.positive,
         m.validation_counts.negative
     )?;
+    if let Some(learnt) = m
+        .learnt_counts
+        .filter(|c| c.negative < m.train_counts.negative)
+    {
+        writeln!(
+            out,
+            "the trees learnt from every laundering {noun} and a sample of {} of the other {} (--negative-share), weighted to stand for them all",
+            learnt.negative, m.train_counts.negative
+        )?;
+    }
     writeln!(
         out,
         "validation: F1 {:.3}, precision {:.3}, recall {:.3}, PR-AUC {:.3} at threshold {:.4}; {}",
