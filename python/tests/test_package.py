@@ -286,6 +286,11 @@ def test_features_equal_the_cli(sample, cli, tmp_path):
     cli("features", "--input", SAMPLE, "--out", tmp_path)
     assert features.equals(pl.read_parquet(tmp_path / "features.parquet"))
     assert sample.features(shard="2d").equals(features)
+    assert "payer_history_in_assets" in features.columns and "history_reach" in features.columns
+    bare = sample.features(history=None)
+    assert not any("history" in c for c in bare.columns)
+    cli("features", "--input", SAMPLE, "--no-history", "--out", tmp_path / "bare")
+    assert bare.equals(pl.read_parquet(tmp_path / "bare" / "features.parquet"))
 
 
 def test_generate_then_analyze(tmp_path, cli):
