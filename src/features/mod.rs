@@ -303,7 +303,8 @@ fn graph_columns(
         values.push(column);
     };
     let window = options.window.micros();
-    let endpoint = endpoint_features(data.graph, &data.value_f64, currency_decimals(data), window);
+    let decimals = currency_decimals(data);
+    let endpoint = endpoint_features(data.graph, &data.value_f64, decimals, window);
     let shares = pass_shares(&endpoint);
     for (name, column) in endpoint.names.into_iter().zip(endpoint.values) {
         push(&name, column);
@@ -312,7 +313,6 @@ fn graph_columns(
         push(&name, column);
     }
     if let Some(history) = options.history {
-        let decimals = currency_decimals(data);
         let columns = history_features(data.graph, &data.value_f64, decimals, history.micros());
         for (name, column) in columns.names.into_iter().zip(columns.values) {
             push(&name, column);
